@@ -1,0 +1,190 @@
+#!/usr/bin/env node
+// The `darkpool-radar` command. Each subcommand parses its flags, opens what it needs, and closes it.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { isIsoDate, weekEndingOf } from './finra/calendar.js';
+import { createDispatcher, createFinraClient } from './finra/index.js';
+import { isTier, TIERS, type Tier } from './finra/tiers.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { importFiles, ingestFromFinra, type IngestContext, type RunSummary } from './ingest/run.js';
+import { createLogger } from './logger.js';
+import { Store } from './store/store.js';
+
+export interface Io {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+const USAGE = `Usage: darkpool-radar <command> [options]
+
+Commands:
+  serve                              serve the API (same as npm start)
+  ingest [--weeks N] [--tiers T1,T2,OTCE]
+                                     pull FINRA's newest published weeks into the store
+  import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE]
+                                     load FINRA export files or saved API JSON
+  status                             weeks loaded per tier, row counts, last run
+  help                               this text
+
+Environment variables configure everything else (see README.md).`;
+
+class UsageError extends Error {}
+
+export async function main(argv: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
+  const [command = 'help', ...args] = argv;
+  try {
+    switch (command) {
+      case 'ingest':
+        return await ingestCommand(args, cliConfig(env), io);
+      case 'import':
+        return await importCommand(args, cliConfig(env), io);
+      case 'status':
+        return statusCommand(args, cliConfig(env), io);
+      case 'help':
+      case '--help':
+      case '-h':
+        io.stdout(`${USAGE}\n`);
+        return 0;
+      default:
+        throw new UsageError(`unknown command "${command}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr(`darkpool-radar: ${err.message}\n\n${USAGE}\n`);
+      return 64;
+    }
+    if (err instanceof ConfigError) {
+      io.stderr(`${err.message}\n`);
+      return 78;
+    }
+    io.stderr(`darkpool-radar ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+/** Commands print their own progress; logs stay at warn unless LOG_LEVEL asks for more. */
+function cliConfig(env: Record<string, string | undefined>): Config {
+  return loadConfig({ ...env, LOG_LEVEL: env.LOG_LEVEL || 'warn' });
+}
+
+function parse<const O extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true as const });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function parseTiers(value: string | undefined): Tier[] {
+  if (!value) return [...TIERS];
+  const tiers = value.split(',').map((t) => t.trim().toUpperCase());
+  const bad = tiers.filter((t) => !isTier(t));
+  if (bad.length) throw new UsageError(`--tiers: unknown tier ${bad.join(', ')} (use T1, T2, OTCE)`);
+  return tiers as Tier[];
+}
+
+function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: IngestContext) => Promise<T>): Promise<T> {
+  const logger = createLogger(config.LOG_LEVEL, process.stderr);
+  const store = Store.open(config.DB_PATH);
+  const ctx: IngestContext = {
+    publisher: store.publisher,
+    runs: store.runs,
+    weeks: store.weeks,
+    logger,
+    now: () => new Date(),
+    onProgress: (e) => {
+      const n = String(e.count).length;
+      const counts = e.rows ? `  ${e.rows.toLocaleString('en-US')} rows  ${e.symbols.toLocaleString('en-US')} symbols` : '';
+      const detail = e.detail ? `  ${e.detail}` : '';
+      io.stderr(
+        `[${String(e.index).padStart(n)}/${e.count}] ${e.tier.padEnd(4)} ${e.weekStart}  ${e.outcome.padEnd(9)}${counts}  ${(e.ms / 1000).toFixed(1)}s${detail}\n`,
+      );
+    },
+  };
+  return fn(store, ctx).finally(() => store.close());
+}
+
+function printSummary(summary: RunSummary, io: Io): number {
+  for (const note of summary.notes) io.stderr(`note: ${note}\n`);
+  const count = (o: string) => summary.weeks.filter((w) => w.outcome === o).length;
+  const rows = summary.weeks.reduce((n, w) => n + w.rows, 0);
+  io.stdout(
+    `run ${summary.runId}: ${summary.status}; ${summary.weeks.length} weeks: ${count('published')} published, ` +
+      `${count('revised')} revised, ${count('unchanged')} unchanged, ${count('refused')} refused, ${count('failed')} failed; ` +
+      `${rows.toLocaleString('en-US')} ATS rows\n`,
+  );
+  return summary.status === 'ok' ? 0 : summary.status === 'partial' ? 2 : 1;
+}
+
+async function ingestCommand(args: string[], config: Config, io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { weeks: { type: 'string' }, tiers: { type: 'string' } });
+  if (positionals.length) throw new UsageError(`ingest takes no arguments (got ${positionals.join(' ')})`);
+  let weeks: number | undefined;
+  if (values.weeks !== undefined) {
+    weeks = Number(values.weeks);
+    if (!Number.isInteger(weeks) || weeks < 1 || weeks > 260) throw new UsageError('--weeks must be an integer from 1 to 260');
+  }
+  const tiers = parseTiers(values.tiers);
+  const dispatcher = createDispatcher();
+  try {
+    return await withStore(config, io, async (_store, ctx) => {
+      const client = createFinraClient(config, { dispatcher, logger: ctx.logger });
+      io.stderr(`ingesting from ${config.FINRA_API_URL} into ${config.DB_PATH}\n`);
+      return printSummary(await ingestFromFinra(ctx, client, { trigger: 'cli', tiers, weeks }), io);
+    });
+  } finally {
+    await dispatcher.close();
+  }
+}
+
+async function importCommand(args: string[], config: Config, io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { week: { type: 'string' }, tier: { type: 'string' } });
+  if (!positionals.length) throw new UsageError('import needs at least one FILE');
+  const week = values.week;
+  if (week !== undefined && !isIsoDate(week)) throw new UsageError('--week must be a date, YYYY-MM-DD');
+  const tierArg = values.tier?.toUpperCase();
+  if (tierArg !== undefined && !isTier(tierArg)) throw new UsageError('--tier must be T1, T2 or OTCE');
+  return withStore(config, io, async (_store, ctx) =>
+    printSummary(await importFiles(ctx, positionals, { week, tier: tierArg }), io),
+  );
+}
+
+function statusCommand(args: string[], config: Config, io: Io): number {
+  parse(args, {});
+  const store = Store.open(config.DB_PATH);
+  try {
+    const weeks = store.weeks.loadedWeeks();
+    io.stdout(`store: ${config.DB_PATH}\n`);
+    if (!weeks.length) io.stdout('no weeks loaded: run `darkpool-radar ingest` or `darkpool-radar import FILE`\n');
+    for (const tier of TIERS) {
+      const ofTier = weeks.filter((w) => w.tier === tier);
+      if (!ofTier.length) continue;
+      const rows = ofTier.reduce((n, w) => n + w.firm_rows, 0);
+      io.stdout(`\n${tier}: ${ofTier.length} weeks, ${rows.toLocaleString('en-US')} ATS rows\n`);
+      io.stdout('  week_start  week_ending  ats_rows  symbols  reconciled  revisions  source         loaded_at\n');
+      for (const w of ofTier) {
+        io.stdout(
+          `  ${w.week_start}  ${weekEndingOf(w.week_start)}  ${String(w.firm_rows).padStart(8)}  ${String(w.symbols).padStart(7)}  ` +
+            `${(w.reconciled ? 'yes' : 'no').padEnd(10)}  ${String(w.revisions).padStart(9)}  ${w.source.slice(0, 13).padEnd(13)}  ${w.loaded_at}\n`,
+        );
+      }
+    }
+    const run = store.runs.last();
+    if (run) {
+      io.stdout(`\nlast run: #${run.id} (${run.trigger}) started ${run.started_at}, ${run.status}` + (run.finished_at ? `, finished ${run.finished_at}` : '') + '\n');
+    }
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
+// Run only when executed as the program (also through the npm bin symlink), not when imported by tests.
+const invokedPath = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invokedPath === fileURLToPath(import.meta.url)) {
+  const io: Io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+  main(process.argv.slice(2), process.env, io).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -1,0 +1,29 @@
+// Builds the FINRA client from configuration: the one place its HTTP agent is created.
+import { Agent, type Dispatcher } from 'undici';
+import type { Config } from '../config.js';
+import { ClientCredentialsToken } from './auth.js';
+import { FinraClient } from './client.js';
+import { HttpGateway, type HttpDeps } from './http.js';
+
+/** Explicit timeouts: FINRA pages are at most 3 MB, so a minute without a byte means a hung peer. */
+export function createDispatcher(): Dispatcher {
+  return new Agent({
+    connect: { timeout: 10_000 },
+    headersTimeout: 30_000,
+    bodyTimeout: 60_000,
+    keepAliveTimeout: 10_000,
+    connections: 4,
+  });
+}
+
+export function createFinraClient(
+  config: Pick<Config, 'FINRA_API_URL' | 'FINRA_TOKEN_URL' | 'FINRA_CLIENT_ID' | 'FINRA_CLIENT_SECRET'>,
+  deps: HttpDeps,
+): FinraClient {
+  const http = new HttpGateway(deps);
+  const auth =
+    config.FINRA_CLIENT_ID && config.FINRA_CLIENT_SECRET
+      ? new ClientCredentialsToken(http, config.FINRA_TOKEN_URL, config.FINRA_CLIENT_ID, config.FINRA_CLIENT_SECRET)
+      : null;
+  return new FinraClient(http, config.FINRA_API_URL, deps.logger.child({ component: 'finra' }), auth);
+}

@@ -1,0 +1,168 @@
+// Reads FINRA files into the same WeekRows the API path produces: website export files
+// (pipe-delimited, header row, one row per symbol per ATS) and saved API JSON (any summary types).
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { weekPublishedOn, weekStartOf } from '../finra/calendar.js';
+import { KNOWN_SUMMARY_TYPES, parseFinraRow, SUMMARY_TYPES, type FinraRow } from '../finra/schema.js';
+import { isTier, type Tier } from '../finra/tiers.js';
+import type { WeekRows } from './build-week.js';
+
+export interface FileOptions {
+  week?: string;
+  tier?: Tier;
+}
+
+export interface ParsedFile {
+  file: string;
+  weeks: WeekRows[];
+  /** Things the user should know: an inferred week, ignored summary types. */
+  notes: string[];
+}
+
+export class FileFormatError extends Error {
+  override name = 'FileFormatError';
+}
+
+/** FINRA's website writes `OTC` where the API writes `OTCE`. */
+const TIER_BY_DESCRIPTION: Record<string, Tier> = {
+  'NMS Tier 1': 'T1',
+  'NMS Tier 2': 'T2',
+  OTC: 'OTCE',
+  OTCE: 'OTCE',
+};
+
+export async function readFinraFile(path: string, options: FileOptions): Promise<ParsedFile> {
+  const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+  const file = basename(path);
+  const trimmed = text.trimStart();
+  const rows = trimmed.startsWith('[') || trimmed.startsWith('{') ? jsonRows(text, file) : delimitedRows(text, file);
+  return groupIntoWeeks(rows, file, options);
+}
+
+function jsonRows(text: string, file: string): Record<string, unknown>[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new FileFormatError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (!Array.isArray(data)) throw new FileFormatError(`${file}: expected a JSON array of FINRA rows, as the API returns`);
+  return data as Record<string, unknown>[];
+}
+
+function delimitedRows(text: string, file: string): Record<string, unknown>[] {
+  const headerLine = text.slice(0, text.indexOf('\n') >>> 0);
+  const delimiter = headerLine.includes('|') ? '|' : ',';
+  try {
+    return parse(text, {
+      delimiter,
+      columns: true,
+      skip_empty_lines: true,
+      trim: true,
+      // FINRA's exports do not quote; a stray quote in an issue name must stay part of the name.
+      quote: delimiter === '|' ? false : '"',
+    }) as Record<string, unknown>[];
+  } catch (err) {
+    throw new FileFormatError(`${file}: ${(err as Error).message}`);
+  }
+}
+
+function groupIntoWeeks(raw: Record<string, unknown>[], file: string, options: FileOptions): ParsedFile {
+  const notes: string[] = [];
+  if (raw.length === 0) throw new FileFormatError(`${file}: no rows`);
+  const isExport = !('summaryTypeCode' in raw[0]!);
+  if (isExport && !('MPID' in raw[0]!)) {
+    throw new FileFormatError(`${file}: rows have neither summaryTypeCode nor MPID; cannot tell their grain`);
+  }
+
+  const rows: FinraRow[] = raw.map((r, i) => {
+    const row = parseFinraRow(r, i + 1);
+    if (isExport) row.summaryTypeCode = SUMMARY_TYPES.atsFirm;
+    if (!row.summaryTypeCode) throw new FileFormatError(`${file}: row ${i + 1} has no summaryTypeCode`);
+    row.tierIdentifier = resolveTier(row, options, file, i + 1);
+    return row;
+  });
+
+  const weekOf = resolveWeek(rows, options, file, notes);
+  const groups = new Map<string, WeekRows>();
+  const ignored = new Map<string, number>();
+  for (const row of rows) {
+    const weekStart = weekOf(row);
+    const tier = row.tierIdentifier as Tier;
+    const key = `${weekStart} ${tier}`;
+    let group = groups.get(key);
+    if (!group) {
+      group = { weekStart, tier, firm: [], symbolTotals: null, nonAts: null };
+      groups.set(key, group);
+    }
+    row.weekStartDate = weekStart;
+    switch (row.summaryTypeCode) {
+      case SUMMARY_TYPES.atsFirm:
+        group.firm.push(row);
+        break;
+      case SUMMARY_TYPES.atsSymbol:
+        (group.symbolTotals ??= []).push(row);
+        break;
+      case SUMMARY_TYPES.otcSymbol:
+        (group.nonAts ??= []).push(row);
+        break;
+      default: {
+        const code = row.summaryTypeCode as string;
+        ignored.set(code, (ignored.get(code) ?? 0) + 1);
+      }
+    }
+  }
+  for (const [code, n] of ignored) {
+    notes.push(
+      KNOWN_SUMMARY_TYPES.has(code)
+        ? `${n} ${code} rows not used (the service sums ATS_W_SMBL_FIRM)`
+        : `${n} rows of unknown summaryTypeCode ${code} ignored`,
+    );
+  }
+  return { file, weeks: [...groups.values()].filter((g) => g.firm.length > 0 || g.symbolTotals), notes };
+}
+
+function resolveTier(row: FinraRow, options: FileOptions, file: string, line: number): Tier {
+  const fromRow = isTier(row.tierIdentifier)
+    ? row.tierIdentifier
+    : row.tierDescription
+      ? TIER_BY_DESCRIPTION[row.tierDescription]
+      : undefined;
+  if (options.tier && fromRow && fromRow !== options.tier) {
+    throw new FileFormatError(`${file}: row ${line} is tier ${fromRow}, not --tier ${options.tier}`);
+  }
+  const tier = options.tier ?? fromRow;
+  if (!tier) throw new FileFormatError(`${file}: row ${line} names no tier FINRA uses; give --tier T1|T2|OTCE`);
+  return tier;
+}
+
+/**
+ * Website exports carry no weekStartDate. `--week` gives it (any day of the week); without it the week
+ * is inferred from the publication date, which is only safe when every row carries the same one.
+ */
+function resolveWeek(rows: FinraRow[], options: FileOptions, file: string, notes: string[]): (row: FinraRow) => string {
+  if (options.week) {
+    const week = weekStartOf(options.week);
+    return (row) => {
+      if (row.weekStartDate && row.weekStartDate !== week) {
+        throw new FileFormatError(`${file}: a row is for week ${row.weekStartDate}, not --week ${week}`);
+      }
+      return week;
+    };
+  }
+  if (rows.every((r) => r.weekStartDate)) return (row) => row.weekStartDate as string;
+
+  const dates = new Set(rows.map((r) => r.lastUpdateDate));
+  const tiers = new Set(rows.map((r) => r.tierIdentifier));
+  const [date] = dates;
+  const [tier] = tiers;
+  const week = dates.size === 1 && tiers.size === 1 && date ? weekPublishedOn(date, tier as Tier) : null;
+  if (!week) {
+    throw new FileFormatError(
+      `${file}: rows carry no weekStartDate and their lastUpdateDate is not one publication day; give --week YYYY-MM-DD`,
+    );
+  }
+  notes.push(`week ${week} inferred from the publication date ${date} (${tier} weeks appear ${tier === 'T1' ? 21 : 35} days after they start); give --week to override`);
+  return () => week;
+}

@@ -1,0 +1,178 @@
+// An ingest run: plan -> fetch -> build (validate, reconcile, aggregate) -> publish, one week at a
+// time, with every outcome recorded. API pulls and file imports share everything after "fetch".
+import type { Logger } from 'pino';
+import { todayUtc } from '../finra/calendar.js';
+import { FinraClient, IncompleteDataError, type Partition } from '../finra/client.js';
+import { UpstreamHttpError, UpstreamNetworkError } from '../finra/http.js';
+import { RowValidationError, SUMMARY_TYPES } from '../finra/schema.js';
+import { TIERS, type Tier } from '../finra/tiers.js';
+import type { Publisher } from '../store/publish.js';
+import type { RunLog, RunStatus, WeekOutcome } from '../store/runs.js';
+import type { WeekStatus } from '../store/status.js';
+import { buildWeek, WeekRefusedError, type WeekRows } from './build-week.js';
+import { FileFormatError, readFinraFile, type FileOptions } from './files.js';
+import { planWeeks } from './plan.js';
+
+export interface IngestContext {
+  publisher: Publisher;
+  runs: RunLog;
+  weeks: WeekStatus;
+  logger: Logger;
+  now: () => Date;
+  onProgress?: (event: WeekResult & { index: number; count: number }) => void;
+}
+
+export interface WeekResult {
+  weekStart: string;
+  tier: Tier;
+  outcome: WeekOutcome;
+  detail: string | null;
+  rows: number;
+  symbols: number;
+  ms: number;
+}
+
+export interface RunSummary {
+  runId: number;
+  status: Exclude<RunStatus, 'running'>;
+  weeks: WeekResult[];
+  notes: string[];
+}
+
+interface WorkItem {
+  weekStart: string;
+  tier: Tier;
+  source: string;
+  load: () => Promise<WeekRows>;
+}
+
+export interface FinraIngestOptions {
+  trigger: string;
+  tiers?: readonly Tier[];
+  weeks?: number;
+  signal?: AbortSignal;
+}
+
+/** Pulls FINRA's newest published weeks into the store. */
+export async function ingestFromFinra(ctx: IngestContext, client: FinraClient, options: FinraIngestOptions): Promise<RunSummary> {
+  const notes: string[] = [];
+  let partitions: Partition[] | null = null;
+  try {
+    partitions = await client.partitions(options.signal);
+  } catch (err) {
+    const why = err instanceof Error ? err.message : String(err);
+    ctx.logger.warn({ err: why }, "FINRA's partitions endpoint failed; planning from the publication calendar");
+    notes.push(`partitions endpoint failed (${why}); weeks planned from FINRA's publication calendar`);
+  }
+  const tiers = options.tiers ?? TIERS;
+  const newestStored = Object.fromEntries(tiers.map((t) => [t, ctx.weeks.newestWeek(t)]).filter(([, w]) => w));
+  const plan = planWeeks({ partitions, tiers, today: todayUtc(ctx.now()), newestStored, weeks: options.weeks });
+  const items: WorkItem[] = plan.map(({ weekStart, tier }) => ({
+    weekStart,
+    tier,
+    source: 'api',
+    load: async () => {
+      const q = (summaryType: (typeof SUMMARY_TYPES)[keyof typeof SUMMARY_TYPES]) =>
+        client.weekRows({ weekStart, tier, summaryType }, options.signal);
+      const firm = await q(SUMMARY_TYPES.atsFirm);
+      const symbolTotals = await q(SUMMARY_TYPES.atsSymbol);
+      const nonAts = await q(SUMMARY_TYPES.otcSymbol);
+      return { weekStart, tier, firm, symbolTotals, nonAts };
+    },
+  }));
+  return processWeeks(ctx, options.trigger, items, notes);
+}
+
+/** Loads FINRA files (website exports, saved API JSON) through the same build and publish path. */
+export async function importFiles(ctx: IngestContext, paths: string[], options: FileOptions): Promise<RunSummary> {
+  const notes: string[] = [];
+  const merged = new Map<string, { rows: WeekRows; files: string[] }>();
+  for (const path of paths) {
+    const parsed = await readFinraFile(path, options);
+    notes.push(...parsed.notes.map((n) => `${parsed.file}: ${n}`));
+    for (const week of parsed.weeks) {
+      // Several files of one week (firm rows in one, totals in another) make one week.
+      const key = `${week.weekStart} ${week.tier}`;
+      const entry = merged.get(key);
+      if (!entry) {
+        merged.set(key, { rows: week, files: [parsed.file] });
+        continue;
+      }
+      entry.files.push(parsed.file);
+      entry.rows.firm.push(...week.firm);
+      if (week.symbolTotals) (entry.rows.symbolTotals ??= []).push(...week.symbolTotals);
+      if (week.nonAts) (entry.rows.nonAts ??= []).push(...week.nonAts);
+    }
+  }
+  const items: WorkItem[] = [...merged.values()].map(({ rows, files }) => ({
+    weekStart: rows.weekStart,
+    tier: rows.tier,
+    source: `file:${files.join(',')}`,
+    load: async () => rows,
+  }));
+  return processWeeks(ctx, 'import', items, notes);
+}
+
+async function processWeeks(ctx: IngestContext, trigger: string, items: WorkItem[], notes: string[]): Promise<RunSummary> {
+  const { logger } = ctx;
+  const stamp = () => ctx.now().toISOString();
+  const runId = ctx.runs.start(trigger, stamp());
+  logger.info({ runId, trigger, weeks: items.length }, 'ingest run started');
+  const results: WeekResult[] = [];
+  try {
+    for (const [index, item] of items.entries()) {
+      const result = await processWeek(ctx, item);
+      results.push(result);
+      ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, stamp());
+      ctx.onProgress?.({ ...result, index: index + 1, count: items.length });
+    }
+  } catch (err) {
+    ctx.runs.finish(runId, 'failed', { weeks: results, notes, error: String(err) }, stamp());
+    throw err;
+  }
+  const bad = results.filter((r) => r.outcome === 'refused' || r.outcome === 'failed').length;
+  const status = bad === 0 ? 'ok' : bad === results.length ? 'failed' : 'partial';
+  ctx.runs.finish(runId, status, { weeks: results, notes }, stamp());
+  const counts = Object.fromEntries(['published', 'revised', 'unchanged', 'refused', 'failed'].map((o) => [o, results.filter((r) => r.outcome === o).length]));
+  logger.info({ runId, status, ...counts }, 'ingest run finished');
+  return { runId, status, weeks: results, notes };
+}
+
+async function processWeek(ctx: IngestContext, item: WorkItem): Promise<WeekResult> {
+  const started = performance.now();
+  const base = { weekStart: item.weekStart, tier: item.tier };
+  const done = (outcome: WeekOutcome, detail: string | null, rows = 0, symbols = 0): WeekResult => ({
+    ...base,
+    outcome,
+    detail,
+    rows,
+    symbols,
+    ms: Math.round(performance.now() - started),
+  });
+  try {
+    const built = buildWeek(await item.load());
+    const outcome = ctx.publisher.publish(built, { source: item.source, now: ctx.now().toISOString() });
+    ctx.logger.info({ ...base, outcome, rows: built.rows.length, symbols: built.symbols.length }, 'week processed');
+    return done(outcome, null, built.rows.length, built.symbols.length);
+  } catch (err) {
+    if (isDataProblem(err)) {
+      // The week is not published; whatever the store held for it stays exactly as it was.
+      ctx.logger.error({ ...base, err: err.message }, 'week refused, previous data kept');
+      return done('refused', err.message);
+    }
+    if (err instanceof UpstreamHttpError || err instanceof UpstreamNetworkError) {
+      ctx.logger.error({ ...base, err: err.message }, 'week not fetched, previous data kept');
+      return done('failed', err.message);
+    }
+    throw err;
+  }
+}
+
+function isDataProblem(err: unknown): err is Error {
+  return (
+    err instanceof WeekRefusedError ||
+    err instanceof IncompleteDataError ||
+    err instanceof RowValidationError ||
+    err instanceof FileFormatError
+  );
+}

@@ -1,0 +1,25 @@
+// The week-over-week trend of ATS shares: `rising` above +5%, `falling` below -5%, else `stable`.
+export type Trend = 'rising' | 'falling' | 'stable';
+
+export interface TrendResult {
+  changePct: number | null;
+  trend: Trend;
+}
+
+/**
+ * `previous` is the symbol's shares in the week before, 0 when that week is loaded without the
+ * symbol, and null when that week is not loaded at all (nothing to compare with).
+ * The boundaries are decided on integers (20 * delta vs previous), so exactly +5% is `stable`
+ * whatever floating point would make of the percentage.
+ */
+export function weekOverWeek(current: number, previous: number | null): TrendResult {
+  if (previous === null) return { changePct: null, trend: 'stable' };
+  if (previous === 0) return { changePct: null, trend: current > 0 ? 'rising' : 'stable' };
+  const delta = current - previous;
+  const trend: Trend = 20 * delta > previous ? 'rising' : 20 * delta < -previous ? 'falling' : 'stable';
+  return { changePct: roundPct((delta / previous) * 100), trend };
+}
+
+export function roundPct(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,90 @@
+// Numbered schema migrations; `PRAGMA user_version` records how many have run. Append only: a
+// migration that has shipped is never edited.
+export const MIGRATIONS: readonly string[] = [
+  // 1: the weekly ATS store
+  `
+  -- One row per loaded (week, tier): a week is published whole or not at all.
+  CREATE TABLE weeks (
+    week_start        TEXT NOT NULL,
+    tier              TEXT NOT NULL CHECK (tier IN ('T1', 'T2', 'OTCE')),
+    initial_published TEXT,             -- FINRA's initialPublishedDate (earliest over the week's rows)
+    last_update       TEXT,             -- FINRA's lastUpdateDate (newest over the week's rows)
+    firm_rows         INTEGER NOT NULL,
+    symbols           INTEGER NOT NULL,
+    checksum          TEXT NOT NULL,
+    reconciled        INTEGER NOT NULL, -- 1: firm rows checked against FINRA's per-symbol totals
+    has_non_ats       INTEGER NOT NULL, -- 1: FINRA's non-ATS (OTC_W_SMBL) totals are loaded
+    null_quantities   INTEGER NOT NULL, -- firm rows whose shares or trades FINRA left null
+    source            TEXT NOT NULL,    -- 'api' or 'file:<name>'
+    loaded_at         TEXT NOT NULL,    -- first publish here
+    updated_at        TEXT NOT NULL,    -- last publish that changed the week
+    revisions         INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (week_start, tier)
+  ) STRICT;
+
+  -- FINRA's ATS_W_SMBL_FIRM rows as received: every served figure traces back to these.
+  CREATE TABLE ats_rows (
+    week_start       TEXT NOT NULL,
+    tier             TEXT NOT NULL,
+    symbol           TEXT NOT NULL,
+    mpid             TEXT NOT NULL,
+    participant_name TEXT NOT NULL,
+    shares           INTEGER,
+    trades           INTEGER,
+    notional         REAL,
+    last_update      TEXT,
+    PRIMARY KEY (week_start, tier, symbol, mpid)
+  ) STRICT, WITHOUT ROWID;
+
+  -- Per-symbol sums of ats_rows, plus FINRA's non-ATS totals and the week-over-week trend.
+  CREATE TABLE symbol_weeks (
+    week_start     TEXT NOT NULL,
+    tier           TEXT NOT NULL,
+    symbol         TEXT NOT NULL,
+    issue_name     TEXT,
+    shares         INTEGER NOT NULL,
+    trades         INTEGER NOT NULL,
+    notional       REAL,
+    venues         INTEGER NOT NULL,
+    non_ats_shares INTEGER,
+    non_ats_trades INTEGER,
+    prev_shares    INTEGER,            -- null: the previous week is not loaded
+    change_pct     REAL,
+    trend          TEXT NOT NULL CHECK (trend IN ('rising', 'falling', 'stable')),
+    PRIMARY KEY (week_start, tier, symbol)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX symbol_weeks_by_symbol ON symbol_weeks (symbol, week_start);
+  CREATE INDEX symbol_weeks_by_shares ON symbol_weeks (week_start, shares DESC);
+
+  CREATE TABLE runs (
+    id          INTEGER PRIMARY KEY,
+    trigger     TEXT NOT NULL,          -- cli, schedule, startup, import
+    started_at  TEXT NOT NULL,
+    finished_at TEXT,
+    status      TEXT NOT NULL CHECK (status IN ('running', 'ok', 'partial', 'failed')),
+    summary     TEXT                    -- JSON
+  ) STRICT;
+
+  -- What each run did to each week, refusals included: "last good data kept" leaves a trace here.
+  CREATE TABLE run_weeks (
+    run_id     INTEGER NOT NULL REFERENCES runs (id),
+    week_start TEXT NOT NULL,
+    tier       TEXT NOT NULL,
+    outcome    TEXT NOT NULL CHECK (outcome IN ('published', 'revised', 'unchanged', 'refused', 'failed')),
+    detail     TEXT,
+    at         TEXT NOT NULL
+  ) STRICT;
+  CREATE INDEX run_weeks_by_week ON run_weeks (week_start, tier);
+
+  CREATE TABLE sector_map (
+    symbol TEXT PRIMARY KEY,
+    sector TEXT NOT NULL,
+    source TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+  `,
+];

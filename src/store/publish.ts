@@ -1,0 +1,118 @@
+// Publishing a built week: one synchronous transaction that replaces the (week, tier) rows, writes
+// the per-symbol sums with their trends, and refreshes the trends of the week after it. Readers see
+// the old week or the new one, never a mix; a crash mid-way leaves the old one.
+import { addDays } from '../finra/calendar.js';
+import type { Tier } from '../finra/tiers.js';
+import type { BuiltWeek } from '../ingest/build-week.js';
+import { weekOverWeek } from '../ingest/trend.js';
+import type { Db } from './db.js';
+
+export type PublishOutcome = 'published' | 'revised' | 'unchanged';
+
+export interface PublishMeta {
+  source: string;
+  now: string; // ISO timestamp
+}
+
+export class Publisher {
+  private readonly stmts;
+  private readonly publishTx;
+
+  constructor(db: Db) {
+    this.stmts = {
+      week: db.prepare<[string, string], { checksum: string; loaded_at: string; revisions: number }>(
+        'SELECT checksum, loaded_at, revisions FROM weeks WHERE week_start = ? AND tier = ?',
+      ),
+      deleteRows: db.prepare('DELETE FROM ats_rows WHERE week_start = ? AND tier = ?'),
+      deleteSymbols: db.prepare('DELETE FROM symbol_weeks WHERE week_start = ? AND tier = ?'),
+      insertRow: db.prepare(
+        `INSERT INTO ats_rows (week_start, tier, symbol, mpid, participant_name, shares, trades, notional, last_update)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      insertSymbol: db.prepare(
+        `INSERT INTO symbol_weeks (week_start, tier, symbol, issue_name, shares, trades, notional, venues,
+           non_ats_shares, non_ats_trades, prev_shares, change_pct, trend)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      sharesOfWeek: db.prepare<[string, string], { symbol: string; shares: number }>(
+        'SELECT symbol, shares FROM symbol_weeks WHERE week_start = ? AND tier = ?',
+      ),
+      isLoaded: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM weeks WHERE week_start = ? AND tier = ?'),
+      setTrend: db.prepare(
+        'UPDATE symbol_weeks SET prev_shares = ?, change_pct = ?, trend = ? WHERE week_start = ? AND tier = ? AND symbol = ?',
+      ),
+      upsertWeek: db.prepare(
+        `INSERT INTO weeks (week_start, tier, initial_published, last_update, firm_rows, symbols, checksum, reconciled,
+           has_non_ats, null_quantities, source, loaded_at, updated_at, revisions)
+         VALUES (@week_start, @tier, @initial_published, @last_update, @firm_rows, @symbols, @checksum, @reconciled,
+           @has_non_ats, @null_quantities, @source, @now, @now, 0)
+         ON CONFLICT (week_start, tier) DO UPDATE SET
+           initial_published = excluded.initial_published, last_update = excluded.last_update,
+           firm_rows = excluded.firm_rows, symbols = excluded.symbols, checksum = excluded.checksum,
+           reconciled = excluded.reconciled, has_non_ats = excluded.has_non_ats,
+           null_quantities = excluded.null_quantities, source = excluded.source,
+           updated_at = excluded.updated_at, revisions = weeks.revisions + 1`,
+      ),
+    };
+    this.publishTx = db.transaction((week: BuiltWeek, meta: PublishMeta): PublishOutcome => this.write(week, meta));
+  }
+
+  /** Publishes the week unless the stored copy has the same checksum. */
+  publish(week: BuiltWeek, meta: PublishMeta): PublishOutcome {
+    // IMMEDIATE takes the write lock up front, so two writers queue instead of failing mid-transaction.
+    return this.publishTx.immediate(week, meta);
+  }
+
+  private write(week: BuiltWeek, meta: PublishMeta): PublishOutcome {
+    const { weekStart, tier } = week;
+    const existing = this.stmts.week.get(weekStart, tier);
+    if (existing?.checksum === week.checksum) return 'unchanged';
+
+    this.stmts.deleteRows.run(weekStart, tier);
+    this.stmts.deleteSymbols.run(weekStart, tier);
+    for (const r of week.rows) {
+      this.stmts.insertRow.run(weekStart, tier, r.symbol, r.mpid, r.participantName, r.shares, r.trades, r.notional, r.lastUpdate);
+    }
+    const previous = this.previousShares(addDays(weekStart, -7), tier);
+    for (const s of week.symbols) {
+      const prev = previous === null ? null : (previous.get(s.symbol) ?? 0);
+      const t = weekOverWeek(s.shares, prev);
+      this.stmts.insertSymbol.run(
+        weekStart, tier, s.symbol, s.issueName, s.shares, s.trades, s.notional, s.venues,
+        s.nonAtsShares, s.nonAtsTrades, prev, t.changePct, t.trend,
+      );
+    }
+    this.stmts.upsertWeek.run({
+      week_start: weekStart,
+      tier,
+      initial_published: week.initialPublished,
+      last_update: week.lastUpdate,
+      firm_rows: week.rows.length,
+      symbols: week.symbols.length,
+      checksum: week.checksum,
+      reconciled: week.reconciled ? 1 : 0,
+      has_non_ats: week.hasNonAts ? 1 : 0,
+      null_quantities: week.nullQuantities,
+      source: meta.source,
+      now: meta.now,
+    });
+    this.refreshTrends(addDays(weekStart, 7), tier, new Map(week.symbols.map((s) => [s.symbol, s.shares])));
+    return existing ? 'revised' : 'published';
+  }
+
+  /** Shares per symbol in a loaded week; null when the week is not loaded for the tier. */
+  private previousShares(weekStart: string, tier: Tier): Map<string, number> | null {
+    if (!this.stmts.isLoaded.get(weekStart, tier)) return null;
+    return new Map(this.stmts.sharesOfWeek.all(weekStart, tier).map((r) => [r.symbol, r.shares]));
+  }
+
+  /** The week after a (re)published week compares against it: its trends change with it. */
+  private refreshTrends(weekStart: string, tier: Tier, previous: Map<string, number>) {
+    if (!this.stmts.isLoaded.get(weekStart, tier)) return;
+    for (const { symbol, shares } of this.stmts.sharesOfWeek.all(weekStart, tier)) {
+      const prev = previous.get(symbol) ?? 0;
+      const t = weekOverWeek(shares, prev);
+      this.stmts.setTrend.run(prev, t.changePct, t.trend, weekStart, tier, symbol);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IncompleteDataError } from '../../src/finra/client.js';
+import { UpstreamHttpError } from '../../src/finra/http.js';
+import { parseFinraRow, RowValidationError } from '../../src/finra/schema.js';
+import { DATA_PATH, FinraDouble } from '../support/finra-double.js';
+import { defaultFinraRows, FIXTURES, otceFirmRows, tqqqRows } from '../support/fixtures.js';
+import { captureLogs, testClient, type TestClient } from '../support/harness.js';
+
+const OTCE_FIRM = { weekStart: '2025-11-10', tier: 'OTCE', summaryType: 'ATS_W_SMBL_FIRM' } as const;
+
+let double: FinraDouble;
+let t: TestClient;
+
+beforeEach(async () => {
+  double = await new FinraDouble({ rows: defaultFinraRows(), strayPartitions: [['2019-01-07', 'NMS'], ['2019-01-07', 'NA']] }).start();
+  t = testClient(double.url);
+});
+
+afterEach(async () => {
+  await t.agent.close();
+  await double.close();
+});
+
+describe('paging', () => {
+  it('pages a week with more rows than one page until Record-Total, with the real filters', async () => {
+    const rows = await t.client.weekRows(OTCE_FIRM);
+    expect(rows).toHaveLength(5328);
+    const calls = double.dataRequests();
+    expect(calls.map((c) => c.body?.offset)).toEqual([0, 5000]);
+    expect(calls[0]?.headers.accept).toBe('application/json');
+    expect(calls[0]?.body).toMatchObject({
+      limit: 5000,
+      compareFilters: [
+        { compareType: 'EQUAL', fieldName: 'weekStartDate', fieldValue: '2025-11-10' },
+        { compareType: 'EQUAL', fieldName: 'tierIdentifier', fieldValue: 'OTCE' },
+        { compareType: 'EQUAL', fieldName: 'summaryTypeCode', fieldValue: 'ATS_W_SMBL_FIRM' },
+      ],
+    });
+  });
+
+  it('advances by the rows actually received when the payload cap cuts a page short', async () => {
+    await double.close();
+    double = await new FinraDouble({ rows: defaultFinraRows(), maxPageBytes: 300_000 }).start();
+    t = testClient(double.url);
+    const rows = await t.client.weekRows(OTCE_FIRM);
+    expect(rows).toHaveLength(5328);
+    const offsets = double.dataRequests().map((c) => c.body?.offset as number);
+    expect(offsets.length).toBeGreaterThan(2);
+    expect(offsets.slice(1).every((o) => o % 5000 !== 0)).toBe(true);
+    // Same rows, same order as the data set: nothing skipped or repeated across page boundaries.
+    expect(rows.map((r) => `${r.issueSymbolIdentifier} ${r.MPID}`)).toEqual(
+      otceFirmRows('2025-11-10').map((r) => `${r.issueSymbolIdentifier} ${r.MPID}`),
+    );
+  });
+
+  it('reads 204 No Content as no rows', async () => {
+    const rows = await t.client.weekRows({ weekStart: '2020-01-06', tier: 'T1', summaryType: 'ATS_W_SMBL_FIRM' });
+    expect(rows).toEqual([]);
+  });
+
+  it('refuses a 204 in the middle of a page sequence', async () => {
+    double.faults.push({ kind: 'no-content', when: (r) => r.body?.offset === 5000 });
+    await expect(t.client.weekRows(OTCE_FIRM)).rejects.toThrow(IncompleteDataError);
+  });
+
+  it('refuses a page whose body holds fewer rows than its header says', async () => {
+    double.faults.push({ kind: 'short-page', drop: 10, when: (r) => r.body?.offset === 5000 });
+    await expect(t.client.weekRows(OTCE_FIRM)).rejects.toThrow(/Total-Records-On-Page/);
+  });
+
+  it('refuses an empty page before Record-Total is reached', async () => {
+    double.faults.push({ kind: 'empty-page', when: (r) => r.body?.offset === 5000 });
+    await expect(t.client.weekRows(OTCE_FIRM)).rejects.toThrow(/before Record-Total/);
+  });
+
+  it('refuses a Record-Total that changes between pages', async () => {
+    double.faults.push({ kind: 'change-total', by: 7, when: (r) => r.body?.offset === 5000 });
+    await expect(t.client.weekRows(OTCE_FIRM)).rejects.toThrow(/Record-Total changed/);
+  });
+
+  it('refuses a body that is not JSON', async () => {
+    double.faults.push({ kind: 'malformed' });
+    await expect(t.client.weekRows(OTCE_FIRM)).rejects.toThrow(/not JSON/);
+  });
+});
+
+describe('partitions', () => {
+  it("lists FINRA's published weeks per tier, newest first, without the stray NMS and NA partitions", async () => {
+    const partitions = await t.client.partitions();
+    expect(partitions).toEqual([
+      { weekStart: '2025-11-17', tier: 'OTCE' },
+      { weekStart: '2025-11-17', tier: 'T2' },
+      { weekStart: '2025-11-10', tier: 'OTCE' },
+    ]);
+  });
+});
+
+describe('errors and credentials', () => {
+  it("fails fast on a 400 with FINRA's own message, without retrying", async () => {
+    const logs = captureLogs();
+    await t.agent.close();
+    t = testClient(double.url, { logger: logs.logger });
+    double.faults.push({
+      kind: 'status',
+      status: 400,
+      body: JSON.stringify({ statusCode: 400, statusDescription: 'Bad Request', message: 'Invalid date field format' }),
+    });
+    const err = await t.client.weekRows(OTCE_FIRM).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamHttpError);
+    expect((err as Error).message).toBe('HTTP 400: Bad Request: Invalid date field format');
+    expect(double.dataRequests()).toHaveLength(1);
+    expect(logs.lines.some((l) => String(l.err).includes('Invalid date field format'))).toBe(true);
+  });
+
+  it('gets a token with client credentials, caches it, and refreshes it once on a 401', async () => {
+    await double.close();
+    double = await new FinraDouble({
+      rows: tqqqRows(),
+      oauth: { clientId: 'id', clientSecret: 'secret', token: 'tok-1', expiresIn: 3600 },
+    }).start();
+    t = testClient(double.url, { auth: { id: 'id', secret: 'secret' } });
+    await t.client.partitions();
+    await t.client.weekRows({ weekStart: '2025-11-17', tier: 'T2', summaryType: 'ATS_W_SMBL' });
+    expect(double.tokensIssued).toBe(1);
+    expect(double.dataRequests()[0]?.headers.authorization).toBe('Bearer tok-1');
+
+    double.faults.push({ kind: 'status', status: 401 });
+    const rows = await t.client.weekRows({ weekStart: '2025-11-17', tier: 'T2', summaryType: 'ATS_W_SMBL' });
+    expect(rows).toHaveLength(1);
+    expect(double.tokensIssued).toBe(2);
+  });
+});
+
+describe('row schema', () => {
+  const verbatim = JSON.parse(readFileSync(`${FIXTURES}finra/api_rows_verbatim.json`, 'utf8')) as Record<string, unknown[]>;
+
+  it('accepts every verbatim FINRA row, notional in integer and exponent notation', () => {
+    const rows = [
+      verbatim.ats_w_smbl_firm_row,
+      verbatim.ats_w_vol_stats_row,
+      ...(verbatim.ats_w_smbl_rows_AAPL as unknown[]),
+      ...(verbatim['ats_w_smbl_rows_BRK.B'] as unknown[]),
+    ].map((r, i) => parseFinraRow(r, i));
+    expect(rows).toHaveLength(24);
+    expect(rows[0]?.totalNotionalSum).toBe(1257506);
+    expect(rows.some((r) => r.totalNotionalSum !== null && !Number.isInteger(r.totalNotionalSum))).toBe(true);
+  });
+
+  it('reads exponent notation as text too, keeps nulls as null and rejects fractional share counts', () => {
+    const row = parseFinraRow({ totalWeeklyShareQuantity: '1.2E7', totalWeeklyTradeCount: null, totalNotionalSum: '1.0465704323210629E10' }, 0);
+    expect(row.totalWeeklyShareQuantity).toBe(12_000_000);
+    expect(row.totalWeeklyTradeCount).toBeNull();
+    expect(row.totalNotionalSum).toBe(10465704323.210629);
+    expect(() => parseFinraRow({ totalWeeklyShareQuantity: 10.5 }, 3)).toThrow(RowValidationError);
+    expect(() => parseFinraRow({ totalWeeklyShareQuantity: 'lots' }, 3)).toThrow(/row 3: totalWeeklyShareQuantity/);
+  });
+
+  it('refuses the whole page when one row is invalid', async () => {
+    const rows = defaultFinraRows();
+    const bad = rows.find((r) => r.weekStartDate === '2025-11-10' && r.summaryTypeCode === 'ATS_W_SMBL_FIRM')!;
+    bad.totalWeeklyShareQuantity = -5;
+    double.setRows(rows);
+    await expect(t.client.weekRows(OTCE_FIRM)).rejects.toThrow(RowValidationError);
+  });
+});
+
+describe('rate', () => {
+  it('spaces requests to stay well under FINRA’s 20 requests per second', async () => {
+    const { HttpGateway } = await import('../../src/finra/http.js');
+    const slept: number[] = [];
+    let clock = 0;
+    const gateway = new HttpGateway({
+      dispatcher: t.agent,
+      logger: captureLogs().logger,
+      sleep: async (ms) => {
+        slept.push(ms);
+        clock += ms;
+      },
+      now: () => clock,
+    });
+    for (let i = 0; i < 5; i++) await gateway.send({ method: 'GET', url: `${double.url}/partitions/group/otcMarket/name/weeklySummary` });
+    expect(slept).toEqual([250, 250, 250, 250]); // 4 requests a second at most
+    expect(double.requests.map((r) => r.path)).not.toContain(DATA_PATH);
+  });
+});

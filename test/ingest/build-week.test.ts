@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { parseFinraRow, type FinraRow } from '../../src/finra/schema.js';
+import { buildWeek, WeekRefusedError, type WeekRows } from '../../src/ingest/build-week.js';
+import { weekOverWeek } from '../../src/ingest/trend.js';
+import { tqqqRows, type Row } from '../support/fixtures.js';
+
+function tqqqWeek(mutate?: (rows: Row[]) => void): WeekRows {
+  const raw = tqqqRows();
+  mutate?.(raw);
+  const rows = raw.map((r, i) => parseFinraRow(r, i));
+  const of = (type: string): FinraRow[] => rows.filter((r) => r.summaryTypeCode === type);
+  return {
+    weekStart: '2025-11-17',
+    tier: 'T2',
+    firm: of('ATS_W_SMBL_FIRM'),
+    symbolTotals: of('ATS_W_SMBL'),
+    nonAts: of('OTC_W_SMBL'),
+  };
+}
+
+describe('building a week from FINRA rows', () => {
+  it("sums TQQQ's 26 real ATS rows to FINRA's own total and keeps non-ATS volume apart", () => {
+    const week = buildWeek(tqqqWeek());
+    expect(week.rows).toHaveLength(26);
+    expect(week.reconciled).toBe(true);
+    expect(week.symbols).toEqual([
+      expect.objectContaining({
+        symbol: 'TQQQ',
+        shares: 48_136_092, // FINRA's ATS_W_SMBL row
+        trades: 408_358,
+        venues: 26,
+        notional: null, // the sample carries no notional
+        nonAtsShares: 248_494_799, // FINRA's OTC_W_SMBL row, not added to the ATS figure
+        nonAtsTrades: 990_507,
+      }),
+    ]);
+  });
+
+  it('refuses a week whose firm rows do not sum to FINRA’s total', () => {
+    const week = tqqqWeek((rows) => {
+      const total = rows.find((r) => r.summaryTypeCode === 'ATS_W_SMBL')!;
+      total.totalWeeklyShareQuantity = (total.totalWeeklyShareQuantity as number) + 1;
+    });
+    expect(() => buildWeek(week)).toThrow(WeekRefusedError);
+    expect(() => buildWeek(week)).toThrow('TQQQ: firm rows sum to 48136092 shares, FINRA\'s total is 48136093');
+  });
+
+  it('refuses when a firm row is missing (the per-symbol total no longer matches)', () => {
+    const week = tqqqWeek();
+    week.firm.pop();
+    expect(() => buildWeek(week)).toThrow(/reconciliation/);
+  });
+
+  it('never reads a null quantity as 0: a null share count cannot reconcile with a number', () => {
+    const week = tqqqWeek((rows) => {
+      rows.find((r) => r.MPID === 'XSTM')!.totalWeeklyShareQuantity = null;
+    });
+    expect(() => buildWeek(week)).toThrow(/firm rows sum to null shares/);
+  });
+
+  it('refuses duplicate (symbol, ATS) rows', () => {
+    const week = tqqqWeek();
+    week.firm.push({ ...week.firm[0]! });
+    expect(() => buildWeek(week)).toThrow(/duplicate_key: TQQQ at XSTM appears twice/);
+  });
+
+  it('refuses rows of another week or tier (a filter FINRA ignored)', () => {
+    const week = tqqqWeek();
+    week.firm[3] = { ...week.firm[3]!, weekStartDate: '2025-11-10' };
+    expect(() => buildWeek(week)).toThrow(/wrong_partition/);
+  });
+
+  it('refuses an empty week instead of zeroing every symbol', () => {
+    expect(() => buildWeek({ weekStart: '2025-11-17', tier: 'T2', firm: [], symbolTotals: [], nonAts: [] })).toThrow(/empty_week/);
+  });
+
+  it('gives the same checksum for the same rows in another order, a different one after a revision', () => {
+    const a = buildWeek(tqqqWeek());
+    const shuffled = tqqqWeek();
+    shuffled.firm.reverse();
+    expect(buildWeek(shuffled).checksum).toBe(a.checksum);
+    const revised = tqqqWeek((rows) => {
+      const r = rows.find((x) => x.MPID === 'UBSA')!;
+      r.totalWeeklyShareQuantity = (r.totalWeeklyShareQuantity as number) + 100;
+      const t = rows.find((x) => x.summaryTypeCode === 'ATS_W_SMBL')!;
+      t.totalWeeklyShareQuantity = (t.totalWeeklyShareQuantity as number) + 100;
+    });
+    expect(buildWeek(revised).checksum).not.toBe(a.checksum);
+  });
+});
+
+describe('week-over-week trend', () => {
+  it('is stable at exactly +5% and -5%, rising or falling just beyond', () => {
+    expect(weekOverWeek(105, 100)).toEqual({ changePct: 5, trend: 'stable' });
+    expect(weekOverWeek(95, 100)).toEqual({ changePct: -5, trend: 'stable' });
+    expect(weekOverWeek(2_100_001, 2_000_000).trend).toBe('rising');
+    expect(weekOverWeek(1_899_999, 2_000_000).trend).toBe('falling');
+  });
+
+  it('rises from a loaded week without volume, and is stable when there is nothing to compare', () => {
+    expect(weekOverWeek(10, 0)).toEqual({ changePct: null, trend: 'rising' });
+    expect(weekOverWeek(0, 0)).toEqual({ changePct: null, trend: 'stable' });
+    expect(weekOverWeek(10, null)).toEqual({ changePct: null, trend: 'stable' });
+    expect(weekOverWeek(0, 10)).toEqual({ changePct: -100, trend: 'falling' });
+  });
+});

@@ -1,0 +1,259 @@
+// A stand-in for api.finra.org on 127.0.0.1 that speaks FINRA's Query API as documented and as
+// recorded: POST filters in the body, `limit` capped at 5000 rows AND about 3 MB a page, the
+// Record-* headers, 204 for no rows, gzip when asked, FINRA's error bodies, the partitions
+// endpoint (with FINRA's stray tiers), optional OAuth. Faults can be queued to test the client.
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { gzipSync } from 'node:zlib';
+
+export type Row = Record<string, unknown>;
+
+export const DATA_PATH = '/data/group/otcMarket/name/weeklySummary';
+export const PARTITIONS_PATH = '/partitions/group/otcMarket/name/weeklySummary';
+export const TOKEN_PATH = '/fip/rest/ews/oauth2/access_token';
+export const MAX_LIMIT = 5000;
+export const MAX_OFFSET = 500_000;
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: IncomingMessage['headers'];
+  body: Record<string, unknown> | null;
+  at: number;
+}
+
+/** A fault replaces the normal answer of the next request it matches, once. */
+export type Fault = { when?: (req: RecordedRequest) => boolean } & (
+  | { kind: 'status'; status: number; body?: string; headers?: Record<string, string> }
+  | { kind: 'hang' } // accept the request, never answer
+  | { kind: 'reset' } // drop the connection
+  | { kind: 'short-page'; drop: number } // a cut body: fewer rows than Total-Records-On-Page says
+  | { kind: 'empty-page' } // 200 with [] although Record-Total is not reached
+  | { kind: 'change-total'; by: number } // Record-Total differs from the first page
+  | { kind: 'malformed' } // a body that is not JSON
+  | { kind: 'no-content' } // 204 although rows remain
+);
+
+export interface DoubleOptions {
+  rows: Row[];
+  /** Bytes a page may hold before it is cut (FINRA: 3 MB). */
+  maxPageBytes?: number;
+  /** When set, data calls need this bearer token, issued to these client credentials. */
+  oauth?: { clientId: string; clientSecret: string; token: string; expiresIn: number };
+  /** Extra partitions FINRA lists that are not data tiers. */
+  strayPartitions?: [string, string][];
+}
+
+export class FinraDouble {
+  readonly requests: RecordedRequest[] = [];
+  readonly faults: Fault[] = [];
+  tokensIssued = 0;
+  private rows: Row[];
+  private server: Server;
+  private sockets = new Set<Socket>();
+  private hung: ServerResponse[] = [];
+  url = '';
+
+  constructor(private readonly options: DoubleOptions) {
+    this.rows = options.rows;
+    this.server = createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', (s) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+  }
+
+  async start(): Promise<this> {
+    this.server.listen(0, '127.0.0.1');
+    await once(this.server, 'listening');
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.hung) res.destroy();
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Replace the data set (e.g. FINRA revising a week). */
+  setRows(rows: Row[]): void {
+    this.rows = rows;
+  }
+
+  dataRequests(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path === DATA_PATH);
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse) {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    const path = (req.url ?? '').split('?')[0] ?? '';
+    let body: Record<string, unknown> | null = null;
+    if (text) {
+      try {
+        body = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        return this.error(res, 400, 'Bad Request', 'Malformed request body');
+      }
+    }
+    const recorded: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, at: Date.now() };
+    this.requests.push(recorded);
+
+    if (path === TOKEN_PATH && req.method === 'POST') return this.token(req, res);
+    if (this.options.oauth && (path === DATA_PATH || path === PARTITIONS_PATH)) {
+      if (req.headers.authorization !== `Bearer ${this.options.oauth.token}`) {
+        return this.error(res, 401, 'Unauthorized', 'Invalid or expired access token');
+      }
+    }
+
+    const faultIndex = this.faults.findIndex((f) => !f.when || f.when(recorded));
+    const fault = faultIndex >= 0 ? this.faults.splice(faultIndex, 1)[0] : undefined;
+    if (fault?.kind === 'status') {
+      res.writeHead(fault.status, { 'content-type': 'application/json', ...fault.headers });
+      return res.end(fault.body ?? JSON.stringify({ statusCode: fault.status, statusDescription: 'Error', message: 'injected fault' }));
+    }
+    if (fault?.kind === 'hang') {
+      this.hung.push(res);
+      return;
+    }
+    if (fault?.kind === 'reset') return req.socket.destroy();
+
+    if (path === PARTITIONS_PATH && req.method === 'GET') return this.partitions(req, res);
+    if (path === DATA_PATH && req.method === 'POST') return this.data(req, res, body ?? {}, fault);
+    return this.error(res, 404, 'Not Found', `No resource at ${path}`);
+  }
+
+  private token(req: IncomingMessage, res: ServerResponse) {
+    const oauth = this.options.oauth;
+    const expected = oauth && `Basic ${Buffer.from(`${oauth.clientId}:${oauth.clientSecret}`).toString('base64')}`;
+    if (!oauth || req.headers.authorization !== expected) return this.error(res, 401, 'Unauthorized', 'Bad client credentials');
+    this.tokensIssued++;
+    this.json(req, res, 200, { access_token: oauth.token, token_type: 'Bearer', expires_in: oauth.expiresIn }, {});
+  }
+
+  private partitions(req: IncomingMessage, res: ServerResponse) {
+    const seen = new Set<string>();
+    const partitions: [string, string][] = [];
+    for (const r of this.rows) {
+      const key = `${r.weekStartDate}|${r.tierIdentifier}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        partitions.push([String(r.weekStartDate), String(r.tierIdentifier)]);
+      }
+    }
+    partitions.push(...(this.options.strayPartitions ?? []));
+    partitions.sort((a, b) => b[0].localeCompare(a[0]));
+    this.json(req, res, 200, {
+      datasetGroup: 'otcMarket',
+      datasetName: 'weeklySummary',
+      partitionFields: ['weekStartDate', 'tierIdentifier'],
+      availablePartitions: partitions.map((p) => ({ partitions: p })),
+    }, {});
+  }
+
+  private data(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, fault: Fault | undefined) {
+    const limit = Math.min(Number(body.limit ?? 1000), MAX_LIMIT);
+    const offset = Number(body.offset ?? 0);
+    if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) {
+      return this.error(res, 400, 'Bad Request', 'Invalid limit or offset');
+    }
+    const compare = (body.compareFilters ?? []) as { fieldName: string; fieldValue: unknown; compareType: string }[];
+    if (body.sortFields) {
+      const partitionEquals = ['weekStartDate', 'tierIdentifier'].every((f) =>
+        compare.some((c) => c.fieldName === f && c.compareType.toUpperCase() === 'EQUAL'),
+      );
+      if (!partitionEquals) return this.error(res, 400, 'Bad Request', 'Sorting requires EQUAL filters on all partition fields');
+    }
+    const matching = this.rows.filter((row) => matches(row, body));
+    let total = matching.length;
+    const maxBytes = this.options.maxPageBytes ?? 3 * 1024 * 1024;
+    const fields = body.fields as string[] | undefined;
+    const page: Row[] = [];
+    let bytes = 2;
+    for (let i = offset; i < matching.length && page.length < limit; i++) {
+      const row = fields ? Object.fromEntries(fields.map((f) => [f, matching[i]![f] ?? null])) : matching[i]!;
+      const size = Buffer.byteLength(JSON.stringify(row)) + 1;
+      if (page.length > 0 && bytes + size > maxBytes) break;
+      page.push(row);
+      bytes += size;
+    }
+    let onPage = page.length;
+    if (fault?.kind === 'no-content' || page.length === 0) {
+      res.writeHead(204, { 'record-total': String(total) });
+      return res.end();
+    }
+    if (fault?.kind === 'short-page') page.splice(page.length - fault.drop, fault.drop);
+    if (fault?.kind === 'empty-page') {
+      page.length = 0;
+      onPage = 0;
+    }
+    if (fault?.kind === 'change-total') total += fault.by;
+    const headers = {
+      'record-total': String(total),
+      'record-offset': String(offset),
+      'record-limit': String(limit),
+      'record-max-limit': String(MAX_LIMIT),
+      'total-records-on-page': String(onPage),
+      'response-payload-max-size': '3mb',
+    };
+    if (fault?.kind === 'malformed') {
+      res.writeHead(200, { 'content-type': 'application/json', ...headers });
+      return res.end(JSON.stringify(page).slice(0, -10));
+    }
+    if (!String(req.headers.accept ?? '').includes('application/json')) {
+      // Without Accept: application/json FINRA answers delimited text.
+      const cols = Object.keys(page[0] ?? {});
+      const csv = [cols.join(','), ...page.map((r) => cols.map((c) => String(r[c] ?? '')).join(','))].join('\n');
+      res.writeHead(200, { 'content-type': 'text/plain', ...headers });
+      return res.end(csv);
+    }
+    this.json(req, res, 200, page, headers);
+  }
+
+  private json(req: IncomingMessage, res: ServerResponse, status: number, value: unknown, headers: Record<string, string>) {
+    const raw = Buffer.from(JSON.stringify(value));
+    const gzip = String(req.headers['accept-encoding'] ?? '').includes('gzip');
+    res.writeHead(status, {
+      'content-type': 'application/json',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+      ...headers,
+    });
+    res.end(gzip ? gzipSync(raw) : raw);
+  }
+
+  private error(res: ServerResponse, status: number, description: string, message: string) {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ statusCode: status, statusDescription: description, message }));
+  }
+}
+
+function compareValues(a: unknown, b: unknown): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  return String(a).localeCompare(String(b));
+}
+
+function matches(row: Row, body: Record<string, unknown>): boolean {
+  for (const f of (body.compareFilters ?? []) as { fieldName: string; fieldValue: unknown; compareType: string }[]) {
+    const c = compareValues(row[f.fieldName], f.fieldValue);
+    const ok = {
+      EQUAL: c === 0 && row[f.fieldName] !== undefined && row[f.fieldName] !== null,
+      NOT_EQUAL: c !== 0,
+      GREATER: c > 0,
+      LESSER: c < 0,
+      GTE: c >= 0,
+      LTE: c <= 0,
+    }[f.compareType.toUpperCase()];
+    if (!ok) return false;
+  }
+  for (const f of (body.domainFilters ?? []) as { fieldName: string; values: unknown[] }[]) {
+    if (!f.values.includes(row[f.fieldName])) return false;
+  }
+  for (const f of (body.dateRangeFilters ?? []) as { fieldName: string; startDate: string; endDate: string }[]) {
+    const v = String(row[f.fieldName] ?? '');
+    if (v < f.startDate || v > f.endDate) return false;
+  }
+  return true;
+}
