@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `darkpool-radar` command. Each subcommand parses its flags, opens what it needs, and closes it.
-import { realpathSync } from 'node:fs';
+import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { isIsoDate, weekEndingOf } from './finra/calendar.js';
@@ -9,6 +11,8 @@ import { isTier, TIERS, type Tier } from './finra/tiers.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { importFiles, ingestFromFinra, type IngestContext, type RunSummary } from './ingest/run.js';
 import { createLogger } from './logger.js';
+import { closeOnSignals, serve } from './server.js';
+import { SectorTable } from './sectors/table.js';
 import { Store } from './store/store.js';
 
 export interface Io {
@@ -19,12 +23,15 @@ export interface Io {
 const USAGE = `Usage: darkpool-radar <command> [options]
 
 Commands:
-  serve                              serve the API (same as npm start)
-  ingest [--weeks N] [--tiers T1,T2,OTCE]
+  serve                              serve the API and run the scheduled ingest (same as npm start)
+  demo                               load the bundled real FINRA weeks into a temporary store and serve them
+  ingest [--weeks N] [--tiers T1,T2,OTCE] [--quiet]
                                      pull FINRA's newest published weeks into the store
+                                     (default: weeks missing from the store plus the newest 8 again)
   import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE]
                                      load FINRA export files or saved API JSON
   status                             weeks loaded per tier, row counts, last run
+  openapi                            print the OpenAPI document (YAML)
   help                               this text
 
 Environment variables configure everything else (see README.md).`;
@@ -41,6 +48,14 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await importCommand(args, cliConfig(env), io);
       case 'status':
         return statusCommand(args, cliConfig(env), io);
+      case 'serve':
+        parse(args, {});
+        closeOnSignals(await serve(loadConfig(env), { schedule: true }));
+        return await new Promise<number>(() => {}); // runs until a signal ends the process
+      case 'demo':
+        return await demoCommand(args, env, io);
+      case 'openapi':
+        return await openapiCommand(io);
       case 'help':
       case '--help':
       case '-h':
@@ -86,7 +101,7 @@ function parseTiers(value: string | undefined): Tier[] {
 
 function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: IngestContext) => Promise<T>): Promise<T> {
   const logger = createLogger(config.LOG_LEVEL, process.stderr);
-  const store = Store.open(config.DB_PATH);
+  const store = Store.open(config.DB_PATH, SectorTable.load());
   const ctx: IngestContext = {
     publisher: store.publisher,
     runs: store.runs,
@@ -118,7 +133,12 @@ function printSummary(summary: RunSummary, io: Io): number {
 }
 
 async function ingestCommand(args: string[], config: Config, io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { weeks: { type: 'string' }, tiers: { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    weeks: { type: 'string' },
+    tiers: { type: 'string' },
+    quiet: { type: 'boolean' },
+    trigger: { type: 'string' },
+  });
   if (positionals.length) throw new UsageError(`ingest takes no arguments (got ${positionals.join(' ')})`);
   let weeks: number | undefined;
   if (values.weeks !== undefined) {
@@ -126,14 +146,23 @@ async function ingestCommand(args: string[], config: Config, io: Io): Promise<nu
     if (!Number.isInteger(weeks) || weeks < 1 || weeks > 260) throw new UsageError('--weeks must be an integer from 1 to 260');
   }
   const tiers = parseTiers(values.tiers);
+  const quietIo: Io = values.quiet ? { stdout: () => {}, stderr: () => {} } : io;
   const dispatcher = createDispatcher();
+  // SIGTERM (a stopping server) ends the run between requests; a week's transaction is never cut.
+  const abort = new AbortController();
+  const onSignal = () => abort.abort(new Error('interrupted by a signal'));
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
   try {
-    return await withStore(config, io, async (_store, ctx) => {
+    return await withStore(config, quietIo, async (_store, ctx) => {
       const client = createFinraClient(config, { dispatcher, logger: ctx.logger });
-      io.stderr(`ingesting from ${config.FINRA_API_URL} into ${config.DB_PATH}\n`);
-      return printSummary(await ingestFromFinra(ctx, client, { trigger: 'cli', tiers, weeks }), io);
+      quietIo.stderr(`ingesting from ${config.FINRA_API_URL} into ${config.DB_PATH}\n`);
+      const summary = await ingestFromFinra(ctx, client, { trigger: values.trigger ?? 'cli', tiers, weeks, signal: abort.signal });
+      return printSummary(summary, quietIo);
     });
   } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGINT', onSignal);
     await dispatcher.close();
   }
 }
@@ -150,9 +179,47 @@ async function importCommand(args: string[], config: Config, io: Io): Promise<nu
   );
 }
 
+/** The real FINRA weeks bundled in fixtures/, served from a temporary store with no network. */
+export const DEMO_FILES = ['ats_otce_published_2025-12-15.psv', 'ats_otce_published_2025-12-22.psv', 'tqqq_2025-11-17_T2.api.json'].map(
+  (f) => fileURLToPath(new URL(`../fixtures/finra/${f}`, import.meta.url)),
+);
+
+async function demoCommand(args: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
+  parse(args, {});
+  const dir = mkdtempSync(join(tmpdir(), 'darkpool-demo-'));
+  const config = loadConfig({ ...env, DB_PATH: join(dir, 'demo.db'), INGEST_CRON: 'off' });
+  const code = await withStore({ ...config, LOG_LEVEL: 'warn' }, io, async (_store, ctx) =>
+    printSummary(await importFiles(ctx, DEMO_FILES, {}), io),
+  );
+  if (code !== 0) return code;
+  const running = await serve(config, { schedule: false });
+  io.stdout(
+    `\nDarkPool Radar demo on the bundled FINRA weeks: ${running.url}\n` +
+      `  try ${running.url}/darkpool/movers/top20 or ${running.url}/docs\n` +
+      `  temporary store ${config.DB_PATH}, removed on exit (Ctrl-C)\n`,
+  );
+  closeOnSignals({ ...running, close: () => running.close().finally(() => rmSync(dir, { recursive: true, force: true })) });
+  return new Promise<number>(() => {});
+}
+
+async function openapiCommand(io: Io): Promise<number> {
+  const { buildApp } = await import('./app.js');
+  const { stringify } = await import('yaml');
+  const store = Store.open(':memory:', SectorTable.empty());
+  try {
+    const app = await buildApp({ TRUST_PROXY: false }, { store, logger: createLogger('silent') });
+    await app.ready();
+    io.stdout(stringify(app.swagger(), { lineWidth: 0, aliasDuplicateObjects: false }));
+    await app.close();
+    return 0;
+  } finally {
+    store.close();
+  }
+}
+
 function statusCommand(args: string[], config: Config, io: Io): number {
   parse(args, {});
-  const store = Store.open(config.DB_PATH);
+  const store = Store.open(config.DB_PATH, SectorTable.load());
   try {
     const weeks = store.weeks.loadedWeeks();
     io.stdout(`store: ${config.DB_PATH}\n`);

@@ -113,15 +113,23 @@ export async function importFiles(ctx: IngestContext, paths: string[], options: 
   return processWeeks(ctx, 'import', items, notes);
 }
 
+const GIVE_UP_AFTER_FAILED_WEEKS = 2;
+
 async function processWeeks(ctx: IngestContext, trigger: string, items: WorkItem[], notes: string[]): Promise<RunSummary> {
   const { logger } = ctx;
   const stamp = () => ctx.now().toISOString();
   const runId = ctx.runs.start(trigger, stamp());
   logger.info({ runId, trigger, weeks: items.length }, 'ingest run started');
   const results: WeekResult[] = [];
+  let unreachable = 0;
   try {
     for (const [index, item] of items.entries()) {
-      const result = await processWeek(ctx, item);
+      // After two weeks in a row failed to reach FINRA (each after its retries), stop asking.
+      const result =
+        unreachable >= GIVE_UP_AFTER_FAILED_WEEKS
+          ? { weekStart: item.weekStart, tier: item.tier, outcome: 'failed' as const, detail: 'skipped: FINRA unreachable in this run', rows: 0, symbols: 0, ms: 0 }
+          : await processWeek(ctx, item);
+      unreachable = result.outcome === 'failed' ? unreachable + 1 : 0;
       results.push(result);
       ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, stamp());
       ctx.onProgress?.({ ...result, index: index + 1, count: items.length });

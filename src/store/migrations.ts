@@ -76,11 +76,20 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX run_weeks_by_week ON run_weeks (week_start, tier);
 
-  CREATE TABLE sector_map (
-    symbol TEXT PRIMARY KEY,
-    sector TEXT NOT NULL,
-    source TEXT NOT NULL
+  -- Every symbol seen, where its newest data is, and its sector. Tickers are looked up exactly, then
+  -- case-insensitively (FINRA writes some symbols in mixed case), then by lookup_key (separators
+  -- dropped: BRK.B, BRK-B and brk/b all give BRKB).
+  CREATE TABLE symbols (
+    symbol        TEXT PRIMARY KEY,
+    lookup_key    TEXT NOT NULL,
+    issue_name    TEXT,
+    tier          TEXT NOT NULL,
+    newest_week   TEXT NOT NULL,
+    sector        TEXT NOT NULL,
+    sector_source TEXT NOT NULL
   ) STRICT, WITHOUT ROWID;
+  CREATE INDEX symbols_nocase ON symbols (symbol COLLATE NOCASE);
+  CREATE INDEX symbols_by_key ON symbols (lookup_key);
 
   CREATE TABLE meta (
     key   TEXT PRIMARY KEY,

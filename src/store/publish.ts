@@ -2,9 +2,11 @@
 // the per-symbol sums with their trends, and refreshes the trends of the week after it. Readers see
 // the old week or the new one, never a mix; a crash mid-way leaves the old one.
 import { addDays } from '../finra/calendar.js';
+import { lookupKey } from '../finra/symbols.js';
 import type { Tier } from '../finra/tiers.js';
 import type { BuiltWeek } from '../ingest/build-week.js';
 import { weekOverWeek } from '../ingest/trend.js';
+import type { SectorTable } from '../sectors/table.js';
 import type { Db } from './db.js';
 
 export type PublishOutcome = 'published' | 'revised' | 'unchanged';
@@ -18,7 +20,10 @@ export class Publisher {
   private readonly stmts;
   private readonly publishTx;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly sectors: SectorTable,
+  ) {
     this.stmts = {
       week: db.prepare<[string, string], { checksum: string; loaded_at: string; revisions: number }>(
         'SELECT checksum, loaded_at, revisions FROM weeks WHERE week_start = ? AND tier = ?',
@@ -40,6 +45,15 @@ export class Publisher {
       isLoaded: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM weeks WHERE week_start = ? AND tier = ?'),
       setTrend: db.prepare(
         'UPDATE symbol_weeks SET prev_shares = ?, change_pct = ?, trend = ? WHERE week_start = ? AND tier = ? AND symbol = ?',
+      ),
+      // Only a week at least as new as the symbol's newest moves its tier, name and sector.
+      upsertSymbol: db.prepare(
+        `INSERT INTO symbols (symbol, lookup_key, issue_name, tier, newest_week, sector, sector_source)
+         VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (symbol) DO UPDATE SET
+           issue_name = excluded.issue_name, tier = excluded.tier, newest_week = excluded.newest_week,
+           sector = excluded.sector, sector_source = excluded.sector_source
+         WHERE excluded.newest_week >= symbols.newest_week`,
       ),
       upsertWeek: db.prepare(
         `INSERT INTO weeks (week_start, tier, initial_published, last_update, firm_rows, symbols, checksum, reconciled,
@@ -81,6 +95,8 @@ export class Publisher {
         weekStart, tier, s.symbol, s.issueName, s.shares, s.trades, s.notional, s.venues,
         s.nonAtsShares, s.nonAtsTrades, prev, t.changePct, t.trend,
       );
+      const sector = this.sectors.classify(s.symbol, s.issueName);
+      this.stmts.upsertSymbol.run(s.symbol, lookupKey(s.symbol), s.issueName, tier, weekStart, sector.sector, sector.source);
     }
     this.stmts.upsertWeek.run({
       week_start: weekStart,

@@ -1,4 +1,5 @@
 // The store: one SQLite connection and the prepared statements that use it.
+import type { SectorTable } from '../sectors/table.js';
 import { openDatabase, type Db, type OpenOptions } from './db.js';
 import { Publisher } from './publish.js';
 import { RunLog } from './runs.js';
@@ -9,14 +10,34 @@ export class Store {
   readonly runs: RunLog;
   readonly weeks: WeekStatus;
 
-  constructor(readonly db: Db) {
-    this.publisher = new Publisher(db);
+  constructor(
+    readonly db: Db,
+    readonly sectors: SectorTable,
+  ) {
+    this.publisher = new Publisher(db, sectors);
     this.runs = new RunLog(db);
     this.weeks = new WeekStatus(db);
+    if (!(db.readonly)) this.syncSectors();
   }
 
-  static open(path: string, options?: OpenOptions): Store {
-    return new Store(openDatabase(path, options));
+  static open(path: string, sectors: SectorTable, options?: OpenOptions): Store {
+    return new Store(openDatabase(path, options), sectors);
+  }
+
+  /** Re-classifies stored symbols when the sector table (or the ETP rule) changed since last time. */
+  private syncSectors(): void {
+    const key = 'sector_table_version';
+    const stored = this.db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?').get(key);
+    if (stored?.value === this.sectors.version) return;
+    const symbols = this.db.prepare<[], { symbol: string; issue_name: string | null }>('SELECT symbol, issue_name FROM symbols').all();
+    const update = this.db.prepare('UPDATE symbols SET sector = ?, sector_source = ? WHERE symbol = ?');
+    this.db.transaction(() => {
+      for (const s of symbols) {
+        const a = this.sectors.classify(s.symbol, s.issue_name);
+        update.run(a.sector, a.source, s.symbol);
+      }
+      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, this.sectors.version);
+    }).immediate();
   }
 
   close(): void {

@@ -144,8 +144,8 @@ describe('darkpool-radar import', () => {
     const [week] = query<Record<string, unknown>>('SELECT * FROM weeks');
     expect(week).toMatchObject({ week_start: '2025-11-10', tier: 'OTCE', firm_rows: 5328, symbols: 3111, reconciled: 0 });
     const expected = sumFirmRows(otceFirmRows('2025-11-10'));
-    const [{ total }] = query<{ total: number }>('SELECT sum(shares) AS total FROM symbol_weeks');
-    expect(total).toBe([...expected.values()].reduce((n, e) => n + e.shares, 0));
+    const [row] = query<{ total: number }>('SELECT sum(shares) AS total FROM symbol_weeks');
+    expect(row?.total).toBe([...expected.values()].reduce((n, e) => n + e.shares, 0));
   });
 
   it('infers the week from the publication date when --week is missing, and says so', async () => {

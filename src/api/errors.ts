@@ -1,0 +1,73 @@
+// The one error path: whatever fails, the client gets problem+json with a stable code, and never a
+// stack trace, SQL or an internal message.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { problem, ProblemError, type Problem, type ProblemCode } from './problems.js';
+
+export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}) {
+  return reply
+    .code(body.status)
+    .headers(headers)
+    .type('application/problem+json')
+    .send({ ...body, request_id: String(reply.request.id) });
+}
+
+/** Fastify's own client errors (bad JSON, body too large, ...) and the code each becomes. */
+const STATUS_CODES: Record<number, ProblemCode> = {
+  400: 'invalid_parameter',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  406: 'not_acceptable',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  429: 'rate_limited',
+};
+
+export function registerErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
+    const instance = req.url.split('?')[0];
+    if (err instanceof ProblemError) {
+      return sendProblem(reply, { ...problem(err.code, err.detail, instance), ...(err.extra.errors ? { errors: err.extra.errors } : {}) }, err.extra.headers);
+    }
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const errors = err.validation.map((v) => ({
+        parameter: v.instancePath.replace(/^\//, '').replaceAll('/', '.') || String(err.validationContext ?? 'request'),
+        message: v.message ?? 'invalid',
+      }));
+      if (err.validationContext === 'params' && errors.some((e) => e.parameter === 'ticker')) {
+        return sendProblem(reply, problem('invalid_ticker', `"${tickerOf(req)}" cannot be a ticker: ${errors[0]?.message}`, instance));
+      }
+      return sendProblem(reply, {
+        ...problem('invalid_parameter', errors.map((e) => `${e.parameter}: ${e.message}`).join('; '), instance),
+        errors,
+      });
+    }
+    if (isResponseSerializationError(err)) {
+      req.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');
+      return sendProblem(reply, problem('internal_error', 'The server produced an invalid answer.', instance));
+    }
+    const status = err.statusCode ?? 500;
+    const code = status < 500 ? STATUS_CODES[status] : undefined;
+    if (code) {
+      req.log.info({ err: err.message, status }, 'client error');
+      return sendProblem(reply, problem(code, clientMessage(err), instance));
+    }
+    req.log.error({ err }, 'request failed');
+    return sendProblem(reply, problem('internal_error', 'The server failed to answer this request.', instance));
+  });
+
+  app.setNotFoundHandler((req, reply) =>
+    sendProblem(reply, problem('not_found', `No resource at ${req.method} ${req.url.split('?')[0]}. See /docs.`, req.url.split('?')[0])),
+  );
+}
+
+function tickerOf(req: FastifyRequest): string {
+  const t = (req.params as { ticker?: unknown } | undefined)?.ticker;
+  return typeof t === 'string' ? t.slice(0, 40) : '';
+}
+
+/** Fastify's messages for client errors are safe and useful ("Body cannot be empty..."); keep them short. */
+function clientMessage(err: FastifyError): string {
+  return (err.message || 'Bad request').slice(0, 200);
+}

@@ -1,0 +1,72 @@
+// RFC 9457 problem details: the one shape of every error this service answers. Each `code` is
+// stable, and its `type` URI resolves to a description served by this service (/problems/{code}).
+import { z } from 'zod';
+
+export const PROBLEM_CODES = {
+  invalid_ticker: { status: 400, title: 'Invalid ticker', description: 'The ticker cannot be a symbol: use letters, digits and . - / ^ or a space, at most 20 characters.' },
+  invalid_parameter: { status: 400, title: 'Invalid parameter', description: 'A query parameter is missing, malformed or out of range; `errors` lists which.' },
+  unauthorized: { status: 401, title: 'Unauthorized', description: 'This server requires an API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`.' },
+  ticker_not_found: { status: 404, title: 'Ticker not found', description: 'No loaded FINRA week has ATS or non-ATS volume for this symbol.' },
+  not_found: { status: 404, title: 'Not found', description: 'No resource at this path. See /docs for the API.' },
+  method_not_allowed: { status: 405, title: 'Method not allowed', description: 'The data endpoints answer GET, HEAD and OPTIONS only; the `Allow` header lists them.' },
+  not_acceptable: { status: 406, title: 'Not acceptable', description: 'The endpoint cannot answer in any media type the Accept header allows.' },
+  payload_too_large: { status: 413, title: 'Payload too large', description: 'The request body exceeds the documented limit.' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type', description: 'The request body has a content type this endpoint does not read.' },
+  rate_limited: { status: 429, title: 'Too many requests', description: 'The rate limit for your key (or address) is spent; retry after the number of seconds in `Retry-After`.' },
+  internal_error: { status: 500, title: 'Internal server error', description: 'Something failed on our side. The request id in the response helps us find it.' },
+  no_data: { status: 503, title: 'No data loaded yet', description: 'The store holds no FINRA week yet. Run `darkpool-radar ingest` (or wait for the first scheduled ingest), or `npm run demo` for the bundled sample weeks.' },
+} as const;
+
+export type ProblemCode = keyof typeof PROBLEM_CODES;
+
+export const problemSchema = z
+  .object({
+    type: z.string().describe('URI of the problem type; GET it for a description'),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.enum(Object.keys(PROBLEM_CODES) as [ProblemCode, ...ProblemCode[]]).describe('Stable, machine-readable error code'),
+    instance: z.string().optional().describe('The request path'),
+    request_id: z.string().optional(),
+    errors: z
+      .array(z.object({ parameter: z.string(), message: z.string() }))
+      .optional()
+      .describe('For invalid_parameter: each parameter that failed and why'),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details' });
+
+export type Problem = z.output<typeof problemSchema>;
+
+export class ProblemError extends Error {
+  override name = 'ProblemError';
+  constructor(
+    readonly code: ProblemCode,
+    readonly detail: string,
+    readonly extra: Partial<Pick<Problem, 'errors'>> & { headers?: Record<string, string> } = {},
+  ) {
+    super(detail);
+  }
+}
+
+export function problem(code: ProblemCode, detail: string, instance?: string): Problem {
+  const { status, title } = PROBLEM_CODES[code];
+  return { type: `/problems/${code}`, title, status, detail, code, ...(instance ? { instance } : {}) };
+}
+
+/** A success response documented with a description and its JSON schema. */
+export function ok<T>(schema: T, description: string) {
+  return { 200: { description, content: { 'application/json': { schema } } } };
+}
+
+/** The problem responses a route documents, keyed by status, as content `application/problem+json`. */
+export function problemResponses(...statuses: number[]) {
+  return Object.fromEntries(
+    statuses.map((s) => [
+      s,
+      {
+        description: Object.values(PROBLEM_CODES).find((p) => p.status === s)?.title ?? 'Error',
+        content: { 'application/problem+json': { schema: problemSchema } },
+      },
+    ]),
+  );
+}

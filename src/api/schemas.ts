@@ -1,0 +1,145 @@
+// The API contract. These zod schemas validate input, shape output, type the handlers, and become
+// the OpenAPI document's components (each `.meta({ id })` is a named schema there).
+import { z } from 'zod';
+import { isTickerInput } from '../finra/symbols.js';
+import { TIERS } from '../finra/tiers.js';
+
+const date = (description: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe(description);
+
+export const tierSchema = z.enum(TIERS).meta({ id: 'Tier', description: 'FINRA tier: T1 (NMS Tier 1), T2 (NMS Tier 2), OTCE (OTC equities)' });
+export const trendSchema = z
+  .enum(['rising', 'falling', 'stable'])
+  .meta({ id: 'Trend', description: 'Week over week ATS shares: rising above +5%, falling below -5%, else stable' });
+
+export const sourceSchema = z
+  .object({
+    provider: z.literal('FINRA'),
+    name: z.string(),
+    url: z.string(),
+    terms: z.string(),
+    weeks: z
+      .array(
+        z.object({
+          tier: tierSchema,
+          week_start: date('Monday the week started'),
+          week_ending: date('Sunday the week ended'),
+          finra_published: date("FINRA's first publication of the week").nullable(),
+          finra_last_update: date("FINRA's latest revision of the week's rows").nullable(),
+          loaded_at: z.string().describe('When this service first loaded the week (ISO 8601)'),
+          updated_at: z.string().describe('When this service last published a change to the week (ISO 8601)'),
+        }),
+      )
+      .describe('The FINRA weeks this answer is computed from'),
+  })
+  .meta({ id: 'Source', description: 'Where the figures come from, and the terms they are used under' });
+
+export const symbolWeekSchema = z
+  .object({
+    ticker: z.string().describe("FINRA's symbol, e.g. BRK.B"),
+    issue_name: z.string().nullable(),
+    tier: tierSchema,
+    week_start: date('Monday the week started (FINRA weekStartDate)'),
+    week_ending: date('Sunday the week ended'),
+    sector: z.string().describe('GICS sector, "ETFs & ETPs", or "Unknown"'),
+    sector_source: z.string().describe('Where the sector came from (see README)'),
+    dark_pool_shares: z.number().int().nonnegative().describe('Shares traded in ATSs: the sum of FINRA\'s per-ATS rows'),
+    dark_pool_volume_usd: z.number().nullable().describe("USD notional (FINRA totalNotionalSum); null when FINRA gave none"),
+    dark_pool_trades: z.number().int().nonnegative(),
+    avg_trade_size: z.number().nullable().describe('Shares per trade; null without trades'),
+    ats_venues: z.number().int().nonnegative().describe('Number of ATSs with volume in the symbol'),
+    trend: trendSchema,
+    change_pct: z.number().nullable().describe('Change of ATS shares vs the week before, in percent; null without a comparable week'),
+  })
+  .meta({ id: 'SymbolWeek', description: 'One symbol in one week' });
+
+export const venueSchema = z
+  .object({
+    mpid: z.string().describe('The ATS\'s market participant id'),
+    name: z.string(),
+    shares: z.number().int().nonnegative().nullable(),
+    trades: z.number().int().nonnegative().nullable(),
+    volume_usd: z.number().nullable(),
+    share_pct: z.number().nullable().describe("The venue's percent of the symbol's ATS shares"),
+  })
+  .meta({ id: 'Venue' });
+
+export const weeklySchema = symbolWeekSchema
+  .extend({
+    venues: z.array(venueSchema).describe('Every ATS that traded the symbol that week, largest first'),
+    previous_week: z
+      .object({ week_ending: date('Sunday the previous week ended'), dark_pool_shares: z.number().int().nonnegative() })
+      .nullable()
+      .describe('null when the previous week is not loaded'),
+    source: sourceSchema,
+  })
+  .meta({ id: 'Weekly' });
+
+export const ratioSchema = symbolWeekSchema
+  .extend({
+    otc_non_ats_shares: z.number().int().nonnegative().nullable().describe("FINRA's non-ATS off-exchange shares (OTC_W_SMBL); null when not published"),
+    otc_non_ats_trades: z.number().int().nonnegative().nullable(),
+    ats_share_of_off_exchange: z
+      .number()
+      .min(0)
+      .max(1)
+      .nullable()
+      .describe('ATS / (ATS + non-ATS) shares; FINRA publishes no total market volume, so no share of it is given'),
+    source: sourceSchema,
+  })
+  .meta({ id: 'Ratio' });
+
+export const historySchema = z
+  .object({
+    ticker: z.string(),
+    weeks: z.number().int().nonnegative(),
+    data: z.array(symbolWeekSchema).describe('Newest first; one record per loaded week of the symbol\'s tier'),
+    source: sourceSchema,
+  })
+  .meta({ id: 'History' });
+
+export const moversSchema = z
+  .object({
+    week_ending: date('The latest loaded week'),
+    tiers: z.array(tierSchema).describe('Tiers loaded for that week (T2 and OTCE arrive two weeks after T1)'),
+    data: z.array(symbolWeekSchema),
+    source: sourceSchema,
+  })
+  .meta({ id: 'Movers' });
+
+export const sectorsSchema = z
+  .object({
+    week_ending: date('The latest loaded week'),
+    tiers: z.array(tierSchema),
+    data: z.array(
+      z
+        .object({
+          sector: z.string(),
+          dark_pool_shares: z.number().int().nonnegative(),
+          dark_pool_volume_usd: z.number().nullable().describe('null unless every symbol in the sector has a notional'),
+          ticker_count: z.number().int().nonnegative().describe('Symbols with ATS volume'),
+          share_pct: z.number().describe('Percent of all ATS shares that week'),
+          trend: trendSchema,
+          change_pct: z.number().nullable(),
+        })
+        .meta({ id: 'SectorTotal' }),
+    ),
+    source: sourceSchema,
+  })
+  .meta({ id: 'Sectors' });
+
+export const tickerParams = z.object({
+  ticker: z
+    .string()
+    .refine(isTickerInput, 'not a ticker: letters, digits and . - / ^ or space, at most 20 characters')
+    .describe('Any common spelling: BRK.B, BRK-B, BRK/B, brk.b'),
+});
+
+export const historyQuery = z.object({
+  weeks: z.coerce
+    .number({ error: 'weeks must be an integer from 1 to 52' })
+    .int('weeks must be an integer from 1 to 52')
+    .min(1, 'weeks must be an integer from 1 to 52')
+    .max(52, 'weeks must be an integer from 1 to 52')
+    .default(4)
+    .describe('How many weeks, 1 to 52'),
+});

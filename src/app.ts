@@ -1,0 +1,160 @@
+// buildApp: the Fastify instance with every route, schema and error path. It never listens and never
+// reads process.env; server.ts runs it, tests inject requests into it.
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import {
+  jsonSchemaTransform,
+  jsonSchemaTransformObject,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import { z } from 'zod';
+import { darkpoolRoutes, DATA_ROUTES } from './api/darkpool-routes.js';
+import { registerErrorHandling } from './api/errors.js';
+import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
+import type { Config } from './config.js';
+import { FINRA_CREDIT, Reports } from './store/reports.js';
+import type { Store } from './store/store.js';
+
+export const API_VERSION = '1.0.0';
+
+export interface AppDeps {
+  store: Store;
+  logger: Logger;
+}
+
+export type AppConfig = Pick<Config, 'TRUST_PROXY'>;
+
+/**
+ * The zod transform emits an input and an output variant of every named schema; requests here
+ * carry no bodies, so the input variants are never referenced. Drop what nothing points to.
+ */
+type OpenApiDocument = ReturnType<typeof jsonSchemaTransformObject>;
+
+function withoutUnusedSchemas(doc: OpenApiDocument): OpenApiDocument {
+  const components = (doc as { components?: { schemas?: Record<string, unknown> } }).components;
+  const schemas = components?.schemas;
+  if (!schemas) return doc;
+  const used = new Set<string>();
+  const visit = (value: unknown) => {
+    const text = JSON.stringify(value);
+    for (const m of text.matchAll(/"#\/components\/schemas\/([^"]+)"/g)) {
+      if (!used.has(m[1]!)) {
+        used.add(m[1]!);
+        visit(schemas[m[1]!]);
+      }
+    }
+  };
+  visit({ ...doc, components: { ...components, schemas: {} } });
+  const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  return { ...doc, components: { ...components, schemas: kept } } as OpenApiDocument;
+}
+
+const CLASS_SHARE_PATH = /^(\/darkpool\/(?:weekly|ratio|history)\/)([A-Za-z0-9]{1,10})\/([A-Za-z0-9]{1,5})\/?(\?.*)?$/;
+
+/** `/darkpool/weekly/BRK/B` (the slash unencoded, as people type it) means the ticker BRK/B. */
+export function classShareSlash(url: string): string {
+  return url.replace(CLASS_SHARE_PATH, (_m, prefix: string, base: string, cls: string, query?: string) => `${prefix}${base}%2F${cls}${query ?? ''}`);
+}
+
+/** A hop count trusts that many proxies nearest to us (what Fastify does with a number). */
+function trustProxy(setting: AppConfig['TRUST_PROXY']) {
+  return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
+}
+
+export async function buildApp(config: AppConfig, deps: AppDeps): Promise<FastifyInstance> {
+  const fastify = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    trustProxy: trustProxy(config.TRUST_PROXY),
+    routerOptions: { ignoreTrailingSlash: true },
+    rewriteUrl: (req) => classShareSlash(req.url ?? '/'),
+  });
+  fastify.setValidatorCompiler(validatorCompiler);
+  fastify.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(fastify);
+  const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'DarkPool Radar API',
+        version: API_VERSION,
+        description:
+          'Where US stocks trade in alternative trading systems (dark pools), week by week, from FINRA OTC ' +
+          `Transparency data. ${FINRA_CREDIT.terms} Errors are RFC 9457 problem details (application/problem+json) ` +
+          'with a stable `code`.',
+        license: { name: 'Data: FINRA terms of use', url: 'https://www.finra.org/finra-data' },
+      },
+      tags: [
+        { name: 'darkpool', description: 'Weekly ATS volume per symbol, sector and week' },
+        { name: 'meta', description: 'Documentation of error codes' },
+      ],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: (doc) => withoutUnusedSchemas(jsonSchemaTransformObject(doc)),
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await app.register(darkpoolRoutes, { reports: new Reports(deps.store.db) });
+
+  // The data endpoints are read-only: other methods get a 405 that names the allowed ones.
+  for (const url of DATA_ROUTES) {
+    app.route({
+      method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+      url,
+      schema: { hide: true },
+      handler: async (req) => {
+        throw new ProblemError('method_not_allowed', `${req.method} is not allowed here; use GET.`, {
+          headers: { allow: 'GET, HEAD, OPTIONS' },
+        });
+      },
+    });
+  }
+
+  app.get(
+    '/problems/:code',
+    {
+      schema: {
+        tags: ['meta'],
+        summary: 'What an error code means (the `type` of every problem response points here)',
+        params: z.object({ code: z.string() }),
+        response: {
+          ...ok(
+            z.object({ code: z.string(), status: z.number().int(), title: z.string(), description: z.string() }).meta({ id: 'ProblemType' }),
+            'The meaning of the code',
+          ),
+          ...problemResponses(404),
+        },
+      },
+    },
+    async (req) => {
+      if (!Object.hasOwn(PROBLEM_CODES, req.params.code)) {
+        throw new ProblemError('not_found', `There is no problem type "${req.params.code}".`);
+      }
+      const entry = PROBLEM_CODES[req.params.code as ProblemCode];
+      return { code: req.params.code, status: entry.status, title: entry.title, description: entry.description };
+    },
+  );
+
+  app.get('/', { schema: { hide: true } }, async () => ({
+    name: 'DarkPool Radar',
+    description: 'Weekly ATS (dark pool) volume for US equities, from FINRA OTC Transparency data',
+    docs: '/docs',
+    openapi: '/openapi.json',
+    endpoints: [
+      '/darkpool/weekly/{ticker}',
+      '/darkpool/movers/top20',
+      '/darkpool/ratio/{ticker}',
+      '/darkpool/history/{ticker}?weeks=N',
+      '/darkpool/sectors',
+    ],
+    source: FINRA_CREDIT,
+  }));
+
+  return fastify;
+}

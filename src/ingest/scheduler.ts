@@ -1,0 +1,97 @@
+// Runs the ingest on a schedule, each run in a child process (`darkpool-radar ingest`) that shares the
+// WAL database with the server. Why a child and not the server's own thread: publishing a week is a
+// synchronous SQLite transaction over up to ~100k rows, which would stall every request for its
+// duration; in a child, the server keeps answering from the last committed state. A crash or OOM in
+// an ingest cannot take the API down, and its memory is returned when it exits.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import cron, { type ScheduledTask } from 'node-cron';
+import type { Logger } from 'pino';
+
+export interface SchedulerOptions {
+  /** A cron expression evaluated in UTC, or 'off'. */
+  cron: string;
+  logger: Logger;
+  /** True when the store holds at least one week; otherwise an ingest starts at once. */
+  hasData: () => boolean;
+  /** The command that runs one ingest; defaults to this build's CLI. */
+  command?: { file: string; args: string[] };
+  env?: NodeJS.ProcessEnv;
+  /** How long a stopping server waits for a running ingest before killing it. */
+  stopGraceMs?: number;
+}
+
+export const DEFAULT_INGEST_COMMAND = {
+  file: process.execPath,
+  args: [fileURLToPath(new URL('../cli.js', import.meta.url)), 'ingest', '--quiet'],
+};
+
+export class IngestScheduler {
+  private task: ScheduledTask | null = null;
+  private child: ChildProcess | null = null;
+  private running: Promise<number | null> | null = null;
+  private stopped = false;
+
+  constructor(private readonly options: SchedulerOptions) {}
+
+  start(): void {
+    const { logger } = this.options;
+    if (this.options.cron !== 'off') {
+      this.task = cron.schedule(this.options.cron, () => void this.runNow('schedule'), { timezone: 'Etc/UTC', name: 'finra-ingest' });
+      logger.info({ cron: this.options.cron, next: this.task.getNextRun() }, 'ingest scheduled (UTC)');
+    } else {
+      logger.info('scheduled ingest is off (INGEST_CRON=off)');
+    }
+    if (!this.options.hasData()) {
+      logger.info('the store is empty: starting an ingest now; data endpoints answer 503 no_data until a week lands');
+      void this.runNow('startup');
+    }
+  }
+
+  /** Starts one ingest unless one is running; resolves with its exit code (null if none started). */
+  runNow(trigger: string): Promise<number | null> {
+    const { logger } = this.options;
+    if (this.stopped) return Promise.resolve(null);
+    if (this.running) {
+      logger.warn({ trigger }, 'an ingest is still running; this one is skipped');
+      return this.running;
+    }
+    const command = this.options.command ?? DEFAULT_INGEST_COMMAND;
+    const child = spawn(command.file, [...command.args, '--trigger', trigger], {
+      env: this.options.env ?? process.env,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    this.child = child;
+    logger.info({ trigger, pid: child.pid }, 'ingest started');
+    this.running = new Promise<number | null>((resolve) => {
+      child.once('error', (err) => {
+        logger.error({ err }, 'could not start the ingest process');
+        resolve(null);
+      });
+      child.once('exit', (code, signal) => {
+        // Exit codes: 0 every week fine, 2 some weeks refused or failed, 1 nothing loaded.
+        const level = code === 0 ? 'info' : 'error';
+        logger[level]({ trigger, code, signal }, code === 0 ? 'ingest finished' : 'ingest did not finish cleanly; serving the data already loaded');
+        resolve(code);
+      });
+    }).finally(() => {
+      this.running = null;
+      this.child = null;
+    });
+    return this.running;
+  }
+
+  /** Stops scheduling; a running ingest gets SIGTERM (its transaction either commits or rolls back), then SIGKILL. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.task?.destroy();
+    this.task = null;
+    const child = this.child;
+    const running = this.running;
+    if (!child || !running) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), this.options.stopGraceMs ?? 10_000);
+    await running;
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,85 @@
+// Process entry: config -> store -> buildApp -> listen, plus the ingest schedule; graceful shutdown.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { IngestScheduler } from './ingest/scheduler.js';
+import { createLogger } from './logger.js';
+import { SectorTable } from './sectors/table.js';
+import { Store } from './store/store.js';
+
+export interface ServeOptions {
+  /** Run the scheduled ingest (and an immediate one when the store is empty). */
+  schedule: boolean;
+}
+
+export interface Running {
+  app: FastifyInstance;
+  url: string;
+  close: () => Promise<void>;
+}
+
+export async function serve(config: Config, options: ServeOptions): Promise<Running> {
+  const logger = createLogger(config.LOG_LEVEL);
+  const store = Store.open(config.DB_PATH, SectorTable.load());
+  const app = await buildApp(config, { store, logger });
+  const scheduler = options.schedule
+    ? new IngestScheduler({ cron: config.INGEST_CRON, logger, hasData: () => store.weeks.loadedWeeks().length > 0 })
+    : null;
+
+  let closing: Promise<void> | null = null;
+  const close = () =>
+    (closing ??= (async () => {
+      logger.info('shutting down: no new connections, finishing requests in flight');
+      await scheduler?.stop();
+      await app.close(); // waits for in-flight requests
+      store.close();
+      logger.info('stopped');
+    })());
+
+  const url = await app.listen({ port: config.PORT, host: config.HOST });
+  scheduler?.start();
+  return { app, url, close };
+}
+
+/** SIGTERM/SIGINT close gracefully; a second signal exits at once. */
+export function closeOnSignals(running: Running): void {
+  let signalled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) process.exit(1);
+    signalled = true;
+    running.app.log.info({ signal }, 'signal received');
+    running.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        running.app.log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(78);
+    }
+    throw err;
+  }
+  closeOnSignals(await serve(config, { schedule: true }));
+}
+
+const invokedPath = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invokedPath === fileURLToPath(import.meta.url)) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

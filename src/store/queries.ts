@@ -1,0 +1,152 @@
+// Read queries, prepared once per connection. Every figure the API serves comes from these.
+import type { Tier } from '../finra/tiers.js';
+import type { Trend } from '../ingest/trend.js';
+import type { Db } from './db.js';
+import type { LoadedWeek } from './status.js';
+
+export interface SymbolRow {
+  symbol: string;
+  issue_name: string | null;
+  tier: Tier;
+  newest_week: string;
+  sector: string;
+  sector_source: string;
+}
+
+export interface SymbolWeekRow {
+  week_start: string;
+  tier: Tier;
+  symbol: string;
+  issue_name: string | null;
+  shares: number;
+  trades: number;
+  notional: number | null;
+  venues: number;
+  non_ats_shares: number | null;
+  non_ats_trades: number | null;
+  prev_shares: number | null;
+  change_pct: number | null;
+  trend: Trend;
+}
+
+export interface MoverRow extends SymbolWeekRow {
+  sector: string;
+  sector_source: string;
+}
+
+export interface VenueRow {
+  mpid: string;
+  participant_name: string;
+  shares: number | null;
+  trades: number | null;
+  notional: number | null;
+}
+
+export interface SectorTotalRow {
+  sector: string;
+  shares: number;
+  notional: number | null;
+  with_notional: number;
+  tickers: number;
+}
+
+export class Queries {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      symbolExact: db.prepare<[string], SymbolRow>('SELECT * FROM symbols WHERE symbol = ?'),
+      symbolNoCase: db.prepare<[string], SymbolRow>(
+        'SELECT * FROM symbols WHERE symbol = ? COLLATE NOCASE ORDER BY newest_week DESC, symbol LIMIT 1',
+      ),
+      symbolByKey: db.prepare<[string], SymbolRow>(
+        'SELECT * FROM symbols WHERE lookup_key = ? ORDER BY newest_week DESC, symbol LIMIT 1',
+      ),
+      anyWeek: db.prepare<[], { one: number }>('SELECT 1 AS one FROM weeks LIMIT 1'),
+      newestWeekOfTier: db.prepare<[string], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks WHERE tier = ?'),
+      tierWeeks: db.prepare<[string, number], { week_start: string }>(
+        'SELECT week_start FROM weeks WHERE tier = ? ORDER BY week_start DESC LIMIT ?',
+      ),
+      week: db.prepare<[string, string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? AND tier = ?'),
+      weeksOf: db.prepare<[string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? ORDER BY tier'),
+      newestWeek: db.prepare<[], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks'),
+      symbolWeek: db.prepare<[string, string, string], SymbolWeekRow>(
+        'SELECT * FROM symbol_weeks WHERE week_start = ? AND tier = ? AND symbol = ?',
+      ),
+      symbolHistory: db.prepare<[string, string, string], SymbolWeekRow>(
+        'SELECT * FROM symbol_weeks WHERE symbol = ? AND tier = ? AND week_start >= ? ORDER BY week_start DESC',
+      ),
+      venues: db.prepare<[string, string, string], VenueRow>(
+        `SELECT mpid, participant_name, shares, trades, notional FROM ats_rows
+         WHERE week_start = ? AND tier = ? AND symbol = ? ORDER BY shares DESC, mpid`,
+      ),
+      movers: db.prepare<[string, number], MoverRow>(
+        `SELECT sw.*, s.sector, s.sector_source FROM symbol_weeks sw JOIN symbols s ON s.symbol = sw.symbol
+         WHERE sw.week_start = ? AND sw.shares > 0 ORDER BY sw.shares DESC, sw.symbol LIMIT ?`,
+      ),
+      // Tiers arrive as a JSON array so that the statement stays fixed (no SQL built from input).
+      sectorTotals: db.prepare<[string, string], SectorTotalRow>(
+        `SELECT s.sector AS sector, sum(sw.shares) AS shares, sum(sw.notional) AS notional,
+                count(sw.notional) AS with_notional, count(*) AS tickers
+         FROM symbol_weeks sw JOIN symbols s ON s.symbol = sw.symbol
+         WHERE sw.week_start = ? AND sw.tier IN (SELECT value FROM json_each(?)) AND sw.shares > 0
+         GROUP BY s.sector`,
+      ),
+    };
+  }
+
+  /** Exactly as typed, then in FINRA's dotted spelling, then ignoring case, then ignoring separators. */
+  resolveSymbol(raw: string, dotted: string, key: string): SymbolRow | undefined {
+    return (
+      this.s.symbolExact.get(raw) ??
+      this.s.symbolExact.get(dotted) ??
+      this.s.symbolNoCase.get(dotted) ??
+      this.s.symbolByKey.get(key)
+    );
+  }
+
+  hasData(): boolean {
+    return this.s.anyWeek.get() !== undefined;
+  }
+
+  newestWeekOfTier(tier: Tier): string | null {
+    return this.s.newestWeekOfTier.get(tier)?.week_start ?? null;
+  }
+
+  /** The newest `count` loaded weeks of a tier, newest first. */
+  tierWeeks(tier: Tier, count: number): string[] {
+    return this.s.tierWeeks.all(tier, count).map((r) => r.week_start);
+  }
+
+  week(weekStart: string, tier: Tier): LoadedWeek | undefined {
+    return this.s.week.get(weekStart, tier);
+  }
+
+  weeksStarting(weekStart: string): LoadedWeek[] {
+    return this.s.weeksOf.all(weekStart);
+  }
+
+  newestWeek(): string | null {
+    return this.s.newestWeek.get()?.week_start ?? null;
+  }
+
+  symbolWeek(weekStart: string, tier: Tier, symbol: string): SymbolWeekRow | undefined {
+    return this.s.symbolWeek.get(weekStart, tier, symbol);
+  }
+
+  symbolHistory(symbol: string, tier: Tier, fromWeek: string): SymbolWeekRow[] {
+    return this.s.symbolHistory.all(symbol, tier, fromWeek);
+  }
+
+  venues(weekStart: string, tier: Tier, symbol: string): VenueRow[] {
+    return this.s.venues.all(weekStart, tier, symbol);
+  }
+
+  movers(weekStart: string, limit: number): MoverRow[] {
+    return this.s.movers.all(weekStart, limit);
+  }
+
+  sectorTotals(weekStart: string, tiers: readonly Tier[]): SectorTotalRow[] {
+    return this.s.sectorTotals.all(weekStart, JSON.stringify(tiers));
+  }
+}

@@ -1,0 +1,261 @@
+// What the endpoints answer, assembled from the store as plain objects. Knows nothing of HTTP: the
+// routes validate input, call these, and map the two domain errors to problem responses.
+import { addDays, weekEndingOf } from '../finra/calendar.js';
+import { dottedSpelling, lookupKey } from '../finra/symbols.js';
+import { TIERS, type Tier } from '../finra/tiers.js';
+import { roundPct, weekOverWeek, type Trend } from '../ingest/trend.js';
+import type { Db } from './db.js';
+import { Queries, type SymbolRow, type SymbolWeekRow } from './queries.js';
+import type { LoadedWeek } from './status.js';
+
+export class NoDataError extends Error {
+  override name = 'NoDataError';
+}
+
+export class TickerNotFoundError extends Error {
+  override name = 'TickerNotFoundError';
+}
+
+export const FINRA_CREDIT = {
+  provider: 'FINRA',
+  name: 'FINRA OTC Transparency data: weekly ATS (alternative trading system) volume',
+  url: 'https://otctransparency.finra.org/',
+  terms:
+    'FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, ' +
+    "under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+} as const;
+
+export interface SymbolWeek {
+  ticker: string;
+  issue_name: string | null;
+  tier: Tier;
+  week_start: string;
+  week_ending: string;
+  sector: string;
+  sector_source: string;
+  dark_pool_shares: number;
+  dark_pool_volume_usd: number | null;
+  dark_pool_trades: number;
+  avg_trade_size: number | null;
+  ats_venues: number;
+  trend: Trend;
+  change_pct: number | null;
+}
+
+export interface SourceWeek {
+  tier: Tier;
+  week_start: string;
+  week_ending: string;
+  finra_published: string | null;
+  finra_last_update: string | null;
+  loaded_at: string;
+  updated_at: string;
+}
+
+export interface Source {
+  provider: 'FINRA';
+  name: string;
+  url: string;
+  terms: string;
+  weeks: SourceWeek[];
+}
+
+const usd = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
+
+export class Reports {
+  readonly q: Queries;
+
+  constructor(db: Db) {
+    this.q = new Queries(db);
+  }
+
+  weekly(ticker: string) {
+    const { symbol, weekStart } = this.latestOf(ticker);
+    const row = this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol);
+    const record = this.record(symbol, weekStart, row);
+    const venueRows = row ? this.q.venues(weekStart, symbol.tier, symbol.symbol) : [];
+    const prevWeek = addDays(weekStart, -7);
+    const prevLoaded = this.q.week(prevWeek, symbol.tier) !== undefined;
+    return {
+      ...record,
+      venues: venueRows.map((v) => ({
+        mpid: v.mpid,
+        name: venueName(v.mpid, v.participant_name),
+        shares: v.shares,
+        trades: v.trades,
+        volume_usd: usd(v.notional),
+        share_pct: v.shares === null || record.dark_pool_shares === 0 ? null : roundPct((v.shares / record.dark_pool_shares) * 100),
+      })),
+      previous_week: prevLoaded
+        ? { week_ending: weekEndingOf(prevWeek), dark_pool_shares: this.q.symbolWeek(prevWeek, symbol.tier, symbol.symbol)?.shares ?? 0 }
+        : null,
+      source: this.source([[weekStart, symbol.tier]]),
+    };
+  }
+
+  ratio(ticker: string) {
+    const { symbol, weekStart } = this.latestOf(ticker);
+    const row = this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol);
+    const record = this.record(symbol, weekStart, row);
+    // Without a row the symbol had no ATS and no non-ATS volume that week; its non-ATS figure is 0
+    // only when FINRA's non-ATS totals for the week are loaded at all.
+    const nonAtsLoaded = this.q.week(weekStart, symbol.tier)?.has_non_ats === 1;
+    const nonAts = row ? row.non_ats_shares : nonAtsLoaded ? 0 : null;
+    const offExchange = nonAts === null ? null : record.dark_pool_shares + nonAts;
+    return {
+      ...record,
+      otc_non_ats_shares: nonAts,
+      otc_non_ats_trades: row ? row.non_ats_trades : nonAtsLoaded ? 0 : null,
+      ats_share_of_off_exchange: offExchange ? Math.round((record.dark_pool_shares / offExchange) * 10_000) / 10_000 : null,
+      source: this.source([[weekStart, symbol.tier]]),
+    };
+  }
+
+  history(ticker: string, weeks: number) {
+    const symbol = this.resolve(ticker);
+    // One more week than asked, so that the oldest record can compare with its previous week.
+    const loaded = this.q.tierWeeks(symbol.tier, weeks + 1);
+    const shown = loaded.slice(0, weeks);
+    const oldest = loaded[loaded.length - 1] ?? '';
+    const rows = new Map(this.q.symbolHistory(symbol.symbol, symbol.tier, oldest).map((r) => [r.week_start, r]));
+    const loadedSet = new Set(loaded);
+    const data = shown.map((w) => {
+      const prev = addDays(w, -7);
+      const prevShares = loadedSet.has(prev) ? (rows.get(prev)?.shares ?? 0) : this.loadedShares(prev, symbol);
+      return this.record(symbol, w, rows.get(w), prevShares);
+    });
+    return {
+      ticker: symbol.symbol,
+      weeks,
+      data,
+      source: this.source(shown.map((w) => [w, symbol.tier])),
+    };
+  }
+
+  movers(limit = 20) {
+    const { weekStart, weeks } = this.latestWeek();
+    const rows = this.q.movers(weekStart, limit);
+    return {
+      week_ending: weekEndingOf(weekStart),
+      tiers: weeks.map((w) => w.tier),
+      data: rows.map((r) => this.record(r, weekStart, r)),
+      source: this.source(weeks.map((w) => [weekStart, w.tier])),
+    };
+  }
+
+  sectors() {
+    const { weekStart, weeks } = this.latestWeek();
+    const tiers = weeks.map((w) => w.tier);
+    const current = this.q.sectorTotals(weekStart, tiers);
+    // Compare with the week before only when it holds the same tiers: otherwise the sums differ in scope.
+    const prevWeek = addDays(weekStart, -7);
+    const prevComparable = tiers.every((t) => this.q.week(prevWeek, t));
+    const previous = new Map(prevComparable ? this.q.sectorTotals(prevWeek, tiers).map((r) => [r.sector, r.shares]) : []);
+    const total = current.reduce((n, r) => n + r.shares, 0);
+    const data = current
+      .map((r) => {
+        const t = weekOverWeek(r.shares, prevComparable ? (previous.get(r.sector) ?? 0) : null);
+        return {
+          sector: r.sector,
+          dark_pool_shares: r.shares,
+          // A partial sum would understate the sector: notional only when every symbol has one.
+          dark_pool_volume_usd: r.with_notional === r.tickers ? usd(r.notional) : null,
+          ticker_count: r.tickers,
+          share_pct: total ? roundPct((r.shares / total) * 100) : 0,
+          trend: t.trend,
+          change_pct: t.changePct,
+        };
+      })
+      .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.sector.localeCompare(b.sector));
+    return {
+      week_ending: weekEndingOf(weekStart),
+      tiers,
+      data,
+      source: this.source(weeks.map((w) => [weekStart, w.tier])),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private resolve(ticker: string): SymbolRow {
+    if (!this.q.hasData()) throw new NoDataError('no weeks are loaded yet');
+    const symbol = this.q.resolveSymbol(ticker.trim(), dottedSpelling(ticker), lookupKey(ticker));
+    if (!symbol) throw new TickerNotFoundError(`no FINRA ATS or non-ATS data for "${ticker}" in any loaded week`);
+    return symbol;
+  }
+
+  /** The symbol's latest week is the newest loaded week of its tier, with or without volume in it. */
+  private latestOf(ticker: string): { symbol: SymbolRow; weekStart: string } {
+    const symbol = this.resolve(ticker);
+    return { symbol, weekStart: this.q.newestWeekOfTier(symbol.tier) ?? symbol.newest_week };
+  }
+
+  private latestWeek(): { weekStart: string; weeks: LoadedWeek[] } {
+    const weekStart = this.q.newestWeek();
+    if (!weekStart) throw new NoDataError('no weeks are loaded yet');
+    return { weekStart, weeks: this.q.weeksStarting(weekStart) };
+  }
+
+  /** Shares in a week for the trend rule: 0 when the week is loaded without the symbol, null when not loaded. */
+  private loadedShares(weekStart: string, symbol: SymbolRow): number | null {
+    if (!this.q.week(weekStart, symbol.tier)) return null;
+    return this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol)?.shares ?? 0;
+  }
+
+  /**
+   * One symbol-week in the API's shape. Without a row the symbol had no ATS volume that week: zeros,
+   * and a trend against the week before.
+   */
+  private record(
+    symbol: Pick<SymbolRow, 'symbol' | 'issue_name' | 'tier' | 'sector' | 'sector_source'>,
+    weekStart: string,
+    row: SymbolWeekRow | undefined,
+    prevShares?: number | null,
+  ): SymbolWeek {
+    const shares = row?.shares ?? 0;
+    const trades = row?.trades ?? 0;
+    const t = row
+      ? { trend: row.trend, changePct: row.change_pct }
+      : weekOverWeek(0, prevShares !== undefined ? prevShares : this.loadedShares(addDays(weekStart, -7), symbol as SymbolRow));
+    return {
+      ticker: symbol.symbol,
+      issue_name: row?.issue_name ?? symbol.issue_name,
+      tier: row?.tier ?? symbol.tier,
+      week_start: weekStart,
+      week_ending: weekEndingOf(weekStart),
+      sector: symbol.sector,
+      sector_source: symbol.sector_source,
+      dark_pool_shares: shares,
+      dark_pool_volume_usd: row ? usd(row.notional) : 0,
+      dark_pool_trades: trades,
+      avg_trade_size: trades > 0 ? Math.round((shares / trades) * 100) / 100 : null,
+      ats_venues: row?.venues ?? 0,
+      trend: t.trend,
+      change_pct: t.changePct,
+    };
+  }
+
+  private source(weeks: [string, Tier][]): Source {
+    const out: SourceWeek[] = [];
+    for (const [weekStart, tier] of weeks) {
+      const w = this.q.week(weekStart, tier);
+      if (!w) continue;
+      out.push({
+        tier,
+        week_start: weekStart,
+        week_ending: weekEndingOf(weekStart),
+        finra_published: w.initial_published,
+        finra_last_update: w.last_update,
+        loaded_at: w.loaded_at,
+        updated_at: w.updated_at,
+      });
+    }
+    out.sort((a, b) => b.week_start.localeCompare(a.week_start) || TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
+    return { ...FINRA_CREDIT, weeks: out };
+  }
+}
+
+/** FINRA prefixes ATS names with their MPID ("UBSA UBS ATS"); the MPID is served separately. */
+export function venueName(mpid: string, participantName: string): string {
+  return participantName.startsWith(`${mpid} `) ? participantName.slice(mpid.length + 1) : participantName;
+}

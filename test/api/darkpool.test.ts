@@ -1,0 +1,325 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importFiles } from '../../src/ingest/run.js';
+import { SectorTable } from '../../src/sectors/table.js';
+import { Store } from '../../src/store/store.js';
+import { appOn, ingestContext, seededStore } from '../support/app.js';
+import { otceFirmRows, sumFirmRows, tqqqRows, type ExpectedSymbol } from '../support/fixtures.js';
+import { removeTempDirs, tempDbPath } from '../support/harness.js';
+import { syntheticWeek, writeJson } from '../support/synthetic.js';
+
+let app: FastifyInstance;
+let store: Store;
+const week1 = sumFirmRows(otceFirmRows('2025-11-10'));
+const week2 = sumFirmRows(otceFirmRows('2025-11-17'));
+const tqqq = sumFirmRows(tqqqRows()).get('TQQQ')!;
+
+beforeAll(async () => {
+  store = await seededStore();
+  app = await appOn(store);
+});
+afterAll(async () => {
+  await app.close();
+  store.close();
+  removeTempDirs();
+});
+
+async function get(url: string) {
+  const res = await app.inject({ url });
+  return { status: res.statusCode, type: res.headers['content-type'], body: res.json() as Record<string, any> };
+}
+
+/** The trend rule, written out again from the brief. */
+function expectedTrend(cur: number, prev: number | null) {
+  if (prev === null) return { trend: 'stable', change_pct: null };
+  if (prev === 0) return { trend: cur > 0 ? 'rising' : 'stable', change_pct: null };
+  const pct = ((cur - prev) / prev) * 100;
+  return { trend: pct > 5 ? 'rising' : pct < -5 ? 'falling' : 'stable', change_pct: Math.round(pct * 100) / 100 };
+}
+
+describe('GET /darkpool/weekly/{ticker}', () => {
+  it("serves TQQQ's latest week: the sum of its 26 ATS rows, every venue, largest first", async () => {
+    const { status, body } = await get('/darkpool/weekly/TQQQ');
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      ticker: 'TQQQ',
+      tier: 'T2',
+      week_start: '2025-11-17',
+      week_ending: '2025-11-23',
+      dark_pool_shares: tqqq.shares,
+      dark_pool_trades: tqqq.trades,
+      ats_venues: 26,
+      dark_pool_volume_usd: null, // the sample has no notional
+      avg_trade_size: Math.round((tqqq.shares / tqqq.trades) * 100) / 100,
+      sector: 'ETFs & ETPs',
+      trend: 'stable', // week 2025-11-10 of T2 is not loaded: nothing to compare
+      change_pct: null,
+      previous_week: null,
+    });
+    const venues = body.venues as { mpid: string; shares: number; share_pct: number }[];
+    expect(venues).toHaveLength(26);
+    const fixtureVenues = tqqqRows().filter((r) => r.summaryTypeCode === 'ATS_W_SMBL_FIRM');
+    expect(venues.map((v) => v.mpid).sort()).toEqual(fixtureVenues.map((r) => r.MPID).sort());
+    expect(venues.reduce((n, v) => n + v.shares, 0)).toBe(tqqq.shares);
+    expect(venues.map((v) => v.shares)).toEqual([...venues.map((v) => v.shares)].sort((a, b) => b - a));
+    expect(venues[0]).toMatchObject({ mpid: 'UBSA', name: 'UBS ATS', shares: 12_466_783 });
+    expect(venues.reduce((n, v) => n + v.share_pct, 0)).toBeCloseTo(100, 0);
+  });
+
+  it('compares an OTCE symbol with its previous week, computed from the fixture rows', async () => {
+    const symbol = [...week2.keys()].find((s) => week1.has(s) && week1.get(s)!.shares !== week2.get(s)!.shares)!;
+    const { body } = await get(`/darkpool/weekly/${symbol}`);
+    const cur = week2.get(symbol)!;
+    const prev = week1.get(symbol)!;
+    expect(body).toMatchObject({
+      ticker: symbol,
+      tier: 'OTCE',
+      week_ending: '2025-11-23',
+      dark_pool_shares: cur.shares,
+      dark_pool_trades: cur.trades,
+      ats_venues: cur.venues,
+      previous_week: { week_ending: '2025-11-16', dark_pool_shares: prev.shares },
+      ...expectedTrend(cur.shares, prev.shares),
+    });
+  });
+
+  it('answers zeros, not an older week, when the symbol had no ATS volume in its tier’s latest week', async () => {
+    const gone = [...week1.keys()].find((s) => !week2.has(s))!;
+    const { status, body } = await get(`/darkpool/weekly/${gone}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      ticker: gone,
+      week_ending: '2025-11-23',
+      dark_pool_shares: 0,
+      dark_pool_trades: 0,
+      ats_venues: 0,
+      avg_trade_size: null,
+      venues: [],
+      trend: 'falling',
+      change_pct: -100,
+      previous_week: { week_ending: '2025-11-16', dark_pool_shares: week1.get(gone)!.shares },
+    });
+  });
+
+  it('credits FINRA and names the week’s publication and load dates', async () => {
+    const { body } = await get('/darkpool/weekly/TQQQ');
+    expect(body.source).toMatchObject({
+      provider: 'FINRA',
+      url: 'https://otctransparency.finra.org/',
+      // The TQQQ sample carries lastUpdateDate but not initialPublishedDate: unknown stays null.
+      weeks: [{ tier: 'T2', week_start: '2025-11-17', finra_published: null, finra_last_update: '2025-12-22' }],
+    });
+    expect(body.source.terms).toMatch(/FINRA is the owner and the source/);
+    expect(body.source.weeks[0].loaded_at).toMatch(/^\d{4}-\d\d-\d\dT/);
+  });
+});
+
+describe('GET /darkpool/movers/top20', () => {
+  it('lists the 20 symbols with the most ATS shares in the latest week, across the tiers it holds', async () => {
+    const { body } = await get('/darkpool/movers/top20');
+    const all: [string, ExpectedSymbol][] = [...week2.entries(), ['TQQQ', tqqq]];
+    const expected = all.sort((a, b) => b[1].shares - a[1].shares || (a[0] < b[0] ? -1 : 1)).slice(0, 20);
+    expect(body.week_ending).toBe('2025-11-23');
+    expect(body.tiers).toEqual(['OTCE', 'T2']);
+    expect(body.data.map((r: { ticker: string; dark_pool_shares: number }) => [r.ticker, r.dark_pool_shares])).toEqual(
+      expected.map(([s, e]) => [s, e.shares]),
+    );
+    expect(body.data.every((r: { sector: string }) => typeof r.sector === 'string')).toBe(true);
+    expect(body.source.weeks.map((w: { tier: string }) => w.tier)).toEqual(['T2', 'OTCE']);
+  });
+});
+
+describe('GET /darkpool/ratio/{ticker}', () => {
+  it("sets TQQQ's ATS shares against FINRA's real non-ATS total for the week", async () => {
+    const nonAts = tqqqRows().find((r) => r.summaryTypeCode === 'OTC_W_SMBL')!.totalWeeklyShareQuantity as number;
+    const { body } = await get('/darkpool/ratio/tqqq');
+    expect(body).toMatchObject({
+      ticker: 'TQQQ',
+      dark_pool_shares: tqqq.shares,
+      otc_non_ats_shares: nonAts,
+      ats_share_of_off_exchange: Math.round((tqqq.shares / (tqqq.shares + nonAts)) * 10_000) / 10_000,
+      trend: 'stable',
+    });
+    expect(body).not.toHaveProperty('percent_of_total_volume');
+  });
+
+  it('gives null, not an invented ratio, when FINRA’s non-ATS figure is missing', async () => {
+    const symbol = [...week2.keys()][0]!;
+    const { body } = await get(`/darkpool/ratio/${symbol}`);
+    expect(body.otc_non_ats_shares).toBeNull();
+    expect(body.ats_share_of_off_exchange).toBeNull();
+  });
+});
+
+describe('GET /darkpool/history/{ticker}', () => {
+  it('lists loaded weeks newest first, with zeros where the symbol had no ATS volume', async () => {
+    const gone = [...week1.keys()].find((s) => !week2.has(s))!;
+    const { body } = await get(`/darkpool/history/${gone}`);
+    expect(body.ticker).toBe(gone);
+    expect(body.weeks).toBe(4);
+    expect(body.data.map((r: { week_ending: string; dark_pool_shares: number }) => [r.week_ending, r.dark_pool_shares])).toEqual([
+      ['2025-11-23', 0],
+      ['2025-11-16', week1.get(gone)!.shares],
+    ]);
+  });
+
+  it('honours weeks=1 and refuses weeks outside 1..52 or not an integer', async () => {
+    expect((await get('/darkpool/history/TQQQ?weeks=1')).body.data).toHaveLength(1);
+    for (const bad of ['0', '53', '-1', '1.5', 'four', '']) {
+      const res = await get(`/darkpool/history/TQQQ?weeks=${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.body).toMatchObject({ code: 'invalid_parameter', status: 400, errors: [{ parameter: 'weeks' }] });
+    }
+  });
+});
+
+describe('GET /darkpool/sectors', () => {
+  it('splits all ATS shares of the latest week into sectors that add back up', async () => {
+    const { body } = await get('/darkpool/sectors');
+    const all = [...week2.values(), tqqq];
+    const data = body.data as { sector: string; dark_pool_shares: number; ticker_count: number; share_pct: number }[];
+    expect(data.reduce((n, r) => n + r.dark_pool_shares, 0)).toBe(all.reduce((n, e) => n + e.shares, 0));
+    expect(data.reduce((n, r) => n + r.ticker_count, 0)).toBe(all.filter((e) => e.shares > 0).length);
+    expect(data.reduce((n, r) => n + r.share_pct, 0)).toBeCloseTo(100, 0);
+    expect(data.map((r) => r.dark_pool_shares)).toEqual([...data.map((r) => r.dark_pool_shares)].sort((a, b) => b - a));
+    expect(data.find((r) => r.sector === 'ETFs & ETPs')?.dark_pool_shares).toBeGreaterThanOrEqual(tqqq.shares);
+  });
+});
+
+describe('tickers', () => {
+  let spelled: FastifyInstance;
+  let spelledStore: Store;
+
+  beforeAll(async () => {
+    // Synthetic: no real sample has a class share in per-ATS rows.
+    spelledStore = Store.open(tempDbPath(), SectorTable.load());
+    const file = writeJson(syntheticWeek('2026-01-05', 'T1', [
+      { symbol: 'BRK.B', mpid: 'UBSA', shares: 1000, trades: 10 },
+      { symbol: 'ABRpD', mpid: 'UBSA', shares: 500, trades: 5 },
+    ]));
+    await importFiles(ingestContext(spelledStore), [file], {});
+    spelled = await appOn(spelledStore);
+  });
+  afterAll(async () => {
+    await spelled.close();
+    spelledStore.close();
+  });
+
+  it('finds BRK.B however it is written', async () => {
+    for (const spelling of ['BRK.B', 'brk.b', 'BRK-B', 'BRK/B', 'brk/b?weeks=2', 'brk%2Fb', 'BRK%20B', 'BRKB']) {
+      const res = await spelled.inject({ url: `/darkpool/weekly/${spelling}` });
+      expect(res.statusCode, spelling).toBe(200);
+      expect(res.json().ticker, spelling).toBe('BRK.B');
+      expect(res.json().sector, spelling).toBe('Financials'); // S&P 500 GICS
+    }
+  });
+
+  it("finds mixed-case FINRA symbols case-insensitively", async () => {
+    const res = await spelled.inject({ url: '/darkpool/weekly/abrpd' });
+    expect(res.json().ticker).toBe('ABRpD');
+  });
+
+  it('answers 400 invalid_ticker for anything that cannot be a symbol', async () => {
+    for (const bad of ['a$b', '%27%3B--', 'A'.repeat(21), '.A', '-A', '%E2%82%AC', 'A%00']) {
+      const res = await app.inject({ url: `/darkpool/weekly/${bad}` });
+      expect(res.statusCode, bad).toBe(400);
+      expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(res.json(), bad).toMatchObject({ code: 'invalid_ticker', status: 400, type: '/problems/invalid_ticker' });
+    }
+  });
+
+  it('answers 404 ticker_not_found for a symbol never seen', async () => {
+    for (const url of ['/darkpool/weekly/ZZZZZQ', '/darkpool/ratio/ZZZZZQ', '/darkpool/history/ZZZZZQ']) {
+      const res = await get(url);
+      expect(res.status).toBe(404);
+      expect(res.body).toMatchObject({ code: 'ticker_not_found', title: 'Ticker not found' });
+    }
+  });
+});
+
+describe('trend boundaries through the API (synthetic weeks)', () => {
+  it('is stable at exactly +5% and -5%, rising and falling just beyond, rising from a week without volume', async () => {
+    const s = Store.open(tempDbPath(), SectorTable.load());
+    const rows = [
+      ...syntheticWeek('2026-01-05', 'T1', [
+        { symbol: 'UPFIVE', mpid: 'UBSA', shares: 2_000_000, trades: 1 },
+        { symbol: 'DNFIVE', mpid: 'UBSA', shares: 2_000_000, trades: 1 },
+        { symbol: 'UPMORE', mpid: 'UBSA', shares: 2_000_000, trades: 1 },
+        { symbol: 'DNMORE', mpid: 'UBSA', shares: 2_000_000, trades: 1 },
+        { symbol: 'FILLER', mpid: 'UBSA', shares: 1, trades: 1 },
+      ]),
+      ...syntheticWeek('2026-01-12', 'T1', [
+        { symbol: 'UPFIVE', mpid: 'UBSA', shares: 2_100_000, trades: 1 },
+        { symbol: 'DNFIVE', mpid: 'UBSA', shares: 1_900_000, trades: 1 },
+        { symbol: 'UPMORE', mpid: 'UBSA', shares: 2_100_001, trades: 1 },
+        { symbol: 'DNMORE', mpid: 'UBSA', shares: 1_899_999, trades: 1 },
+        { symbol: 'NEWONE', mpid: 'UBSA', shares: 10, trades: 1 },
+      ]),
+    ];
+    await importFiles(ingestContext(s), [writeJson(rows)], {});
+    const a = await appOn(s);
+    const trend = async (t: string) => {
+      const { trend: tr, change_pct } = (await a.inject({ url: `/darkpool/weekly/${t}` })).json();
+      return [tr, change_pct];
+    };
+    expect(await trend('UPFIVE')).toEqual(['stable', 5]);
+    expect(await trend('DNFIVE')).toEqual(['stable', -5]);
+    expect(await trend('UPMORE')).toEqual(['rising', 5]);
+    expect(await trend('DNMORE')).toEqual(['falling', -5]);
+    expect(await trend('NEWONE')).toEqual(['rising', null]);
+    expect(await trend('FILLER')).toEqual(['falling', -100]);
+    await a.close();
+    s.close();
+  });
+});
+
+describe('errors', () => {
+  it('answers 503 no_data, with how to load data, on an empty store', async () => {
+    const empty = Store.open(tempDbPath(), SectorTable.load());
+    const a = await appOn(empty);
+    for (const url of ['/darkpool/weekly/AAPL', '/darkpool/movers/top20', '/darkpool/ratio/AAPL', '/darkpool/history/AAPL', '/darkpool/sectors']) {
+      const res = await a.inject({ url });
+      expect(res.statusCode, url).toBe(503);
+      expect(res.json()).toMatchObject({ code: 'no_data', status: 503 });
+      expect(res.json().detail).toMatch(/darkpool-radar ingest/);
+    }
+    await a.close();
+    empty.close();
+  });
+
+  it('answers unknown routes with 404 and other methods with 405, as problem+json', async () => {
+    const missing = await app.inject({ url: '/darkpool/nothing' });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json()).toMatchObject({ code: 'not_found', type: '/problems/not_found' });
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+      const res = await app.inject({ method, url: '/darkpool/weekly/TQQQ' });
+      expect(res.statusCode).toBe(405);
+      expect(res.headers.allow).toBe('GET, HEAD, OPTIONS');
+      expect(res.json().code).toBe('method_not_allowed');
+    }
+  });
+
+  it('answers HEAD like GET without a body', async () => {
+    const res = await app.inject({ method: 'HEAD', url: '/darkpool/weekly/TQQQ' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toBe('');
+  });
+
+  it('turns a failure inside the service into a 500 problem without a stack trace or internals', async () => {
+    const broken = await seededStore();
+    const a = await appOn(broken);
+    broken.db.close();
+    const res = await a.inject({ url: '/darkpool/weekly/TQQQ' });
+    expect(res.statusCode).toBe(500);
+    expect(res.json()).toMatchObject({ code: 'internal_error', status: 500, title: 'Internal server error' });
+    expect(res.body).not.toMatch(/database|sqlite|at .*\.(ts|js)|stack/i);
+    await a.close();
+  });
+
+  it('documents every problem code at the URI its `type` names', async () => {
+    const res = await get('/problems/ticker_not_found');
+    expect(res.body).toMatchObject({ code: 'ticker_not_found', status: 404 });
+    expect((await get('/problems/nope')).status).toBe(404);
+    expect((await get('/problems/constructor')).status).toBe(404);
+  });
+});

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FinraDouble } from '../support/finra-double.js';
+import { defaultFinraRows } from '../support/fixtures.js';
+import { removeTempDirs, tempDbPath } from '../support/harness.js';
+import { eventually, startNode, type Proc } from '../support/processes.js';
+
+let proc: Proc | undefined;
+let double: FinraDouble | undefined;
+
+afterEach(async () => {
+  if (proc && proc.child.exitCode === null) {
+    proc.child.kill('SIGKILL');
+    await proc.exit;
+  }
+  await double?.close();
+  proc = undefined;
+  double = undefined;
+});
+afterAll(removeTempDirs);
+
+const status = async (url: string) => (await fetch(url)).status;
+
+describe('npm start (dist/server.js)', () => {
+  it('with an empty store, answers 503 no_data, ingests at once in the background, then serves the data', async () => {
+    double = await new FinraDouble({ rows: defaultFinraRows() }).start();
+    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: tempDbPath(), FINRA_API_URL: double.url, LOG_LEVEL: 'info' });
+    const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+    const first = await fetch(`${base}/darkpool/movers/top20`);
+    expect(first.status).toBe(503);
+    expect(((await first.json()) as any).code).toBe('no_data');
+    await eventually(async () => ((await status(`${base}/darkpool/movers/top20`)) === 200 ? true : undefined));
+    await proc.waitFor(/"trigger":"startup","code":0.*ingest finished/);
+    expect(proc.output()).toMatch(/ingest scheduled \(UTC\)/);
+  });
+
+  it('keeps serving, and logs why, when FINRA refuses the ingest', async () => {
+    double = await new FinraDouble({ rows: [] }).start();
+    for (let i = 0; i < 10; i++) double.faults.push({ kind: 'status', status: 403, body: '{"statusCode":403,"statusDescription":"Forbidden","message":"Access denied"}' });
+    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: tempDbPath(), FINRA_API_URL: double.url, LOG_LEVEL: 'info' });
+    const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+    await proc.waitFor(/ingest did not finish cleanly; serving the data already loaded/);
+    expect(proc.output()).toMatch(/HTTP 403: Forbidden: Access denied/);
+    expect(await status(`${base}/darkpool/sectors`)).toBe(503);
+    expect(await status(`${base}/docs`)).toBe(200);
+  });
+
+  it('stops with a message naming a bad variable', async () => {
+    proc = startNode(['dist/server.js'], { PORT: '70000', DB_PATH: tempDbPath() });
+    const { code } = await proc.exit;
+    expect(code).toBe(78);
+    expect(proc.output()).toMatch(/PORT: .*"70000"/);
+  });
+});
+
+describe('npm run demo', () => {
+  it('serves the bundled real FINRA weeks from a temporary store, offline, and cleans up on SIGTERM', async () => {
+    proc = startNode(['dist/cli.js', 'demo'], { PORT: '0', LOG_LEVEL: 'warn', FINRA_API_URL: 'http://127.0.0.1:9' });
+    const [, base] = await proc.waitFor(/demo on the bundled FINRA weeks: (http:\/\/127\.0\.0\.1:\d+)/);
+    const movers = (await (await fetch(`${base}/darkpool/movers/top20`)).json()) as any;
+    expect(movers.data).toHaveLength(20);
+    expect(movers.tiers).toEqual(['OTCE', 'T2']);
+    const tqqq = (await (await fetch(`${base}/darkpool/weekly/TQQQ`)).json()) as any;
+    expect(tqqq.ats_venues).toBe(26);
+    const [, db] = await proc.waitFor(/temporary store (\S+demo\.db), removed on exit/);
+    expect(existsSync(db!)).toBe(true);
+    proc.child.kill('SIGTERM');
+    expect((await proc.exit).code).toBe(0);
+    expect(existsSync(db!)).toBe(false);
+  });
+});

@@ -1,0 +1,28 @@
+// An app on a store loaded by the real ingest path from the real samples.
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app.js';
+import { importFiles, type IngestContext } from '../../src/ingest/run.js';
+import { SectorTable } from '../../src/sectors/table.js';
+import { Store } from '../../src/store/store.js';
+import { OTCE_FILES, TQQQ_JSON } from './fixtures.js';
+import { silentLogger, tempDbPath } from './harness.js';
+
+export function ingestContext(store: Store, now = () => new Date('2026-01-05T12:00:00Z')): IngestContext {
+  return { publisher: store.publisher, runs: store.runs, weeks: store.weeks, logger: silentLogger, now };
+}
+
+/** A store holding the two real OTCE weeks (2025-11-10, 2025-11-17) and the real TQQQ T2 week. */
+export async function seededStore(path = tempDbPath()): Promise<Store> {
+  const store = Store.open(path, SectorTable.load());
+  const ctx = ingestContext(store);
+  await importFiles(ctx, [OTCE_FILES['2025-11-10']], { week: '2025-11-10', tier: 'OTCE' });
+  await importFiles(ctx, [OTCE_FILES['2025-11-17']], { week: '2025-11-17', tier: 'OTCE' });
+  await importFiles(ctx, [TQQQ_JSON], {});
+  return store;
+}
+
+export async function appOn(store: Store): Promise<FastifyInstance> {
+  const app = await buildApp({ TRUST_PROXY: false }, { store, logger: silentLogger });
+  await app.ready();
+  return app;
+}

@@ -1,0 +1,53 @@
+// Hand-written FINRA rows for behaviours the real samples do not exercise (exact trend boundaries,
+// class-share spellings). Labelled as synthetic wherever they are used; never used for sums that
+// claim to be FINRA's.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Row } from './finra-double.js';
+import { tempDir } from './harness.js';
+
+export interface SyntheticFirmRow {
+  symbol: string;
+  mpid: string;
+  shares: number;
+  trades: number;
+  notional?: number | null;
+  name?: string;
+}
+
+/** One (week, tier) in API shape: the firm rows and FINRA-style per-symbol totals that match them. */
+export function syntheticWeek(weekStart: string, tier: string, firm: SyntheticFirmRow[]): Row[] {
+  const base = { weekStartDate: weekStart, tierIdentifier: tier, lastUpdateDate: '2026-01-05', initialPublishedDate: '2026-01-05' };
+  const rows: Row[] = firm.map((f) => ({
+    ...base,
+    summaryTypeCode: 'ATS_W_SMBL_FIRM',
+    issueSymbolIdentifier: f.symbol,
+    issueName: f.name ?? `${f.symbol} Synthetic Test Issue`,
+    MPID: f.mpid,
+    marketParticipantName: `${f.mpid} TEST ATS`,
+    totalWeeklyShareQuantity: f.shares,
+    totalWeeklyTradeCount: f.trades,
+    totalNotionalSum: f.notional ?? null,
+  }));
+  const totals = new Map<string, Row>();
+  for (const r of rows) {
+    const t = totals.get(r.issueSymbolIdentifier as string) ?? {
+      ...r,
+      summaryTypeCode: 'ATS_W_SMBL',
+      MPID: null,
+      marketParticipantName: null,
+      totalWeeklyShareQuantity: 0,
+      totalWeeklyTradeCount: 0,
+    };
+    t.totalWeeklyShareQuantity = (t.totalWeeklyShareQuantity as number) + (r.totalWeeklyShareQuantity as number);
+    t.totalWeeklyTradeCount = (t.totalWeeklyTradeCount as number) + (r.totalWeeklyTradeCount as number);
+    totals.set(r.issueSymbolIdentifier as string, t);
+  }
+  return [...rows, ...totals.values()];
+}
+
+export function writeJson(rows: Row[], name = 'rows.json'): string {
+  const path = join(tempDir(), name);
+  writeFileSync(path, JSON.stringify(rows));
+  return path;
+}
