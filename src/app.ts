@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { darkpoolRoutes, DATA_ROUTES } from './api/darkpool-routes.js';
 import { registerErrorHandling } from './api/errors.js';
+import { healthRoutes } from './api/health-routes.js';
 import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
 import type { Config } from './config.js';
 import { FINRA_CREDIT, Reports } from './store/reports.js';
@@ -24,6 +25,8 @@ export const API_VERSION = '1.0.0';
 export interface AppDeps {
   store: Store;
   logger: Logger;
+  /** The clock: health and caching depend on today's date. */
+  now?: () => Date;
 }
 
 export type AppConfig = Pick<Config, 'TRUST_PROXY'>;
@@ -91,6 +94,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       },
       tags: [
         { name: 'darkpool', description: 'Weekly ATS volume per symbol, sector and week' },
+        { name: 'health', description: 'Liveness, readiness, data freshness' },
         { name: 'meta', description: 'Documentation of error codes' },
       ],
     },
@@ -100,7 +104,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  await app.register(darkpoolRoutes, { reports: new Reports(deps.store.db) });
+  const reports = new Reports(deps.store.db);
+  await app.register(darkpoolRoutes, { reports });
+  await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, now: deps.now ?? (() => new Date()) });
 
   // The data endpoints are read-only: other methods get a 405 that names the allowed ones.
   for (const url of DATA_ROUTES) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `darkpool-radar` command. Each subcommand parses its flags, opens what it needs, and closes it.
-import { mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ import { importFiles, ingestFromFinra, type IngestContext, type RunSummary } fro
 import { createLogger } from './logger.js';
 import { closeOnSignals, serve } from './server.js';
 import { SectorTable } from './sectors/table.js';
+import { openDatabase } from './store/db.js';
+import { IngestLockedError } from './store/lock.js';
 import { Store } from './store/store.js';
 
 export interface Io {
@@ -31,6 +33,7 @@ Commands:
   import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE]
                                      load FINRA export files or saved API JSON
   status                             weeks loaded per tier, row counts, last run
+  backup FILE                        write a consistent copy of the live database to FILE
   openapi                            print the OpenAPI document (YAML)
   help                               this text
 
@@ -56,6 +59,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await demoCommand(args, env, io);
       case 'openapi':
         return await openapiCommand(io);
+      case 'backup':
+        return await backupCommand(args, cliConfig(env), io);
       case 'help':
       case '--help':
       case '-h':
@@ -72,6 +77,10 @@ export async function main(argv: string[], env: Record<string, string | undefine
     if (err instanceof ConfigError) {
       io.stderr(`${err.message}\n`);
       return 78;
+    }
+    if (err instanceof IngestLockedError) {
+      io.stderr(`darkpool-radar ${command}: ${err.message}; nothing done\n`);
+      return 75; // EX_TEMPFAIL: try again later
     }
     io.stderr(`darkpool-radar ${command}: ${err instanceof Error ? err.message : String(err)}\n`);
     return 1;
@@ -104,6 +113,7 @@ function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: IngestCont
   const store = Store.open(config.DB_PATH, SectorTable.load());
   const ctx: IngestContext = {
     publisher: store.publisher,
+    lock: store.lock,
     runs: store.runs,
     weeks: store.weeks,
     logger,
@@ -217,6 +227,31 @@ async function openapiCommand(io: Io): Promise<number> {
   }
 }
 
+/** SQLite's online backup: a consistent snapshot while the server reads and an ingest writes. */
+async function backupCommand(args: string[], config: Config, io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { force: { type: 'boolean' } });
+  const [file] = positionals;
+  if (!file || positionals.length > 1) throw new UsageError('backup needs exactly one FILE');
+  if (existsSync(file) && !values.force) throw new UsageError(`${file} exists; give --force to overwrite it`);
+  const db = openDatabase(config.DB_PATH, { readonly: true });
+  try {
+    const started = performance.now();
+    const { totalPages } = await db.backup(file);
+    const copy = openDatabase(file, { readonly: true });
+    try {
+      const check = copy.pragma('integrity_check', { simple: true });
+      if (check !== 'ok') throw new Error(`the copy failed its integrity check: ${String(check)}`);
+      const weeks = copy.prepare<[], { n: number }>('SELECT count(*) AS n FROM weeks').get()?.n ?? 0;
+      io.stdout(`backed up ${config.DB_PATH} to ${file}: ${totalPages} pages, ${weeks} weeks, integrity ok, ${Math.round(performance.now() - started)} ms\n`);
+    } finally {
+      copy.close();
+    }
+    return 0;
+  } finally {
+    db.close();
+  }
+}
+
 function statusCommand(args: string[], config: Config, io: Io): number {
   parse(args, {});
   const store = Store.open(config.DB_PATH, SectorTable.load());
@@ -237,6 +272,8 @@ function statusCommand(args: string[], config: Config, io: Io): number {
         );
       }
     }
+    const holder = store.lock.holder();
+    if (holder) io.stdout(`\ningest running: pid ${holder.holder_pid} on ${holder.holder_host} since ${holder.acquired_at}\n`);
     const run = store.runs.last();
     if (run) {
       io.stdout(`\nlast run: #${run.id} (${run.trigger}) started ${run.started_at}, ${run.status}` + (run.finished_at ? `, finished ${run.finished_at}` : '') + '\n');

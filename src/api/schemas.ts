@@ -30,6 +30,17 @@ export const sourceSchema = z
         }),
       )
       .describe('The FINRA weeks this answer is computed from'),
+    freshness: z
+      .array(
+        z.object({
+          tier: tierSchema,
+          newest_week_start: date('Newest loaded week of the tier (Monday)'),
+          newest_week_ending: date('Its Sunday'),
+          loaded_at: z.string().describe('When it was first loaded (ISO 8601)'),
+          updated_at: z.string().describe('When it last changed (ISO 8601)'),
+        }),
+      )
+      .describe("The whole dataset's freshness: the newest loaded week of each tier"),
   })
   .meta({ id: 'Source', description: 'Where the figures come from, and the terms they are used under' });
 

@@ -6,6 +6,7 @@ import { FinraClient, IncompleteDataError, type Partition } from '../finra/clien
 import { UpstreamHttpError, UpstreamNetworkError } from '../finra/http.js';
 import { RowValidationError, SUMMARY_TYPES } from '../finra/schema.js';
 import { TIERS, type Tier } from '../finra/tiers.js';
+import type { IngestLock } from '../store/lock.js';
 import type { Publisher } from '../store/publish.js';
 import type { RunLog, RunStatus, WeekOutcome } from '../store/runs.js';
 import type { WeekStatus } from '../store/status.js';
@@ -15,6 +16,7 @@ import { planWeeks } from './plan.js';
 
 export interface IngestContext {
   publisher: Publisher;
+  lock: IngestLock;
   runs: RunLog;
   weeks: WeekStatus;
   logger: Logger;
@@ -54,12 +56,16 @@ export interface FinraIngestOptions {
 }
 
 /** Pulls FINRA's newest published weeks into the store. */
-export async function ingestFromFinra(ctx: IngestContext, client: FinraClient, options: FinraIngestOptions): Promise<RunSummary> {
-  const notes: string[] = [];
+export function ingestFromFinra(ctx: IngestContext, client: FinraClient, options: FinraIngestOptions): Promise<RunSummary> {
+  return withLock(ctx, () => processWeeks(ctx, options.trigger, (notes) => planFromFinra(ctx, client, options, notes)));
+}
+
+async function planFromFinra(ctx: IngestContext, client: FinraClient, options: FinraIngestOptions, notes: string[]): Promise<WorkItem[]> {
   let partitions: Partition[] | null = null;
   try {
     partitions = await client.partitions(options.signal);
   } catch (err) {
+    if (options.signal?.aborted) throw err;
     const why = err instanceof Error ? err.message : String(err);
     ctx.logger.warn({ err: why }, "FINRA's partitions endpoint failed; planning from the publication calendar");
     notes.push(`partitions endpoint failed (${why}); weeks planned from FINRA's publication calendar`);
@@ -67,7 +73,7 @@ export async function ingestFromFinra(ctx: IngestContext, client: FinraClient, o
   const tiers = options.tiers ?? TIERS;
   const newestStored = Object.fromEntries(tiers.map((t) => [t, ctx.weeks.newestWeek(t)]).filter(([, w]) => w));
   const plan = planWeeks({ partitions, tiers, today: todayUtc(ctx.now()), newestStored, weeks: options.weeks });
-  const items: WorkItem[] = plan.map(({ weekStart, tier }) => ({
+  return plan.map(({ weekStart, tier }) => ({
     weekStart,
     tier,
     source: 'api',
@@ -80,12 +86,14 @@ export async function ingestFromFinra(ctx: IngestContext, client: FinraClient, o
       return { weekStart, tier, firm, symbolTotals, nonAts };
     },
   }));
-  return processWeeks(ctx, options.trigger, items, notes);
 }
 
 /** Loads FINRA files (website exports, saved API JSON) through the same build and publish path. */
-export async function importFiles(ctx: IngestContext, paths: string[], options: FileOptions): Promise<RunSummary> {
-  const notes: string[] = [];
+export function importFiles(ctx: IngestContext, paths: string[], options: FileOptions): Promise<RunSummary> {
+  return withLock(ctx, () => processWeeks(ctx, 'import', (notes) => planFromFiles(paths, options, notes)));
+}
+
+async function planFromFiles(paths: string[], options: FileOptions, notes: string[]): Promise<WorkItem[]> {
   const merged = new Map<string, { rows: WeekRows; files: string[] }>();
   for (const path of paths) {
     const parsed = await readFinraFile(path, options);
@@ -104,25 +112,42 @@ export async function importFiles(ctx: IngestContext, paths: string[], options: 
       if (week.nonAts) (entry.rows.nonAts ??= []).push(...week.nonAts);
     }
   }
-  const items: WorkItem[] = [...merged.values()].map(({ rows, files }) => ({
+  return [...merged.values()].map(({ rows, files }) => ({
     weekStart: rows.weekStart,
     tier: rows.tier,
     source: `file:${files.join(',')}`,
     load: async () => rows,
   }));
-  return processWeeks(ctx, 'import', items, notes);
 }
 
 const GIVE_UP_AFTER_FAILED_WEEKS = 2;
 
-async function processWeeks(ctx: IngestContext, trigger: string, items: WorkItem[], notes: string[]): Promise<RunSummary> {
+/** The whole run, planning included, holds the ingest lock (IngestLockedError when another has it). */
+async function withLock<T>(ctx: IngestContext, fn: () => Promise<T>): Promise<T> {
+  ctx.lock.acquire(ctx.now());
+  try {
+    return await fn();
+  } finally {
+    ctx.lock.release();
+  }
+}
+
+/** One recorded run: plan the work, then each week in turn. A failure anywhere is recorded, then thrown. */
+async function processWeeks(
+  ctx: IngestContext,
+  trigger: string,
+  plan: (notes: string[]) => Promise<WorkItem[]>,
+): Promise<RunSummary> {
   const { logger } = ctx;
   const stamp = () => ctx.now().toISOString();
   const runId = ctx.runs.start(trigger, stamp());
-  logger.info({ runId, trigger, weeks: items.length }, 'ingest run started');
+  ctx.lock.heartbeat(ctx.now(), runId);
+  const notes: string[] = [];
   const results: WeekResult[] = [];
   let unreachable = 0;
   try {
+    const items = await plan(notes);
+    logger.info({ runId, trigger, weeks: items.length }, 'ingest run started');
     for (const [index, item] of items.entries()) {
       // After two weeks in a row failed to reach FINRA (each after its retries), stop asking.
       const result =
@@ -132,6 +157,7 @@ async function processWeeks(ctx: IngestContext, trigger: string, items: WorkItem
       unreachable = result.outcome === 'failed' ? unreachable + 1 : 0;
       results.push(result);
       ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, stamp());
+      ctx.lock.heartbeat(ctx.now());
       ctx.onProgress?.({ ...result, index: index + 1, count: items.length });
     }
   } catch (err) {
@@ -159,9 +185,9 @@ async function processWeek(ctx: IngestContext, item: WorkItem): Promise<WeekResu
   });
   try {
     const built = buildWeek(await item.load());
-    const outcome = ctx.publisher.publish(built, { source: item.source, now: ctx.now().toISOString() });
-    ctx.logger.info({ ...base, outcome, rows: built.rows.length, symbols: built.symbols.length }, 'week processed');
-    return done(outcome, null, built.rows.length, built.symbols.length);
+    const { outcome, detail } = ctx.publisher.publish(built, { source: item.source, now: ctx.now().toISOString() });
+    ctx.logger.info({ ...base, outcome, detail, rows: built.rows.length, symbols: built.symbols.length }, 'week processed');
+    return done(outcome, detail, built.rows.length, built.symbols.length);
   } catch (err) {
     if (isDataProblem(err)) {
       // The week is not published; whatever the store held for it stays exactly as it was.

@@ -69,9 +69,11 @@ export class IngestScheduler {
         resolve(null);
       });
       child.once('exit', (code, signal) => {
-        // Exit codes: 0 every week fine, 2 some weeks refused or failed, 1 nothing loaded.
-        const level = code === 0 ? 'info' : 'error';
-        logger[level]({ trigger, code, signal }, code === 0 ? 'ingest finished' : 'ingest did not finish cleanly; serving the data already loaded');
+        // Exit codes: 0 every week fine, 2 some weeks refused or failed, 1 nothing loaded,
+        // 75 another process holds the ingest lock.
+        if (code === 0) logger.info({ trigger, code }, 'ingest finished');
+        else if (code === 75) logger.info({ trigger, code }, 'ingest skipped: another process is ingesting');
+        else logger.error({ trigger, code, signal }, 'ingest did not finish cleanly; serving the data already loaded');
         resolve(code);
       });
     }).finally(() => {

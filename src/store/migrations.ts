@@ -96,4 +96,15 @@ export const MIGRATIONS: readonly string[] = [
     value TEXT NOT NULL
   ) STRICT;
   `,
+  // 2: one ingest at a time, across processes sharing the database
+  `
+  CREATE TABLE ingest_lock (
+    name         TEXT PRIMARY KEY,
+    holder_pid   INTEGER NOT NULL,
+    holder_host  TEXT NOT NULL,
+    run_id       INTEGER,
+    acquired_at  TEXT NOT NULL,
+    heartbeat_at TEXT NOT NULL
+  ) STRICT;
+  `,
 ];

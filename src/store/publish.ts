@@ -9,7 +9,11 @@ import { weekOverWeek } from '../ingest/trend.js';
 import type { SectorTable } from '../sectors/table.js';
 import type { Db } from './db.js';
 
-export type PublishOutcome = 'published' | 'revised' | 'unchanged';
+export interface PublishResult {
+  outcome: 'published' | 'revised' | 'unchanged';
+  /** For a revision: what FINRA changed, in a line. */
+  detail: string | null;
+}
 
 export interface PublishMeta {
   source: string;
@@ -25,8 +29,8 @@ export class Publisher {
     private readonly sectors: SectorTable,
   ) {
     this.stmts = {
-      week: db.prepare<[string, string], { checksum: string; loaded_at: string; revisions: number }>(
-        'SELECT checksum, loaded_at, revisions FROM weeks WHERE week_start = ? AND tier = ?',
+      week: db.prepare<[string, string], { checksum: string; last_update: string | null }>(
+        'SELECT checksum, last_update FROM weeks WHERE week_start = ? AND tier = ?',
       ),
       deleteRows: db.prepare('DELETE FROM ats_rows WHERE week_start = ? AND tier = ?'),
       deleteSymbols: db.prepare('DELETE FROM symbol_weeks WHERE week_start = ? AND tier = ?'),
@@ -68,19 +72,20 @@ export class Publisher {
            updated_at = excluded.updated_at, revisions = weeks.revisions + 1`,
       ),
     };
-    this.publishTx = db.transaction((week: BuiltWeek, meta: PublishMeta): PublishOutcome => this.write(week, meta));
+    this.publishTx = db.transaction((week: BuiltWeek, meta: PublishMeta): PublishResult => this.write(week, meta));
   }
 
   /** Publishes the week unless the stored copy has the same checksum. */
-  publish(week: BuiltWeek, meta: PublishMeta): PublishOutcome {
+  publish(week: BuiltWeek, meta: PublishMeta): PublishResult {
     // IMMEDIATE takes the write lock up front, so two writers queue instead of failing mid-transaction.
     return this.publishTx.immediate(week, meta);
   }
 
-  private write(week: BuiltWeek, meta: PublishMeta): PublishOutcome {
+  private write(week: BuiltWeek, meta: PublishMeta): PublishResult {
     const { weekStart, tier } = week;
     const existing = this.stmts.week.get(weekStart, tier);
-    if (existing?.checksum === week.checksum) return 'unchanged';
+    if (existing?.checksum === week.checksum) return { outcome: 'unchanged', detail: null };
+    const before = existing ? this.previousShares(weekStart, tier) : null;
 
     this.stmts.deleteRows.run(weekStart, tier);
     this.stmts.deleteSymbols.run(weekStart, tier);
@@ -112,8 +117,10 @@ export class Publisher {
       source: meta.source,
       now: meta.now,
     });
-    this.refreshTrends(addDays(weekStart, 7), tier, new Map(week.symbols.map((s) => [s.symbol, s.shares])));
-    return existing ? 'revised' : 'published';
+    const after = new Map(week.symbols.map((s) => [s.symbol, s.shares]));
+    this.refreshTrends(addDays(weekStart, 7), tier, after);
+    if (!existing) return { outcome: 'published', detail: null };
+    return { outcome: 'revised', detail: describeRevision(before ?? new Map(), after, existing.last_update, week.lastUpdate) };
   }
 
   /** Shares per symbol in a loaded week; null when the week is not loaded for the tier. */
@@ -131,4 +138,11 @@ export class Publisher {
       this.stmts.setTrend.run(prev, t.changePct, t.trend, weekStart, tier, symbol);
     }
   }
+}
+
+function describeRevision(before: Map<string, number>, after: Map<string, number>, fromUpdate: string | null, toUpdate: string | null): string {
+  let changed = 0;
+  for (const [symbol, shares] of after) if (before.get(symbol) !== shares) changed++;
+  for (const symbol of before.keys()) if (!after.has(symbol)) changed++;
+  return `FINRA lastUpdateDate ${fromUpdate ?? 'unknown'} -> ${toUpdate ?? 'unknown'}; ATS shares changed for ${changed} symbols`;
 }

@@ -50,6 +50,13 @@ export interface SectorTotalRow {
   tickers: number;
 }
 
+export interface TierFreshness {
+  tier: Tier;
+  week_start: string;
+  loaded_at: string;
+  updated_at: string;
+}
+
 export class Queries {
   private readonly s;
 
@@ -70,6 +77,10 @@ export class Queries {
       week: db.prepare<[string, string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? AND tier = ?'),
       weeksOf: db.prepare<[string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? ORDER BY tier'),
       newestWeek: db.prepare<[], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks'),
+      freshness: db.prepare<[], TierFreshness>(
+        `SELECT tier, week_start, loaded_at, updated_at FROM weeks w
+         WHERE week_start = (SELECT max(week_start) FROM weeks x WHERE x.tier = w.tier) ORDER BY tier`,
+      ),
       symbolWeek: db.prepare<[string, string, string], SymbolWeekRow>(
         'SELECT * FROM symbol_weeks WHERE week_start = ? AND tier = ? AND symbol = ?',
       ),
@@ -124,6 +135,11 @@ export class Queries {
 
   weeksStarting(weekStart: string): LoadedWeek[] {
     return this.s.weeksOf.all(weekStart);
+  }
+
+  /** The newest loaded week of each tier, and when it was loaded. */
+  freshness(): TierFreshness[] {
+    return this.s.freshness.all();
   }
 
   newestWeek(): string | null {

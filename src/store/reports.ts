@@ -52,12 +52,21 @@ export interface SourceWeek {
   updated_at: string;
 }
 
+export interface Freshness {
+  tier: Tier;
+  newest_week_start: string;
+  newest_week_ending: string;
+  loaded_at: string;
+  updated_at: string;
+}
+
 export interface Source {
   provider: 'FINRA';
   name: string;
   url: string;
   terms: string;
   weeks: SourceWeek[];
+  freshness: Freshness[];
 }
 
 const usd = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
@@ -251,7 +260,21 @@ export class Reports {
       });
     }
     out.sort((a, b) => b.week_start.localeCompare(a.week_start) || TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
-    return { ...FINRA_CREDIT, weeks: out };
+    return { ...FINRA_CREDIT, weeks: out, freshness: this.freshness() };
+  }
+
+  /** The dataset's newest week per tier and when it was loaded: carried by every data answer. */
+  freshness(): Freshness[] {
+    return this.q
+      .freshness()
+      .map((f) => ({
+        tier: f.tier,
+        newest_week_start: f.week_start,
+        newest_week_ending: weekEndingOf(f.week_start),
+        loaded_at: f.loaded_at,
+        updated_at: f.updated_at,
+      }))
+      .sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
   }
 }
 

@@ -1,6 +1,7 @@
 // The store: one SQLite connection and the prepared statements that use it.
 import type { SectorTable } from '../sectors/table.js';
 import { openDatabase, type Db, type OpenOptions } from './db.js';
+import { IngestLock } from './lock.js';
 import { Publisher } from './publish.js';
 import { RunLog } from './runs.js';
 import { WeekStatus } from './status.js';
@@ -9,6 +10,7 @@ export class Store {
   readonly publisher: Publisher;
   readonly runs: RunLog;
   readonly weeks: WeekStatus;
+  readonly lock: IngestLock;
 
   constructor(
     readonly db: Db,
@@ -17,7 +19,8 @@ export class Store {
     this.publisher = new Publisher(db, sectors);
     this.runs = new RunLog(db);
     this.weeks = new WeekStatus(db);
-    if (!(db.readonly)) this.syncSectors();
+    this.lock = new IngestLock(db);
+    if (!db.readonly) this.syncSectors();
   }
 
   static open(path: string, sectors: SectorTable, options?: OpenOptions): Store {

@@ -180,7 +180,7 @@ describe('rate', () => {
       now: () => clock,
     });
     for (let i = 0; i < 5; i++) await gateway.send({ method: 'GET', url: `${double.url}/partitions/group/otcMarket/name/weeklySummary` });
-    expect(slept).toEqual([250, 250, 250, 250]); // 4 requests a second at most
+    expect(slept).toEqual([100, 100, 100, 100]); // 10 requests a second at most, half of FINRA's limit
     expect(double.requests.map((r) => r.path)).not.toContain(DATA_PATH);
   });
 });

@@ -295,6 +295,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/livez": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The process is up */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Alive */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "live";
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/readyz": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The store is open and holds data (503 otherwise) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Ready to serve data */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready";
+                        };
+                    };
+                };
+                /** @description No data loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Per tier: newest week, the next one FINRA's calendar expects, staleness; the last ingest */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Health report */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Health"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/problems/{code}": {
         parameters: {
             query?: never;
@@ -396,6 +519,18 @@ export interface components {
                 /** @description When this service first loaded the week (ISO 8601) */
                 loaded_at: string;
                 /** @description When this service last published a change to the week (ISO 8601) */
+                updated_at: string;
+            }[];
+            /** @description The whole dataset's freshness: the newest loaded week of each tier */
+            freshness: {
+                tier: components["schemas"]["Tier"];
+                /** @description Newest loaded week of the tier (Monday) */
+                newest_week_start: string;
+                /** @description Its Sunday */
+                newest_week_ending: string;
+                /** @description When it was first loaded (ISO 8601) */
+                loaded_at: string;
+                /** @description When it last changed (ISO 8601) */
                 updated_at: string;
             }[];
         };
@@ -536,6 +671,50 @@ export interface components {
             tiers: components["schemas"]["Tier"][];
             data: components["schemas"]["SectorTotal"][];
             source: components["schemas"]["Source"];
+        };
+        Health: {
+            /**
+             * @description degraded: a tier is stale or the last ingest did not finish cleanly
+             * @enum {string}
+             */
+            status: "ok" | "degraded" | "no_data";
+            now: string;
+            tiers: {
+                tier: components["schemas"]["Tier"];
+                newest_week_start: string | null;
+                newest_week_ending: string | null;
+                loaded_at: string | null;
+                /** @description The newest week FINRA's publication calendar says is out */
+                calendar_newest_week_start: string;
+                weeks_behind: number | null;
+                next_week_start: string;
+                /** @description When FINRA's calendar has the next week we lack */
+                next_expected_publication: string;
+                /** @description true when that week was due more than 7 days ago */
+                stale: boolean;
+            }[];
+            last_run: {
+                id: number;
+                trigger: string;
+                status: string;
+                started_at: string;
+                finished_at: string | null;
+                /** @description Weeks by outcome: published, revised, unchanged, refused, failed */
+                weeks: {
+                    [key: string]: number;
+                };
+            } | null;
+            running: {
+                id: number;
+                trigger: string;
+                status: string;
+                started_at: string;
+                finished_at: string | null;
+                /** @description Weeks by outcome: published, revised, unchanged, refused, failed */
+                weeks: {
+                    [key: string]: number;
+                };
+            } | null;
         };
         ProblemType: {
             code: string;

@@ -1,8 +1,10 @@
 import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { DEMO_FILES } from '../../src/cli.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FinraDouble } from '../support/finra-double.js';
 import { defaultFinraRows } from '../support/fixtures.js';
-import { removeTempDirs, tempDbPath } from '../support/harness.js';
+import { cli, removeTempDirs, tempDbPath } from '../support/harness.js';
 import { eventually, startNode, type Proc } from '../support/processes.js';
 
 let proc: Proc | undefined;
@@ -50,6 +52,48 @@ describe('npm start (dist/server.js)', () => {
     const { code } = await proc.exit;
     expect(code).toBe(78);
     expect(proc.output()).toMatch(/PORT: .*"70000"/);
+  });
+});
+
+describe('shutdown and backups', () => {
+  it('on SIGTERM stops the running ingest, finishes, closes the store and exits 0', async () => {
+    double = await new FinraDouble({ rows: defaultFinraRows() }).start();
+    double.faults.push({ kind: 'hang' }); // the startup ingest waits on FINRA
+    const dbPath = tempDbPath();
+    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: dbPath, FINRA_API_URL: double.url, LOG_LEVEL: 'info' });
+    const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, childPid] = await proc.waitFor(/"trigger":"startup","pid":(\d+),"msg":"ingest started"/);
+    await eventually(async () => (double!.requests.length > 0 ? true : undefined));
+    expect(await status(`${base}/livez`)).toBe(200);
+    proc.child.kill('SIGTERM');
+    expect((await proc.exit).code).toBe(0);
+    expect(proc.output()).toMatch(/shutting down[\s\S]*stopped/);
+    expect(() => process.kill(Number(childPid), 0)).toThrow(); // the ingest child is gone
+    const db = new Database(dbPath, { readonly: true });
+    expect(db.prepare('SELECT status, summary FROM runs').all()).toEqual([
+      { status: 'failed', summary: expect.stringContaining('interrupted by a signal') },
+    ]);
+    expect(db.prepare('SELECT count(*) AS n FROM ingest_lock').get()).toEqual({ n: 0 });
+    db.close();
+  });
+
+  it('backup writes a consistent copy of the live database while the server runs', async () => {
+    const dbPath = tempDbPath();
+    const loaded = await cli(['import', ...DEMO_FILES], { DB_PATH: dbPath });
+    expect(loaded.code).toBe(0);
+    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: dbPath, INGEST_CRON: 'off', LOG_LEVEL: 'info' });
+    await proc.waitFor(/Server listening at/);
+    const copy = `${tempDbPath()}.bak`;
+    const backup = await cli(['backup', copy], { DB_PATH: dbPath });
+    expect(backup.code).toBe(0);
+    expect(backup.stdout).toMatch(/3 weeks, integrity ok/);
+    const original = new Database(dbPath, { readonly: true });
+    const restored = new Database(copy, { readonly: true });
+    const dump = (db: Database.Database) => JSON.stringify(db.prepare('SELECT * FROM ats_rows ORDER BY week_start, tier, symbol, mpid').all());
+    expect(dump(restored)).toBe(dump(original));
+    original.close();
+    restored.close();
+    expect((await cli(['backup', copy], { DB_PATH: dbPath })).stderr).toMatch(/exists; give --force/);
   });
 });
 

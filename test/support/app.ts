@@ -8,7 +8,7 @@ import { OTCE_FILES, TQQQ_JSON } from './fixtures.js';
 import { silentLogger, tempDbPath } from './harness.js';
 
 export function ingestContext(store: Store, now = () => new Date('2026-01-05T12:00:00Z')): IngestContext {
-  return { publisher: store.publisher, runs: store.runs, weeks: store.weeks, logger: silentLogger, now };
+  return { publisher: store.publisher, lock: store.lock, runs: store.runs, weeks: store.weeks, logger: silentLogger, now };
 }
 
 /** A store holding the two real OTCE weeks (2025-11-10, 2025-11-17) and the real TQQQ T2 week. */
