@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { darkpoolRoutes, DATA_ROUTES } from './api/darkpool-routes.js';
 import { registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
+import { httpCache } from './api/http-cache.js';
 import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
 import type { Config } from './config.js';
 import { FINRA_CREDIT, Reports } from './store/reports.js';
@@ -27,6 +28,8 @@ export interface AppDeps {
   logger: Logger;
   /** The clock: health and caching depend on today's date. */
   now?: () => Date;
+  /** When the next scheduled ingest fires (null when none is scheduled): HTTP max-age ends there. */
+  nextIngestAt?: () => Date | null;
 }
 
 export type AppConfig = Pick<Config, 'TRUST_PROXY'>;
@@ -104,9 +107,17 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
+  const now = deps.now ?? (() => new Date());
   const reports = new Reports(deps.store.db);
-  await app.register(darkpoolRoutes, { reports });
-  await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, now: deps.now ?? (() => new Date()) });
+  await app.register(httpCache, {
+    revision: () => reports.q.datasetRevision(),
+    buildTag: `${API_VERSION}.${deps.store.sectors.version}`,
+    nextIngestAt: deps.nextIngestAt ?? (() => null),
+    now,
+    privateCache: false,
+  });
+  await app.register(darkpoolRoutes, { reports, now });
+  await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, now });
 
   // The data endpoints are read-only: other methods get a 405 that names the allowed ones.
   for (const url of DATA_ROUTES) {

@@ -23,10 +23,10 @@ export interface Running {
 export async function serve(config: Config, options: ServeOptions): Promise<Running> {
   const logger = createLogger(config.LOG_LEVEL);
   const store = Store.open(config.DB_PATH, SectorTable.load());
-  const app = await buildApp(config, { store, logger });
   const scheduler = options.schedule
     ? new IngestScheduler({ cron: config.INGEST_CRON, logger, hasData: () => store.weeks.loadedWeeks().length > 0 })
     : null;
+  const app = await buildApp(config, { store, logger, nextIngestAt: () => scheduler?.nextRun() ?? null });
 
   let closing: Promise<void> | null = null;
   const close = () =>

@@ -1,20 +1,33 @@
-// The /darkpool endpoints: HTTP shape only. Figures come from Reports; its two domain errors become
-// problem responses here.
+// The /darkpool endpoints: HTTP shape only. Figures come from Reports; its domain errors become
+// problem responses here, and list answers become CSV when the client asks for it.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { NoDataError, TickerNotFoundError, type Reports } from '../store/reports.js';
+import { z } from 'zod';
+import { NoDataError, TickerNotFoundError, WeekNotFoundError, type Reports } from '../store/reports.js';
+import { toCsv } from './csv.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
 import {
-  historyQuery,
+  historyQueryWithFormat,
   historySchema,
+  moversQuery,
   moversSchema,
   ratioSchema,
+  sectorsQuery,
   sectorsSchema,
+  symbolWeekSchema,
   tickerParams,
+  venuesQuery,
+  venuesSchema,
+  venueTotalSchema,
+  weeklyManyQuery,
+  weeklyManySchema,
   weeklySchema,
+  weeksSchema,
 } from './schemas.js';
 
 export interface DarkpoolRoutesOptions {
   reports: Reports;
+  now: () => Date;
 }
 
 /** Maps the read model's errors to problems; anything else stays a 500. */
@@ -26,54 +39,101 @@ function answer<T>(fn: () => T): T {
       throw new ProblemError('no_data', 'No FINRA week is loaded yet. Run `darkpool-radar ingest` (or wait for the first scheduled ingest), or try `npm run demo`.');
     }
     if (err instanceof TickerNotFoundError) throw new ProblemError('ticker_not_found', err.message);
+    if (err instanceof WeekNotFoundError) throw new ProblemError('week_not_found', err.message);
     throw err;
   }
 }
 
 export const DATA_ROUTES = [
+  '/darkpool/weekly',
   '/darkpool/weekly/:ticker',
   '/darkpool/movers/top20',
   '/darkpool/ratio/:ticker',
   '/darkpool/history/:ticker',
   '/darkpool/sectors',
+  '/darkpool/venues',
+  '/darkpool/weeks',
 ] as const;
 
-export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (app, { reports }) => {
+const SYMBOL_COLUMNS = Object.keys(symbolWeekSchema.shape);
+const SECTOR_COLUMNS = Object.keys(sectorsSchema.shape.data.element.shape);
+const VENUE_COLUMNS = Object.keys(venueTotalSchema.shape);
+
+/** JSON as is; CSV of the `data` records when negotiated (the envelope's facts go in the file name). */
+function listAnswer<T extends { data: readonly object[] }>(req: FastifyRequest, reply: FastifyReply, body: T, columns: string[], name: string): T | string {
+  if (req.format !== 'csv') return body;
+  reply.type('text/csv; charset=utf-8').header('content-disposition', `inline; filename="${name.replace(/[^\w.-]/g, '_')}.csv"`);
+  return toCsv(columns, body.data as Record<string, unknown>[]);
+}
+
+const csvContent = { 'text/csv': { schema: z.string().describe('The `data` records, one per line, same columns as the JSON fields') } };
+
+function listOk<T>(schema: T, description: string) {
+  return { 200: { description, content: { 'application/json': { schema }, ...csvContent } } };
+}
+
+export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (app, { reports, now }) => {
   const tags = ['darkpool'];
+  const config = { cache: true };
+  const csv = { cache: true, csv: true };
 
   app.get(
     '/darkpool/weekly/:ticker',
     {
+      config,
       schema: {
         tags,
         summary: "A symbol's latest week: ATS shares, notional, venues and trend",
         params: tickerParams,
-        response: { ...ok(weeklySchema, "The symbol's newest loaded week"), ...problemResponses(400, 404, 503) },
+        response: { ...ok(weeklySchema, "The symbol's newest loaded week"), ...problemResponses(400, 404, 406, 503) },
       },
     },
     async (req) => answer(() => reports.weekly(req.params.ticker)),
   );
 
   app.get(
-    '/darkpool/movers/top20',
+    '/darkpool/weekly',
     {
+      config,
       schema: {
         tags,
-        summary: 'The 20 symbols with the most ATS shares in the latest loaded week',
-        response: { ...ok(moversSchema, 'Top 20 by ATS shares'), ...problemResponses(503) },
+        summary: 'Several symbols at once (up to 100), each as /darkpool/weekly/{ticker} answers it',
+        querystring: weeklyManyQuery,
+        response: { ...ok(weeklyManySchema, 'One record per symbol found'), ...problemResponses(400, 406, 503) },
       },
     },
-    async () => answer(() => reports.movers(20)),
+    async (req) => answer(() => reports.weeklyMany(req.query.tickers)),
+  );
+
+  app.get(
+    '/darkpool/movers/top20',
+    {
+      config: csv,
+      schema: {
+        tags,
+        summary: 'The 20 symbols with the most ATS shares (or notional, trades, change) in a week',
+        querystring: moversQuery,
+        response: { ...listOk(moversSchema, 'Top 20, largest first'), ...problemResponses(400, 404, 406, 503) },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const body = answer(() =>
+        reports.movers({ week: q.week, tier: q.tier, sector: q.sector, sort: q.sort, order: q.order, minPrevShares: q.min_prev_shares }),
+      );
+      return listAnswer(req, reply, body, SYMBOL_COLUMNS, `movers_${body.week_ending}_${q.sort}`);
+    },
   );
 
   app.get(
     '/darkpool/ratio/:ticker',
     {
+      config,
       schema: {
         tags,
         summary: "ATS shares against FINRA's non-ATS off-exchange shares, latest week",
         params: tickerParams,
-        response: { ...ok(ratioSchema, 'ATS and non-ATS off-exchange shares'), ...problemResponses(400, 404, 503) },
+        response: { ...ok(ratioSchema, 'ATS and non-ATS off-exchange shares'), ...problemResponses(400, 404, 406, 503) },
       },
     },
     async (req) => answer(() => reports.ratio(req.params.ticker)),
@@ -82,26 +142,65 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
   app.get(
     '/darkpool/history/:ticker',
     {
+      config: csv,
       schema: {
         tags,
         summary: 'Weekly history, newest first',
         params: tickerParams,
-        querystring: historyQuery,
-        response: { ...ok(historySchema, 'One record per loaded week'), ...problemResponses(400, 404, 503) },
+        querystring: historyQueryWithFormat,
+        response: { ...listOk(historySchema, 'One record per loaded week'), ...problemResponses(400, 404, 406, 503) },
       },
     },
-    async (req) => answer(() => reports.history(req.params.ticker, req.query.weeks)),
+    async (req, reply) => {
+      const body = answer(() => reports.history(req.params.ticker, req.query.weeks));
+      return listAnswer(req, reply, body, SYMBOL_COLUMNS, `history_${body.ticker}_${body.weeks}w`);
+    },
   );
 
   app.get(
     '/darkpool/sectors',
     {
+      config: csv,
       schema: {
         tags,
-        summary: 'ATS shares and notional per sector, latest loaded week',
-        response: { ...ok(sectorsSchema, 'Sector totals, largest first'), ...problemResponses(503) },
+        summary: 'ATS shares and notional per sector in a week',
+        querystring: sectorsQuery,
+        response: { ...listOk(sectorsSchema, 'Sector totals, largest first'), ...problemResponses(400, 404, 406, 503) },
       },
     },
-    async () => answer(() => reports.sectors()),
+    async (req, reply) => {
+      const body = answer(() => reports.sectors({ week: req.query.week }));
+      return listAnswer(req, reply, body, SECTOR_COLUMNS, `sectors_${body.week_ending}`);
+    },
+  );
+
+  app.get(
+    '/darkpool/venues',
+    {
+      config: csv,
+      schema: {
+        tags,
+        summary: 'The ATS leaderboard of a week: each venue summed over the symbols it traded',
+        querystring: venuesQuery,
+        response: { ...listOk(venuesSchema, 'Venues, largest first'), ...problemResponses(400, 404, 406, 503) },
+      },
+    },
+    async (req, reply) => {
+      const body = answer(() => reports.venues({ week: req.query.week, tier: req.query.tier }));
+      return listAnswer(req, reply, body, VENUE_COLUMNS, `venues_${body.week_ending}`);
+    },
+  );
+
+  app.get(
+    '/darkpool/weeks',
+    {
+      config,
+      schema: {
+        tags,
+        summary: "The loaded weeks per tier, FINRA's dates, revision counts, the next publication due",
+        response: { ...ok(weeksSchema, 'Loaded weeks, newest first per tier'), ...problemResponses(406, 503) },
+      },
+    },
+    async () => answer(() => reports.weeksOverview(now())),
   );
 };

@@ -1,8 +1,11 @@
 // The API contract. These zod schemas validate input, shape output, type the handlers, and become
 // the OpenAPI document's components (each `.meta({ id })` is a named schema there).
 import { z } from 'zod';
+import { isIsoDate } from '../finra/calendar.js';
 import { isTickerInput } from '../finra/symbols.js';
 import { TIERS } from '../finra/tiers.js';
+import { SECTORS } from '../sectors/sectors.js';
+import { MIN_PREV_SHARES_FOR_CHANGE } from '../store/reports.js';
 
 const date = (description: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe(description);
 
@@ -60,6 +63,9 @@ export const symbolWeekSchema = z
     ats_venues: z.number().int().nonnegative().describe('Number of ATSs with volume in the symbol'),
     trend: trendSchema,
     change_pct: z.number().nullable().describe('Change of ATS shares vs the week before, in percent; null without a comparable week'),
+    trading_days: z.number().int().min(0).max(5).describe('US market sessions in the week (fewer in holiday weeks)'),
+    trend_per_day: trendSchema.describe('The trend rule on average shares per trading day: fair to holiday weeks'),
+    change_pct_per_day: z.number().nullable().describe('Change of average ATS shares per trading day vs the week before, in percent'),
   })
   .meta({ id: 'SymbolWeek', description: 'One symbol in one week' });
 
@@ -153,4 +159,116 @@ export const historyQuery = z.object({
     .max(52, 'weeks must be an integer from 1 to 52')
     .default(4)
     .describe('How many weeks, 1 to 52'),
+});
+
+// ------------------------------------------------------------------------------------------------
+// Beyond the five: venues, weeks, several tickers at once, filters and CSV.
+
+const isoDateParam = z
+  .string()
+  .refine(isIsoDate, 'must be a date, YYYY-MM-DD')
+  .describe('Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week');
+
+const tierParam = z
+  .string()
+  .transform((t) => t.toUpperCase())
+  .pipe(tierSchema)
+  .describe('T1, T2 or OTCE');
+
+export const formatParam = z.enum(['json', 'csv']).describe('Or send Accept: text/csv');
+
+export const moversQuery = z.object({
+  week: isoDateParam.optional(),
+  tier: tierParam.optional().describe('Only this tier; without week, that tier\'s newest week'),
+  sector: z.enum(SECTORS).optional().describe('Only this sector'),
+  sort: z.enum(['shares', 'notional', 'trades', 'change']).default('shares'),
+  order: z.enum(['desc', 'asc']).default('desc'),
+  min_prev_shares: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(MIN_PREV_SHARES_FOR_CHANGE)
+    .describe('With sort=change: ignore symbols whose previous week had fewer ATS shares (a tiny base makes huge percentages)'),
+  format: formatParam.optional(),
+});
+
+export const sectorsQuery = z.object({ week: isoDateParam.optional(), format: formatParam.optional() });
+export const venuesQuery = z.object({ week: isoDateParam.optional(), tier: tierParam.optional(), format: formatParam.optional() });
+export const historyQueryWithFormat = historyQuery.extend({ format: formatParam.optional() });
+
+export const venueTotalSchema = z
+  .object({
+    mpid: z.string(),
+    name: z.string(),
+    dark_pool_shares: z.number().int().nonnegative(),
+    dark_pool_volume_usd: z.number().nullable().describe('null unless every row of the venue has a notional'),
+    dark_pool_trades: z.number().int().nonnegative(),
+    symbols_traded: z.number().int().nonnegative(),
+    market_share_pct: z.number().describe('Percent of all ATS shares in the week (and tiers)'),
+    avg_trade_size: z.number().nullable(),
+    trend: trendSchema,
+    change_pct: z.number().nullable().describe('vs the previous week, when it holds the same tiers'),
+  })
+  .meta({ id: 'VenueTotal' });
+
+export const venuesSchema = z
+  .object({
+    week_ending: z.string(),
+    tiers: z.array(tierSchema),
+    data: z.array(venueTotalSchema),
+    source: sourceSchema,
+  })
+  .meta({ id: 'Venues' });
+
+export const weeksSchema = z
+  .object({
+    tiers: z.array(
+      z.object({
+        tier: tierSchema,
+        next_week_start: z.string(),
+        next_expected_publication: z.string().describe("When FINRA's calendar publishes the week after the newest loaded one"),
+        weeks: z.array(
+          z.object({
+            week_start: z.string(),
+            week_ending: z.string(),
+            finra_published: z.string().nullable(),
+            finra_last_update: z.string().nullable(),
+            loaded_at: z.string(),
+            updated_at: z.string(),
+            revisions: z.number().int().nonnegative().describe('Times FINRA changed the week after we first loaded it'),
+            ats_rows: z.number().int().nonnegative(),
+            symbols: z.number().int().nonnegative(),
+            reconciled: z.boolean().describe("Checked against FINRA's per-symbol totals"),
+            source: z.enum(['api', 'file']),
+          }),
+        ),
+      }),
+    ),
+    source: sourceSchema,
+  })
+  .meta({ id: 'Weeks' });
+
+export const weeklyItemSchema = weeklySchema.omit({ source: true }).meta({ id: 'WeeklyItem' });
+
+export const weeklyManySchema = z
+  .object({
+    data: z.array(weeklyItemSchema).describe('In the order asked, one per distinct symbol'),
+    not_found: z.array(z.string()).describe('Tickers with no data in any loaded week'),
+    source: sourceSchema,
+  })
+  .meta({ id: 'WeeklyMany' });
+
+export const MAX_TICKERS = 100;
+
+export const weeklyManyQuery = z.object({
+  tickers: z
+    .string()
+    .transform((s) => [...new Set(s.split(',').map((t) => t.trim()).filter(Boolean))])
+    .pipe(
+      z
+        .array(z.string().refine(isTickerInput, 'not a ticker'))
+        .min(1, 'give at least one ticker')
+        .max(MAX_TICKERS, `at most ${MAX_TICKERS} tickers`),
+    )
+    .describe(`Comma-separated, up to ${MAX_TICKERS}`),
 });

@@ -48,6 +48,11 @@ export class IngestScheduler {
     }
   }
 
+  /** When the schedule fires next; null when it is off or stopped. */
+  nextRun(): Date | null {
+    return this.task?.getNextRun() ?? null;
+  }
+
   /** Starts one ingest unless one is running; resolves with its exit code (null if none started). */
   runNow(trigger: string): Promise<number | null> {
     const { logger } = this.options;

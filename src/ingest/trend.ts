@@ -23,3 +23,17 @@ export function weekOverWeek(current: number, previous: number | null): TrendRes
 export function roundPct(value: number): number {
   return Math.round(value * 100) / 100;
 }
+
+/**
+ * The same rule on average shares per trading day, so that a four-day holiday week is compared fairly
+ * with a five-day one. Decided on integers too: 20 x (cur x prevDays - prev x curDays) vs prev x curDays.
+ */
+export function perTradingDay(current: number, currentDays: number, previous: number | null, previousDays: number): TrendResult {
+  if (previous === null || currentDays === 0 || previousDays === 0) return { changePct: null, trend: 'stable' };
+  if (previous === 0) return { changePct: null, trend: current > 0 ? 'rising' : 'stable' };
+  const scaledCurrent = current * previousDays;
+  const scaledPrevious = previous * currentDays;
+  const delta = scaledCurrent - scaledPrevious;
+  const trend: Trend = 20 * delta > scaledPrevious ? 'rising' : 20 * delta < -scaledPrevious ? 'falling' : 'stable';
+  return { changePct: roundPct((delta / scaledPrevious) * 100), trend };
+}

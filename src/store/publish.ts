@@ -59,6 +59,12 @@ export class Publisher {
            sector = excluded.sector, sector_source = excluded.sector_source
          WHERE excluded.newest_week >= symbols.newest_week`,
       ),
+      // Every change to served data moves the dataset revision: HTTP caches validate against it.
+      bumpRevision: db.prepare(
+        `INSERT INTO meta (key, value) VALUES ('dataset_revision', '1'), ('dataset_updated_at', @now)
+         ON CONFLICT (key) DO UPDATE SET value = CASE key
+           WHEN 'dataset_revision' THEN CAST(CAST(value AS INTEGER) + 1 AS TEXT) ELSE excluded.value END`,
+      ),
       upsertWeek: db.prepare(
         `INSERT INTO weeks (week_start, tier, initial_published, last_update, firm_rows, symbols, checksum, reconciled,
            has_non_ats, null_quantities, source, loaded_at, updated_at, revisions)
@@ -117,6 +123,7 @@ export class Publisher {
       source: meta.source,
       now: meta.now,
     });
+    this.stmts.bumpRevision.run({ now: meta.now });
     const after = new Map(week.symbols.map((s) => [s.symbol, s.shares]));
     this.refreshTrends(addDays(weekStart, 7), tier, after);
     if (!existing) return { outcome: 'published', detail: null };

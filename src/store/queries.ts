@@ -50,6 +50,29 @@ export interface SectorTotalRow {
   tickers: number;
 }
 
+export interface VenueTotalRow {
+  mpid: string;
+  participant_name: string;
+  shares: number;
+  trades: number;
+  notional: number | null;
+  with_notional: number;
+  rows: number;
+  symbols: number;
+}
+
+export type MoverSort = 'shares' | 'notional' | 'trades' | 'change';
+
+export interface MoverQuery {
+  week: string;
+  tier: Tier | null;
+  sector: string | null;
+  sort: MoverSort;
+  order: 'desc' | 'asc';
+  minPrevShares: number;
+  limit: number;
+}
+
 export interface TierFreshness {
   tier: Tier;
   week_start: string;
@@ -70,11 +93,13 @@ export class Queries {
         'SELECT * FROM symbols WHERE lookup_key = ? ORDER BY newest_week DESC, symbol LIMIT 1',
       ),
       anyWeek: db.prepare<[], { one: number }>('SELECT 1 AS one FROM weeks LIMIT 1'),
+      meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       newestWeekOfTier: db.prepare<[string], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks WHERE tier = ?'),
       tierWeeks: db.prepare<[string, number], { week_start: string }>(
         'SELECT week_start FROM weeks WHERE tier = ? ORDER BY week_start DESC LIMIT ?',
       ),
       week: db.prepare<[string, string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? AND tier = ?'),
+      allWeeks: db.prepare<[], LoadedWeek>('SELECT * FROM weeks ORDER BY tier, week_start DESC'),
       weeksOf: db.prepare<[string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? ORDER BY tier'),
       newestWeek: db.prepare<[], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks'),
       freshness: db.prepare<[], TierFreshness>(
@@ -91,9 +116,27 @@ export class Queries {
         `SELECT mpid, participant_name, shares, trades, notional FROM ats_rows
          WHERE week_start = ? AND tier = ? AND symbol = ? ORDER BY shares DESC, mpid`,
       ),
-      movers: db.prepare<[string, number], MoverRow>(
+      // One statement for every sort and order: the choice is a bound parameter, never SQL text.
+      // Sorting by change only counts symbols whose previous week had at least @minPrevShares.
+      movers: db.prepare<[MoverQuery], MoverRow>(
         `SELECT sw.*, s.sector, s.sector_source FROM symbol_weeks sw JOIN symbols s ON s.symbol = sw.symbol
-         WHERE sw.week_start = ? AND sw.shares > 0 ORDER BY sw.shares DESC, sw.symbol LIMIT ?`,
+         WHERE sw.week_start = @week AND sw.shares > 0
+           AND (@tier IS NULL OR sw.tier = @tier) AND (@sector IS NULL OR s.sector = @sector)
+           AND (@sort != 'change' OR (sw.change_pct IS NOT NULL AND sw.prev_shares >= @minPrevShares))
+         ORDER BY
+           CASE WHEN @order = 'desc' THEN CASE @sort WHEN 'shares' THEN sw.shares WHEN 'trades' THEN sw.trades
+             WHEN 'notional' THEN sw.notional ELSE sw.change_pct END END DESC NULLS LAST,
+           CASE WHEN @order = 'asc' THEN CASE @sort WHEN 'shares' THEN sw.shares WHEN 'trades' THEN sw.trades
+             WHEN 'notional' THEN sw.notional ELSE sw.change_pct END END ASC NULLS LAST,
+           sw.shares DESC, sw.symbol
+         LIMIT @limit`,
+      ),
+      venueTotals: db.prepare<[string, string], VenueTotalRow>(
+        `SELECT mpid, max(participant_name) AS participant_name, sum(shares) AS shares, sum(trades) AS trades,
+                sum(notional) AS notional, count(notional) AS with_notional, count(*) AS rows,
+                count(DISTINCT CASE WHEN shares > 0 THEN symbol END) AS symbols
+         FROM ats_rows WHERE week_start = ? AND tier IN (SELECT value FROM json_each(?))
+         GROUP BY mpid`,
       ),
       // Tiers arrive as a JSON array so that the statement stays fixed (no SQL built from input).
       sectorTotals: db.prepare<[string, string], SectorTotalRow>(
@@ -116,6 +159,14 @@ export class Queries {
     );
   }
 
+  /** Moves whenever served data changes (any process's publish); 0 before the first. */
+  datasetRevision(): { revision: number; updatedAt: string | null } {
+    return {
+      revision: Number(this.s.meta.get('dataset_revision')?.value ?? 0),
+      updatedAt: this.s.meta.get('dataset_updated_at')?.value ?? null,
+    };
+  }
+
   hasData(): boolean {
     return this.s.anyWeek.get() !== undefined;
   }
@@ -131,6 +182,11 @@ export class Queries {
 
   week(weekStart: string, tier: Tier): LoadedWeek | undefined {
     return this.s.week.get(weekStart, tier);
+  }
+
+  /** Every loaded week, newest first within each tier. */
+  allWeeks(): LoadedWeek[] {
+    return this.s.allWeeks.all();
   }
 
   weeksStarting(weekStart: string): LoadedWeek[] {
@@ -158,8 +214,12 @@ export class Queries {
     return this.s.venues.all(weekStart, tier, symbol);
   }
 
-  movers(weekStart: string, limit: number): MoverRow[] {
-    return this.s.movers.all(weekStart, limit);
+  movers(query: MoverQuery): MoverRow[] {
+    return this.s.movers.all(query);
+  }
+
+  venueTotals(weekStart: string, tiers: readonly Tier[]): VenueTotalRow[] {
+    return this.s.venueTotals.all(weekStart, JSON.stringify(tiers));
   }
 
   sectorTotals(weekStart: string, tiers: readonly Tier[]): SectorTotalRow[] {

@@ -1,11 +1,19 @@
 // What the endpoints answer, assembled from the store as plain objects. Knows nothing of HTTP: the
 // routes validate input, call these, and map the two domain errors to problem responses.
-import { addDays, weekEndingOf } from '../finra/calendar.js';
+import {
+  addDays,
+  expectedPublicationDate,
+  newestPublishedWeek,
+  todayUtc,
+  tradingDaysInWeek,
+  weekEndingOf,
+  weekStartOf,
+} from '../finra/calendar.js';
 import { dottedSpelling, lookupKey } from '../finra/symbols.js';
 import { TIERS, type Tier } from '../finra/tiers.js';
-import { roundPct, weekOverWeek, type Trend } from '../ingest/trend.js';
+import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../ingest/trend.js';
 import type { Db } from './db.js';
-import { Queries, type SymbolRow, type SymbolWeekRow } from './queries.js';
+import { Queries, type MoverSort, type SymbolRow, type SymbolWeekRow } from './queries.js';
 import type { LoadedWeek } from './status.js';
 
 export class NoDataError extends Error {
@@ -14,6 +22,23 @@ export class NoDataError extends Error {
 
 export class TickerNotFoundError extends Error {
   override name = 'TickerNotFoundError';
+}
+
+export class WeekNotFoundError extends Error {
+  override name = 'WeekNotFoundError';
+}
+
+/** Sorting movers by change ignores symbols whose previous week had fewer ATS shares than this. */
+export const MIN_PREV_SHARES_FOR_CHANGE = 100_000;
+
+export interface MoversOptions {
+  week?: string;
+  tier?: Tier;
+  sector?: string;
+  sort?: MoverSort;
+  order?: 'desc' | 'asc';
+  minPrevShares?: number;
+  limit?: number;
 }
 
 export const FINRA_CREDIT = {
@@ -40,6 +65,9 @@ export interface SymbolWeek {
   ats_venues: number;
   trend: Trend;
   change_pct: number | null;
+  trading_days: number;
+  trend_per_day: Trend;
+  change_pct_per_day: number | null;
 }
 
 export interface SourceWeek {
@@ -79,6 +107,11 @@ export class Reports {
   }
 
   weekly(ticker: string) {
+    const item = this.weeklyItem(ticker);
+    return { ...item, source: this.source([[item.week_start, item.tier]]) };
+  }
+
+  private weeklyItem(ticker: string) {
     const { symbol, weekStart } = this.latestOf(ticker);
     const row = this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol);
     const record = this.record(symbol, weekStart, row);
@@ -98,7 +131,6 @@ export class Reports {
       previous_week: prevLoaded
         ? { week_ending: weekEndingOf(prevWeek), dark_pool_shares: this.q.symbolWeek(prevWeek, symbol.tier, symbol.symbol)?.shares ?? 0 }
         : null,
-      source: this.source([[weekStart, symbol.tier]]),
     };
   }
 
@@ -141,9 +173,18 @@ export class Reports {
     };
   }
 
-  movers(limit = 20) {
-    const { weekStart, weeks } = this.latestWeek();
-    const rows = this.q.movers(weekStart, limit);
+  movers(options: MoversOptions = {}) {
+    const { weekStart, weeks } = this.pickWeek(options.week, options.tier);
+    const sort = options.sort ?? 'shares';
+    const rows = this.q.movers({
+      week: weekStart,
+      tier: options.tier ?? null,
+      sector: options.sector ?? null,
+      sort,
+      order: options.order ?? 'desc',
+      minPrevShares: options.minPrevShares ?? MIN_PREV_SHARES_FOR_CHANGE,
+      limit: options.limit ?? 20,
+    });
     return {
       week_ending: weekEndingOf(weekStart),
       tiers: weeks.map((w) => w.tier),
@@ -152,18 +193,17 @@ export class Reports {
     };
   }
 
-  sectors() {
-    const { weekStart, weeks } = this.latestWeek();
+  sectors(options: { week?: string } = {}) {
+    const { weekStart, weeks } = this.pickWeek(options.week);
     const tiers = weeks.map((w) => w.tier);
     const current = this.q.sectorTotals(weekStart, tiers);
-    // Compare with the week before only when it holds the same tiers: otherwise the sums differ in scope.
     const prevWeek = addDays(weekStart, -7);
-    const prevComparable = tiers.every((t) => this.q.week(prevWeek, t));
-    const previous = new Map(prevComparable ? this.q.sectorTotals(prevWeek, tiers).map((r) => [r.sector, r.shares]) : []);
+    const comparable = this.comparable(prevWeek, tiers);
+    const previous = new Map(comparable ? this.q.sectorTotals(prevWeek, tiers).map((r) => [r.sector, r.shares]) : []);
     const total = current.reduce((n, r) => n + r.shares, 0);
     const data = current
       .map((r) => {
-        const t = weekOverWeek(r.shares, prevComparable ? (previous.get(r.sector) ?? 0) : null);
+        const t = weekOverWeek(r.shares, comparable ? (previous.get(r.sector) ?? 0) : null);
         return {
           sector: r.sector,
           dark_pool_shares: r.shares,
@@ -176,12 +216,87 @@ export class Reports {
         };
       })
       .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.sector.localeCompare(b.sector));
+    return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks.map((w) => [weekStart, w.tier])) };
+  }
+
+  /** The ATS leaderboard of a week: each venue (by MPID) summed over the symbols it traded. */
+  venues(options: { week?: string; tier?: Tier } = {}) {
+    const { weekStart, weeks } = this.pickWeek(options.week, options.tier);
+    const tiers = weeks.map((w) => w.tier);
+    const current = this.q.venueTotals(weekStart, tiers);
+    const prevWeek = addDays(weekStart, -7);
+    const comparable = this.comparable(prevWeek, tiers);
+    const previous = new Map(comparable ? this.q.venueTotals(prevWeek, tiers).map((r) => [r.mpid, r.shares]) : []);
+    const total = current.reduce((n, r) => n + r.shares, 0);
+    const data = current
+      .map((r) => {
+        const t = weekOverWeek(r.shares, comparable ? (previous.get(r.mpid) ?? 0) : null);
+        return {
+          mpid: r.mpid,
+          name: venueName(r.mpid, r.participant_name),
+          dark_pool_shares: r.shares,
+          dark_pool_volume_usd: r.with_notional === r.rows ? usd(r.notional) : null,
+          dark_pool_trades: r.trades,
+          symbols_traded: r.symbols,
+          market_share_pct: total ? roundPct((r.shares / total) * 100) : 0,
+          avg_trade_size: r.trades > 0 ? Math.round((r.shares / r.trades) * 100) / 100 : null,
+          trend: t.trend,
+          change_pct: t.changePct,
+        };
+      })
+      .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.mpid.localeCompare(b.mpid));
+    return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks.map((w) => [weekStart, w.tier])) };
+  }
+
+  /** Every loaded week per tier with FINRA's dates and our revision counts, and the next one due. */
+  weeksOverview(now: Date) {
+    if (!this.q.hasData()) throw new NoDataError('no weeks are loaded yet');
+    const all = this.q.allWeeks();
+    const today = todayUtc(now);
     return {
-      week_ending: weekEndingOf(weekStart),
-      tiers,
-      data,
-      source: this.source(weeks.map((w) => [weekStart, w.tier])),
+      tiers: TIERS.map((tier) => {
+        const weeks = all.filter((w) => w.tier === tier);
+        const next = weeks[0] ? addDays(weeks[0].week_start, 7) : newestPublishedWeek(tier, today);
+        return {
+          tier,
+          next_week_start: next,
+          next_expected_publication: expectedPublicationDate(next, tier),
+          weeks: weeks.map((w) => ({
+            week_start: w.week_start,
+            week_ending: weekEndingOf(w.week_start),
+            finra_published: w.initial_published,
+            finra_last_update: w.last_update,
+            loaded_at: w.loaded_at,
+            updated_at: w.updated_at,
+            revisions: w.revisions,
+            ats_rows: w.firm_rows,
+            symbols: w.symbols,
+            reconciled: w.reconciled === 1,
+            source: w.source.startsWith('file:') ? ('file' as const) : ('api' as const),
+          })),
+        };
+      }),
+      source: this.source([]),
     };
+  }
+
+  /** Several tickers in one call: each as /weekly answers it; unknown ones listed, not fatal. */
+  weeklyMany(tickers: string[]) {
+    if (!this.q.hasData()) throw new NoDataError('no weeks are loaded yet');
+    const data: ReturnType<Reports['weeklyItem']>[] = [];
+    const notFound: string[] = [];
+    const weeks = new Map<string, [string, Tier]>();
+    for (const ticker of tickers) {
+      try {
+        const item = this.weeklyItem(ticker);
+        if (!data.some((d) => d.ticker === item.ticker)) data.push(item);
+        weeks.set(`${item.week_start} ${item.tier}`, [item.week_start, item.tier]);
+      } catch (err) {
+        if (!(err instanceof TickerNotFoundError)) throw err;
+        notFound.push(ticker);
+      }
+    }
+    return { data, not_found: notFound, source: this.source([...weeks.values()]) };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -199,14 +314,30 @@ export class Reports {
     return { symbol, weekStart: this.q.newestWeekOfTier(symbol.tier) ?? symbol.newest_week };
   }
 
-  private latestWeek(): { weekStart: string; weeks: LoadedWeek[] } {
-    const weekStart = this.q.newestWeek();
-    if (!weekStart) throw new NoDataError('no weeks are loaded yet');
-    return { weekStart, weeks: this.q.weeksStarting(weekStart) };
+  /**
+   * The week an aggregate answer covers: the one containing `week` (any day of it, its Monday or its
+   * Sunday), else the newest loaded one; with `tier`, that tier's. Its loaded tiers come along.
+   */
+  private pickWeek(week?: string, tier?: Tier): { weekStart: string; weeks: LoadedWeek[] } {
+    if (!this.q.hasData()) throw new NoDataError('no weeks are loaded yet');
+    const weekStart = week ? weekStartOf(week) : tier ? this.q.newestWeekOfTier(tier) : this.q.newestWeek();
+    const weeks = weekStart ? this.q.weeksStarting(weekStart).filter((w) => !tier || w.tier === tier) : [];
+    if (!weekStart || weeks.length === 0) {
+      const what = weekStart
+        ? `week ${weekStart} to ${weekEndingOf(weekStart)}${tier ? ` (tier ${tier})` : ''} is not loaded`
+        : `no week of tier ${tier} is loaded`;
+      throw new WeekNotFoundError(`${what}; /darkpool/weeks lists the loaded weeks`);
+    }
+    return { weekStart, weeks };
+  }
+
+  /** The week before can be compared only when it holds the same tiers: otherwise the sums differ in scope. */
+  private comparable(weekStart: string, tiers: readonly Tier[]): boolean {
+    return tiers.every((t) => this.q.week(weekStart, t));
   }
 
   /** Shares in a week for the trend rule: 0 when the week is loaded without the symbol, null when not loaded. */
-  private loadedShares(weekStart: string, symbol: SymbolRow): number | null {
+  private loadedShares(weekStart: string, symbol: Pick<SymbolRow, 'symbol' | 'tier'>): number | null {
     if (!this.q.week(weekStart, symbol.tier)) return null;
     return this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol)?.shares ?? 0;
   }
@@ -223,9 +354,10 @@ export class Reports {
   ): SymbolWeek {
     const shares = row?.shares ?? 0;
     const trades = row?.trades ?? 0;
-    const t = row
-      ? { trend: row.trend, changePct: row.change_pct }
-      : weekOverWeek(0, prevShares !== undefined ? prevShares : this.loadedShares(addDays(weekStart, -7), symbol as SymbolRow));
+    const prev = row ? row.prev_shares : prevShares !== undefined ? prevShares : this.loadedShares(addDays(weekStart, -7), symbol);
+    const t = row ? { trend: row.trend, changePct: row.change_pct } : weekOverWeek(0, prev);
+    const days = tradingDaysInWeek(weekStart);
+    const perDay = perTradingDay(shares, days, prev, tradingDaysInWeek(addDays(weekStart, -7)));
     return {
       ticker: symbol.symbol,
       issue_name: row?.issue_name ?? symbol.issue_name,
@@ -241,6 +373,9 @@ export class Reports {
       ats_venues: row?.venues ?? 0,
       trend: t.trend,
       change_pct: t.changePct,
+      trading_days: days,
+      trend_per_day: perDay.trend,
+      change_pct_per_day: perDay.changePct,
     };
   }
 

@@ -51,6 +51,81 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No data loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/darkpool/weekly": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Several symbols at once (up to 100), each as /darkpool/weekly/{ticker} answers it */
+        get: {
+            parameters: {
+                query: {
+                    /** @description Comma-separated, up to 100 */
+                    tickers: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One record per symbol found */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WeeklyMany"];
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description No data loaded yet */
                 503: {
                     headers: {
@@ -77,23 +152,64 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The 20 symbols with the most ATS shares in the latest loaded week */
+        /** The 20 symbols with the most ATS shares (or notional, trades, change) in a week */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
+                    week?: string;
+                    /** @description Only this tier; without week, that tier's newest week */
+                    tier?: string;
+                    /** @description Only this sector */
+                    sector?: "Communication Services" | "Consumer Discretionary" | "Consumer Staples" | "Energy" | "Financials" | "Health Care" | "Industrials" | "Information Technology" | "Materials" | "Real Estate" | "Utilities" | "ETFs & ETPs" | "Unknown";
+                    sort?: "shares" | "notional" | "trades" | "change";
+                    order?: "desc" | "asc";
+                    /** @description With sort=change: ignore symbols whose previous week had fewer ATS shares (a tiny base makes huge percentages) */
+                    min_prev_shares?: number;
+                    /** @description Or send Accept: text/csv */
+                    format?: "json" | "csv";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
             };
             requestBody?: never;
             responses: {
-                /** @description Top 20 by ATS shares */
+                /** @description Top 20, largest first */
                 200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Movers"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description No data loaded yet */
@@ -162,6 +278,15 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description No data loaded yet */
                 503: {
                     headers: {
@@ -194,6 +319,8 @@ export interface paths {
                 query?: {
                     /** @description How many weeks, 1 to 52 */
                     weeks?: number;
+                    /** @description Or send Accept: text/csv */
+                    format?: "json" | "csv";
                 };
                 header?: never;
                 path: {
@@ -211,6 +338,7 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["History"];
+                        "text/csv": string;
                     };
                 };
                 /** @description Invalid ticker */
@@ -224,6 +352,15 @@ export interface paths {
                 };
                 /** @description Ticker not found */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -257,10 +394,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ATS shares and notional per sector, latest loaded week */
+        /** ATS shares and notional per sector in a week */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
+                    week?: string;
+                    /** @description Or send Accept: text/csv */
+                    format?: "json" | "csv";
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -274,6 +416,168 @@ export interface paths {
                     };
                     content: {
                         "application/json": components["schemas"]["Sectors"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No data loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/darkpool/venues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The ATS leaderboard of a week: each venue summed over the symbols it traded */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
+                    week?: string;
+                    /** @description T1, T2 or OTCE */
+                    tier?: string;
+                    /** @description Or send Accept: text/csv */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Venues, largest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Venues"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No data loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/darkpool/weeks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The loaded weeks per tier, FINRA's dates, revision counts, the next publication due */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Loaded weeks, newest first per tier */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Weeks"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
                 /** @description No data loaded yet */
@@ -480,7 +784,7 @@ export interface components {
              * @description Stable, machine-readable error code
              * @enum {string}
              */
-            code: "invalid_ticker" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "no_data";
+            code: "invalid_ticker" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "week_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "no_data";
             /** @description The request path */
             instance?: string;
             request_id?: string;
@@ -560,6 +864,12 @@ export interface components {
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
+            /** @description US market sessions in the week (fewer in holiday weeks) */
+            trading_days: number;
+            /** @description The trend rule on average shares per trading day: fair to holiday weeks */
+            trend_per_day: components["schemas"]["Trend"];
+            /** @description Change of average ATS shares per trading day vs the week before, in percent */
+            change_pct_per_day: number | null;
         };
         Venue: {
             /** @description The ATS's market participant id */
@@ -596,6 +906,12 @@ export interface components {
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
+            /** @description US market sessions in the week (fewer in holiday weeks) */
+            trading_days: number;
+            /** @description The trend rule on average shares per trading day: fair to holiday weeks */
+            trend_per_day: components["schemas"]["Trend"];
+            /** @description Change of average ATS shares per trading day vs the week before, in percent */
+            change_pct_per_day: number | null;
             /** @description Every ATS that traded the symbol that week, largest first */
             venues: components["schemas"]["Venue"][];
             /** @description null when the previous week is not loaded */
@@ -631,6 +947,12 @@ export interface components {
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
+            /** @description US market sessions in the week (fewer in holiday weeks) */
+            trading_days: number;
+            /** @description The trend rule on average shares per trading day: fair to holiday weeks */
+            trend_per_day: components["schemas"]["Trend"];
+            /** @description Change of average ATS shares per trading day vs the week before, in percent */
+            change_pct_per_day: number | null;
             /** @description FINRA's non-ATS off-exchange shares (OTC_W_SMBL); null when not published */
             otc_non_ats_shares: number | null;
             otc_non_ats_trades: number | null;
@@ -670,6 +992,99 @@ export interface components {
             week_ending: string;
             tiers: components["schemas"]["Tier"][];
             data: components["schemas"]["SectorTotal"][];
+            source: components["schemas"]["Source"];
+        };
+        VenueTotal: {
+            mpid: string;
+            name: string;
+            dark_pool_shares: number;
+            /** @description null unless every row of the venue has a notional */
+            dark_pool_volume_usd: number | null;
+            dark_pool_trades: number;
+            symbols_traded: number;
+            /** @description Percent of all ATS shares in the week (and tiers) */
+            market_share_pct: number;
+            avg_trade_size: number | null;
+            trend: components["schemas"]["Trend"];
+            /** @description vs the previous week, when it holds the same tiers */
+            change_pct: number | null;
+        };
+        Venues: {
+            week_ending: string;
+            tiers: components["schemas"]["Tier"][];
+            data: components["schemas"]["VenueTotal"][];
+            source: components["schemas"]["Source"];
+        };
+        Weeks: {
+            tiers: {
+                tier: components["schemas"]["Tier"];
+                next_week_start: string;
+                /** @description When FINRA's calendar publishes the week after the newest loaded one */
+                next_expected_publication: string;
+                weeks: {
+                    week_start: string;
+                    week_ending: string;
+                    finra_published: string | null;
+                    finra_last_update: string | null;
+                    loaded_at: string;
+                    updated_at: string;
+                    /** @description Times FINRA changed the week after we first loaded it */
+                    revisions: number;
+                    ats_rows: number;
+                    symbols: number;
+                    /** @description Checked against FINRA's per-symbol totals */
+                    reconciled: boolean;
+                    /** @enum {string} */
+                    source: "api" | "file";
+                }[];
+            }[];
+            source: components["schemas"]["Source"];
+        };
+        WeeklyItem: {
+            /** @description FINRA's symbol, e.g. BRK.B */
+            ticker: string;
+            issue_name: string | null;
+            tier: components["schemas"]["Tier"];
+            /** @description Monday the week started (FINRA weekStartDate) */
+            week_start: string;
+            /** @description Sunday the week ended */
+            week_ending: string;
+            /** @description GICS sector, "ETFs & ETPs", or "Unknown" */
+            sector: string;
+            /** @description Where the sector came from (see README) */
+            sector_source: string;
+            /** @description Shares traded in ATSs: the sum of FINRA's per-ATS rows */
+            dark_pool_shares: number;
+            /** @description USD notional (FINRA totalNotionalSum); null when FINRA gave none */
+            dark_pool_volume_usd: number | null;
+            dark_pool_trades: number;
+            /** @description Shares per trade; null without trades */
+            avg_trade_size: number | null;
+            /** @description Number of ATSs with volume in the symbol */
+            ats_venues: number;
+            trend: components["schemas"]["Trend"];
+            /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
+            change_pct: number | null;
+            /** @description US market sessions in the week (fewer in holiday weeks) */
+            trading_days: number;
+            /** @description The trend rule on average shares per trading day: fair to holiday weeks */
+            trend_per_day: components["schemas"]["Trend"];
+            /** @description Change of average ATS shares per trading day vs the week before, in percent */
+            change_pct_per_day: number | null;
+            /** @description Every ATS that traded the symbol that week, largest first */
+            venues: components["schemas"]["Venue"][];
+            /** @description null when the previous week is not loaded */
+            previous_week: {
+                /** @description Sunday the previous week ended */
+                week_ending: string;
+                dark_pool_shares: number;
+            } | null;
+        };
+        WeeklyMany: {
+            /** @description In the order asked, one per distinct symbol */
+            data: components["schemas"]["WeeklyItem"][];
+            /** @description Tickers with no data in any loaded week */
+            not_found: string[];
             source: components["schemas"]["Source"];
         };
         Health: {
