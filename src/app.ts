@@ -1,5 +1,6 @@
 // buildApp: the Fastify instance with every route, schema and error path. It never listens and never
 // reads process.env; server.ts runs it, tests inject requests into it.
+import { randomUUID } from 'node:crypto';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -12,11 +13,13 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import { z } from 'zod';
+import type { ApiKeys } from './api/api-keys.js';
 import { darkpoolRoutes, DATA_ROUTES } from './api/darkpool-routes.js';
-import { registerErrorHandling } from './api/errors.js';
+import { frameworkError, registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
 import { httpCache } from './api/http-cache.js';
 import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
+import { security } from './api/security.js';
 import type { Config } from './config.js';
 import { FINRA_CREDIT, Reports } from './store/reports.js';
 import type { Store } from './store/store.js';
@@ -30,9 +33,16 @@ export interface AppDeps {
   now?: () => Date;
   /** When the next scheduled ingest fires (null when none is scheduled): HTTP max-age ends there. */
   nextIngestAt?: () => Date | null;
+  /** With keys, every /darkpool request needs one; without, the API is open. */
+  apiKeys?: ApiKeys | null;
 }
 
-export type AppConfig = Pick<Config, 'TRUST_PROXY'>;
+export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW' | 'CORS_ORIGINS'>;
+
+/** Defaults for callers (tests, tools) that do not care about the public-facing settings. */
+export const OPEN_APP_CONFIG: AppConfig = { TRUST_PROXY: false, RATE_LIMIT_MAX: 0, RATE_LIMIT_WINDOW: '1 minute', CORS_ORIGINS: ['*'] };
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /**
  * The zod transform emits an input and an output variant of every named schema; requests here
@@ -75,13 +85,36 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   const fastify = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: trustProxy(config.TRUST_PROXY),
-    routerOptions: { ignoreTrailingSlash: true },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     rewriteUrl: (req) => classShareSlash(req.url ?? '/'),
+    // Deliberate limits: data requests carry no body (tape uploads set their own, larger limit);
+    // a client gets 10 s to send its headers and 30 s for a whole request; idle keep-alive
+    // connections live 65 s, past the 60 s idle timeout of common load balancers.
+    bodyLimit: 64 * 1024,
+    connectionTimeout: 10_000,
+    requestTimeout: 30_000,
+    keepAliveTimeout: 65_000,
+    // A caller's X-Request-Id is kept when it is a sane token; otherwise we make one.
+    requestIdHeader: false,
+    frameworkErrors: frameworkError,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
   });
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(fastify);
   const app = fastify.withTypeProvider<ZodTypeProvider>();
+
+  const apiKeys = deps.apiKeys ?? null;
+  if (apiKeys) deps.logger.info({ keys: apiKeys.size }, 'API keys required on /darkpool');
+  else deps.logger.warn('the API is open: no API_KEYS configured, /darkpool answers everyone');
+  await app.register(security, {
+    apiKeys,
+    rateLimit: config.RATE_LIMIT_MAX > 0 ? { max: config.RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW } : null,
+    corsOrigins: config.CORS_ORIGINS,
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -94,6 +127,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
           `Transparency data. ${FINRA_CREDIT.terms} Errors are RFC 9457 problem details (application/problem+json) ` +
           'with a stable `code`.',
         license: { name: 'Data: FINRA terms of use', url: 'https://www.finra.org/finra-data' },
+      },
+      components: {
+        securitySchemes: {
+          bearerKey: { type: 'http', scheme: 'bearer', description: 'An API key, when the server requires one (API_KEYS)' },
+          headerKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
       },
       tags: [
         { name: 'darkpool', description: 'Weekly ATS volume per symbol, sector and week' },
@@ -114,7 +153,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     buildTag: `${API_VERSION}.${deps.store.sectors.version}`,
     nextIngestAt: deps.nextIngestAt ?? (() => null),
     now,
-    privateCache: false,
+    privateCache: apiKeys !== null,
   });
   await app.register(darkpoolRoutes, { reports, now });
   await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, now });

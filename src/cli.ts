@@ -213,11 +213,11 @@ async function demoCommand(args: string[], env: Record<string, string | undefine
 }
 
 async function openapiCommand(io: Io): Promise<number> {
-  const { buildApp } = await import('./app.js');
+  const { buildApp, OPEN_APP_CONFIG } = await import('./app.js');
   const { stringify } = await import('yaml');
   const store = Store.open(':memory:', SectorTable.empty());
   try {
-    const app = await buildApp({ TRUST_PROXY: false }, { store, logger: createLogger('silent') });
+    const app = await buildApp(OPEN_APP_CONFIG, { store, logger: createLogger('silent') });
     await app.ready();
     io.stdout(stringify(app.swagger(), { lineWidth: 0, aliasDuplicateObjects: false }));
     await app.close();

@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { ApiKeys } from './api/api-keys.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { IngestScheduler } from './ingest/scheduler.js';
@@ -26,7 +27,8 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const scheduler = options.schedule
     ? new IngestScheduler({ cron: config.INGEST_CRON, logger, hasData: () => store.weeks.loadedWeeks().length > 0 })
     : null;
-  const app = await buildApp(config, { store, logger, nextIngestAt: () => scheduler?.nextRun() ?? null });
+  const apiKeys = ApiKeys.fromConfig(config.API_KEYS, config.API_KEYS_FILE);
+  const app = await buildApp(config, { store, logger, apiKeys, nextIngestAt: () => scheduler?.nextRun() ?? null });
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -63,9 +65,8 @@ export function closeOnSignals(running: Running): void {
 }
 
 async function main() {
-  let config: Config;
   try {
-    config = loadConfig(process.env);
+    closeOnSignals(await serve(loadConfig(process.env), { schedule: true }));
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -73,7 +74,6 @@ async function main() {
     }
     throw err;
   }
-  closeOnSignals(await serve(config, { schedule: true }));
 }
 
 const invokedPath = process.argv[1] ? realpathSync(process.argv[1]) : '';

@@ -74,6 +74,8 @@ function listOk<T>(schema: T, description: string) {
 
 export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (app, { reports, now }) => {
   const tags = ['darkpool'];
+  // A key is needed only when the server is configured with some: hence the empty alternative.
+  const security: Record<string, string[]>[] = [{ bearerKey: [] }, { headerKey: [] }, {}];
   const config = { cache: true };
   const csv = { cache: true, csv: true };
 
@@ -83,9 +85,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       config,
       schema: {
         tags,
+        security,
         summary: "A symbol's latest week: ATS shares, notional, venues and trend",
         params: tickerParams,
-        response: { ...ok(weeklySchema, "The symbol's newest loaded week"), ...problemResponses(400, 404, 406, 503) },
+        response: { ...ok(weeklySchema, "The symbol's newest loaded week"), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
     async (req) => answer(() => reports.weekly(req.params.ticker)),
@@ -97,9 +100,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       config,
       schema: {
         tags,
+        security,
         summary: 'Several symbols at once (up to 100), each as /darkpool/weekly/{ticker} answers it',
         querystring: weeklyManyQuery,
-        response: { ...ok(weeklyManySchema, 'One record per symbol found'), ...problemResponses(400, 406, 503) },
+        response: { ...ok(weeklyManySchema, 'One record per symbol found'), ...problemResponses(400, 401, 406, 429, 503) },
       },
     },
     async (req) => answer(() => reports.weeklyMany(req.query.tickers)),
@@ -111,9 +115,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       config: csv,
       schema: {
         tags,
+        security,
         summary: 'The 20 symbols with the most ATS shares (or notional, trades, change) in a week',
         querystring: moversQuery,
-        response: { ...listOk(moversSchema, 'Top 20, largest first'), ...problemResponses(400, 404, 406, 503) },
+        response: { ...listOk(moversSchema, 'Top 20, largest first'), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -131,9 +136,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       config,
       schema: {
         tags,
+        security,
         summary: "ATS shares against FINRA's non-ATS off-exchange shares, latest week",
         params: tickerParams,
-        response: { ...ok(ratioSchema, 'ATS and non-ATS off-exchange shares'), ...problemResponses(400, 404, 406, 503) },
+        response: { ...ok(ratioSchema, 'ATS and non-ATS off-exchange shares'), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
     async (req) => answer(() => reports.ratio(req.params.ticker)),
@@ -145,10 +151,11 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       config: csv,
       schema: {
         tags,
+        security,
         summary: 'Weekly history, newest first',
         params: tickerParams,
         querystring: historyQueryWithFormat,
-        response: { ...listOk(historySchema, 'One record per loaded week'), ...problemResponses(400, 404, 406, 503) },
+        response: { ...listOk(historySchema, 'One record per loaded week'), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -163,9 +170,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       config: csv,
       schema: {
         tags,
+        security,
         summary: 'ATS shares and notional per sector in a week',
         querystring: sectorsQuery,
-        response: { ...listOk(sectorsSchema, 'Sector totals, largest first'), ...problemResponses(400, 404, 406, 503) },
+        response: { ...listOk(sectorsSchema, 'Sector totals, largest first'), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -180,9 +188,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       config: csv,
       schema: {
         tags,
+        security,
         summary: 'The ATS leaderboard of a week: each venue summed over the symbols it traded',
         querystring: venuesQuery,
-        response: { ...listOk(venuesSchema, 'Venues, largest first'), ...problemResponses(400, 404, 406, 503) },
+        response: { ...listOk(venuesSchema, 'Venues, largest first'), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -197,8 +206,9 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       config,
       schema: {
         tags,
+        security,
         summary: "The loaded weeks per tier, FINRA's dates, revision counts, the next publication due",
-        response: { ...ok(weeksSchema, 'Loaded weeks, newest first per tier'), ...problemResponses(406, 503) },
+        response: { ...ok(weeksSchema, 'Loaded weeks, newest first per tier'), ...problemResponses(401, 406, 429, 503) },
       },
     },
     async () => answer(() => reports.weeksOverview(now())),

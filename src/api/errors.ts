@@ -62,6 +62,15 @@ export function registerErrorHandling(app: FastifyInstance) {
   );
 }
 
+/** Errors Fastify raises before routing (a bad percent-encoding, an over-long segment): problems too. */
+export function frameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const path = String(req.url ?? '').split('?')[0]!.slice(0, 100);
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    return sendProblem(reply, problem('uri_too_long', 'A path segment is longer than 200 characters.', path));
+  }
+  return sendProblem(reply, problem('invalid_parameter', 'The URL is not valid (check its percent-encoding).', path));
+}
+
 function tickerOf(req: FastifyRequest): string {
   const t = (req.params as { ticker?: unknown } | undefined)?.ticker;
   return typeof t === 'string' ? t.slice(0, 40) : '';

@@ -11,6 +11,7 @@ export const PROBLEM_CODES = {
   not_found: { status: 404, title: 'Not found', description: 'No resource at this path. See /docs for the API.' },
   method_not_allowed: { status: 405, title: 'Method not allowed', description: 'The data endpoints answer GET, HEAD and OPTIONS only; the `Allow` header lists them.' },
   not_acceptable: { status: 406, title: 'Not acceptable', description: 'The endpoint cannot answer in any media type the Accept header allows: JSON always, CSV on the list endpoints.' },
+  uri_too_long: { status: 414, title: 'URI too long', description: 'A path segment is longer than the server reads (200 characters).' },
   payload_too_large: { status: 413, title: 'Payload too large', description: 'The request body exceeds the documented limit.' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type', description: 'The request body has a content type this endpoint does not read.' },
   rate_limited: { status: 429, title: 'Too many requests', description: 'The rate limit for your key (or address) is spent; retry after the number of seconds in `Retry-After`.' },

@@ -107,4 +107,24 @@ export const MIGRATIONS: readonly string[] = [
     heartbeat_at TEXT NOT NULL
   ) STRICT;
   `,
+  // 3: per-venue weekly totals, summed at publish so the leaderboard never scans the per-ATS rows
+  `
+  CREATE TABLE venue_weeks (
+    week_start       TEXT NOT NULL,
+    tier             TEXT NOT NULL,
+    mpid             TEXT NOT NULL,
+    participant_name TEXT NOT NULL,
+    shares           INTEGER NOT NULL,
+    trades           INTEGER NOT NULL,
+    notional         REAL,
+    with_notional    INTEGER NOT NULL,  -- rows with a notional (the sum is partial unless = rows)
+    rows             INTEGER NOT NULL,
+    symbols          INTEGER NOT NULL,  -- symbols with shares in this venue
+    PRIMARY KEY (week_start, tier, mpid)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO venue_weeks
+    SELECT week_start, tier, mpid, max(participant_name), coalesce(sum(shares), 0), coalesce(sum(trades), 0), sum(notional),
+           count(notional), count(*), count(CASE WHEN shares > 0 THEN 1 END)
+    FROM ats_rows GROUP BY week_start, tier, mpid;
+  `,
 ];

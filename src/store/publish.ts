@@ -34,6 +34,14 @@ export class Publisher {
       ),
       deleteRows: db.prepare('DELETE FROM ats_rows WHERE week_start = ? AND tier = ?'),
       deleteSymbols: db.prepare('DELETE FROM symbol_weeks WHERE week_start = ? AND tier = ?'),
+      deleteVenues: db.prepare('DELETE FROM venue_weeks WHERE week_start = ? AND tier = ?'),
+      // (symbol, mpid) is the rows' key, so a venue's rows are its symbols.
+      sumVenues: db.prepare(
+        `INSERT INTO venue_weeks (week_start, tier, mpid, participant_name, shares, trades, notional, with_notional, rows, symbols)
+         SELECT week_start, tier, mpid, max(participant_name), coalesce(sum(shares), 0), coalesce(sum(trades), 0), sum(notional),
+                count(notional), count(*), count(CASE WHEN shares > 0 THEN 1 END)
+         FROM ats_rows WHERE week_start = ? AND tier = ? GROUP BY mpid`,
+      ),
       insertRow: db.prepare(
         `INSERT INTO ats_rows (week_start, tier, symbol, mpid, participant_name, shares, trades, notional, last_update)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -95,9 +103,11 @@ export class Publisher {
 
     this.stmts.deleteRows.run(weekStart, tier);
     this.stmts.deleteSymbols.run(weekStart, tier);
+    this.stmts.deleteVenues.run(weekStart, tier);
     for (const r of week.rows) {
       this.stmts.insertRow.run(weekStart, tier, r.symbol, r.mpid, r.participantName, r.shares, r.trades, r.notional, r.lastUpdate);
     }
+    this.stmts.sumVenues.run(weekStart, tier);
     const previous = this.previousShares(addDays(weekStart, -7), tier);
     for (const s of week.symbols) {
       const prev = previous === null ? null : (previous.get(s.symbol) ?? 0);

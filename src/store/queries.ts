@@ -131,11 +131,11 @@ export class Queries {
            sw.shares DESC, sw.symbol
          LIMIT @limit`,
       ),
+      // A symbol is in one tier per week, so summing symbol counts across tiers counts no symbol twice.
       venueTotals: db.prepare<[string, string], VenueTotalRow>(
         `SELECT mpid, max(participant_name) AS participant_name, sum(shares) AS shares, sum(trades) AS trades,
-                sum(notional) AS notional, count(notional) AS with_notional, count(*) AS rows,
-                count(DISTINCT CASE WHEN shares > 0 THEN symbol END) AS symbols
-         FROM ats_rows WHERE week_start = ? AND tier IN (SELECT value FROM json_each(?))
+                sum(notional) AS notional, sum(with_notional) AS with_notional, sum(rows) AS rows, sum(symbols) AS symbols
+         FROM venue_weeks WHERE week_start = ? AND tier IN (SELECT value FROM json_each(?))
          GROUP BY mpid`,
       ),
       // Tiers arrive as a JSON array so that the statement stays fixed (no SQL built from input).

@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AnswerCache } from '../../src/api/http-cache.js';
+import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { importFiles } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
@@ -16,7 +17,7 @@ const NOW = new Date('2026-01-06T12:00:00Z');
 
 beforeAll(async () => {
   store = await seededStore();
-  app = await buildApp({ TRUST_PROXY: false }, { store, logger: silentLogger, now: () => NOW, nextIngestAt: () => new Date('2026-01-07T04:15:00Z') });
+  app = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger, now: () => NOW, nextIngestAt: () => new Date('2026-01-07T04:15:00Z') });
   await app.ready();
 });
 afterAll(async () => {
@@ -131,7 +132,7 @@ describe('trend per trading day (synthetic holiday week)', () => {
       ...syntheticWeek('2025-11-24', 'T1', [{ symbol: 'HOLI', mpid: 'UBSA', shares: 440_000, trades: 4 }]),
     ]);
     await importFiles(ingestContext(s), [file], {});
-    const a = await buildApp({ TRUST_PROXY: false }, { store: s, logger: silentLogger });
+    const a = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger });
     const rec = (await a.inject({ url: '/darkpool/weekly/HOLI' })).json();
     expect(rec).toMatchObject({ trading_days: 4, trend: 'falling', change_pct: -12, trend_per_day: 'rising', change_pct_per_day: 10 });
     await a.close();
@@ -185,7 +186,7 @@ describe('CSV', () => {
   it('quotes names with commas and answers 406 where CSV is not offered', async () => {
     const s = Store.open(tempDbPath(), SectorTable.load());
     await importFiles(ingestContext(s), [writeJson(syntheticWeek('2026-01-05', 'T1', [{ symbol: 'CMMA', mpid: 'UBSA', shares: 1, trades: 1, name: 'Comma, Inc. "Class A"' }]))], {});
-    const a = await buildApp({ TRUST_PROXY: false }, { store: s, logger: silentLogger });
+    const a = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger });
     const csv = (await a.inject({ url: '/darkpool/movers/top20?format=csv' })).body;
     expect(csv).toContain('"Comma, Inc. ""Class A"""');
     expect((parse(csv, { columns: true }) as any[])[0].issue_name).toBe('Comma, Inc. "Class A"');
@@ -199,7 +200,7 @@ describe('CSV', () => {
 describe('HTTP caching', () => {
   it('answers 304 exactly while the data is unchanged, and stops after an ingest publishes a new week', async () => {
     const s = await seededStore();
-    const a = await buildApp({ TRUST_PROXY: false }, { store: s, logger: silentLogger, now: () => NOW, nextIngestAt: () => new Date('2026-01-07T04:15:00Z') });
+    const a = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger, now: () => NOW, nextIngestAt: () => new Date('2026-01-07T04:15:00Z') });
     const first = await a.inject({ url: '/darkpool/movers/top20' });
     const etag = first.headers.etag as string;
     expect(etag).toMatch(/^"[\w.]+-r3-json"$/);
@@ -234,5 +235,44 @@ describe('HTTP caching', () => {
     expect(res.statusCode).toBe(404);
     expect(res.headers['cache-control']).toBe('no-store');
     expect(res.headers.etag).toBeUndefined();
+  });
+});
+
+describe('answers kept in memory per dataset revision', () => {
+  it('computes an answer once per revision and serves the same bytes again', async () => {
+    const { Reports } = await import('../../src/store/reports.js');
+    const spy = vi.spyOn(Reports.prototype, 'sectors');
+    const s = await seededStore();
+    const a = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger });
+    const first = await a.inject({ url: '/darkpool/sectors' });
+    const second = await a.inject({ url: '/darkpool/sectors' });
+    expect(spy).toHaveBeenCalledTimes(1);
+    expect(second.body).toBe(first.body);
+    expect(second.headers['content-type']).toBe(first.headers['content-type']);
+    const csv = await a.inject({ url: '/darkpool/sectors?format=csv' });
+    expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
+    expect((await a.inject({ url: '/darkpool/sectors?format=csv' })).headers['content-disposition']).toBe(csv.headers['content-disposition']);
+    await importFiles(ingestContext(s, () => new Date('2026-01-06T13:00:00Z')), [writeJson(syntheticWeek('2025-11-24', 'OTCE', [{ symbol: 'AABB', mpid: 'OTCN', shares: 5, trades: 1 }]))], {});
+    const after = await a.inject({ url: '/darkpool/sectors' });
+    expect(after.json().week_ending).toBe('2025-11-30');
+    expect(spy).toHaveBeenCalledTimes(3); // json, csv, then json again after the publish
+    spy.mockRestore();
+    await a.close();
+    s.close();
+  });
+
+  it('evicts the least recently used answers beyond its byte budget', () => {
+    const cache = new AnswerCache(4_000);
+    const answer = (n: number) => ({ body: 'x'.repeat(n), type: 'application/json', disposition: undefined });
+    cache.set('r1', 'a', answer(900));
+    cache.set('r1', 'b', answer(900));
+    cache.set('r1', 'c', answer(900));
+    cache.get('r1', 'a'); // a is now the most recently used
+    cache.set('r1', 'd', answer(900));
+    cache.set('r1', 'e', answer(900)); // over budget: b goes first
+    expect(cache.get('r1', 'b')).toBeUndefined();
+    expect(cache.get('r1', 'a')).toBeDefined();
+    expect(cache.get('r2', 'a')).toBeUndefined(); // a new revision starts empty
+    expect(cache.size).toBe(0);
   });
 });

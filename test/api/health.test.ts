@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
 import { seededStore } from '../support/app.js';
@@ -16,7 +16,7 @@ beforeAll(async () => {
 });
 
 async function appAt(iso: string, s = store): Promise<FastifyInstance> {
-  const app = await buildApp({ TRUST_PROXY: false }, { store: s, logger: silentLogger, now: () => new Date(iso) });
+  const app = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger, now: () => new Date(iso) });
   await app.ready();
   return app;
 }

@@ -58,7 +58,8 @@ describe('a client generated from openapi.yaml, against a running server', () =>
   });
 
   it('gets typed, schema-valid answers from all five endpoints', async () => {
-    const api = createClient<paths>({ baseUrl });
+    // JSON and problem+json answers (the list endpoints also offer text/csv).
+    const api = createClient<paths, `application/${string}json`>({ baseUrl });
     const weekly = await api.GET('/darkpool/weekly/{ticker}', { params: { path: { ticker: 'tqqq' } } });
     expect(weekly.data?.venues.length).toBe(26);
     expect(conforms('Weekly', weekly.data)).toEqual([]);

@@ -56,7 +56,7 @@ beforeAll(async () => {
   const first = startNode(['dist/cli.js', 'ingest', '--tiers', 'T1', '--weeks', '1'], env);
   expect((await first.exit).code).toBe(0);
   double.setRows(big());
-  server = startNode(['dist/server.js'], { ...env, PORT: '0', INGEST_CRON: 'off', LOG_LEVEL: 'info' });
+  server = startNode(['dist/server.js'], { ...env, PORT: '0', INGEST_CRON: 'off', LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0' });
   [, base] = (await server.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/)) as [string, string];
 });
 afterEach(async () => {

@@ -1,6 +1,6 @@
 // An app on a store loaded by the real ingest path from the real samples.
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app.js';
+import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { importFiles, type IngestContext } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
@@ -22,7 +22,7 @@ export async function seededStore(path = tempDbPath()): Promise<Store> {
 }
 
 export async function appOn(store: Store): Promise<FastifyInstance> {
-  const app = await buildApp({ TRUST_PROXY: false }, { store, logger: silentLogger });
+  const app = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger });
   await app.ready();
   return app;
 }

@@ -43,6 +43,8 @@ export interface DoubleOptions {
   oauth?: { clientId: string; clientSecret: string; token: string; expiresIn: number };
   /** Extra partitions FINRA lists that are not data tiers. */
   strayPartitions?: [string, string][];
+  /** Rows made on demand per (week, tier, summary type), for data sets too big to hold (benchmarks). */
+  generated?: { partitions: [string, string][]; rows: (weekStart: string, tier: string, summaryType: string) => Row[] };
 }
 
 export class FinraDouble {
@@ -134,9 +136,26 @@ export class FinraDouble {
     this.json(req, res, 200, { access_token: oauth.token, token_type: 'Bearer', expires_in: oauth.expiresIn }, {});
   }
 
+  private generatedCache: { key: string; rows: Row[] } | null = null;
+
+  /** The rows a query can match: the generated partition it names, or the whole data set. */
+  private candidates(body: Record<string, unknown>): Row[] {
+    const gen = this.options.generated;
+    if (!gen) return this.rows;
+    const equal = (field: string) =>
+      ((body.compareFilters ?? []) as { fieldName: string; fieldValue: unknown; compareType: string }[]).find(
+        (f) => f.fieldName === field && f.compareType.toUpperCase() === 'EQUAL',
+      )?.fieldValue as string | undefined;
+    const [week, tier, type] = [equal('weekStartDate'), equal('tierIdentifier'), equal('summaryTypeCode')];
+    if (!week || !tier || !type) return this.rows;
+    const key = `${week}|${tier}|${type}`;
+    if (this.generatedCache?.key !== key) this.generatedCache = { key, rows: gen.rows(week, tier, type) };
+    return this.generatedCache.rows;
+  }
+
   private partitions(req: IncomingMessage, res: ServerResponse) {
     const seen = new Set<string>();
-    const partitions: [string, string][] = [];
+    const partitions: [string, string][] = [...(this.options.generated?.partitions ?? [])];
     for (const r of this.rows) {
       const key = `${r.weekStartDate}|${r.tierIdentifier}`;
       if (!seen.has(key)) {
@@ -167,7 +186,7 @@ export class FinraDouble {
       );
       if (!partitionEquals) return this.error(res, 400, 'Bad Request', 'Sorting requires EQUAL filters on all partition fields');
     }
-    const matching = this.rows.filter((row) => matches(row, body));
+    const matching = this.candidates(body).filter((row) => matches(row, body));
     let total = matching.length;
     const maxBytes = this.options.maxPageBytes ?? 3 * 1024 * 1024;
     const fields = body.fields as string[] | undefined;

@@ -1,0 +1,119 @@
+// Full-scale FINRA weeks, generated deterministically (synthetic, for load and benchmarks only):
+// about 12,300 symbols and 110,000 per-ATS rows a week across the three tiers, 35 ATSs, with
+// FINRA's per-symbol totals and non-ATS totals that match, in the API's row shape.
+import { addDays } from '../src/finra/calendar.js';
+import type { Tier } from '../src/finra/tiers.js';
+
+export type Row = Record<string, unknown>;
+
+export const ATSS = [
+  'UBSA', 'JPBX', 'MLIX', 'INCR', 'KCGM', 'SGMT', 'LATS', 'EBXL', 'CGXS', 'BIDS', 'ICBX', 'IATS', 'MSPL', 'MSRP', 'MSTX',
+  'XSTM', 'CODA', 'ONEC', 'MOON', 'BLUE', 'IEOS', 'BOSS', 'PURE', 'ITGP', 'BNPX', 'ALPX', 'DBAX', 'GSCO', 'CBLC', 'NYFX',
+  'TWXS', 'AQUA', 'LQNT', 'FNLX', 'HRTS',
+] as const;
+
+interface TierShape {
+  symbols: number;
+  venues: [number, number];
+  price: [number, number];
+  meanShares: number;
+  prefix: string;
+}
+
+export const TIER_SHAPES: Record<Tier, TierShape> = {
+  T1: { symbols: 1_800, venues: [18, 32], price: [15, 600], meanShares: 6_000_000, prefix: 'A' },
+  T2: { symbols: 7_000, venues: [4, 13], price: [2, 120], meanShares: 400_000, prefix: 'B' },
+  OTCE: { symbols: 3_500, venues: [1, 3], price: [0.001, 6], meanShares: 900_000, prefix: 'C' },
+};
+
+/** mulberry32: small, fast, and the same numbers on every machine. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export function symbolOf(tier: Tier, i: number): string {
+  // Deterministic letters: A0000 -> "AAAAA"-like 5-letter symbols, unique per tier.
+  let n = i;
+  let s = '';
+  for (let k = 0; k < 4; k++) {
+    s = String.fromCharCode(65 + (n % 26)) + s;
+    n = Math.floor(n / 26);
+  }
+  return `${TIER_SHAPES[tier].prefix}${s}`;
+}
+
+/** The 52 (or `count`) Mondays ending at `newest`, newest first. */
+export function weeksEndingAt(newest: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => addDays(newest, -7 * i));
+}
+
+/** One (week, tier) of ATS_W_SMBL_FIRM, ATS_W_SMBL and OTC_W_SMBL rows. */
+export function syntheticWeekRows(weekStart: string, tier: Tier): { firm: Row[]; totals: Row[]; nonAts: Row[] } {
+  const shape = TIER_SHAPES[tier];
+  const published = addDays(weekStart, tier === 'T1' ? 21 : 35);
+  const base = {
+    weekStartDate: weekStart,
+    tierIdentifier: tier,
+    tierDescription: tier === 'T1' ? 'NMS Tier 1' : tier === 'T2' ? 'NMS Tier 2' : 'OTCE',
+    productTypeCode: tier === 'OTCE' ? 'OTCE' : 'UTP',
+    initialPublishedDate: published,
+    lastUpdateDate: published,
+    lastReportedDate: addDays(weekStart, 4),
+    summaryStartDate: weekStart,
+    firmCRDNumber: null,
+  };
+  const firm: Row[] = [];
+  const totals: Row[] = [];
+  const nonAts: Row[] = [];
+  for (let i = 0; i < shape.symbols; i++) {
+    const symbol = symbolOf(tier, i);
+    const own = prng(hash(symbol)); // the symbol's character: price, size, venue count
+    const week = prng(hash(`${symbol}|${weekStart}`)); // this week's draw
+    const price = shape.price[0] + own() * (shape.price[1] - shape.price[0]);
+    const scale = shape.meanShares * Math.exp(2 * own() - 1) * (0.7 + 0.6 * week());
+    const venueCount = shape.venues[0] + Math.floor(own() * (shape.venues[1] - shape.venues[0] + 1));
+    const start = Math.floor(own() * ATSS.length);
+    const issueName = `${symbol} Synthetic Holdings Common Stock`;
+    let shares = 0;
+    let trades = 0;
+    let notional = 0;
+    for (let v = 0; v < venueCount; v++) {
+      const mpid = ATSS[(start + v * 3) % ATSS.length]!; // 3 is coprime with 35: distinct venues
+      const q = Math.max(1, Math.round((scale / venueCount) * (0.2 + 1.6 * week())));
+      const t = Math.max(1, Math.round(q / (80 + 400 * week())));
+      const usd = Math.round(q * price * (0.98 + 0.04 * week()) * 100) / 100;
+      shares += q;
+      trades += t;
+      notional += usd;
+      firm.push({
+        ...base,
+        summaryTypeCode: 'ATS_W_SMBL_FIRM',
+        issueSymbolIdentifier: symbol,
+        issueName,
+        MPID: mpid,
+        marketParticipantName: `${mpid} ${mpid} ATS`,
+        totalWeeklyShareQuantity: q,
+        totalWeeklyTradeCount: t,
+        totalNotionalSum: usd,
+      });
+    }
+    const total = { ...base, issueSymbolIdentifier: symbol, issueName, MPID: null, marketParticipantName: null };
+    totals.push({ ...total, summaryTypeCode: 'ATS_W_SMBL', totalWeeklyShareQuantity: shares, totalWeeklyTradeCount: trades, totalNotionalSum: Math.round(notional * 100) / 100 });
+    const other = Math.round(shares * (1 + 3 * week()));
+    nonAts.push({ ...total, summaryTypeCode: 'OTC_W_SMBL', totalWeeklyShareQuantity: other, totalWeeklyTradeCount: Math.max(1, Math.round(other / 150)), totalNotionalSum: null });
+  }
+  return { firm, totals, nonAts };
+}
