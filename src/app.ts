@@ -20,6 +20,7 @@ import { healthRoutes } from './api/health-routes.js';
 import { httpCache } from './api/http-cache.js';
 import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
 import { security } from './api/security.js';
+import { DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
 import type { Config } from './config.js';
 import { FINRA_CREDIT, Reports } from './store/reports.js';
 import type { Store } from './store/store.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   nextIngestAt?: () => Date | null;
   /** With keys, every /darkpool request needs one; without, the API is open. */
   apiKeys?: ApiKeys | null;
+  /** Upload limit of POST /ticks/analyze. */
+  ticksMaxBytes?: number;
 }
 
 export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW' | 'CORS_ORIGINS'>;
@@ -137,6 +140,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       tags: [
         { name: 'darkpool', description: 'Weekly ATS volume per symbol, sector and week' },
         { name: 'health', description: 'Liveness, readiness, data freshness' },
+        { name: 'ticks', description: 'Consolidated-tape trade analysis' },
         { name: 'meta', description: 'Documentation of error codes' },
       ],
     },
@@ -157,6 +161,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   });
   await app.register(darkpoolRoutes, { reports, now });
   await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, now });
+  await app.register(ticksRoutes, { queries: reports.q, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
 
   // The data endpoints are read-only: other methods get a 405 that names the allowed ones.
   for (const url of DATA_ROUTES) {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `darkpool-radar` command. Each subcommand parses its flags, opens what it needs, and closes it.
-import { existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,13 @@ import { importFiles, ingestFromFinra, type IngestContext, type RunSummary } fro
 import { createLogger } from './logger.js';
 import { closeOnSignals, serve } from './server.js';
 import { SectorTable } from './sectors/table.js';
+import { toCsv } from './api/csv.js';
 import { openDatabase } from './store/db.js';
+import { Queries } from './store/queries.js';
+import { finraCrossCheck } from './ticks/finra-check.js';
+import { analyzeTape } from './ticks/index.js';
+import { CANDLE_CSV_COLUMNS } from './ticks/report.js';
+import { isRuleSetName } from './ticks/rules.js';
 import { IngestLockedError } from './store/lock.js';
 import { Store } from './store/store.js';
 
@@ -33,6 +39,9 @@ Commands:
   import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE]
                                      load FINRA export files or saved API JSON
   status                             weeks loaded per tier, row counts, last run
+  ticks FILE [--interval 60] [--rules sip|letter-u-y] [--format json|csv] [--strict]
+        [--large-size 5000] [--large-notional 200000] [--delay-seconds 10]
+                                     analyse consolidated-tape trades (CSV or NDJSON; - for stdin)
   backup FILE                        write a consistent copy of the live database to FILE
   openapi                            print the OpenAPI document (YAML)
   help                               this text
@@ -61,6 +70,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await openapiCommand(io);
       case 'backup':
         return await backupCommand(args, cliConfig(env), io);
+      case 'ticks':
+        return await ticksCommand(args, cliConfig(env), io);
       case 'help':
       case '--help':
       case '-h':
@@ -224,6 +235,60 @@ async function openapiCommand(io: Io): Promise<number> {
     return 0;
   } finally {
     store.close();
+  }
+}
+
+function positiveNumber(name: string, value: string | undefined, fallback: number, integer = false): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}`);
+  return n;
+}
+
+async function ticksCommand(args: string[], config: Config, io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    interval: { type: 'string' },
+    rules: { type: 'string' },
+    format: { type: 'string' },
+    strict: { type: 'boolean' },
+    'large-size': { type: 'string' },
+    'large-notional': { type: 'string' },
+    'delay-seconds': { type: 'string' },
+  });
+  const [file] = positionals;
+  if (!file || positionals.length > 1) throw new UsageError('ticks needs exactly one FILE (or - for standard input)');
+  const rules = values.rules ?? 'sip';
+  if (!isRuleSetName(rules)) throw new UsageError('--rules must be sip or letter-u-y');
+  const format = values.format ?? 'json';
+  if (format !== 'json' && format !== 'csv') throw new UsageError('--format must be json or csv');
+  // The FINRA cross-check reads the store when there is one; the analysis never needs it.
+  const db = existsSync(config.DB_PATH) ? openDatabase(config.DB_PATH, { readonly: true }) : null;
+  const started = performance.now();
+  const progress = process.stderr.isTTY
+    ? (lines: number) => io.stderr(`\r${lines.toLocaleString('en-US')} lines, ${Math.round(lines / ((performance.now() - started) / 1000)).toLocaleString('en-US')}/s`)
+    : undefined;
+  try {
+    const report = await analyzeTape(file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 }), {
+      intervalSeconds: positiveNumber('interval', values.interval, 60, true),
+      rules,
+      largeSize: positiveNumber('large-size', values['large-size'], 5_000),
+      largeNotional: positiveNumber('large-notional', values['large-notional'], 200_000),
+      delaySeconds: positiveNumber('delay-seconds', values['delay-seconds'], 10),
+      strict: values.strict ?? false,
+      onProgress: progress,
+      crossCheck: db ? finraCrossCheck(new Queries(db)) : null,
+    });
+    if (progress) io.stderr('\n');
+    if (report.input.malformed) io.stderr(`${report.input.malformed} malformed rows (first at line ${report.input.malformed_rows[0]?.line}); see input.malformed_rows\n`);
+    if (format === 'csv') {
+      const rows = report.symbols.flatMap((s) => s.candles.map((c) => ({ symbol: s.symbol, ...c })));
+      io.stdout(toCsv(CANDLE_CSV_COLUMNS, rows));
+    } else {
+      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+    }
+    return 0;
+  } finally {
+    db?.close();
   }
 }
 

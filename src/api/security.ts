@@ -41,7 +41,7 @@ export const security = fp(async (app: FastifyInstance, options: SecurityOptions
 
   await app.register(fastifyCors, {
     origin: options.corsOrigins.includes('*') ? '*' : options.corsOrigins,
-    methods: ['GET', 'HEAD', 'OPTIONS'],
+    methods: ['GET', 'HEAD', 'POST', 'OPTIONS'], // POST only exists on /ticks/analyze
     credentials: false,
     allowedHeaders: ['Authorization', 'X-API-Key', 'If-None-Match', 'If-Modified-Since', 'Accept', 'Content-Type', 'X-Request-Id'],
     exposedHeaders: ['ETag', 'Last-Modified', 'Retry-After', 'RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset', 'X-Request-Id', 'Content-Disposition'],

@@ -50,7 +50,7 @@ const route = fc.oneof(
   segment.map((t) => `/darkpool/ratio/${t}`),
   segment.map((t) => `/darkpool/history/${t}`),
   fc.tuple(segment, segment).map(([a, b]) => `/darkpool/weekly/${a}/${b}`),
-  fc.constantFrom('/darkpool/movers/top20', '/darkpool/sectors', '/darkpool/venues', '/darkpool/weeks', '/darkpool/weekly', '/livez', '/readyz', '/health', '/openapi.json', '/', '/docs'),
+  fc.constantFrom('/darkpool/movers/top20', '/darkpool/sectors', '/darkpool/venues', '/darkpool/weeks', '/darkpool/weekly', '/livez', '/readyz', '/health', '/openapi.json', '/', '/docs', '/ticks/analyze'),
   segment.map((t) => `/problems/${t}`),
   fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
   segment.map((t) => `/darkpool/${t}`),

@@ -866,6 +866,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ticks/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse consolidated-tape trades: off-exchange prints, odd lots, candles that odd lots cannot distort
+         * @description CSV with a header or NDJSON, one trade per row: symbol, timestamp (epoch ns/us/ms/s or ISO-8601 with a zone), price, size, exchange, conditions, and optionally trf_id, participant_timestamp, tape. Up to 52428800 bytes.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Candle interval, seconds */
+                    interval?: number;
+                    /** @description sip (the specifications) or the letter-u-y convention */
+                    rules?: "sip" | "letter-u-y";
+                    large_size?: number;
+                    large_notional?: number;
+                    delay_seconds?: number;
+                    /** @description Stop at the first malformed row (a 400 naming its line) */
+                    strict?: "0" | "1" | "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Trades, one per line: CSV with a header, or NDJSON */
+            requestBody: {
+                content: {
+                    "text/csv": unknown;
+                    "application/x-ndjson": unknown;
+                };
+            };
+            responses: {
+                /** @description The analysis */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TapeReport"];
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/problems/{code}": {
         parameters: {
             query?: never;
@@ -1274,6 +1374,165 @@ export interface components {
                     [key: string]: number;
                 };
             } | null;
+        };
+        Candle: {
+            start: string;
+            end: string;
+            open: number | null;
+            high: number | null;
+            low: number | null;
+            close: number | null;
+            /** @description Over the prints allowed to move the candle */
+            vwap: number | null;
+            /** @description The naive candle: every print */
+            raw_high: number | null;
+            raw_low: number | null;
+            /** @description The naive high is above the one the rules allow */
+            phantom_high: boolean;
+            phantom_low: boolean;
+            volume: number;
+            volume_round_lot: number;
+            volume_odd_lot: number;
+            volume_off_exchange: number;
+            volume_lit: number;
+            trades: number;
+            trades_round_lot: number;
+            trades_odd_lot: number;
+            trades_off_exchange: number;
+            trades_lit: number;
+        };
+        TapeReport: {
+            rules: {
+                /** @enum {string} */
+                name: "sip" | "letter-u-y";
+                description: string;
+            };
+            interval_seconds: number;
+            input: {
+                /** @enum {string} */
+                format: "csv" | "ndjson" | "empty";
+                lines: number;
+                trades: number;
+                malformed: number;
+                /** @description The first 100 */
+                malformed_rows: {
+                    line: number;
+                    reason: string;
+                }[];
+            };
+            totals: {
+                trades: number;
+                volume: number;
+                off_exchange_trades: number;
+                off_exchange_volume: number;
+                lit_trades: number;
+                lit_volume: number;
+                odd_lot_trades: number;
+                odd_lot_volume: number;
+                round_lot_trades: number;
+                round_lot_volume: number;
+                off_exchange_trade_share: number | null;
+                off_exchange_volume_share: number | null;
+                odd_lot_trade_share: number | null;
+                odd_lot_volume_share: number | null;
+                /** @description Off-exchange volume / lit volume */
+                dark_to_lit_ratio: number | null;
+                /** @description <0.3 lit-dominant, 0.3-0.6 elevated, >0.6 heavy */
+                dark_to_lit_band: ("lit-dominant" | "elevated" | "heavy") | null;
+                /** @description Prints that update no statistic (official open/close reports) */
+                prints_without_statistics: number;
+                off_exchange_volume_by_facility: {
+                    [key: string]: number;
+                };
+            };
+            symbols: {
+                symbol: string;
+                first_trade: string;
+                last_trade: string;
+                statistics: {
+                    trades: number;
+                    volume: number;
+                    off_exchange_trades: number;
+                    off_exchange_volume: number;
+                    lit_trades: number;
+                    lit_volume: number;
+                    odd_lot_trades: number;
+                    odd_lot_volume: number;
+                    round_lot_trades: number;
+                    round_lot_volume: number;
+                    off_exchange_trade_share: number | null;
+                    off_exchange_volume_share: number | null;
+                    odd_lot_trade_share: number | null;
+                    odd_lot_volume_share: number | null;
+                    /** @description Off-exchange volume / lit volume */
+                    dark_to_lit_ratio: number | null;
+                    /** @description <0.3 lit-dominant, 0.3-0.6 elevated, >0.6 heavy */
+                    dark_to_lit_band: ("lit-dominant" | "elevated" | "heavy") | null;
+                    /** @description Prints that update no statistic (official open/close reports) */
+                    prints_without_statistics: number;
+                    off_exchange_volume_by_facility: {
+                        [key: string]: number;
+                    };
+                };
+                large_prints: {
+                    size_threshold: number;
+                    notional_threshold: number;
+                    by_size: number;
+                    by_notional: number;
+                    largest: {
+                        time: string;
+                        price: number;
+                        size: number;
+                        notional: number;
+                        exchange: string;
+                        conditions: string;
+                        off_exchange: boolean;
+                    }[];
+                };
+                delayed_prints: {
+                    threshold_seconds: number;
+                    with_participant_time: number;
+                    count: number;
+                    longest: {
+                        time: string;
+                        price: number;
+                        size: number;
+                        notional: number;
+                        exchange: string;
+                        conditions: string;
+                        off_exchange: boolean;
+                        participant_time: string;
+                        delay_seconds: number;
+                    }[];
+                };
+                size_distribution: {
+                    session: string;
+                    first_half: {
+                        bucket: string;
+                        trades: number;
+                        volume: number;
+                        trade_share: number | null;
+                    }[];
+                    second_half: {
+                        bucket: string;
+                        trades: number;
+                        volume: number;
+                        trade_share: number | null;
+                    }[];
+                    shift_pct_points: {
+                        bucket: string;
+                        change: number | null;
+                    }[];
+                };
+                /** @description FINRA's ATS and non-ATS shares for the week of the trades, and the tape's off-exchange volume split by them (an estimate) */
+                finra: {
+                    /** @enum {string} */
+                    status: "loaded" | "week_not_loaded" | "no_store";
+                } & {
+                    [key: string]: unknown;
+                };
+                candles: components["schemas"]["Candle"][];
+            }[];
         };
         ProblemType: {
             code: string;

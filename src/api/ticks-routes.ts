@@ -1,0 +1,196 @@
+// POST /ticks/analyze: tape trades in (CSV or NDJSON, streamed), the tape analysis out.
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Queries } from '../store/queries.js';
+import { finraCrossCheck } from '../ticks/finra-check.js';
+import { analyzeTape } from '../ticks/index.js';
+import { MalformedRowError, TradeFormatError } from '../ticks/parse.js';
+import { ok, problemResponses, ProblemError } from './problems.js';
+
+export const TICKS_MEDIA_TYPES = ['text/csv', 'application/x-ndjson'] as const;
+/** The documented upload limit; larger files belong to the CLI (`darkpool-radar ticks FILE`). */
+export const DEFAULT_TICKS_MAX_BYTES = 50 * 1024 * 1024;
+
+export interface TicksRoutesOptions {
+  queries: Queries;
+  maxBytes: number;
+}
+
+const stats = z.object({
+  trades: z.number(),
+  volume: z.number(),
+  off_exchange_trades: z.number(),
+  off_exchange_volume: z.number(),
+  lit_trades: z.number(),
+  lit_volume: z.number(),
+  odd_lot_trades: z.number(),
+  odd_lot_volume: z.number(),
+  round_lot_trades: z.number(),
+  round_lot_volume: z.number(),
+  off_exchange_trade_share: z.number().nullable(),
+  off_exchange_volume_share: z.number().nullable(),
+  odd_lot_trade_share: z.number().nullable(),
+  odd_lot_volume_share: z.number().nullable(),
+  dark_to_lit_ratio: z.number().nullable().describe('Off-exchange volume / lit volume'),
+  dark_to_lit_band: z.enum(['lit-dominant', 'elevated', 'heavy']).nullable().describe('<0.3 lit-dominant, 0.3-0.6 elevated, >0.6 heavy'),
+  prints_without_statistics: z.number().describe('Prints that update no statistic (official open/close reports)'),
+  off_exchange_volume_by_facility: z.record(z.string(), z.number()),
+});
+
+const print = z.object({
+  time: z.string(),
+  price: z.number(),
+  size: z.number(),
+  notional: z.number(),
+  exchange: z.string(),
+  conditions: z.string(),
+  off_exchange: z.boolean(),
+});
+
+const bucket = z.object({ bucket: z.string(), trades: z.number(), volume: z.number(), trade_share: z.number().nullable() });
+
+export const candleSchema = z
+  .object({
+    start: z.string(),
+    end: z.string(),
+    open: z.number().nullable(),
+    high: z.number().nullable(),
+    low: z.number().nullable(),
+    close: z.number().nullable(),
+    vwap: z.number().nullable().describe('Over the prints allowed to move the candle'),
+    raw_high: z.number().nullable().describe('The naive candle: every print'),
+    raw_low: z.number().nullable(),
+    phantom_high: z.boolean().describe('The naive high is above the one the rules allow'),
+    phantom_low: z.boolean(),
+    volume: z.number(),
+    volume_round_lot: z.number(),
+    volume_odd_lot: z.number(),
+    volume_off_exchange: z.number(),
+    volume_lit: z.number(),
+    trades: z.number(),
+    trades_round_lot: z.number(),
+    trades_odd_lot: z.number(),
+    trades_off_exchange: z.number(),
+    trades_lit: z.number(),
+  })
+  .meta({ id: 'Candle' });
+
+export const tapeReportSchema = z
+  .object({
+    rules: z.object({ name: z.enum(['sip', 'letter-u-y']), description: z.string() }),
+    interval_seconds: z.number(),
+    input: z.object({
+      format: z.enum(['csv', 'ndjson', 'empty']),
+      lines: z.number(),
+      trades: z.number(),
+      malformed: z.number(),
+      malformed_rows: z.array(z.object({ line: z.number(), reason: z.string() })).describe('The first 100'),
+    }),
+    totals: stats,
+    symbols: z.array(
+      z.object({
+        symbol: z.string(),
+        first_trade: z.string(),
+        last_trade: z.string(),
+        statistics: stats,
+        large_prints: z.object({
+          size_threshold: z.number(),
+          notional_threshold: z.number(),
+          by_size: z.number(),
+          by_notional: z.number(),
+          largest: z.array(print),
+        }),
+        delayed_prints: z.object({
+          threshold_seconds: z.number(),
+          with_participant_time: z.number(),
+          count: z.number(),
+          longest: z.array(print.extend({ participant_time: z.string(), delay_seconds: z.number() })),
+        }),
+        size_distribution: z.object({
+          session: z.string(),
+          first_half: z.array(bucket),
+          second_half: z.array(bucket),
+          shift_pct_points: z.array(z.object({ bucket: z.string(), change: z.number().nullable() })),
+        }),
+        finra: z
+          .looseObject({ status: z.enum(['loaded', 'week_not_loaded', 'no_store']) })
+          .describe("FINRA's ATS and non-ATS shares for the week of the trades, and the tape's off-exchange volume split by them (an estimate)"),
+        candles: z.array(candleSchema),
+      }),
+    ),
+  })
+  .meta({ id: 'TapeReport' });
+
+export const ticksQuery = z.object({
+  interval: z.coerce.number().int().min(1).max(86_400).default(60).describe('Candle interval, seconds'),
+  rules: z.enum(['sip', 'letter-u-y']).default('sip').describe('sip (the specifications) or the letter-u-y convention'),
+  large_size: z.coerce.number().positive().default(5_000),
+  large_notional: z.coerce.number().positive().default(200_000),
+  delay_seconds: z.coerce.number().nonnegative().default(10),
+  strict: z
+    .enum(['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1')
+    .describe('Stop at the first malformed row (a 400 naming its line)'),
+});
+
+/** Passes the body through, counting bytes: the limit is enforced while streaming, not after. */
+async function* limited(stream: Readable, maxBytes: number): AsyncGenerator<Buffer> {
+  let seen = 0;
+  for await (const chunk of stream) {
+    seen += (chunk as Buffer).length;
+    if (seen > maxBytes) {
+      stream.destroy();
+      throw new ProblemError('payload_too_large', `Uploads are limited to ${maxBytes} bytes; use \`darkpool-radar ticks FILE\` for larger files.`);
+    }
+    yield chunk as Buffer;
+  }
+}
+
+export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app, { queries, maxBytes }) => {
+  // Bodies of these types are handed to the route as streams: a file is never held whole.
+  app.addContentTypeParser([...TICKS_MEDIA_TYPES], { bodyLimit: maxBytes }, (_req, payload, done) => done(null, payload));
+
+  app.post(
+    '/ticks/analyze',
+    {
+      bodyLimit: maxBytes,
+      schema: {
+        tags: ['ticks'],
+        summary: 'Analyse consolidated-tape trades: off-exchange prints, odd lots, candles that odd lots cannot distort',
+        description: `CSV with a header or NDJSON, one trade per row: symbol, timestamp (epoch ns/us/ms/s or ISO-8601 with a zone), price, size, exchange, conditions, and optionally trf_id, participant_timestamp, tape. Up to ${maxBytes} bytes.`,
+        security: [{ bearerKey: [] }, { headerKey: [] }, {}],
+        querystring: ticksQuery,
+        consumes: [...TICKS_MEDIA_TYPES],
+        // The body arrives as a stream (see the content-type parser); this documents it, nothing to validate.
+        body: z.any().describe('Trades, one per line: CSV with a header, or NDJSON'),
+        response: { ...ok(tapeReportSchema, 'The analysis'), ...problemResponses(400, 401, 413, 415, 429) },
+      },
+    },
+    async (req) => {
+      const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (!(TICKS_MEDIA_TYPES as readonly string[]).includes(type)) {
+        throw new ProblemError('unsupported_media_type', `Send trades as ${TICKS_MEDIA_TYPES.join(' or ')}.`);
+      }
+      const length = Number(req.headers['content-length']);
+      if (length > maxBytes) throw new ProblemError('payload_too_large', `Uploads are limited to ${maxBytes} bytes; use \`darkpool-radar ticks FILE\` for larger files.`);
+      const q = req.query;
+      try {
+        return await analyzeTape(limited(req.body as Readable, maxBytes), {
+          intervalSeconds: q.interval,
+          rules: q.rules,
+          largeSize: q.large_size,
+          largeNotional: q.large_notional,
+          delaySeconds: q.delay_seconds,
+          strict: q.strict,
+          crossCheck: finraCrossCheck(queries),
+        });
+      } catch (err) {
+        if (err instanceof MalformedRowError) throw new ProblemError('invalid_parameter', `malformed trade at ${err.message}`);
+        if (err instanceof TradeFormatError) throw new ProblemError('invalid_parameter', err.message);
+        throw err;
+      }
+    },
+  );
+};

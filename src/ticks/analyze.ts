@@ -1,0 +1,237 @@
+// Classifies each print by the rule set and folds it into candles and statistics, per symbol.
+// Only aggregates are kept (never the trades), so memory grows with symbols x intervals, not with
+// the file.
+import {
+  compileRules,
+  NO_PRICE,
+  NO_STATISTIC,
+  ODD_LOT,
+  OFF_EXCHANGE,
+  roundLot,
+  type CompiledRules,
+  type RuleSet,
+} from './rules.js';
+import type { Trade } from './parse.js';
+import { sessionHalf } from './session.js';
+
+export interface AnalyzeOptions {
+  rules: RuleSet;
+  intervalSeconds: number;
+  largeSize: number;
+  largeNotional: number;
+  delaySeconds: number;
+}
+
+export const DEFAULT_ANALYZE_OPTIONS = { intervalSeconds: 60, largeSize: 5_000, largeNotional: 200_000, delaySeconds: 10 } as const;
+
+/** Print-size buckets (shares): their lower bounds. */
+export const SIZE_BUCKETS = [0, 100, 200, 500, 1_000, 5_000, 10_000] as const;
+export const SIZE_BUCKET_LABELS = ['1-99', '100-199', '200-499', '500-999', '1000-4999', '5000-9999', '10000+'] as const;
+
+export class Candle {
+  open = NaN;
+  openMs = Infinity;
+  close = NaN;
+  closeMs = -Infinity;
+  high = -Infinity;
+  low = Infinity;
+  rawHigh = -Infinity;
+  rawLow = Infinity;
+  notional = 0; // price x size of eligible prints: the VWAP numerator
+  eligibleVolume = 0;
+  volume = 0;
+  volumeRoundLot = 0;
+  volumeOddLot = 0;
+  volumeOffExchange = 0;
+  volumeLit = 0;
+  trades = 0;
+  tradesRoundLot = 0;
+  tradesOddLot = 0;
+  tradesOffExchange = 0;
+  tradesLit = 0;
+  constructor(readonly startMs: number) {}
+}
+
+export interface Print {
+  timeMs: number;
+  price: number;
+  size: number;
+  exchange: string;
+  conditions: string;
+  offExchange: boolean;
+}
+
+export interface DelayedPrint extends Print {
+  participantMs: number;
+  delaySeconds: number;
+}
+
+export class SymbolTape {
+  readonly candles = new Map<number, Candle>();
+  firstMs = Infinity;
+  lastMs = -Infinity;
+  trades = 0;
+  volume = 0;
+  offTrades = 0;
+  offVolume = 0;
+  oddTrades = 0;
+  oddVolume = 0;
+  /** Prints that update no statistic (official open/close reports): counted, not summed. */
+  excludedPrints = 0;
+  largeBySize = 0;
+  largeByNotional = 0;
+  readonly largest: Print[] = [];
+  delayedCount = 0;
+  readonly delayed: DelayedPrint[] = [];
+  withParticipantTime = 0;
+  /** [half][bucket] trade counts and volumes for the two halves of the regular session. */
+  readonly halfTrades = [new Float64Array(SIZE_BUCKETS.length), new Float64Array(SIZE_BUCKETS.length)];
+  readonly halfVolume = [new Float64Array(SIZE_BUCKETS.length), new Float64Array(SIZE_BUCKETS.length)];
+  readonly facilityVolume = new Map<string, number>();
+  constructor(readonly symbol: string) {}
+}
+
+const TOP_N = 10;
+
+function sizeBucket(size: number): number {
+  let b = SIZE_BUCKETS.length - 1;
+  while (size < SIZE_BUCKETS[b]!) b--;
+  return b;
+}
+
+/** Keeps the N largest by `key`, largest first. */
+function keepTop<T>(list: T[], item: T, key: (t: T) => number) {
+  if (list.length === TOP_N && key(item) <= key(list[TOP_N - 1]!)) return;
+  let i = list.length;
+  while (i > 0 && key(list[i - 1]!) < key(item)) i--;
+  list.splice(i, 0, item);
+  if (list.length > TOP_N) list.pop();
+}
+
+export class TapeAnalyzer {
+  readonly symbols = new Map<string, SymbolTape>();
+  private readonly compiled: CompiledRules;
+  private readonly intervalMs: number;
+  private last: SymbolTape | null = null;
+
+  constructor(readonly options: AnalyzeOptions) {
+    this.compiled = compileRules(options.rules);
+    this.intervalMs = options.intervalSeconds * 1000;
+  }
+
+  add(t: Trade): void {
+    let s = this.last;
+    if (s === null || s.symbol !== t.symbol) {
+      s = this.symbols.get(t.symbol) ?? null;
+      if (s === null) {
+        s = new SymbolTape(t.symbol);
+        this.symbols.set(t.symbol, s);
+      }
+      this.last = s;
+    }
+    const { offExchangeParticipant, rules } = this.compiled;
+    const table = t.timeMs < rules.oddLotConditionsSinceMs ? this.compiled.earlierConditionFlags : this.compiled.conditionFlags;
+    let flags = 0;
+    for (let i = 0; i < t.conditions.length; i++) {
+      const code = t.conditions.charCodeAt(i);
+      if (code < 128) flags |= table[code]!;
+    }
+    const exchangeCode = t.exchange.charCodeAt(0);
+    const offExchange = (exchangeCode < 128 && offExchangeParticipant[exchangeCode] === 1) || (flags & OFF_EXCHANGE) !== 0;
+    const oddLot = (flags & ODD_LOT) !== 0 || (rules.oddLotBySize && t.size < roundLot(t.price, t.timeMs));
+    const countsVolume = (flags & NO_STATISTIC) === 0;
+    const movesPrice = countsVolume && !oddLot && (flags & NO_PRICE) === 0;
+
+    if (t.timeMs < s.firstMs) s.firstMs = t.timeMs;
+    if (t.timeMs > s.lastMs) s.lastMs = t.timeMs;
+
+    const start = Math.floor(t.timeMs / this.intervalMs) * this.intervalMs;
+    let c = s.candles.get(start);
+    if (!c) {
+      c = new Candle(start);
+      s.candles.set(start, c);
+    }
+    // The naive candle takes every print.
+    if (t.price > c.rawHigh) c.rawHigh = t.price;
+    if (t.price < c.rawLow) c.rawLow = t.price;
+
+    if (!countsVolume) {
+      s.excludedPrints++;
+      return;
+    }
+    const size = t.size;
+    c.volume += size;
+    c.trades++;
+    s.trades++;
+    s.volume += size;
+    if (oddLot) {
+      c.volumeOddLot += size;
+      c.tradesOddLot++;
+      s.oddTrades++;
+      s.oddVolume += size;
+    } else {
+      c.volumeRoundLot += size;
+      c.tradesRoundLot++;
+    }
+    if (offExchange) {
+      c.volumeOffExchange += size;
+      c.tradesOffExchange++;
+      s.offTrades++;
+      s.offVolume += size;
+      const facility = this.facility(t);
+      s.facilityVolume.set(facility, (s.facilityVolume.get(facility) ?? 0) + size);
+    } else {
+      c.volumeLit += size;
+      c.tradesLit++;
+    }
+    if (movesPrice) {
+      if (t.price > c.high) c.high = t.price;
+      if (t.price < c.low) c.low = t.price;
+      if (t.timeMs < c.openMs) {
+        c.openMs = t.timeMs;
+        c.open = t.price;
+      }
+      if (t.timeMs >= c.closeMs) {
+        c.closeMs = t.timeMs;
+        c.close = t.price;
+      }
+      c.notional += t.price * size;
+      c.eligibleVolume += size;
+    }
+
+    const half = sessionHalf(t.timeMs);
+    if (half >= 0) {
+      const b = sizeBucket(size);
+      s.halfTrades[half]![b]!++;
+      s.halfVolume[half]![b]! += size;
+    }
+
+    const notional = t.price * size;
+    const bySize = size >= this.options.largeSize;
+    const byNotional = notional >= this.options.largeNotional;
+    if (bySize) s.largeBySize++;
+    if (byNotional) s.largeByNotional++;
+    if (bySize || byNotional) keepTop(s.largest, this.print(t, offExchange), (p) => p.size);
+
+    if (!Number.isNaN(t.participantMs)) {
+      s.withParticipantTime++;
+      const delay = (t.timeMs - t.participantMs) / 1000;
+      if (delay > this.options.delaySeconds) {
+        s.delayedCount++;
+        keepTop(s.delayed, { ...this.print(t, offExchange), participantMs: t.participantMs, delaySeconds: delay }, (p) => p.delaySeconds);
+      }
+    }
+  }
+
+  private print(t: Trade, offExchange: boolean): Print {
+    return { timeMs: t.timeMs, price: t.price, size: t.size, exchange: t.exchange, conditions: t.conditions, offExchange };
+  }
+
+  /** Which FINRA facility an off-exchange print went through, by its tape's TRF id table. */
+  private facility(t: Trade): string {
+    if (t.trfId === '') return 'facility not given';
+    const table = t.tape === 'C' ? this.compiled.rules.facilities.UTP : t.tape === 'A' || t.tape === 'B' ? this.compiled.rules.facilities.CTS : null;
+    if (!table) return t.trfId ? `TRF id ${t.trfId} (tape unknown)` : 'unknown facility';
+    return table[t.trfId] ?? `unknown TRF id ${t.trfId}`;
+  }
+}

@@ -1,0 +1,20 @@
+// Tape analysis end to end: stream in, classify, fold into candles and statistics, report.
+import { DEFAULT_ANALYZE_OPTIONS, TapeAnalyzer, type AnalyzeOptions } from './analyze.js';
+import { readTrades, type ParseOptions } from './parse.js';
+import { buildReport, type CrossCheck, type TapeReport } from './report.js';
+import { RULE_SETS, type RuleSetName } from './rules.js';
+
+export interface TapeOptions extends Partial<Omit<AnalyzeOptions, 'rules'>>, ParseOptions {
+  rules?: RuleSetName;
+  crossCheck?: CrossCheck | null;
+}
+
+export async function analyzeTape(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: TapeOptions = {}): Promise<TapeReport> {
+  const analyzer = new TapeAnalyzer({
+    ...DEFAULT_ANALYZE_OPTIONS,
+    ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k in DEFAULT_ANALYZE_OPTIONS)),
+    rules: RULE_SETS[options.rules ?? 'sip'],
+  });
+  const summary = await readTrades(input, (t) => analyzer.add(t), options);
+  return buildReport(analyzer, summary, options.crossCheck ?? null);
+}

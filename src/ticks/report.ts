@@ -1,0 +1,171 @@
+// The tape analysis as JSON (and candles as CSV): per symbol and for the whole run.
+import { Candle, SIZE_BUCKET_LABELS, type AnalyzeOptions, type DelayedPrint, type Print, type SymbolTape, type TapeAnalyzer } from './analyze.js';
+import type { ParseSummary } from './parse.js';
+import { newYorkDate } from './session.js';
+
+const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
+const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
+const price = (v: number) => (Number.isFinite(v) ? v : null);
+const iso = (ms: number) => new Date(ms).toISOString();
+
+export type DarkToLitBand = 'lit-dominant' | 'elevated' | 'heavy';
+
+/** Off-exchange volume over lit volume: below 0.3 lit-dominant, 0.3 to 0.6 elevated, above 0.6 heavy. */
+export function darkToLit(offVolume: number, litVolume: number): { ratio: number | null; band: DarkToLitBand | null } {
+  if (litVolume <= 0) return { ratio: null, band: null };
+  const ratio = offVolume / litVolume;
+  return { ratio: r4(ratio), band: ratio < 0.3 ? 'lit-dominant' : ratio <= 0.6 ? 'elevated' : 'heavy' };
+}
+
+interface Counts {
+  trades: number;
+  volume: number;
+  offTrades: number;
+  offVolume: number;
+  oddTrades: number;
+  oddVolume: number;
+  excludedPrints: number;
+}
+
+function statistics(c: Counts, facilities: Map<string, number>) {
+  const litVolume = c.volume - c.offVolume;
+  const share = (part: number, whole: number) => (whole > 0 ? r4(part / whole) : null);
+  const dl = darkToLit(c.offVolume, litVolume);
+  return {
+    trades: c.trades,
+    volume: r6(c.volume),
+    off_exchange_trades: c.offTrades,
+    off_exchange_volume: r6(c.offVolume),
+    lit_trades: c.trades - c.offTrades,
+    lit_volume: r6(litVolume),
+    odd_lot_trades: c.oddTrades,
+    odd_lot_volume: r6(c.oddVolume),
+    round_lot_trades: c.trades - c.oddTrades,
+    round_lot_volume: r6(c.volume - c.oddVolume),
+    off_exchange_trade_share: share(c.offTrades, c.trades),
+    off_exchange_volume_share: share(c.offVolume, c.volume),
+    odd_lot_trade_share: share(c.oddTrades, c.trades),
+    odd_lot_volume_share: share(c.oddVolume, c.volume),
+    dark_to_lit_ratio: dl.ratio,
+    dark_to_lit_band: dl.band,
+    prints_without_statistics: c.excludedPrints,
+    off_exchange_volume_by_facility: Object.fromEntries([...facilities].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, r6(v)])),
+  };
+}
+
+export function candleRecord(c: Candle, intervalMs: number) {
+  const high = price(c.high);
+  const low = price(c.low);
+  return {
+    start: iso(c.startMs),
+    end: iso(c.startMs + intervalMs),
+    open: price(c.open),
+    high,
+    low,
+    close: price(c.close),
+    vwap: c.eligibleVolume > 0 ? r6(c.notional / c.eligibleVolume) : null,
+    raw_high: price(c.rawHigh),
+    raw_low: price(c.rawLow),
+    // The naive candle (every print) reaches beyond the one the rules allow.
+    phantom_high: c.rawHigh > (high ?? -Infinity),
+    phantom_low: c.rawLow < (low ?? Infinity),
+    volume: r6(c.volume),
+    volume_round_lot: r6(c.volumeRoundLot),
+    volume_odd_lot: r6(c.volumeOddLot),
+    volume_off_exchange: r6(c.volumeOffExchange),
+    volume_lit: r6(c.volumeLit),
+    trades: c.trades,
+    trades_round_lot: c.tradesRoundLot,
+    trades_odd_lot: c.tradesOddLot,
+    trades_off_exchange: c.tradesOffExchange,
+    trades_lit: c.tradesLit,
+  };
+}
+
+function printRecord(p: Print) {
+  return { time: iso(p.timeMs), price: p.price, size: p.size, notional: r6(p.price * p.size), exchange: p.exchange, conditions: p.conditions, off_exchange: p.offExchange };
+}
+
+function sizeDistribution(s: SymbolTape) {
+  const half = (h: 0 | 1) => {
+    const total = s.halfTrades[h]!.reduce((n, v) => n + v, 0);
+    return SIZE_BUCKET_LABELS.map((label, b) => ({
+      bucket: label,
+      trades: s.halfTrades[h]![b]!,
+      volume: r6(s.halfVolume[h]![b]!),
+      trade_share: total > 0 ? r4(s.halfTrades[h]![b]! / total) : null,
+    }));
+  };
+  const first = half(0);
+  const second = half(1);
+  return {
+    session: 'regular session 09:30-16:00 New York time, halves split at 12:45',
+    first_half: first,
+    second_half: second,
+    // Percentage points of trades that moved into (or out of) each bucket from the first half to the second.
+    shift_pct_points: SIZE_BUCKET_LABELS.map((label, b) => ({
+      bucket: label,
+      change: first[b]!.trade_share === null || second[b]!.trade_share === null ? null : r4((second[b]!.trade_share! - first[b]!.trade_share!) * 100),
+    })),
+  };
+}
+
+export interface FinraCrossCheck {
+  status: 'loaded' | 'week_not_loaded' | 'no_store';
+  [key: string]: unknown;
+}
+
+export type CrossCheck = (symbol: string, newYorkDate: string, offExchangeVolume: number) => FinraCrossCheck;
+
+export function buildReport(analyzer: TapeAnalyzer, parse: ParseSummary, crossCheck: CrossCheck | null) {
+  const options: AnalyzeOptions = analyzer.options;
+  const intervalMs = options.intervalSeconds * 1000;
+  const total: Counts = { trades: 0, volume: 0, offTrades: 0, offVolume: 0, oddTrades: 0, oddVolume: 0, excludedPrints: 0 };
+  const facilities = new Map<string, number>();
+  const symbols = [...analyzer.symbols.values()]
+    .sort((a, b) => (a.symbol < b.symbol ? -1 : 1))
+    .map((s) => {
+      for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += s[k];
+      for (const [f, v] of s.facilityVolume) facilities.set(f, (facilities.get(f) ?? 0) + v);
+      const day = newYorkDate(s.firstMs);
+      return {
+        symbol: s.symbol,
+        first_trade: iso(s.firstMs),
+        last_trade: iso(s.lastMs),
+        statistics: statistics(s, s.facilityVolume),
+        large_prints: {
+          size_threshold: options.largeSize,
+          notional_threshold: options.largeNotional,
+          by_size: s.largeBySize,
+          by_notional: s.largeByNotional,
+          largest: s.largest.map(printRecord),
+        },
+        delayed_prints: {
+          threshold_seconds: options.delaySeconds,
+          with_participant_time: s.withParticipantTime,
+          count: s.delayedCount,
+          longest: s.delayed.map((p: DelayedPrint) => ({ ...printRecord(p), participant_time: iso(p.participantMs), delay_seconds: r6(p.delaySeconds) })),
+        },
+        size_distribution: sizeDistribution(s),
+        finra: crossCheck ? crossCheck(s.symbol, day, s.offVolume) : { status: 'no_store' as const },
+        candles: [...s.candles.values()].sort((a, b) => a.startMs - b.startMs).map((c) => candleRecord(c, intervalMs)),
+      };
+    });
+  return {
+    rules: { name: options.rules.name, description: options.rules.description },
+    interval_seconds: options.intervalSeconds,
+    input: {
+      format: parse.format,
+      lines: parse.lines,
+      trades: parse.trades,
+      malformed: parse.malformed,
+      malformed_rows: parse.malformedRows,
+    },
+    totals: statistics(total, facilities),
+    symbols,
+  };
+}
+
+export type TapeReport = ReturnType<typeof buildReport>;
+
+export const CANDLE_CSV_COLUMNS = ['symbol', ...Object.keys(candleRecord(new Candle(0), 1))];
