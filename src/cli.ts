@@ -5,23 +5,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { toCsv } from './api/csv.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { isIsoDate, weekEndingOf } from './finra/calendar.js';
 import { createDispatcher, createFinraClient } from './finra/index.js';
 import { isTier, TIERS, type Tier } from './finra/tiers.js';
-import { ConfigError, loadConfig, type Config } from './config.js';
 import { importFiles, ingestFromFinra, type IngestContext, type RunSummary } from './ingest/run.js';
 import { createLogger } from './logger.js';
-import { closeOnSignals, serve } from './server.js';
 import { SectorTable } from './sectors/table.js';
-import { toCsv } from './api/csv.js';
 import { openDatabase } from './store/db.js';
+import { IngestLockedError } from './store/lock.js';
 import { Queries } from './store/queries.js';
+import { Store } from './store/store.js';
 import { finraCrossCheck } from './ticks/finra-check.js';
 import { analyzeTape } from './ticks/index.js';
 import { CANDLE_CSV_COLUMNS } from './ticks/report.js';
 import { isRuleSetName } from './ticks/rules.js';
-import { IngestLockedError } from './store/lock.js';
-import { Store } from './store/store.js';
+
+// The HTTP server (Fastify and its plugins) loads only for the commands that serve.
+const server = () => import('./server.js');
 
 export interface Io {
   stdout: (text: string) => void;
@@ -60,10 +62,12 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await importCommand(args, cliConfig(env), io);
       case 'status':
         return statusCommand(args, cliConfig(env), io);
-      case 'serve':
+      case 'serve': {
         parse(args, {});
+        const { closeOnSignals, serve } = await server();
         closeOnSignals(await serve(loadConfig(env), { schedule: true }));
         return await new Promise<number>(() => {}); // runs until a signal ends the process
+      }
       case 'demo':
         return await demoCommand(args, env, io);
       case 'openapi':
@@ -213,6 +217,7 @@ async function demoCommand(args: string[], env: Record<string, string | undefine
     printSummary(await importFiles(ctx, DEMO_FILES, {}), io),
   );
   if (code !== 0) return code;
+  const { closeOnSignals, serve } = await server();
   const running = await serve(config, { schedule: false });
   io.stdout(
     `\nDarkPool Radar demo on the bundled FINRA weeks: ${running.url}\n` +

@@ -12,7 +12,9 @@ import {
   type RuleSet,
 } from './rules.js';
 import type { Trade } from './parse.js';
-import { sessionHalf } from './session.js';
+import { newYorkOffsetMinutes, SESSION_CLOSE_MIN, SESSION_MIDPOINT_MIN, SESSION_OPEN_MIN } from './session.js';
+
+const DAY_MS = 86_400_000;
 
 export interface AnalyzeOptions {
   rules: RuleSet;
@@ -68,6 +70,8 @@ export interface DelayedPrint extends Print {
 
 export class SymbolTape {
   readonly candles = new Map<number, Candle>();
+  /** The candle of the previous print: trades mostly arrive in time order. */
+  lastCandle: Candle | null = null;
   firstMs = Infinity;
   lastMs = -Infinity;
   trades = 0;
@@ -113,6 +117,12 @@ export class TapeAnalyzer {
   private readonly compiled: CompiledRules;
   private readonly intervalMs: number;
   private last: SymbolTape | null = null;
+  // The regular session of the New York day of the previous print, in UTC ms.
+  private dayStart = Infinity;
+  private dayEnd = -Infinity;
+  private sessionOpen = 0;
+  private sessionMid = 0;
+  private sessionClose = 0;
 
   constructor(readonly options: AnalyzeOptions) {
     this.compiled = compileRules(options.rules);
@@ -146,10 +156,14 @@ export class TapeAnalyzer {
     if (t.timeMs > s.lastMs) s.lastMs = t.timeMs;
 
     const start = Math.floor(t.timeMs / this.intervalMs) * this.intervalMs;
-    let c = s.candles.get(start);
-    if (!c) {
-      c = new Candle(start);
-      s.candles.set(start, c);
+    let c = s.lastCandle;
+    if (c === null || c.startMs !== start) {
+      c = s.candles.get(start) ?? null;
+      if (c === null) {
+        c = new Candle(start);
+        s.candles.set(start, c);
+      }
+      s.lastCandle = c;
     }
     // The naive candle takes every print.
     if (t.price > c.rawHigh) c.rawHigh = t.price;
@@ -199,7 +213,7 @@ export class TapeAnalyzer {
       c.eligibleVolume += size;
     }
 
-    const half = sessionHalf(t.timeMs);
+    const half = this.sessionHalf(t.timeMs);
     if (half >= 0) {
       const b = sizeBucket(size);
       s.halfTrades[half]![b]!++;
@@ -221,6 +235,20 @@ export class TapeAnalyzer {
         keepTop(s.delayed, { ...this.print(t, offExchange), participantMs: t.participantMs, delaySeconds: delay }, (p) => p.delaySeconds);
       }
     }
+  }
+
+  /** 0 = first half of the regular session, 1 = second half, -1 = outside it. */
+  private sessionHalf(timeMs: number): number {
+    if (timeMs < this.dayStart || timeMs >= this.dayEnd) {
+      const offsetMs = newYorkOffsetMinutes(timeMs) * 60_000;
+      this.dayStart = Math.floor((timeMs + offsetMs) / DAY_MS) * DAY_MS - offsetMs;
+      this.dayEnd = this.dayStart + DAY_MS;
+      this.sessionOpen = this.dayStart + SESSION_OPEN_MIN * 60_000;
+      this.sessionMid = this.dayStart + SESSION_MIDPOINT_MIN * 60_000;
+      this.sessionClose = this.dayStart + SESSION_CLOSE_MIN * 60_000;
+    }
+    if (timeMs < this.sessionOpen || timeMs >= this.sessionClose) return -1;
+    return timeMs < this.sessionMid ? 0 : 1;
   }
 
   private print(t: Trade, offExchange: boolean): Print {

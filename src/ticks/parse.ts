@@ -54,6 +54,9 @@ export interface ParseOptions {
 
 class BadRow extends Error {}
 
+/** Parses the line text[start, end); `quoted` says the chunk holds a double quote somewhere. */
+type RowParser = (text: string, start: number, end: number, quoted: boolean) => Trade;
+
 /** Reads every line of `input` and passes each valid trade to `sink`. */
 export async function readTrades(
   input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
@@ -64,25 +67,27 @@ export async function readTrades(
   const decoder = new TextDecoder('utf-8');
   const every = options.progressEvery ?? 1_000_000;
   let rest = '';
-  let parseLine: ((line: string) => Trade) | null = null;
+  let parseLine: RowParser | null = null;
 
-  const handle = (raw: string) => {
+  // Lines are handled as offsets into the chunk: no substring per line on the fast path.
+  const handle = (text: string, start: number, lineEnd: number, quoted: boolean) => {
     summary.lines++;
     if (summary.lines % every === 0) options.onProgress?.(summary.lines);
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
-    if (line.trim() === '') return;
+    const end = lineEnd > start && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+    if (end === start || (text.charCodeAt(start) <= 32 && text.slice(start, end).trim() === '')) return;
     if (!parseLine) {
-      if (line.trimStart().startsWith('{')) {
+      const first = text.slice(start, end);
+      if (first.trimStart().startsWith('{')) {
         summary.format = 'ndjson';
-        parseLine = parseJsonLine;
+        parseLine = (t, s, e) => parseJsonLine(t.slice(s, e));
       } else {
         summary.format = 'csv';
-        parseLine = csvParser(line);
+        parseLine = csvParser(first);
         return; // the header
       }
     }
     try {
-      const trade = parseLine(line);
+      const trade = parseLine(text, start, end, quoted);
       summary.trades++;
       sink(trade);
     } catch (err) {
@@ -95,21 +100,41 @@ export async function readTrades(
   };
 
   for await (const chunk of input) {
-    const text = rest + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    // The decoded chunk is a flat string; the line carried over from the previous chunk is
+    // completed and handled on its own, so the big string is never concatenated.
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    const quoted = text.includes('"'); // once per chunk; only then is each line checked for quotes
     let start = 0;
-    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {
-      handle(text.slice(start, nl));
+    let nl = text.indexOf('\n');
+    if (nl === -1) {
+      rest += text;
+      continue;
+    }
+    if (rest !== '') {
+      const line = rest + text.slice(0, nl);
+      handle(line, 0, line.length, line.includes('"'));
+      rest = '';
+      start = nl + 1;
+      nl = text.indexOf('\n', start);
+    }
+    for (; nl !== -1; nl = text.indexOf('\n', start)) {
+      handle(text, start, nl, quoted);
       start = nl + 1;
     }
     rest = text.slice(start);
   }
   rest += decoder.decode();
-  if (rest !== '') handle(rest);
+  if (rest !== '') handle(rest, 0, rest.length, rest.includes('"'));
   return summary;
 }
 
-function csvParser(headerLine: string): (line: string) => Trade {
-  const names = splitCsv(headerLine).map((h) => h.trim().toLowerCase());
+function csvParser(headerLine: string): RowParser {
+  let names: string[];
+  try {
+    names = splitCsv(headerLine).map((h) => h.trim().toLowerCase());
+  } catch (err) {
+    throw new TradeFormatError(`the CSV header cannot be read: ${(err as Error).message}`);
+  }
   const index = new Map<Column, number>();
   names.forEach((n, i) => {
     if ((REQUIRED as readonly string[]).includes(n) || (OPTIONAL as readonly string[]).includes(n)) index.set(n as Column, i);
@@ -123,21 +148,186 @@ function csvParser(headerLine: string): (line: string) => Trade {
     at('symbol'), at('timestamp'), at('price'), at('size'), at('exchange'), at('conditions'), at('trf_id'), at('participant_timestamp'), at('tape'),
   ];
   const width = names.length;
-  return (line) => {
-    const f = line.includes('"') ? splitCsv(line) : line.split(',');
+  const slow = (line: string): Trade => {
+    const f = splitCsv(line);
     if (f.length !== width) throw new BadRow(`${f.length} fields, the header has ${width}`);
-    return makeTrade(
-      f[iSym]!,
-      f[iTs]!,
-      f[iPx]!,
-      f[iSz]!,
-      f[iEx]!,
-      iCond >= 0 ? f[iCond]! : '',
-      iTrf >= 0 ? f[iTrf]! : '',
-      iPts >= 0 ? f[iPts]! : '',
-      iTape >= 0 ? f[iTape]! : '',
-    );
+    const get = (i: number) => (i >= 0 ? f[i]! : '');
+    return makeTrade(get(iSym), get(iTs), get(iPx), get(iSz), get(iEx), get(iCond), get(iTrf), get(iPts), get(iTape));
   };
+
+  // The fast path reads fields in place (no split, no substrings for numbers and times) into one
+  // reused Trade: the sink must take what it needs before the next line. Anything unusual
+  // (quotes, spaces, exponents) goes the slow path, which gives the same answer.
+  const starts = new Int32Array(width + 1);
+  const ends = new Int32Array(width + 1);
+  const trade: Trade = { symbol: '', timeMs: 0, price: 0, size: 0, exchange: '', conditions: '', trfId: '', participantMs: NaN, tape: '' };
+  let lastSymbol = '';
+  const field = (text: string, i: number) => (i >= 0 ? text.slice(starts[i]!, ends[i]!) : '');
+  // Consecutive trades mostly repeat their conditions and TRF id: reuse the string when they do.
+  let lastConditions = '';
+  let lastTrf = '';
+  const repeat = (text: string, i: number, last: string) => {
+    if (i < 0) return '';
+    const start = starts[i]!;
+    const length = ends[i]! - start;
+    return length === last.length && text.startsWith(last, start) ? last : text.slice(start, start + length);
+  };
+  return (text, lineStart, lineEnd, quoted) => {
+    if (quoted) {
+      const line = text.slice(lineStart, lineEnd);
+      if (line.includes('"')) return slow(line);
+    }
+    // Field bounds by one pass over the characters (fields are short: cheaper than indexOf calls).
+    let count = 0;
+    starts[0] = lineStart;
+    for (let i = lineStart; i < lineEnd; i++) {
+      if (text.charCodeAt(i) === 44) {
+        ends[count] = i;
+        if (++count >= width) break;
+        starts[count] = i + 1;
+      }
+    }
+    if (count < width) ends[count++] = lineEnd;
+    else count++; // a comma beyond the last field: too many
+    if (count !== width) throw new BadRow(`${count > width ? 'more' : count} fields, the header has ${width}`);
+
+    const s0 = starts[iSym]!;
+    const len = ends[iSym]! - s0;
+    if (len !== lastSymbol.length || !text.startsWith(lastSymbol, s0)) {
+      const symbol = field(text, iSym);
+      if (symbol !== symbol.trim() || !SYMBOL.test(symbol)) return slow(text.slice(lineStart, lineEnd));
+      lastSymbol = symbol;
+    }
+    const timeMs = scanTimestamp(text, starts[iTs]!, ends[iTs]!);
+    const price = scanDecimal(text, starts[iPx]!, ends[iPx]!);
+    const size = scanDecimal(text, starts[iSz]!, ends[iSz]!);
+    if (Number.isNaN(timeMs) || !(price > 0) || !(size > 0) || ends[iEx]! - starts[iEx]! !== 1) return slow(text.slice(lineStart, lineEnd));
+    let participantMs = NaN;
+    if (iPts >= 0 && ends[iPts]! > starts[iPts]!) {
+      participantMs = scanTimestamp(text, starts[iPts]!, ends[iPts]!);
+      if (Number.isNaN(participantMs)) return slow(text.slice(lineStart, lineEnd));
+    }
+    const exchange = text[starts[iEx]!]!;
+    if (exchange.charCodeAt(0) > 127 || exchange === ' ') return slow(text.slice(lineStart, lineEnd));
+    trade.symbol = lastSymbol;
+    trade.timeMs = timeMs;
+    trade.price = price;
+    trade.size = size;
+    trade.exchange = exchange;
+    trade.conditions = lastConditions = repeat(text, iCond, lastConditions);
+    trade.trfId = lastTrf = repeat(text, iTrf, lastTrf);
+    trade.participantMs = participantMs;
+    trade.tape = iTape >= 0 && ends[iTape]! - starts[iTape]! === 1 ? text[starts[iTape]!]!.toUpperCase() : field(text, iTape).trim().toUpperCase();
+    return trade;
+  };
+}
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * A plain decimal (digits, at most one point, 15 significant digits) read in place. Integer over a
+ * power of ten is exactly what Number() gives: both operands are exact, division rounds correctly.
+ * NaN for anything else, which then takes the slow path.
+ */
+function scanDecimal(line: string, start: number, end: number): number {
+  let int = 0;
+  let digits = 0;
+  let decimals = -1;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      int = int * 10 + (c - 48);
+      digits++;
+      if (decimals >= 0) decimals++;
+    } else if (c === 46 && decimals < 0) {
+      decimals = 0;
+    } else {
+      return NaN;
+    }
+  }
+  if (digits === 0 || digits > 15) return NaN;
+  return decimals > 0 ? int / POW10[decimals]! : int;
+}
+
+/** Two decimal digits at i, or -1 when either is not a digit. */
+function two(line: string, i: number): number {
+  const a = line.charCodeAt(i) - 48;
+  const b = line.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/** Digits only, at most 15 (exact in a double); NaN otherwise. */
+function scanDigits(line: string, start: number, end: number): number {
+  if (end <= start || end - start > 15) return NaN;
+  let n = 0;
+  for (let i = start; i < end; i++) {
+    const c = line.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return NaN;
+    n = n * 10 + c;
+  }
+  return n;
+}
+// The date and zone of an ISO time repeat on every line of a file: compare them as text, parse once.
+let scanDate = '';
+let scanZone = '';
+let scanDayMs = 0;
+
+/** Epoch digits or the common ISO layout, in place; NaN sends the value to parseTimestamp. */
+function scanTimestamp(line: string, start: number, end: number): number {
+  const first = line.charCodeAt(start);
+  if (first < 48 || first > 57) return NaN;
+  if (line.charCodeAt(start + 4) !== 45) {
+    // Epoch: digits only; 16 or more are micro- or nanoseconds, read in two parts.
+    const n = end - start;
+    if (n > 19) return NaN;
+    const split = n > 15 ? end - 6 : end;
+    const high = scanDigits(line, start, split);
+    const low = split < end ? scanDigits(line, split, end) : 0;
+    if (Number.isNaN(high) || Number.isNaN(low)) return NaN; // decimals and oddities: the slow path
+    if (n <= 11) return high * 1000;
+    if (n <= 14) return high;
+    if (n <= 17) return split < end ? (high * 1e6 + low) / 1000 : high / 1000;
+    return high + low / 1e6;
+  }
+  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
+  if (end - start < 20 || line.charCodeAt(start + 7) !== 45 || line.charCodeAt(start + 13) !== 58 || line.charCodeAt(start + 16) !== 58) return NaN;
+  const t = line.charCodeAt(start + 10);
+  if (t !== 84 && t !== 32) return NaN;
+  let i = start + 19;
+  let fraction = 0;
+  if (line.charCodeAt(i) === 46) {
+    let scale = 100;
+    for (i++; i < end; i++) {
+      const c = line.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      fraction += (c - 48) * scale;
+      scale /= 10;
+    }
+  }
+  if (!(line.startsWith(scanDate, start) && line.startsWith(scanZone, i) && scanZone.length === end - i && scanDate.length === 10)) {
+    let zoneMinutes: number;
+    const z = line.charCodeAt(i);
+    if (z === 90 && i + 1 === end) zoneMinutes = 0;
+    else if ((z === 43 || z === 45) && i + 6 === end && line.charCodeAt(i + 3) === 58 && two(line, i + 1) >= 0 && two(line, i + 4) >= 0) {
+      zoneMinutes = (z === 45 ? -1 : 1) * (two(line, i + 1) * 60 + two(line, i + 4));
+    } else return NaN;
+    const century = two(line, start);
+    const yy = two(line, start + 2);
+    const month = two(line, start + 5);
+    const day = two(line, start + 8);
+    if (century < 0 || yy < 0 || month < 1 || day < 1) return NaN;
+    const utc = Date.UTC(century * 100 + yy, month - 1, day);
+    const check = new Date(utc);
+    if (Number.isNaN(utc) || check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return NaN;
+    scanDate = line.slice(start, start + 10);
+    scanZone = line.slice(i, end);
+    scanDayMs = utc - zoneMinutes * 60_000;
+  }
+  const hh = two(line, start + 11);
+  const mm = two(line, start + 14);
+  const ss = two(line, start + 17);
+  if (!(hh >= 0 && hh <= 23 && mm >= 0 && mm <= 59 && ss >= 0 && ss <= 60)) return NaN;
+  return scanDayMs + ((hh * 60 + mm) * 60 + ss) * 1000 + fraction;
 }
 
 function parseJsonLine(line: string): Trade {
