@@ -1,7 +1,11 @@
 // Full-scale FINRA weeks, generated deterministically (synthetic, for load and benchmarks only):
 // about 12,300 symbols and 110,000 per-ATS rows a week across the three tiers, 35 ATSs, with
 // FINRA's per-symbol totals and non-ATS totals that match, in the API's row shape.
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { addDays } from '../src/finra/calendar.js';
+import { ROW_FIELDS } from '../src/finra/client.js';
 import type { Tier } from '../src/finra/tiers.js';
 
 export type Row = Record<string, unknown>;
@@ -116,4 +120,31 @@ export function syntheticWeekRows(weekStart: string, tier: Tier): { firm: Row[];
     nonAts.push({ ...total, summaryTypeCode: 'OTC_W_SMBL', totalWeeklyShareQuantity: other, totalWeeklyTradeCount: Math.max(1, Math.round(other / 150)), totalNotionalSum: null });
   }
   return { firm, totals, nonAts };
+}
+
+/**
+ * The weeks as files of FINRA API rows (one JSON object per line, only the fields the service asks
+ * for), written once and reused: serving them costs the FINRA double nothing but reading and gzip.
+ */
+export function weekFile(dir: string, weekStart: string, tier: Tier): string {
+  return join(dir, `${weekStart}_${tier}.jsonl.gz`);
+}
+
+export function ensureWeekFiles(dir: string, weeks: string[], tiers: readonly Tier[], onWrite?: (file: string) => void): void {
+  mkdirSync(dir, { recursive: true });
+  for (const week of weeks) {
+    for (const tier of tiers) {
+      const file = weekFile(dir, week, tier);
+      if (existsSync(file)) continue;
+      const { firm, totals, nonAts } = syntheticWeekRows(week, tier);
+      const lines = [...firm, ...totals, ...nonAts].map((r) => JSON.stringify(Object.fromEntries(ROW_FIELDS.map((f) => [f, r[f] ?? null]))));
+      writeFileSync(`${file}.tmp`, gzipSync(lines.join('\n')));
+      renameSync(`${file}.tmp`, file);
+      onWrite?.(file);
+    }
+  }
+}
+
+export function readWeekFile(file: string): string[] {
+  return gunzipSync(readFileSync(file)).toString('utf8').split('\n');
 }

@@ -17,7 +17,7 @@ import type { ApiKeys } from './api/api-keys.js';
 import { darkpoolRoutes, DATA_ROUTES } from './api/darkpool-routes.js';
 import { frameworkError, registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
-import { httpCache } from './api/http-cache.js';
+import { cachedRevision, httpCache } from './api/http-cache.js';
 import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
 import { security } from './api/security.js';
 import { DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
@@ -40,10 +40,10 @@ export interface AppDeps {
   ticksMaxBytes?: number;
 }
 
-export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW' | 'CORS_ORIGINS'>;
+export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW' | 'CORS_ORIGINS' | 'ANSWER_CACHE_MB'>;
 
 /** Defaults for callers (tests, tools) that do not care about the public-facing settings. */
-export const OPEN_APP_CONFIG: AppConfig = { TRUST_PROXY: false, RATE_LIMIT_MAX: 0, RATE_LIMIT_WINDOW: '1 minute', CORS_ORIGINS: ['*'] };
+export const OPEN_APP_CONFIG: AppConfig = { TRUST_PROXY: false, RATE_LIMIT_MAX: 0, RATE_LIMIT_WINDOW: '1 minute', CORS_ORIGINS: ['*'], ANSWER_CACHE_MB: 256 };
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
@@ -152,12 +152,19 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
 
   const now = deps.now ?? (() => new Date());
   const reports = new Reports(deps.store.db);
+  // Another process's publish is seen within a second; this process's at once.
+  const revision = cachedRevision(() => reports.q.datasetRevision(), 1000);
+  deps.store.publisher.onPublished(() => {
+    revision.invalidate();
+    reports.invalidate();
+  });
   await app.register(httpCache, {
-    revision: () => reports.q.datasetRevision(),
+    revision: () => revision.get(),
     buildTag: `${API_VERSION}.${deps.store.sectors.version}`,
     nextIngestAt: deps.nextIngestAt ?? (() => null),
     now,
     privateCache: apiKeys !== null,
+    memoryBytes: config.ANSWER_CACHE_MB * 1024 * 1024,
   });
   await app.register(darkpoolRoutes, { reports, now });
   await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, now });

@@ -51,6 +51,7 @@ const schema = z
         return z.NEVER;
       }),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
+    ANSWER_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(256),
   })
   .superRefine((c, ctx) => {
     if (Boolean(c.FINRA_CLIENT_ID) !== Boolean(c.FINRA_CLIENT_SECRET)) {

@@ -5,6 +5,7 @@
 // front can absorb reads; replicas share nothing.
 // In memory: an answer is a pure function of the request and the dataset revision (and, for the
 // calendar, today's date), so its serialized body is kept and served again until the revision moves.
+// Both happen in onRequest, before validation and the handler: a cached answer costs a lookup.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { negotiate, type Format } from './csv.js';
@@ -18,16 +19,23 @@ declare module 'fastify' {
     csv?: boolean;
   }
   interface FastifyRequest {
-    /** The representation negotiated for this request (set by routes that offer CSV). */
+    /** The representation negotiated for this request. */
     format: Format;
-    /** The in-memory cache key of this request's answer, when it may be cached. */
+    /** The in-memory cache key of this request's answer, when it may be stored. */
     responseKey: string | null;
+    /** The dataset generation the answer belongs to (seen when the request arrived). */
+    responseGeneration: string;
   }
 }
 
+export interface DatasetRevision {
+  revision: number;
+  updatedAt: string | null;
+}
+
 export interface HttpCacheOptions {
-  /** The dataset revision and when it last moved. */
-  revision: () => { revision: number; updatedAt: string | null };
+  /** The dataset revision and when it last moved (see cachedRevision). */
+  revision: () => DatasetRevision;
   /** Changes with anything else that shapes bodies: the build, the sector table. */
   buildTag: string;
   /** When the next ingest is expected; null when none is scheduled. */
@@ -37,6 +45,28 @@ export interface HttpCacheOptions {
   privateCache: boolean;
   /** Bytes of serialized answers kept in memory (0 turns the in-memory cache off). */
   memoryBytes?: number;
+}
+
+/**
+ * The revision as the store says, asked at most once per `ttlMs`: another process's publish is
+ * seen within that time, a publish in this process at once (call `invalidate`).
+ */
+export function cachedRevision(read: () => DatasetRevision, ttlMs: number, clock: () => number = Date.now) {
+  let value: DatasetRevision | null = null;
+  let readAt = 0;
+  return {
+    get(): DatasetRevision {
+      const t = clock();
+      if (value === null || t - readAt >= ttlMs) {
+        value = read();
+        readAt = t;
+      }
+      return value;
+    },
+    invalidate(): void {
+      value = null;
+    },
+  };
 }
 
 interface CachedAnswer {
@@ -87,43 +117,59 @@ export class AnswerCache {
   }
 }
 
-function etagFor(req: FastifyRequest, options: HttpCacheOptions): { etag: string; lastModified: string | null } {
-  const { revision, updatedAt } = options.revision();
-  return { etag: `"${options.buildTag}-r${revision}-${req.format}"`, lastModified: updatedAt ? new Date(updatedAt).toUTCString() : null };
-}
-
 function matches(ifNoneMatch: string, etag: string): boolean {
   if (ifNoneMatch.trim() === '*') return true;
   return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
-function cacheControl(options: HttpCacheOptions): string {
-  const scope = options.privateCache ? 'private' : 'public';
-  const next = options.nextIngestAt();
-  if (!next) return `${scope}, no-cache`; // revalidate each time: cheap with the ETag
-  const seconds = Math.max(0, Math.floor((next.getTime() - options.now().getTime()) / 1000));
-  return `${scope}, max-age=${seconds}`;
-}
-
 export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptions) => {
   app.decorateRequest('format', 'json');
   app.decorateRequest('responseKey', null);
-  const memory = options.memoryBytes === 0 ? null : new AnswerCache(options.memoryBytes ?? 64 * 1024 * 1024);
-  const generation = () => `${options.revision().revision}|${options.now().toISOString().slice(0, 10)}`;
+  app.decorateRequest('responseGeneration', '');
+  const memory = options.memoryBytes === 0 ? null : new AnswerCache(options.memoryBytes ?? 256 * 1024 * 1024);
+  const scope = options.privateCache ? 'private' : 'public';
+  // Answers differ by representation; with keys, also by who asks (never shared then: private).
+  const vary = options.privateCache ? 'Accept, Authorization, X-API-Key' : 'Accept';
 
-  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    if (!req.routeOptions.config.cache) return;
+  // Per-revision strings, built once: every answer of a revision carries the same validators.
+  let tags = { revision: -1, updatedAt: null as string | null, json: '', csv: '', lastModified: null as string | null };
+  const validators = () => {
+    const r = options.revision();
+    if (r.revision !== tags.revision || r.updatedAt !== tags.updatedAt) {
+      tags = {
+        revision: r.revision,
+        updatedAt: r.updatedAt,
+        json: `"${options.buildTag}-r${r.revision}-json"`,
+        csv: `"${options.buildTag}-r${r.revision}-csv"`,
+        lastModified: r.updatedAt ? new Date(r.updatedAt).toUTCString() : null,
+      };
+    }
+    return tags;
+  };
+  const generation = (revision: number) => `${revision}|${Math.floor(options.now().getTime() / 86_400_000)}`;
+
+  function cacheControl(): string {
+    const next = options.nextIngestAt();
+    if (!next) return `${scope}, no-cache`; // revalidate each time: cheap with the ETag
+    const seconds = Math.max(0, Math.floor((next.getTime() - options.now().getTime()) / 1000));
+    return `${scope}, max-age=${seconds}`;
+  }
+
+  app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    const config = req.routeOptions.config;
+    if (!config?.cache || (req.method !== 'GET' && req.method !== 'HEAD')) return done();
     const asked = (req.query as { format?: unknown } | undefined)?.format;
     if (asked !== undefined && asked !== 'json' && asked !== 'csv') {
-      throw new ProblemError('invalid_parameter', 'format must be json or csv', { errors: [{ parameter: 'format', message: 'must be json or csv' }] });
+      return done(new ProblemError('invalid_parameter', 'format must be json or csv', { errors: [{ parameter: 'format', message: 'must be json or csv' }] }));
     }
-    const format = negotiate(asked, req.headers.accept, req.routeOptions.config.csv === true);
-    if (!format) {
-      throw new ProblemError('not_acceptable', `This endpoint answers application/json${req.routeOptions.config.csv ? ' or text/csv' : ''}.`);
-    }
+    const format = negotiate(asked, req.headers.accept, config.csv === true);
+    if (!format) return done(new ProblemError('not_acceptable', `This endpoint answers application/json${config.csv ? ' or text/csv' : ''}.`));
     req.format = format;
-    const { etag, lastModified } = etagFor(req, options);
-    reply.header('etag', etag).header('vary', 'Accept, Authorization, X-API-Key');
+
+    const v = validators();
+    const etag = v[format];
+    const lastModified = v.lastModified;
+    reply.header('etag', etag).header('vary', vary);
     if (lastModified) reply.header('last-modified', lastModified);
     const ifNoneMatch = req.headers['if-none-match'];
     const ifModifiedSince = req.headers['if-modified-since'];
@@ -131,37 +177,37 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
       ? matches(ifNoneMatch, etag)
       : Boolean(ifModifiedSince && lastModified && Date.parse(ifModifiedSince) >= Date.parse(lastModified));
     if (notModified) {
-      await reply.code(304).header('cache-control', cacheControl(options)).send();
-      return reply;
+      reply.code(304).header('cache-control', cacheControl()).send();
+      return;
     }
-    if (!memory) return;
-    req.responseKey = `${req.format} ${req.url}`;
-    const hit = memory.get(generation(), req.responseKey);
-    if (hit) {
-      req.responseKey = null; // served from memory: nothing to store
-      reply.type(hit.type);
-      if (hit.disposition) reply.header('content-disposition', hit.disposition);
-      await reply.send(hit.body);
-      return reply;
-    }
+    req.responseKey = `${format} ${req.url}`;
+    req.responseGeneration = generation(v.revision);
+    const hit = memory?.get(req.responseGeneration, req.responseKey);
+    if (!hit) return done();
+    req.responseKey = null; // served from memory: nothing to store
+    reply.type(hit.type).header('cache-control', cacheControl());
+    if (hit.disposition) reply.header('content-disposition', hit.disposition);
+    reply.send(hit.body);
   });
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  app.addHook('onSend', (req, reply, payload, done) => {
     if (reply.statusCode >= 400) {
       reply.header('cache-control', 'no-store');
       reply.removeHeader('etag');
       reply.removeHeader('last-modified');
     } else if (req.routeOptions.config?.cache && reply.statusCode === 200) {
-      reply.header('cache-control', cacheControl(options));
-      if (memory && req.responseKey && typeof payload === 'string') {
+      reply.header('cache-control', cacheControl());
+    }
+    if (req.responseKey && reply.statusCode === 200) {
+      if (memory && typeof payload === 'string') {
         const disposition = reply.getHeader('content-disposition');
-        memory.set(generation(), req.responseKey, {
+        memory.set(req.responseGeneration, req.responseKey, {
           body: payload,
           type: String(reply.getHeader('content-type')),
           disposition: typeof disposition === 'string' ? disposition : undefined,
         });
       }
     }
-    return payload;
+    done(null, payload);
   });
 });

@@ -19,8 +19,34 @@ function fromUtc(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * Date strings come back again and again (the same weeks in every answer), and Date parsing is
+ * slow next to a Map lookup: pure functions of a date string remember their answers, up to a bound.
+ */
+function memo<A extends string | number, R>(fn: (key: string) => R, key: (...args: A[]) => string): (...args: A[]) => R {
+  const cache = new Map<string, R>();
+  return (...args) => {
+    const k = key(...args);
+    let v = cache.get(k);
+    if (v === undefined) {
+      if (cache.size >= 20_000) cache.clear();
+      v = fn(k);
+      cache.set(k, v);
+    }
+    return v;
+  };
+}
+
+const addDaysMemo = memo<string | number, string>(
+  (k) => {
+    const [date, days] = k.split('|') as [string, string];
+    return fromUtc(new Date(toUtc(date).getTime() + Number(days) * DAY_MS));
+  },
+  (date, days) => `${date}|${days}`,
+);
+
 export function addDays(date: string, days: number): string {
-  return fromUtc(new Date(toUtc(date).getTime() + days * DAY_MS));
+  return addDaysMemo(date, days);
 }
 
 export function daysBetween(from: string, to: string): number {
@@ -138,11 +164,14 @@ export function nextBusinessDayOnOrAfter(date: string): string {
 }
 
 /** Trading sessions in the Monday-to-Friday week starting `weekStart` (5, or fewer in holiday weeks). */
-export function tradingDaysInWeek(weekStart: string): number {
-  let n = 0;
-  for (let i = 0; i < 5; i++) if (isBusinessDay(addDays(weekStart, i))) n++;
-  return n;
-}
+export const tradingDaysInWeek = memo<string, number>(
+  (weekStart) => {
+    let n = 0;
+    for (let i = 0; i < 5; i++) if (isBusinessDay(addDays(weekStart, i))) n++;
+    return n;
+  },
+  (weekStart) => weekStart,
+);
 
 /** Trading days between two dates, inclusive, oldest first. */
 export function tradingDaysBetween(from: string, to: string): string[] {

@@ -20,8 +20,15 @@ export class IncompleteDataError extends Error {
 export interface WeekQuery {
   weekStart: string;
   tier: Tier;
-  summaryType: SummaryType;
+  /** One summary type, or several fetched as one paged sequence (fewer requests). */
+  summaryTypes: readonly SummaryType[];
 }
+
+/** The fields the service uses: asking for these only makes FINRA's pages smaller. */
+export const ROW_FIELDS = [
+  'weekStartDate', 'tierIdentifier', 'summaryTypeCode', 'issueSymbolIdentifier', 'issueName', 'MPID', 'marketParticipantName',
+  'totalWeeklyShareQuantity', 'totalWeeklyTradeCount', 'totalNotionalSum', 'initialPublishedDate', 'lastUpdateDate',
+] as const;
 
 export interface Partition {
   weekStart: string;
@@ -53,7 +60,7 @@ export class FinraClient {
     return out.sort((a, b) => b.weekStart.localeCompare(a.weekStart) || a.tier.localeCompare(b.tier));
   }
 
-  /** Every row of one summary type for one week and tier, validated. */
+  /** Every row of the summary types asked for one week and tier, validated. */
   async weekRows(query: WeekQuery, signal?: AbortSignal): Promise<FinraRow[]> {
     const rows: FinraRow[] = [];
     let expectedTotal: number | null = null;
@@ -67,7 +74,7 @@ export class FinraClient {
         signal,
       });
       pages++;
-      const where = `${query.summaryType} ${query.weekStart} ${query.tier} offset ${offset}`;
+      const where = `${query.summaryTypes.join('+')} ${query.weekStart} ${query.tier} offset ${offset}`;
       if (res.status === 204) {
         if (offset === 0) return []; // FINRA's way of saying "no rows"
         throw new IncompleteDataError(`${where}: empty answer (204) before Record-Total ${expectedTotal} was reached`);
@@ -118,12 +125,16 @@ export class FinraClient {
 }
 
 function requestBody(query: WeekQuery, offset: number) {
+  const [only] = query.summaryTypes;
+  const single = query.summaryTypes.length === 1 && only;
   return {
+    fields: ROW_FIELDS,
     compareFilters: [
       { compareType: 'EQUAL', fieldName: 'weekStartDate', fieldValue: query.weekStart },
       { compareType: 'EQUAL', fieldName: 'tierIdentifier', fieldValue: query.tier },
-      { compareType: 'EQUAL', fieldName: 'summaryTypeCode', fieldValue: query.summaryType },
+      ...(single ? [{ compareType: 'EQUAL', fieldName: 'summaryTypeCode', fieldValue: only }] : []),
     ],
+    ...(single ? {} : { domainFilters: [{ fieldName: 'summaryTypeCode', values: query.summaryTypes }] }),
     limit: PAGE_LIMIT,
     offset,
   };

@@ -78,12 +78,13 @@ async function planFromFinra(ctx: IngestContext, client: FinraClient, options: F
     tier,
     source: 'api',
     load: async () => {
-      const q = (summaryType: (typeof SUMMARY_TYPES)[keyof typeof SUMMARY_TYPES]) =>
-        client.weekRows({ weekStart, tier, summaryType }, options.signal);
-      const firm = await q(SUMMARY_TYPES.atsFirm);
-      const symbolTotals = await q(SUMMARY_TYPES.atsSymbol);
-      const nonAts = await q(SUMMARY_TYPES.otcSymbol);
-      return { weekStart, tier, firm, symbolTotals, nonAts };
+      // The three summary types in one paged sequence: fewer requests than one sequence each.
+      const rows = await client.weekRows(
+        { weekStart, tier, summaryTypes: [SUMMARY_TYPES.atsFirm, SUMMARY_TYPES.atsSymbol, SUMMARY_TYPES.otcSymbol] },
+        options.signal,
+      );
+      const of = (type: string) => rows.filter((r) => r.summaryTypeCode === type);
+      return { weekStart, tier, firm: of(SUMMARY_TYPES.atsFirm), symbolTotals: of(SUMMARY_TYPES.atsSymbol), nonAts: of(SUMMARY_TYPES.otcSymbol) };
     },
   }));
 }
@@ -148,12 +149,24 @@ async function processWeeks(
   try {
     const items = await plan(notes);
     logger.info({ runId, trigger, weeks: items.length }, 'ingest run started');
+    // The next week is fetched while this one is built and published (one fetch in flight at a
+    // time): FINRA's answers, not our CPU, set the pace.
+    let next: Loading | null = null;
     for (const [index, item] of items.entries()) {
       // After two weeks in a row failed to reach FINRA (each after its retries), stop asking.
-      const result =
-        unreachable >= GIVE_UP_AFTER_FAILED_WEEKS
-          ? { weekStart: item.weekStart, tier: item.tier, outcome: 'failed' as const, detail: 'skipped: FINRA unreachable in this run', rows: 0, symbols: 0, ms: 0 }
-          : await processWeek(ctx, item);
+      if (unreachable >= GIVE_UP_AFTER_FAILED_WEEKS) {
+        const result: WeekResult = { weekStart: item.weekStart, tier: item.tier, outcome: 'failed', detail: 'skipped: FINRA unreachable in this run', rows: 0, symbols: 0, ms: 0 };
+        results.push(result);
+        ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, stamp());
+        ctx.onProgress?.({ ...result, index: index + 1, count: items.length });
+        continue;
+      }
+      const loading = next ?? prefetch(item);
+      next = null;
+      const following = items[index + 1];
+      const result = await processWeek(ctx, item, loading, () => {
+        if (following) next = prefetch(following);
+      });
       unreachable = result.outcome === 'failed' ? unreachable + 1 : 0;
       results.push(result);
       ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, stamp());
@@ -172,8 +185,19 @@ async function processWeeks(
   return { runId, status, weeks: results, notes };
 }
 
-async function processWeek(ctx: IngestContext, item: WorkItem): Promise<WeekResult> {
-  const started = performance.now();
+interface Loading {
+  rows: Promise<WeekRows>;
+  started: number;
+}
+
+function prefetch(item: WorkItem): Loading {
+  const rows = item.load();
+  rows.catch(() => {}); // awaited (and its error handled) when the week's turn comes
+  return { rows, started: performance.now() };
+}
+
+async function processWeek(ctx: IngestContext, item: WorkItem, loading: Loading, loaded: () => void): Promise<WeekResult> {
+  const started = loading.started;
   const base = { weekStart: item.weekStart, tier: item.tier };
   const done = (outcome: WeekOutcome, detail: string | null, rows = 0, symbols = 0): WeekResult => ({
     ...base,
@@ -184,7 +208,9 @@ async function processWeek(ctx: IngestContext, item: WorkItem): Promise<WeekResu
     ms: Math.round(performance.now() - started),
   });
   try {
-    const built = buildWeek(await item.load());
+    const rows = await loading.rows;
+    loaded(); // only after a successful fetch: a failing FINRA is not asked for more at once
+    const built = buildWeek(rows);
     const { outcome, detail } = ctx.publisher.publish(built, { source: item.source, now: ctx.now().toISOString() });
     ctx.logger.info({ ...base, outcome, detail, rows: built.rows.length, symbols: built.symbols.length }, 'week processed');
     return done(outcome, detail, built.rows.length, built.symbols.length);

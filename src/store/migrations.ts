@@ -127,4 +127,29 @@ export const MIGRATIONS: readonly string[] = [
            count(notional), count(*), count(CASE WHEN shares > 0 THEN 1 END)
     FROM ats_rows GROUP BY week_start, tier, mpid;
   `,
+  // 4: symbol_weeks keyed by symbol first. A symbol's history (the hot, random read) becomes one
+  // range of the table; whole-week reads, done once per dataset change, go through an index.
+  `
+  CREATE TABLE symbol_weeks_new (
+    week_start     TEXT NOT NULL,
+    tier           TEXT NOT NULL,
+    symbol         TEXT NOT NULL,
+    issue_name     TEXT,
+    shares         INTEGER NOT NULL,
+    trades         INTEGER NOT NULL,
+    notional       REAL,
+    venues         INTEGER NOT NULL,
+    non_ats_shares INTEGER,
+    non_ats_trades INTEGER,
+    prev_shares    INTEGER,
+    change_pct     REAL,
+    trend          TEXT NOT NULL CHECK (trend IN ('rising', 'falling', 'stable')),
+    PRIMARY KEY (symbol, tier, week_start)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO symbol_weeks_new SELECT * FROM symbol_weeks;
+  DROP TABLE symbol_weeks;
+  ALTER TABLE symbol_weeks_new RENAME TO symbol_weeks;
+  CREATE INDEX symbol_weeks_by_week ON symbol_weeks (week_start, tier);
+  CREATE INDEX symbol_weeks_by_shares ON symbol_weeks (week_start, shares DESC);
+  `,
 ];

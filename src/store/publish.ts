@@ -89,10 +89,19 @@ export class Publisher {
     this.publishTx = db.transaction((week: BuiltWeek, meta: PublishMeta): PublishResult => this.write(week, meta));
   }
 
+  private readonly listeners: (() => void)[] = [];
+
+  /** Called after every publish that changed data (readers in this process drop their caches). */
+  onPublished(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Publishes the week unless the stored copy has the same checksum. */
   publish(week: BuiltWeek, meta: PublishMeta): PublishResult {
     // IMMEDIATE takes the write lock up front, so two writers queue instead of failing mid-transaction.
-    return this.publishTx.immediate(week, meta);
+    const result = this.publishTx.immediate(week, meta);
+    if (result.outcome !== 'unchanged') for (const listener of this.listeners) listener();
+    return result;
   }
 
   private write(week: BuiltWeek, meta: PublishMeta): PublishResult {

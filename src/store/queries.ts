@@ -29,6 +29,11 @@ export interface SymbolWeekRow {
   trend: Trend;
 }
 
+export type HistoryRow = Pick<
+  SymbolWeekRow,
+  'week_start' | 'issue_name' | 'shares' | 'trades' | 'notional' | 'venues' | 'prev_shares' | 'change_pct' | 'trend'
+>;
+
 export interface MoverRow extends SymbolWeekRow {
   sector: string;
   sector_source: string;
@@ -95,9 +100,7 @@ export class Queries {
       anyWeek: db.prepare<[], { one: number }>('SELECT 1 AS one FROM weeks LIMIT 1'),
       meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       newestWeekOfTier: db.prepare<[string], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks WHERE tier = ?'),
-      tierWeeks: db.prepare<[string, number], { week_start: string }>(
-        'SELECT week_start FROM weeks WHERE tier = ? ORDER BY week_start DESC LIMIT ?',
-      ),
+      tierWeeks: db.prepare<[string, number], LoadedWeek>('SELECT * FROM weeks WHERE tier = ? ORDER BY week_start DESC LIMIT ?'),
       week: db.prepare<[string, string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? AND tier = ?'),
       allWeeks: db.prepare<[], LoadedWeek>('SELECT * FROM weeks ORDER BY tier, week_start DESC'),
       weeksOf: db.prepare<[string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? ORDER BY tier'),
@@ -109,8 +112,10 @@ export class Queries {
       symbolWeek: db.prepare<[string, string, string], SymbolWeekRow>(
         'SELECT * FROM symbol_weeks WHERE week_start = ? AND tier = ? AND symbol = ?',
       ),
-      symbolHistory: db.prepare<[string, string, string], SymbolWeekRow>(
-        'SELECT * FROM symbol_weeks WHERE symbol = ? AND tier = ? AND week_start >= ? ORDER BY week_start DESC',
+      // Only what a history record shows: every column read costs on the hottest path.
+      symbolHistory: db.prepare<[string, string, string], HistoryRow>(
+        `SELECT week_start, issue_name, shares, trades, notional, venues, prev_shares, change_pct, trend
+         FROM symbol_weeks WHERE symbol = ? AND tier = ? AND week_start >= ? ORDER BY week_start DESC`,
       ),
       venues: db.prepare<[string, string, string], VenueRow>(
         `SELECT mpid, participant_name, shares, trades, notional FROM ats_rows
@@ -176,8 +181,8 @@ export class Queries {
   }
 
   /** The newest `count` loaded weeks of a tier, newest first. */
-  tierWeeks(tier: Tier, count: number): string[] {
-    return this.s.tierWeeks.all(tier, count).map((r) => r.week_start);
+  tierWeeks(tier: Tier, count: number): LoadedWeek[] {
+    return this.s.tierWeeks.all(tier, count);
   }
 
   week(weekStart: string, tier: Tier): LoadedWeek | undefined {
@@ -206,7 +211,7 @@ export class Queries {
     return this.s.symbolWeek.get(weekStart, tier, symbol);
   }
 
-  symbolHistory(symbol: string, tier: Tier, fromWeek: string): SymbolWeekRow[] {
+  symbolHistory(symbol: string, tier: Tier, fromWeek: string): HistoryRow[] {
     return this.s.symbolHistory.all(symbol, tier, fromWeek);
   }
 

@@ -13,7 +13,8 @@ import { dottedSpelling, lookupKey } from '../finra/symbols.js';
 import { TIERS, type Tier } from '../finra/tiers.js';
 import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../ingest/trend.js';
 import type { Db } from './db.js';
-import { Queries, type MoverSort, type SymbolRow, type SymbolWeekRow } from './queries.js';
+import { LoadedWeeks } from './loaded-weeks.js';
+import { Queries, type HistoryRow, type MoverSort, type SymbolRow } from './queries.js';
 import type { LoadedWeek } from './status.js';
 
 export class NoDataError extends Error {
@@ -101,14 +102,44 @@ const usd = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100
 
 export class Reports {
   readonly q: Queries;
+  /** Runs an answer's queries in one read transaction: one snapshot, even while an ingest commits. */
+  private readonly snapshot: <T>(fn: () => T) => T;
+
+  private loadedWeeks: LoadedWeeks | null = null;
+  private dataVersion = -1;
+  private readonly dataVersionStmt;
 
   constructor(db: Db) {
     this.q = new Queries(db);
+    // data_version moves when another connection (an ingest process) commits.
+    this.dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
+    const tx = db.transaction((fn: () => unknown) => {
+      const version = this.dataVersionStmt.get()!;
+      if (version !== this.dataVersion) {
+        this.dataVersion = version;
+        this.loadedWeeks = null;
+      }
+      return fn();
+    });
+    this.snapshot = <T>(fn: () => T) => tx(fn) as T;
+  }
+
+  /** Forget what was read: a publish on this connection (data_version only sees other connections). */
+  invalidate(): void {
+    this.loadedWeeks = null;
+  }
+
+  private get weeks(): LoadedWeeks {
+    return (this.loadedWeeks ??= new LoadedWeeks(this.q.allWeeks()));
   }
 
   weekly(ticker: string) {
+    return this.snapshot(() => this.#weeklyNow(ticker));
+  }
+
+  #weeklyNow(ticker: string) {
     const item = this.weeklyItem(ticker);
-    return { ...item, source: this.source([[item.week_start, item.tier]]) };
+    return { ...item, source: this.source(this.loaded([[item.week_start, item.tier]])) };
   }
 
   private weeklyItem(ticker: string) {
@@ -117,7 +148,7 @@ export class Reports {
     const record = this.record(symbol, weekStart, row);
     const venueRows = row ? this.q.venues(weekStart, symbol.tier, symbol.symbol) : [];
     const prevWeek = addDays(weekStart, -7);
-    const prevLoaded = this.q.week(prevWeek, symbol.tier) !== undefined;
+    const prevLoaded = this.weeks.week(prevWeek, symbol.tier) !== undefined;
     return {
       ...record,
       venues: venueRows.map((v) => ({
@@ -135,12 +166,16 @@ export class Reports {
   }
 
   ratio(ticker: string) {
+    return this.snapshot(() => this.#ratioNow(ticker));
+  }
+
+  #ratioNow(ticker: string) {
     const { symbol, weekStart } = this.latestOf(ticker);
     const row = this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol);
     const record = this.record(symbol, weekStart, row);
     // Without a row the symbol had no ATS and no non-ATS volume that week; its non-ATS figure is 0
     // only when FINRA's non-ATS totals for the week are loaded at all.
-    const nonAtsLoaded = this.q.week(weekStart, symbol.tier)?.has_non_ats === 1;
+    const nonAtsLoaded = this.weeks.week(weekStart, symbol.tier)?.has_non_ats === 1;
     const nonAts = row ? row.non_ats_shares : nonAtsLoaded ? 0 : null;
     const offExchange = nonAts === null ? null : record.dark_pool_shares + nonAts;
     return {
@@ -148,32 +183,35 @@ export class Reports {
       otc_non_ats_shares: nonAts,
       otc_non_ats_trades: row ? row.non_ats_trades : nonAtsLoaded ? 0 : null,
       ats_share_of_off_exchange: offExchange ? Math.round((record.dark_pool_shares / offExchange) * 10_000) / 10_000 : null,
-      source: this.source([[weekStart, symbol.tier]]),
+      source: this.source(this.loaded([[weekStart, symbol.tier]])),
     };
   }
 
   history(ticker: string, weeks: number) {
+    return this.snapshot(() => this.#historyNow(ticker, weeks));
+  }
+
+  #historyNow(ticker: string, weeks: number) {
     const symbol = this.resolve(ticker);
     // One more week than asked, so that the oldest record can compare with its previous week.
-    const loaded = this.q.tierWeeks(symbol.tier, weeks + 1);
+    const loaded = this.weeks.ofTier(symbol.tier, weeks + 1);
     const shown = loaded.slice(0, weeks);
-    const oldest = loaded[loaded.length - 1] ?? '';
+    const oldest = loaded[loaded.length - 1]?.week_start ?? '';
     const rows = new Map(this.q.symbolHistory(symbol.symbol, symbol.tier, oldest).map((r) => [r.week_start, r]));
-    const loadedSet = new Set(loaded);
-    const data = shown.map((w) => {
+    const loadedSet = new Set(loaded.map((w) => w.week_start));
+    const data = shown.map(({ week_start: w }) => {
       const prev = addDays(w, -7);
       const prevShares = loadedSet.has(prev) ? (rows.get(prev)?.shares ?? 0) : this.loadedShares(prev, symbol);
       return this.record(symbol, w, rows.get(w), prevShares);
     });
-    return {
-      ticker: symbol.symbol,
-      weeks,
-      data,
-      source: this.source(shown.map((w) => [w, symbol.tier])),
-    };
+    return { ticker: symbol.symbol, weeks, data, source: this.source(shown) };
   }
 
   movers(options: MoversOptions = {}) {
+    return this.snapshot(() => this.#moversNow(options));
+  }
+
+  #moversNow(options: MoversOptions) {
     const { weekStart, weeks } = this.pickWeek(options.week, options.tier);
     const sort = options.sort ?? 'shares';
     const rows = this.q.movers({
@@ -189,11 +227,15 @@ export class Reports {
       week_ending: weekEndingOf(weekStart),
       tiers: weeks.map((w) => w.tier),
       data: rows.map((r) => this.record(r, weekStart, r)),
-      source: this.source(weeks.map((w) => [weekStart, w.tier])),
+      source: this.source(weeks),
     };
   }
 
   sectors(options: { week?: string } = {}) {
+    return this.snapshot(() => this.#sectorsNow(options));
+  }
+
+  #sectorsNow(options: { week?: string }) {
     const { weekStart, weeks } = this.pickWeek(options.week);
     const tiers = weeks.map((w) => w.tier);
     const current = this.q.sectorTotals(weekStart, tiers);
@@ -216,11 +258,15 @@ export class Reports {
         };
       })
       .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.sector.localeCompare(b.sector));
-    return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks.map((w) => [weekStart, w.tier])) };
+    return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks) };
   }
 
   /** The ATS leaderboard of a week: each venue (by MPID) summed over the symbols it traded. */
   venues(options: { week?: string; tier?: Tier } = {}) {
+    return this.snapshot(() => this.#venuesNow(options));
+  }
+
+  #venuesNow(options: { week?: string; tier?: Tier }) {
     const { weekStart, weeks } = this.pickWeek(options.week, options.tier);
     const tiers = weeks.map((w) => w.tier);
     const current = this.q.venueTotals(weekStart, tiers);
@@ -245,13 +291,17 @@ export class Reports {
         };
       })
       .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.mpid.localeCompare(b.mpid));
-    return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks.map((w) => [weekStart, w.tier])) };
+    return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks) };
   }
 
   /** Every loaded week per tier with FINRA's dates and our revision counts, and the next one due. */
   weeksOverview(now: Date) {
-    if (!this.q.hasData()) throw new NoDataError('no weeks are loaded yet');
-    const all = this.q.allWeeks();
+    return this.snapshot(() => this.#weeksOverviewNow(now));
+  }
+
+  #weeksOverviewNow(now: Date) {
+    if (this.weeks.empty) throw new NoDataError('no weeks are loaded yet');
+    const all = this.weeks.all;
     const today = todayUtc(now);
     return {
       tiers: TIERS.map((tier) => {
@@ -282,7 +332,11 @@ export class Reports {
 
   /** Several tickers in one call: each as /weekly answers it; unknown ones listed, not fatal. */
   weeklyMany(tickers: string[]) {
-    if (!this.q.hasData()) throw new NoDataError('no weeks are loaded yet');
+    return this.snapshot(() => this.#weeklyManyNow(tickers));
+  }
+
+  #weeklyManyNow(tickers: string[]) {
+    if (this.weeks.empty) throw new NoDataError('no weeks are loaded yet');
     const data: ReturnType<Reports['weeklyItem']>[] = [];
     const notFound: string[] = [];
     const weeks = new Map<string, [string, Tier]>();
@@ -296,22 +350,22 @@ export class Reports {
         notFound.push(ticker);
       }
     }
-    return { data, not_found: notFound, source: this.source([...weeks.values()]) };
+    return { data, not_found: notFound, source: this.source(this.loaded([...weeks.values()])) };
   }
 
   // ---------------------------------------------------------------------------------------------
 
   private resolve(ticker: string): SymbolRow {
-    if (!this.q.hasData()) throw new NoDataError('no weeks are loaded yet');
     const symbol = this.q.resolveSymbol(ticker.trim(), dottedSpelling(ticker), lookupKey(ticker));
-    if (!symbol) throw new TickerNotFoundError(`no FINRA ATS or non-ATS data for "${ticker}" in any loaded week`);
-    return symbol;
+    if (symbol) return symbol;
+    if (this.weeks.empty) throw new NoDataError('no weeks are loaded yet');
+    throw new TickerNotFoundError(`no FINRA ATS or non-ATS data for "${ticker}" in any loaded week`);
   }
 
   /** The symbol's latest week is the newest loaded week of its tier, with or without volume in it. */
   private latestOf(ticker: string): { symbol: SymbolRow; weekStart: string } {
     const symbol = this.resolve(ticker);
-    return { symbol, weekStart: this.q.newestWeekOfTier(symbol.tier) ?? symbol.newest_week };
+    return { symbol, weekStart: this.weeks.newestOfTier(symbol.tier) ?? symbol.newest_week };
   }
 
   /**
@@ -319,9 +373,9 @@ export class Reports {
    * Sunday), else the newest loaded one; with `tier`, that tier's. Its loaded tiers come along.
    */
   private pickWeek(week?: string, tier?: Tier): { weekStart: string; weeks: LoadedWeek[] } {
-    if (!this.q.hasData()) throw new NoDataError('no weeks are loaded yet');
-    const weekStart = week ? weekStartOf(week) : tier ? this.q.newestWeekOfTier(tier) : this.q.newestWeek();
-    const weeks = weekStart ? this.q.weeksStarting(weekStart).filter((w) => !tier || w.tier === tier) : [];
+    if (this.weeks.empty) throw new NoDataError('no weeks are loaded yet');
+    const weekStart = week ? weekStartOf(week) : tier ? this.weeks.newestOfTier(tier) : this.weeks.newest;
+    const weeks = weekStart ? this.weeks.starting(weekStart).filter((w) => !tier || w.tier === tier) : [];
     if (!weekStart || weeks.length === 0) {
       const what = weekStart
         ? `week ${weekStart} to ${weekEndingOf(weekStart)}${tier ? ` (tier ${tier})` : ''} is not loaded`
@@ -333,12 +387,12 @@ export class Reports {
 
   /** The week before can be compared only when it holds the same tiers: otherwise the sums differ in scope. */
   private comparable(weekStart: string, tiers: readonly Tier[]): boolean {
-    return tiers.every((t) => this.q.week(weekStart, t));
+    return tiers.every((t) => this.weeks.week(weekStart, t));
   }
 
   /** Shares in a week for the trend rule: 0 when the week is loaded without the symbol, null when not loaded. */
   private loadedShares(weekStart: string, symbol: Pick<SymbolRow, 'symbol' | 'tier'>): number | null {
-    if (!this.q.week(weekStart, symbol.tier)) return null;
+    if (!this.weeks.week(weekStart, symbol.tier)) return null;
     return this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol)?.shares ?? 0;
   }
 
@@ -349,7 +403,7 @@ export class Reports {
   private record(
     symbol: Pick<SymbolRow, 'symbol' | 'issue_name' | 'tier' | 'sector' | 'sector_source'>,
     weekStart: string,
-    row: SymbolWeekRow | undefined,
+    row: HistoryRow | undefined,
     prevShares?: number | null,
   ): SymbolWeek {
     const shares = row?.shares ?? 0;
@@ -361,7 +415,7 @@ export class Reports {
     return {
       ticker: symbol.symbol,
       issue_name: row?.issue_name ?? symbol.issue_name,
-      tier: row?.tier ?? symbol.tier,
+      tier: symbol.tier,
       week_start: weekStart,
       week_ending: weekEndingOf(weekStart),
       sector: symbol.sector,
@@ -379,37 +433,28 @@ export class Reports {
     };
   }
 
-  private source(weeks: [string, Tier][]): Source {
-    const out: SourceWeek[] = [];
-    for (const [weekStart, tier] of weeks) {
-      const w = this.q.week(weekStart, tier);
-      if (!w) continue;
-      out.push({
-        tier,
-        week_start: weekStart,
-        week_ending: weekEndingOf(weekStart),
-        finra_published: w.initial_published,
-        finra_last_update: w.last_update,
-        loaded_at: w.loaded_at,
-        updated_at: w.updated_at,
-      });
-    }
+  /** The loaded weeks of these (week, tier) pairs. */
+  private loaded(pairs: [string, Tier][]): LoadedWeek[] {
+    return pairs.map(([weekStart, tier]) => this.weeks.week(weekStart, tier)).filter((w): w is LoadedWeek => w !== undefined);
+  }
+
+  private source(weeks: LoadedWeek[]): Source {
+    const out: SourceWeek[] = weeks.map((w) => ({
+      tier: w.tier,
+      week_start: w.week_start,
+      week_ending: weekEndingOf(w.week_start),
+      finra_published: w.initial_published,
+      finra_last_update: w.last_update,
+      loaded_at: w.loaded_at,
+      updated_at: w.updated_at,
+    }));
     out.sort((a, b) => b.week_start.localeCompare(a.week_start) || TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
     return { ...FINRA_CREDIT, weeks: out, freshness: this.freshness() };
   }
 
   /** The dataset's newest week per tier and when it was loaded: carried by every data answer. */
   freshness(): Freshness[] {
-    return this.q
-      .freshness()
-      .map((f) => ({
-        tier: f.tier,
-        newest_week_start: f.week_start,
-        newest_week_ending: weekEndingOf(f.week_start),
-        loaded_at: f.loaded_at,
-        updated_at: f.updated_at,
-      }))
-      .sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
+    return this.weeks.freshness().sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
   }
 }
 

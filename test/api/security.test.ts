@@ -154,9 +154,17 @@ describe('hardening', () => {
   it('sends security headers, a request id in every answer, and keeps a sane caller id', async () => {
     const app = await appWith({}, null);
     const res = await app.inject({ url: '/darkpool/weekly/TQQQ' });
+    // API answers: the headers that matter for a non-document.
     expect(res.headers['x-content-type-options']).toBe('nosniff');
-    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
-    expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(res.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(res.headers['x-frame-options']).toBe('DENY');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(res.headers['x-xss-protection']).toBeUndefined();
+    // Pages (docs, dashboard): helmet's full set.
+    const page = await app.inject({ url: '/docs/' });
+    expect(page.headers['content-security-policy']).toMatch(/default-src 'self'.*script-src 'self'/);
+    expect(page.headers['x-frame-options']).toBe('SAMEORIGIN');
+    expect(page.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
     const traced = await app.inject({ url: '/darkpool/weekly/NOPEZ', headers: { 'x-request-id': 'client-trace.42' } });
     expect(traced.headers['x-request-id']).toBe('client-trace.42');

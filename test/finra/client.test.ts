@@ -7,7 +7,7 @@ import { DATA_PATH, FinraDouble } from '../support/finra-double.js';
 import { defaultFinraRows, FIXTURES, otceFirmRows, tqqqRows } from '../support/fixtures.js';
 import { captureLogs, testClient, type TestClient } from '../support/harness.js';
 
-const OTCE_FIRM = { weekStart: '2025-11-10', tier: 'OTCE', summaryType: 'ATS_W_SMBL_FIRM' } as const;
+const OTCE_FIRM = { weekStart: '2025-11-10', tier: 'OTCE', summaryTypes: ['ATS_W_SMBL_FIRM'] } as const;
 
 let double: FinraDouble;
 let t: TestClient;
@@ -54,8 +54,24 @@ describe('paging', () => {
     );
   });
 
+  it('fetches several summary types as one paged sequence, asking only for the fields it uses', async () => {
+    const rows = await t.client.weekRows({ weekStart: '2025-11-17', tier: 'T2', summaryTypes: ['ATS_W_SMBL_FIRM', 'ATS_W_SMBL', 'OTC_W_SMBL'] });
+    expect(rows.map((r) => r.summaryTypeCode).sort()).toEqual([...Array(26).fill('ATS_W_SMBL_FIRM'), 'ATS_W_SMBL', 'OTC_W_SMBL'].sort());
+    const [call] = double.dataRequests();
+    expect(call?.body).toMatchObject({
+      compareFilters: [
+        { compareType: 'EQUAL', fieldName: 'weekStartDate', fieldValue: '2025-11-17' },
+        { compareType: 'EQUAL', fieldName: 'tierIdentifier', fieldValue: 'T2' },
+      ],
+      domainFilters: [{ fieldName: 'summaryTypeCode', values: ['ATS_W_SMBL_FIRM', 'ATS_W_SMBL', 'OTC_W_SMBL'] }],
+    });
+    expect(call?.body?.fields).toContain('totalNotionalSum');
+    expect(call?.body?.fields).not.toContain('firmCRDNumber');
+    expect(Object.keys(rows[0]!)).not.toContain('firmCRDNumber');
+  });
+
   it('reads 204 No Content as no rows', async () => {
-    const rows = await t.client.weekRows({ weekStart: '2020-01-06', tier: 'T1', summaryType: 'ATS_W_SMBL_FIRM' });
+    const rows = await t.client.weekRows({ weekStart: '2020-01-06', tier: 'T1', summaryTypes: ['ATS_W_SMBL_FIRM'] });
     expect(rows).toEqual([]);
   });
 
@@ -121,12 +137,12 @@ describe('errors and credentials', () => {
     }).start();
     t = testClient(double.url, { auth: { id: 'id', secret: 'secret' } });
     await t.client.partitions();
-    await t.client.weekRows({ weekStart: '2025-11-17', tier: 'T2', summaryType: 'ATS_W_SMBL' });
+    await t.client.weekRows({ weekStart: '2025-11-17', tier: 'T2', summaryTypes: ['ATS_W_SMBL'] });
     expect(double.tokensIssued).toBe(1);
     expect(double.dataRequests()[0]?.headers.authorization).toBe('Bearer tok-1');
 
     double.faults.push({ kind: 'status', status: 401 });
-    const rows = await t.client.weekRows({ weekStart: '2025-11-17', tier: 'T2', summaryType: 'ATS_W_SMBL' });
+    const rows = await t.client.weekRows({ weekStart: '2025-11-17', tier: 'T2', summaryTypes: ['ATS_W_SMBL'] });
     expect(rows).toHaveLength(1);
     expect(double.tokensIssued).toBe(2);
   });

@@ -70,7 +70,7 @@ describe('darkpool-radar ingest against the FINRA double', () => {
   });
 
   it('stays well under FINRA’s 20 requests a second', async () => {
-    await cli(['ingest', '--tiers', 'OTCE', '--weeks', '1'], env);
+    await cli(['ingest', '--tiers', 'OTCE', '--weeks', '2'], env);
     const times = double.requests.map((r) => r.at);
     expect(times.length).toBeGreaterThanOrEqual(4);
     // At most 10 a second: n requests span at least (n - 1) x 100 ms (less a little arrival jitter).

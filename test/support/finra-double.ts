@@ -43,8 +43,16 @@ export interface DoubleOptions {
   oauth?: { clientId: string; clientSecret: string; token: string; expiresIn: number };
   /** Extra partitions FINRA lists that are not data tiers. */
   strayPartitions?: [string, string][];
-  /** Rows made on demand per (week, tier, summary type), for data sets too big to hold (benchmarks). */
-  generated?: { partitions: [string, string][]; rows: (weekStart: string, tier: string, summaryType: string) => Row[] };
+  /**
+   * Rows made on demand per (week, tier, summary type), for data sets too big to hold (benchmarks).
+   * `json`, when given, answers a query for those types with its rows already serialized (the
+   * fields of the query), or null to fall back to `rows`.
+   */
+  generated?: {
+    partitions: [string, string][];
+    rows: (weekStart: string, tier: string, summaryType: string) => Row[];
+    json?: (weekStart: string, tier: string, summaryTypes: string[], fields: string[] | undefined) => string[] | null;
+  };
 }
 
 export class FinraDouble {
@@ -82,6 +90,7 @@ export class FinraDouble {
   /** Replace the data set (e.g. FINRA revising a week). */
   setRows(rows: Row[]): void {
     this.rows = rows;
+    this.queryCache = null;
   }
 
   dataRequests(): RecordedRequest[] {
@@ -138,18 +147,25 @@ export class FinraDouble {
 
   private generatedCache: { key: string; rows: Row[] } | null = null;
 
-  /** The rows a query can match: the generated partition it names, or the whole data set. */
-  private candidates(body: Record<string, unknown>): Row[] {
-    const gen = this.options.generated;
-    if (!gen) return this.rows;
+  /** The week, tier and summary types a query names, when it names all three. */
+  private partitionQuery(body: Record<string, unknown>): { week: string; tier: string; types: string[] } | null {
     const equal = (field: string) =>
       ((body.compareFilters ?? []) as { fieldName: string; fieldValue: unknown; compareType: string }[]).find(
         (f) => f.fieldName === field && f.compareType.toUpperCase() === 'EQUAL',
       )?.fieldValue as string | undefined;
     const [week, tier, type] = [equal('weekStartDate'), equal('tierIdentifier'), equal('summaryTypeCode')];
-    if (!week || !tier || !type) return this.rows;
-    const key = `${week}|${tier}|${type}`;
-    if (this.generatedCache?.key !== key) this.generatedCache = { key, rows: gen.rows(week, tier, type) };
+    const inDomain = ((body.domainFilters ?? []) as { fieldName: string; values: string[] }[]).find((f) => f.fieldName === 'summaryTypeCode')?.values;
+    const types = type ? [type] : inDomain;
+    return week && tier && types ? { week, tier, types } : null;
+  }
+
+  /** The rows a query can match: the generated partition it names, or the whole data set. */
+  private candidates(body: Record<string, unknown>): Row[] {
+    const gen = this.options.generated;
+    const p = gen ? this.partitionQuery(body) : null;
+    if (!gen || !p) return this.rows;
+    const key = `${p.week}|${p.tier}|${p.types.join(',')}`;
+    if (this.generatedCache?.key !== key) this.generatedCache = { key, rows: p.types.flatMap((type) => gen.rows(p.week, p.tier, type)) };
     return this.generatedCache.rows;
   }
 
@@ -186,27 +202,25 @@ export class FinraDouble {
       );
       if (!partitionEquals) return this.error(res, 400, 'Bad Request', 'Sorting requires EQUAL filters on all partition fields');
     }
-    const matching = this.candidates(body).filter((row) => matches(row, body));
-    let total = matching.length;
+    const json = this.query(body);
+    let total = json.length;
     const maxBytes = this.options.maxPageBytes ?? 3 * 1024 * 1024;
-    const fields = body.fields as string[] | undefined;
-    const page: Row[] = [];
+    const pageJson: string[] = [];
     let bytes = 2;
-    for (let i = offset; i < matching.length && page.length < limit; i++) {
-      const row = fields ? Object.fromEntries(fields.map((f) => [f, matching[i]![f] ?? null])) : matching[i]!;
-      const size = Buffer.byteLength(JSON.stringify(row)) + 1;
-      if (page.length > 0 && bytes + size > maxBytes) break;
-      page.push(row);
+    for (let i = offset; i < json.length && pageJson.length < limit; i++) {
+      const size = Buffer.byteLength(json[i]!) + 1;
+      if (pageJson.length > 0 && bytes + size > maxBytes) break;
+      pageJson.push(json[i]!);
       bytes += size;
     }
-    let onPage = page.length;
-    if (fault?.kind === 'no-content' || page.length === 0) {
+    let onPage = pageJson.length;
+    if (fault?.kind === 'no-content' || pageJson.length === 0) {
       res.writeHead(204, { 'record-total': String(total) });
       return res.end();
     }
-    if (fault?.kind === 'short-page') page.splice(page.length - fault.drop, fault.drop);
+    if (fault?.kind === 'short-page') pageJson.splice(pageJson.length - fault.drop, fault.drop);
     if (fault?.kind === 'empty-page') {
-      page.length = 0;
+      pageJson.length = 0;
       onPage = 0;
     }
     if (fault?.kind === 'change-total') total += fault.by;
@@ -218,22 +232,51 @@ export class FinraDouble {
       'total-records-on-page': String(onPage),
       'response-payload-max-size': '3mb',
     };
+    const text = `[${pageJson.join(',')}]`;
     if (fault?.kind === 'malformed') {
       res.writeHead(200, { 'content-type': 'application/json', ...headers });
-      return res.end(JSON.stringify(page).slice(0, -10));
+      return res.end(text.slice(0, -10));
     }
     if (!String(req.headers.accept ?? '').includes('application/json')) {
       // Without Accept: application/json FINRA answers delimited text.
+      const page = pageJson.map((j) => JSON.parse(j) as Row);
       const cols = Object.keys(page[0] ?? {});
       const csv = [cols.join(','), ...page.map((r) => cols.map((c) => String(r[c] ?? '')).join(','))].join('\n');
       res.writeHead(200, { 'content-type': 'text/plain', ...headers });
       return res.end(csv);
     }
-    this.json(req, res, 200, page, headers);
+    this.send(req, res, Buffer.from(text), headers);
+  }
+
+  private queryCache: { key: string; json: string[] } | null = null;
+
+  /** The JSON of the rows a query matches (projected on its fields): kept while its pages are read. */
+  private query(body: Record<string, unknown>): string[] {
+    const key = JSON.stringify([body.compareFilters, body.domainFilters, body.dateRangeFilters, body.fields]);
+    if (this.queryCache?.key !== key) {
+      const fields = body.fields as string[] | undefined;
+      const ready = this.generatedJson(body, fields);
+      const json =
+        ready ??
+        this.candidates(body)
+          .filter((row) => matches(row, body))
+          .map((row) => JSON.stringify(fields ? Object.fromEntries(fields.map((f) => [f, row[f] ?? null])) : row));
+      this.queryCache = { key, json };
+    }
+    return this.queryCache.json;
+  }
+
+  private generatedJson(body: Record<string, unknown>, fields: string[] | undefined): string[] | null {
+    const json = this.options.generated?.json;
+    const p = this.partitionQuery(body);
+    return json && p ? json(p.week, p.tier, p.types, fields) : null;
   }
 
   private json(req: IncomingMessage, res: ServerResponse, status: number, value: unknown, headers: Record<string, string>) {
-    const raw = Buffer.from(JSON.stringify(value));
+    this.send(req, res, Buffer.from(JSON.stringify(value)), headers, status);
+  }
+
+  private send(req: IncomingMessage, res: ServerResponse, raw: Buffer, headers: Record<string, string>, status = 200) {
     const gzip = String(req.headers['accept-encoding'] ?? '').includes('gzip');
     res.writeHead(status, {
       'content-type': 'application/json',

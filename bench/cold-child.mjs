@@ -1,0 +1,19 @@
+// The cost of an answer the in-memory cache does not hold yet: the read model and JSON for random
+// symbols. argv: db, then symbols (comma-separated).
+import { SectorTable } from '../dist/sectors/table.js';
+import { Reports } from '../dist/store/reports.js';
+import { Store } from '../dist/store/store.js';
+
+const [dbPath, list] = process.argv.slice(2);
+const symbols = list.split(',');
+const store = Store.open(dbPath, SectorTable.load(), { readonly: true });
+const reports = new Reports(store.db);
+const time = (fn) => {
+  for (const s of symbols.slice(0, 100)) fn(s); // warm the JIT
+  const started = performance.now();
+  for (const s of symbols) JSON.stringify(fn(s));
+  return ((performance.now() - started) * 1000) / symbols.length;
+};
+const result = { weekly_us: time((s) => reports.weekly(s)), history52_us: time((s) => reports.history(s, 52)) };
+store.close();
+process.stdout.write(JSON.stringify(result));

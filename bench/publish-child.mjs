@@ -1,0 +1,27 @@
+// What an in-thread publish would cost: build and publish one full-size week (saved API JSON,
+// argv[3]) into a copy of the store (argv[2]), timing the synchronous transaction alone.
+import { readFileSync } from 'node:fs';
+import { parseFinraRow } from '../dist/finra/schema.js';
+import { buildWeek } from '../dist/ingest/build-week.js';
+import { SectorTable } from '../dist/sectors/table.js';
+import { Store } from '../dist/store/store.js';
+
+const [dbPath, rowsPath] = process.argv.slice(2);
+const store = Store.open(dbPath, SectorTable.load());
+const byWeek = new Map();
+for (const raw of JSON.parse(readFileSync(rowsPath, 'utf8'))) {
+  const r = parseFinraRow(raw, 0);
+  const key = `${r.weekStartDate}|${r.tierIdentifier}`;
+  const w = byWeek.get(key) ?? { weekStart: r.weekStartDate, tier: r.tierIdentifier, firm: [], symbolTotals: [], nonAts: [] };
+  (r.summaryTypeCode === 'ATS_W_SMBL_FIRM' ? w.firm : r.summaryTypeCode === 'ATS_W_SMBL' ? w.symbolTotals : w.nonAts).push(r);
+  byWeek.set(key, w);
+}
+const publishes = [];
+for (const input of byWeek.values()) {
+  const built = buildWeek(input);
+  const started = performance.now();
+  store.publisher.publish(built, { source: 'bench', now: new Date().toISOString() });
+  publishes.push({ tier: input.tier, rows: built.rows.length, ms: performance.now() - started });
+}
+store.close();
+process.stdout.write(JSON.stringify({ publishes }));

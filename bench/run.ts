@@ -1,0 +1,317 @@
+// npm run bench [-- ticks|ingest|api ...]: the benchmarks, each reported as a ratio against a
+// baseline measured in the same run, on loopback, bounded in time. Results go to bench/results/
+// and bench/RESULTS.md is regenerated from them. The measured code is the build in dist/.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { addDays } from '../src/finra/calendar.js';
+import type { Tier } from '../src/finra/tiers.js';
+import { fmt, load, machine, mb, median, nodeJson, startService, waitReady, type LoadResult } from './lib.js';
+import { ensureWeekFiles, symbolOf, syntheticWeekRows, TIER_SHAPES, weeksEndingAt } from './synthetic.js';
+import { buildTapeFile } from './ticks-data.js';
+
+const DATA = 'bench/data';
+const RESULTS = 'bench/results';
+const NEWEST = '2026-10-26'; // the synthetic data's newest week; the backfill loads the 52 before it
+const BENCH_DB = `${DATA}/bench-52w.db`;
+const TIERS: Tier[] = ['T1', 'T2', 'OTCE'];
+mkdirSync(DATA, { recursive: true });
+mkdirSync(RESULTS, { recursive: true });
+
+interface PartResult {
+  part: string;
+  date: string;
+  machine: ReturnType<typeof machine>;
+  table: string[][];
+  verdicts: string[];
+  notes: string[];
+}
+
+const tick = (ok: boolean) => (ok ? 'met' : 'MISSED');
+
+// ---------------------------------------------------------------------------------------------
+// Tape analysis: trades/s end to end against a plain read-and-split of the same file.
+
+async function ticksPart(): Promise<PartResult> {
+  const table = [['file', 'trades', 'candles', 'size', 'read+split floor', 'analysis', 'trades/s', 'vs floor', 'peak RSS (analysis)', 'peak RSS (floor)']];
+  const measured: { trades: number; rate: number; ratio: number; rss: number; floorRss: number }[] = [];
+  // The same 52 days, once and four times over: 4x the trades, the same candles.
+  for (const [target, perDay] of [[1_000_000, 1], [4_000_000, 4]] as const) {
+    const path = `${DATA}/ticks-${Math.ceil(target / 19_264 / perDay) * perDay * 19_264}.csv`;
+    const { trades, bytes } = await buildTapeFile(path, target, perDay);
+    const floors: number[] = [];
+    const runs: number[] = [];
+    let rss = 0;
+    let floorRss = 0;
+    let candles = 0;
+    for (let i = 0; i < 3; i++) {
+      const f = await nodeJson<{ ms: number; maxRssKb: number }>(['bench/floor.mjs', path]);
+      const a = await nodeJson<{ ms: number; trades: number; candles: number; maxRssKb: number }>(['bench/tape-child.mjs', path]);
+      candles = a.candles;
+      if (a.trades !== trades) throw new Error(`the analysis read ${a.trades} trades of ${trades}`);
+      floors.push(f.ms);
+      runs.push(a.ms);
+      rss = Math.max(rss, a.maxRssKb);
+      floorRss = Math.max(floorRss, f.maxRssKb);
+    }
+    const floor = median(floors);
+    const ms = median(runs);
+    measured.push({ trades, rate: (trades / ms) * 1000, ratio: ms / floor, rss, floorRss });
+    table.push([path.split('/').pop()!, fmt(trades), fmt(candles), `${fmt(bytes / 2 ** 20)} MB`, `${fmt(floor)} ms`, `${fmt(ms)} ms`, fmt((trades / ms) * 1000), `${fmt(ms / floor, 2)}x`, mb(rss), mb(floorRss)]);
+  }
+  const [small, big] = measured as [(typeof measured)[0], (typeof measured)[0]];
+  return {
+    part: 'ticks',
+    date: new Date().toISOString(),
+    machine: machine(),
+    table,
+    verdicts: [
+      `at least 1,000,000 trades/s: ${tick(small.rate >= 1e6 && big.rate >= 1e6)} (${fmt(small.rate)} and ${fmt(big.rate)})`,
+      `within 2x of the read-and-split floor: ${tick(small.ratio <= 2 && big.ratio <= 2)} (${fmt(small.ratio, 2)}x and ${fmt(big.ratio, 2)}x)`,
+      // The garbage collector sizes its heap to the allocation rate: the floor, which keeps nothing, grows too.
+      `memory flat in file size: ${tick(big.rss <= small.rss * 1.35)} (${mb(small.rss)} for ${fmt(small.trades)} trades, ${mb(big.rss)} for ${fmt(big.trades)}, ${fmt(big.rss / small.rss, 2)}x for 4x the trades; the floor, which keeps nothing, ${fmt(big.floorRss / small.floorRss, 2)}x)`,
+    ],
+    notes: [
+      'Input: the real IBM day (fixtures/ticks) repeated over 52 consecutive weekdays; the larger file repeats each day four times (4x the trades, the same candles). Median of 3 runs, each in a fresh process, timed after start-up.',
+      'Analysis = stream, parse, classify by the SIP rules, fold into 1-minute candles and statistics, build the report. Floor = read the same file and split every line into fields.',
+    ],
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ingest: a full-size week and the 52-week backfill through the real CLI against the FINRA double.
+
+interface IngestRun {
+  code: number;
+  ms: number;
+  rows: number;
+  summary: string;
+  maxRssKb: number;
+}
+
+async function withDouble<T>(fn: (url: string, release: () => Promise<void>) => Promise<T>): Promise<T> {
+  let written = 0;
+  ensureWeekFiles(`${DATA}/finra`, weeksEndingAt(NEWEST, 53), TIERS, () => {
+    if (written++ === 0) console.log('writing the synthetic FINRA weeks to bench/data/finra (once) ...');
+  });
+  const double = await startService(process.execPath, ['--import', 'tsx', 'bench/double-child.ts', NEWEST, '53'], {}, true);
+  const release = async () => {
+    double.child.stdin!.write('release\n');
+    await double.lines.next();
+  };
+  try {
+    return await fn(double.firstLine, release);
+  } finally {
+    double.child.stdin!.end();
+    await double.stop();
+  }
+}
+
+async function backfill(url: string): Promise<IngestRun> {
+  rmSync(BENCH_DB, { force: true });
+  rmSync(`${BENCH_DB}-wal`, { force: true });
+  const run = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '52'], { FINRA_API_URL: url, DB_PATH: BENCH_DB, LOG_LEVEL: 'error' });
+  if (run.code !== 0) throw new Error(`backfill failed: ${run.summary}`);
+  writeFileSync(`${BENCH_DB}.version`, NEWEST);
+  return run;
+}
+
+async function ingestPart(): Promise<PartResult> {
+  const dir = join(tmpdir(), `darkpool-bench-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    return await withDouble(async (url, release) => {
+      const env = { FINRA_API_URL: url, LOG_LEVEL: 'error' };
+      const newestLoaded = addDays(NEWEST, -7);
+      // One full-size week (three tiers) into an empty store, and the same requests doing nothing.
+      const week = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], { ...env, DB_PATH: join(dir, 'week.db') });
+      const fetchOnly = await nodeJson<{ ms: number; rows: number }>(['bench/fetch-child.mjs', newestLoaded, TIERS.join(',')], env);
+      const full = await backfill(url);
+
+      // Publishing in the server's own thread would stall it this long per tier-week...
+      const rowsFile = join(dir, 'week.json');
+      writeFileSync(rowsFile, JSON.stringify(TIERS.flatMap((t) => Object.values(syntheticWeekRows(NEWEST, t)).flat())));
+      copyFileSync(BENCH_DB, join(dir, 'copy.db'));
+      const inThread = await nodeJson<{ publishes: { tier: string; rows: number; ms: number }[] }>(['bench/publish-child.mjs', join(dir, 'copy.db'), rowsFile]);
+
+      // ...whereas with the ingest in a child process the server only sees its commits.
+      copyFileSync(BENCH_DB, join(dir, 'live.db'));
+      const server = await startService(process.execPath, ['bench/server-child.mjs'], { DB_PATH: join(dir, 'live.db'), INGEST_CRON: 'off', RATE_LIMIT_MAX: '0', LOG_LEVEL: 'error' });
+      await waitReady(`${server.firstLine}/readyz`);
+      await release();
+      const latencies: number[] = [];
+      let done = false;
+      const ingest = nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], { ...env, DB_PATH: join(dir, 'live.db') }).finally(() => (done = true));
+      while (!done) {
+        const t = performance.now();
+        await fetch(`${server.firstLine}/livez`);
+        latencies.push(performance.now() - t);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      const live = await ingest;
+      await server.stop();
+      latencies.sort((a, b) => a - b);
+      const worstPublish = Math.max(...inThread.publishes.map((p) => p.ms));
+
+      const table = [
+        ['run', 'ATS rows', 'wall time', 'rows/s', 'fetch-only floor', 'vs floor', 'peak RSS'],
+        ['one full-size week (3 tiers)', fmt(week.rows), `${fmt(week.ms / 1000, 1)} s`, fmt((week.rows / week.ms) * 1000), `${fmt(fetchOnly.ms / 1000, 1)} s`, `${fmt(week.ms / fetchOnly.ms, 2)}x`, mb(week.maxRssKb)],
+        ['52-week backfill (156 tier-weeks)', fmt(full.rows), `${fmt(full.ms / 1000, 1)} s`, fmt((full.rows / full.ms) * 1000), '', '', mb(full.maxRssKb)],
+      ];
+      return {
+        part: 'ingest',
+        date: new Date().toISOString(),
+        machine: machine(),
+        table,
+        verdicts: [
+          `a full-size week in under 5 s: ${tick(week.ms < 5000)} (${fmt(week.ms / 1000, 1)} s, of which ${fmt(fetchOnly.ms / 1000, 1)} s is fetching FINRA's pages at 10 requests/s)`,
+          `52 weeks in under 3 minutes: ${tick(full.ms < 180_000)} (${fmt(full.ms / 1000)} s)`,
+          `peak RSS under 300 MB: ${tick(Math.max(week.maxRssKb, full.maxRssKb) < 300 * 1024)} (${mb(Math.max(week.maxRssKb, full.maxRssKb))})`,
+          `the server's event loop while an ingest publishes a full week: /livez p99 ${fmt(latencies[Math.floor(latencies.length * 0.99)] ?? 0, 1)} ms, max ${fmt(latencies.at(-1) ?? 0, 1)} ms over ${latencies.length} probes (exit ${live.code}); the same publish in the server's thread would block it up to ${fmt(worstPublish)} ms per tier-week (${inThread.publishes.map((p) => `${p.tier} ${fmt(p.rows)} rows ${fmt(p.ms)} ms`).join(', ')})`,
+        ],
+        notes: [
+          `Synthetic full-size weeks (bench/synthetic.ts): ${fmt(TIERS.reduce((n, t) => n + TIER_SHAPES[t].symbols, 0))} symbols and about 110,000 per-ATS rows a week over 35 ATSs, with matching FINRA totals.`,
+          'The FINRA double runs in its own process with FINRA\'s paging (5,000 rows, 3 MB) and gzip; it shares the two cores with the ingest.',
+          'Floor = the same requests through the same client, spacing included, with nothing done to the rows: FINRA\'s 20/s limit (we use 10/s) sets it.',
+        ],
+      };
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// API: each endpoint against a bare Fastify route answering a static body of the same size.
+
+async function apiPart(): Promise<PartResult> {
+  if (!existsSync(BENCH_DB) || readFileSync(`${BENCH_DB}.version`, 'utf8') !== NEWEST) {
+    console.log('no benchmark store yet: running the 52-week backfill first');
+    await withDouble((url) => backfill(url));
+  }
+  const dir = join(tmpdir(), `darkpool-bench-api-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(BENCH_DB, join(dir, 'api.db'));
+  // The servers get core 1, the load generator (this process) core 0: neither steals from the other.
+  const pinned = pinTo(process.pid, 0);
+  const onCore1 = (args: string[]) => (pinned ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args]) as [string, string[]];
+  const server = await startService(...onCore1(['bench/server-child.mjs']), { DB_PATH: join(dir, 'api.db'), INGEST_CRON: 'off', RATE_LIMIT_MAX: '0', LOG_LEVEL: 'error' });
+  const base = server.firstLine;
+  await waitReady(`${base}/readyz`);
+
+  const symbols = TIERS.flatMap((t) => Array.from({ length: TIER_SHAPES[t].symbols }, (_, i) => symbolOf(t, i)));
+  const randomSymbol = () => symbols[Math.floor(Math.random() * symbols.length)]!;
+  const endpoints: [string, () => string][] = [
+    ['weekly', () => `/darkpool/weekly/${randomSymbol()}`],
+    ['history', () => `/darkpool/history/${randomSymbol()}?weeks=52`],
+    ['movers', () => '/darkpool/movers/top20'],
+    ['sectors', () => '/darkpool/sectors'],
+  ];
+  const bodies: Record<string, string> = {};
+  for (const [name, path] of endpoints) bodies[name] = await (await fetch(`${base}${path()}`)).text();
+  writeFileSync(join(dir, 'bodies.json'), JSON.stringify(bodies));
+  const bare = await startService(...onCore1(['bench/bare-server.mjs', join(dir, 'bodies.json')]));
+  const cold = await nodeJson<{ weekly_us: number; history52_us: number }>(['bench/cold-child.mjs', join(dir, 'api.db'), Array.from({ length: 2000 }, randomSymbol).join(',')]);
+
+  const table = [['endpoint', 'body', 'req/s', 'p50', 'p99', 'bare route req/s', 'bare p99', 'vs bare']];
+  const verdicts: string[] = [];
+  const rows: { name: string; api: LoadResult; bare: LoadResult }[] = [];
+  for (const [name, path] of endpoints) {
+    await load(base, path, 50, 3); // warm-up: JIT, and the in-memory answer cache
+    await load(bare.firstLine, () => `/bare/${name}`, 50, 3);
+    // Three alternating rounds of each; the medians are compared.
+    const apiRounds: LoadResult[] = [];
+    const bareRounds: LoadResult[] = [];
+    for (let round = 0; round < 3; round++) {
+      apiRounds.push(await load(base, path, 50, 5));
+      bareRounds.push(await load(bare.firstLine, () => `/bare/${name}`, 50, 5));
+    }
+    const api = medianRun(apiRounds);
+    const b = medianRun(bareRounds);
+    if (apiRounds.some((r) => r.errors || r.non2xx)) throw new Error(`${name}: errors or non-2xx answers under load`);
+    rows.push({ name, api, bare: b });
+    table.push([`/darkpool/${name}${name === 'weekly' ? '/{random}' : name === 'history' ? '/{random}?weeks=52' : name === 'movers' ? '/top20' : ''}`, `${fmt(bodies[name]!.length / 1024, 1)} KB`, fmt(api.rps), `${api.p50} ms`, `${api.p99} ms`, fmt(b.rps), `${b.p99} ms`, `${fmt(api.rps / b.rps, 2)}x`]);
+  }
+  await bare.stop();
+  await server.stop();
+  rmSync(dir, { recursive: true, force: true });
+  verdicts.push(`each endpoint at least 0.8x the bare route: ${tick(rows.every((r) => r.api.rps >= 0.8 * r.bare.rps))} (${rows.map((r) => `${r.name} ${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')})`);
+  verdicts.push(`p99 under 5 ms at 50 connections: ${tick(rows.every((r) => r.api.p99 < 5))} (${rows.map((r) => `${r.name} ${r.api.p99} ms`).join(', ')})`);
+  return {
+    part: 'api',
+    date: new Date().toISOString(),
+    machine: machine(),
+    table,
+    verdicts,
+    notes: [
+      `Store: 52 full-size synthetic weeks x 3 tiers (${fmt(symbols.length)} symbols), loaded by the ingest part. Server: the built app (all hooks: keys off, rate limit off, helmet, CORS, caching).`,
+      `Each endpoint: 3 s warm-up, then three alternating 5 s rounds of it and of its bare route at 50 connections (autocannon); the median rounds are compared. ${pinned ? 'The servers run on core 1, autocannon on core 0 (taskset).' : 'taskset is missing: servers and autocannon share both cores.'} Random tickers are drawn from all symbols.`,
+      `Answers are kept in memory per dataset revision (the warm-up fills it). An answer not yet cached costs ${fmt(cold.weekly_us)} us (weekly) and ${fmt(cold.history52_us)} us (history, 52 weeks) in the read model, measured on 2,000 random symbols.`,
+      'The bare route: Fastify with no plugins and no hooks, answering the same bytes as a static string.',
+    ],
+  };
+}
+
+/** The round with the median throughput. */
+function medianRun(runs: LoadResult[]): LoadResult {
+  return [...runs].sort((a, b) => a.rps - b.rps)[Math.floor(runs.length / 2)]!;
+}
+
+/** Pins a process to one CPU with taskset; false when that is not possible here. */
+function pinTo(pid: number, cpu: number): boolean {
+  try {
+    execFileSync('taskset', ['-p', '-c', String(cpu), String(pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function writeResults() {
+  const parts = readdirSync(RESULTS)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as PartResult)
+    .sort((a, b) => ['api', 'ingest', 'ticks'].indexOf(a.part) - ['api', 'ingest', 'ticks'].indexOf(b.part));
+  const md = [
+    '# Benchmark results',
+    '',
+    'Regenerated by `npm run bench` (or one part: `npm run bench -- api|ingest|ticks`). Every figure is',
+    'measured against a baseline taken in the same run on the same machine; loopback only.',
+    '',
+  ];
+  const titles: Record<string, string> = { api: 'API', ingest: 'Ingest', ticks: 'Tape analysis' };
+  for (const p of parts) {
+    md.push(`## ${titles[p.part]}`, '', `${p.date.slice(0, 16).replace('T', ' ')} UTC on ${p.machine.cpu}, ${p.machine.memory_gib} GiB, Node ${p.machine.node}, ${p.machine.kernel}`, '');
+    md.push(`| ${p.table[0]!.join(' | ')} |`, `|${p.table[0]!.map(() => '---').join('|')}|`, ...p.table.slice(1).map((r) => `| ${r.join(' | ')} |`), '');
+    md.push('Targets:', ...p.verdicts.map((v) => `- ${v}`), '', ...p.notes.map((n) => `- ${n}`), '');
+  }
+  writeFileSync('bench/RESULTS.md', md.join('\n'));
+}
+
+const PARTS: Record<string, () => Promise<PartResult>> = { ticks: ticksPart, ingest: ingestPart, api: apiPart };
+
+async function main() {
+  const asked = process.argv.slice(2).filter((a) => a !== '--');
+  const unknown = asked.filter((a) => !PARTS[a]);
+  if (unknown.length) throw new Error(`unknown part ${unknown.join(', ')} (use ticks, ingest, api)`);
+  for (const name of asked.length ? asked : ['ticks', 'ingest', 'api']) {
+    console.log(`\n== ${name} ==`);
+    const started = performance.now();
+    const result = await PARTS[name]!();
+    writeFileSync(join(RESULTS, `${name}.json`), `${JSON.stringify(result, null, 1)}\n`);
+    const widths = result.table[0]!.map((_, i) => Math.max(...result.table.map((r) => (r[i] ?? '').length)));
+    for (const row of result.table) console.log(row.map((c, i) => (c ?? '').padEnd(widths[i]!)).join('  '));
+    for (const v of result.verdicts) console.log(`- ${v}`);
+    console.log(`(${fmt((performance.now() - started) / 1000)} s)`);
+  }
+  writeResults();
+  console.log(`\nwrote bench/RESULTS.md (${statSync('bench/RESULTS.md').size} bytes)`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,67 @@
+// A table whose columns sort on click or Enter, announced with aria-sort.
+import { el } from './ui.js';
+
+export interface Column<T> {
+  key: string;
+  label: string;
+  value: (row: T) => number | string | null;
+  render?: (row: T) => Node | string;
+  numeric?: boolean;
+}
+
+export function sortableTable<T>(caption: string, columns: Column<T>[], rows: T[], initial: { key: string; descending: boolean }): HTMLElement {
+  let sort = initial;
+  const table = el('table', { class: 'data' });
+  const body = el('tbody');
+  const headers = columns.map((c) => {
+    const button = el('button', { type: 'button', class: 'sort' }, c.label);
+    const th = el('th', { scope: 'col', class: c.numeric ? 'num' : '' }, button);
+    button.addEventListener('click', () => {
+      sort = { key: c.key, descending: sort.key === c.key ? !sort.descending : Boolean(c.numeric) };
+      draw();
+    });
+    return { column: c, th };
+  });
+  table.append(el('caption', {}, caption), el('thead', {}, el('tr', {}, ...headers.map((h) => h.th))), body);
+
+  function draw() {
+    const column = columns.find((c) => c.key === sort.key) ?? columns[0]!;
+    const sorted = [...rows].sort((a, b) => {
+      const [x, y] = [column.value(a), column.value(b)];
+      if (x === y) return 0;
+      if (x === null) return 1; // nulls last either way
+      if (y === null) return -1;
+      const order = x < y ? -1 : 1;
+      return sort.descending ? -order : order;
+    });
+    for (const h of headers) h.th.setAttribute('aria-sort', h.column.key === sort.key ? (sort.descending ? 'descending' : 'ascending') : 'none');
+    body.replaceChildren(
+      ...sorted.map((row) =>
+        el('tr', {}, ...columns.map((c) => el('td', { class: c.numeric ? 'num' : '' }, c.render ? c.render(row) : String(c.value(row) ?? '—')))),
+      ),
+    );
+  }
+  draw();
+  return el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption }, table);
+}
+
+/** Horizontal bars drawn in HTML: readable, printable, and accessible as a list. */
+export function bars(label: string, items: { name: string; value: number; text: string; secondary?: number; secondaryText?: string }[]): HTMLElement {
+  const max = Math.max(...items.map((i) => Math.max(i.value, i.secondary ?? 0)), 1e-9);
+  return el(
+    'ol',
+    { class: 'bars', 'aria-label': label },
+    ...items.map((i) =>
+      el(
+        'li',
+        {},
+        el('span', { class: 'bar-name' }, i.name),
+        el('span', { class: 'bar-track' },
+          el('span', { class: 'bar', style: `width:${((i.value / max) * 100).toFixed(2)}%` }),
+          i.secondary === undefined ? null : el('span', { class: 'bar secondary', style: `width:${((i.secondary / max) * 100).toFixed(2)}%` }),
+        ),
+        el('span', { class: 'bar-value' }, i.text, i.secondaryText ? el('span', { class: 'muted' }, ` · ${i.secondaryText}`) : null),
+      ),
+    ),
+  );
+}

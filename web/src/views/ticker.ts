@@ -1,0 +1,73 @@
+// One symbol: search box, weekly ATS shares and notional over up to 52 weeks, venue breakdown.
+import { api, call, jsonUrl, type Schemas } from '../api.js';
+import { weeklyChart } from '../chart.js';
+import { bars } from '../table.js';
+import { el, failure, heading, jsonLink, loading, num, pct, showFreshness, short, trendBadge, usd } from '../ui.js';
+
+export async function tickerView(main: HTMLElement, ticker: string): Promise<void> {
+  const input = el('input', { id: 'ticker', name: 'ticker', value: ticker, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', placeholder: 'e.g. TQQQ or BRK-B', required: true, maxlength: '20' });
+  const form = el('form', { class: 'controls', role: 'search' }, el('label', { for: 'ticker' }, 'Ticker'), input, el('button', { type: 'submit' }, 'Show'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const t = input.value.trim();
+    if (t) location.hash = `#/ticker/${encodeURIComponent(t)}`;
+  });
+  const body = el('div', { class: 'panel' });
+  main.replaceChildren(heading(ticker ? `Ticker ${ticker.toUpperCase()}` : 'Ticker'), form, body);
+  if (!ticker) {
+    body.append(el('p', { class: 'lede' }, 'Type a symbol in any common spelling (BRK.B, brk-b, BRK/B).'));
+    queueMicrotask(() => input.focus());
+    return;
+  }
+  body.replaceChildren(loading(ticker, 760));
+  try {
+    const path = { ticker };
+    const [week, history] = await Promise.all([
+      call(api.GET('/darkpool/weekly/{ticker}', { params: { path } })),
+      call(api.GET('/darkpool/history/{ticker}', { params: { path, query: { weeks: 52 } } })),
+    ]);
+    showFreshness(week.source);
+    body.replaceChildren(...render(week, history));
+  } catch (err) {
+    body.replaceChildren(failure(err, () => void tickerView(main, ticker)));
+  }
+}
+
+function render(w: Schemas['Weekly'], h: Schemas['History']): Node[] {
+  const weeklyJson = jsonUrl(`/darkpool/weekly/${encodeURIComponent(w.ticker)}`);
+  const historyJson = jsonUrl(`/darkpool/history/${encodeURIComponent(w.ticker)}`, { weeks: 52 });
+  const stat = (label: string, value: Node | string) => el('div', { class: 'stat' }, el('dt', {}, label), el('dd', {}, value));
+  const width = Math.max(280, Math.min(960, (document.querySelector('main')?.clientWidth ?? 960) - 32));
+  const chart = el(
+    'figure',
+    { class: 'chart', 'data-testid': 'history-chart' },
+    el('div', { role: 'img', 'aria-label': `Weekly ATS shares of ${w.ticker} over ${h.data.length} weeks, from ${short(Math.min(...h.data.map((d) => d.dark_pool_shares)))} to ${short(Math.max(...h.data.map((d) => d.dark_pool_shares)))}` },
+      weeklyChart(h.data.map((d) => ({ weekEnding: d.week_ending, shares: d.dark_pool_shares, notional: d.dark_pool_volume_usd })), width),
+    ),
+    el('figcaption', {}, `Weekly ATS shares (bars) and notional (line), ${h.data.length} loaded weeks. `, jsonLink(historyJson)),
+  );
+  return [
+    el('p', { class: 'lede' }, `${w.issue_name ?? w.ticker} · ${w.sector} · tier ${w.tier} · week ending ${w.week_ending}. `, jsonLink(weeklyJson)),
+    el(
+      'dl',
+      { class: 'stats' },
+      stat('ATS shares', num(w.dark_pool_shares)),
+      stat('Notional', usd(w.dark_pool_volume_usd)),
+      stat('Trades', num(w.dark_pool_trades)),
+      stat('ATSs with volume', String(w.ats_venues)),
+      stat('Avg trade size', w.avg_trade_size === null ? '—' : num(Math.round(w.avg_trade_size))),
+      stat('Trend vs last week', trendBadge(w.trend, w.change_pct)),
+      stat('Per trading day', trendBadge(w.trend_per_day, w.change_pct_per_day)),
+    ),
+    chart,
+    el('h2', {}, `Venues (${w.venues.length})`),
+    w.venues.length
+      ? el(
+          'figure',
+          { class: 'venues', 'data-testid': 'venues' },
+          bars(`ATS share of ${w.ticker}'s dark-pool volume by venue`, w.venues.map((v) => ({ name: `${v.mpid} ${v.name}`, value: v.shares ?? 0, text: `${num(v.shares)} (${v.share_pct === null ? '—' : pct(v.share_pct).replace('+', '')})` }))),
+          el('figcaption', {}, 'Every ATS that traded the symbol that week, largest first. ', jsonLink(weeklyJson)),
+        )
+      : el('p', {}, 'No ATS traded the symbol in its latest week.'),
+  ];
+}
