@@ -10,6 +10,9 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts && npm rebuild better-sqlite3
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
+# The dashboard: bundled by scripts/build-web.mjs into dist/web, served at / by the API process.
+COPY scripts ./scripts
+COPY web ./web
 RUN npm run build && npm prune --omit=dev
 
 # Run: slim LTS Node, non-root, tini as init so signals reach node and children are reaped.

@@ -1,6 +1,9 @@
 // buildApp: the Fastify instance with every route, schema and error path. It never listens and never
 // reads process.env; server.ts runs it, tests inject requests into it.
 import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -209,7 +212,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     },
   );
 
-  app.get('/', { schema: { hide: true } }, async () => ({
+  const dashboard = await registerDashboard(app, deps.logger);
+  // Browsers get the dashboard; API clients (curl, scripts) get this index of the API.
+  app.get('/', { schema: { hide: true } }, async (req, reply) => {
+    reply.header('vary', 'Accept');
+    if (dashboard && prefersHtml(req.headers.accept)) return reply.type('text/html; charset=utf-8').send(dashboard);
+    return apiIndex;
+  });
+  const apiIndex = {
     name: 'DarkPool Radar',
     description: 'Weekly ATS (dark pool) volume for US equities, from FINRA OTC Transparency data',
     docs: '/docs',
@@ -222,7 +232,26 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       '/darkpool/sectors',
     ],
     source: FINRA_CREDIT,
-  }));
+  };
 
   return fastify;
+}
+
+/** The dashboard, built by `npm run build` into dist/web; null (and a warning) when it is not built. */
+const WEB_DIR = fileURLToPath(new URL('../dist/web/', import.meta.url));
+
+async function registerDashboard(app: FastifyInstance, logger: Logger): Promise<string | null> {
+  if (!existsSync(`${WEB_DIR}index.html`)) {
+    logger.warn({ dir: WEB_DIR }, 'the dashboard is not built (npm run build): / answers JSON only');
+    return null;
+  }
+  await app.register(fastifyStatic, { root: `${WEB_DIR}assets`, prefix: '/assets/', decorateReply: false, schemaHide: true });
+  return readFileSync(`${WEB_DIR}index.html`, 'utf8');
+}
+
+function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const html = accept.indexOf('text/html');
+  const json = accept.indexOf('application/json');
+  return html !== -1 && (json === -1 || html < json);
 }

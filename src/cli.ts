@@ -221,7 +221,7 @@ async function demoCommand(args: string[], env: Record<string, string | undefine
   const running = await serve(config, { schedule: false });
   io.stdout(
     `\nDarkPool Radar demo on the bundled FINRA weeks: ${running.url}\n` +
-      `  try ${running.url}/darkpool/movers/top20 or ${running.url}/docs\n` +
+      `  open ${running.url}/ in a browser for the dashboard; the JSON: ${running.url}/darkpool/movers/top20, docs: ${running.url}/docs\n` +
       `  temporary store ${config.DB_PATH}, removed on exit (Ctrl-C)\n`,
   );
   closeOnSignals({ ...running, close: () => running.close().finally(() => rmSync(dir, { recursive: true, force: true })) });

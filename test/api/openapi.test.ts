@@ -8,7 +8,7 @@ import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { Store } from '../../src/store/store.js';
-import type { paths } from '../generated/openapi.js';
+import type { paths } from '../../web/src/openapi.js';
 import { appOn, seededStore } from '../support/app.js';
 import { cli, removeTempDirs, tempDir } from '../support/harness.js';
 
@@ -27,10 +27,10 @@ describe('the OpenAPI contract', () => {
     expect(parse(committed).openapi).toBe('3.1.0');
   });
 
-  it('the typed client in test/generated is generated from openapi.yaml (same command as openapi:write)', () => {
+  it('the typed client in web/src (the dashboard uses it) is generated from openapi.yaml (same command as openapi:write)', () => {
     const out = join(tempDir(), 'openapi.d.ts');
     execFileSync('node_modules/.bin/openapi-typescript', ['openapi.yaml', '-o', out], { stdio: 'ignore' });
-    expect(readFileSync('test/generated/openapi.d.ts', 'utf8')).toBe(readFileSync(out, 'utf8'));
+    expect(readFileSync('web/src/openapi.d.ts', 'utf8')).toBe(readFileSync(out, 'utf8'));
   });
 });
 

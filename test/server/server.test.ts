@@ -106,6 +106,11 @@ describe('npm run demo', () => {
     expect(movers.tiers).toEqual(['OTCE', 'T2']);
     const tqqq = (await (await fetch(`${base}/darkpool/weekly/TQQQ`)).json()) as any;
     expect(tqqq.ats_venues).toBe(26);
+    // A browser at / gets the dashboard, and its bundled script is served from this process.
+    const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    const script = /src="([^"]+\.js)"/.exec(await page.text())![1]!;
+    expect((await fetch(new URL(script, base))).status).toBe(200);
     const [, db] = await proc.waitFor(/temporary store (\S+demo\.db), removed on exit/);
     expect(existsSync(db!)).toBe(true);
     proc.child.kill('SIGTERM');

@@ -9,7 +9,9 @@ import { venuesView } from './views/venues.js';
 const main = document.getElementById('main')!;
 
 async function route() {
-  const [view = 'movers', param = ''] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  // An empty hash splits to [''], so the default view is chosen with ||, not a destructuring default.
+  const [first, param = ''] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  const view = first || 'movers';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-nav]')) {
     if (link.dataset.nav === view) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

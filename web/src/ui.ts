@@ -54,9 +54,12 @@ export function failure(err: unknown, retry: () => void): HTMLElement {
   } else {
     box.append(el('h2', {}, 'Something went wrong'), el('p', {}, String(err instanceof Error ? err.message : err)));
   }
-  const again = el('button', { type: 'button' }, 'Try again');
-  again.addEventListener('click', retry);
-  box.append(again);
+  // Retrying helps after a network error or a server fault, not after a 4xx answer.
+  if (!(err instanceof ApiError) || err.status === 0 || err.status >= 500) {
+    const again = el('button', { type: 'button' }, 'Try again');
+    again.addEventListener('click', retry);
+    box.append(again);
+  }
   return box;
 }
 

@@ -31,7 +31,7 @@ export async function sectorsView(main: HTMLElement): Promise<void> {
           now.data.map((s) => ({
             name: s.sector,
             value: s.share_pct,
-            text: `${s.share_pct.toFixed(2)}% · ${s.ticker_count} symbols`,
+            text: `${s.share_pct.toFixed(2)}% · ${s.ticker_count} ${s.ticker_count === 1 ? 'symbol' : 'symbols'}`,
             ...(before ? { secondary: last.get(s.sector) ?? 0, secondaryText: `last week ${(last.get(s.sector) ?? 0).toFixed(2)}%` } : {}),
           })),
         ),

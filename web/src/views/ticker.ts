@@ -37,7 +37,7 @@ function render(w: Schemas['Weekly'], h: Schemas['History']): Node[] {
   const weeklyJson = jsonUrl(`/darkpool/weekly/${encodeURIComponent(w.ticker)}`);
   const historyJson = jsonUrl(`/darkpool/history/${encodeURIComponent(w.ticker)}`, { weeks: 52 });
   const stat = (label: string, value: Node | string) => el('div', { class: 'stat' }, el('dt', {}, label), el('dd', {}, value));
-  const width = Math.max(280, Math.min(960, (document.querySelector('main')?.clientWidth ?? 960) - 32));
+  const width = Math.max(280, Math.min(1168, (document.querySelector('main')?.clientWidth ?? 960) - 34));
   const chart = el(
     'figure',
     { class: 'chart', 'data-testid': 'history-chart' },

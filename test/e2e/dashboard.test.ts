@@ -1,0 +1,162 @@
+// The dashboard in headless Chromium (Debian's, driven by playwright-core) against a server on
+// 127.0.0.1 loaded with the real samples. Screenshots land in test-artifacts/. Code that runs in the
+// page is passed to evaluate() as a string: the tests compile without the DOM library.
+import { existsSync, mkdirSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeys } from '../../src/api/api-keys.js';
+import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
+import { SectorTable } from '../../src/sectors/table.js';
+import { Store } from '../../src/store/store.js';
+import { seededStore } from '../support/app.js';
+import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = 'test-artifacts';
+const KEY = 'dashboard-key-0123456789abcdef';
+
+let browser: Browser;
+let store: Store;
+const servers: FastifyInstance[] = [];
+
+async function serve(s: Store, apiKeys: ApiKeys | null = null): Promise<string> {
+  const app = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger, apiKeys });
+  servers.push(app);
+  return app.listen({ port: 0, host: '127.0.0.1' });
+}
+
+async function open(url: string, viewport = { width: 1200, height: 900 }): Promise<Page> {
+  const page = await browser.newPage({ viewport });
+  page.on('pageerror', (err) => {
+    throw err;
+  });
+  await page.goto(url);
+  return page;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  store = await seededStore();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  for (const s of servers) await s.close();
+  store?.close();
+  removeTempDirs();
+});
+
+describe('the dashboard', () => {
+  it('is what a browser gets at /; API clients get the JSON index there', async () => {
+    const base = await serve(store);
+    const html = await fetch(`${base}/`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(html.headers.get('vary')).toMatch(/Accept/);
+    expect(await html.text()).toMatch(/<script type="module" src="\/assets\/app\.js">/);
+    const json = await fetch(`${base}/`);
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(((await json.json()) as { docs: string }).docs).toBe('/docs');
+    expect((await fetch(`${base}/assets/app.js`)).headers.get('content-type')).toMatch(/javascript/);
+  });
+
+  it("shows this week's movers: the same top 20 as the API, in the same order", async () => {
+    const base = await serve(store);
+    const api = (await (await fetch(`${base}/darkpool/movers/top20`)).json()) as { data: { ticker: string }[] };
+    const page = await open(`${base}/`);
+    await page.locator('table.data tbody tr').first().waitFor();
+    const shown = await page.locator('table.data tbody tr td:nth-child(2)').allInnerTexts();
+    expect(shown).toEqual(api.data.map((r) => r.ticker));
+    expect(await page.locator('a.json').first().getAttribute('href')).toBe('/darkpool/movers/top20');
+    expect(await page.locator('#freshness').innerText()).toMatch(/OTCE week ending 2025-11-23/);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-movers.png`, fullPage: true });
+
+    // Sorting by keyboard: focus the ATS shares header, press Enter twice, the order flips.
+    const sharesHeader = page.getByRole('button', { name: 'ATS shares' });
+    await sharesHeader.focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.locator('th', { has: sharesHeader }).getAttribute('aria-sort')).toBe('descending');
+    await page.keyboard.press('Enter');
+    expect(await page.locator('th', { has: sharesHeader }).getAttribute('aria-sort')).toBe('ascending');
+    expect((await page.locator('table.data tbody tr td:nth-child(2)').allInnerTexts())[0]).toBe(api.data.at(-1)!.ticker);
+    await page.close();
+  });
+
+  it('finds tqqq by search: its weekly chart and its 26 venues', async () => {
+    const base = await serve(store);
+    const page = await open(`${base}/#/ticker`);
+    await page.getByLabel('Ticker').fill('tqqq');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.locator('[data-testid=history-chart] canvas').waitFor();
+    expect(await page.locator('h1').innerText()).toBe('Ticker TQQQ');
+    expect(await page.locator('[data-testid=venues] li').count()).toBe(26);
+    expect(await page.locator('[data-testid=venues] li').first().innerText()).toMatch(/UBSA UBS ATS\s+12,466,783/);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-ticker.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('shows the error state for an unknown ticker', async () => {
+    const base = await serve(store);
+    const page = await open(`${base}/#/ticker/NOPEZ`);
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(/Ticker not found[\s\S]*NOPEZ/);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-unknown-ticker.png` });
+    await page.close();
+  });
+
+  it('compares sectors this week and last, and ranks the venues', async () => {
+    const base = await serve(store);
+    const sectors = (await (await fetch(`${base}/darkpool/sectors`)).json()) as { data: unknown[] };
+    const venues = (await (await fetch(`${base}/darkpool/venues`)).json()) as { data: unknown[] };
+    const page = await open(`${base}/#/sectors`);
+    await page.locator('[data-testid=sectors] li').first().waitFor();
+    expect(await page.locator('[data-testid=sectors] li').count()).toBe(sectors.data.length);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-sectors.png`, fullPage: true });
+    await page.goto(`${base}/#/venues`);
+    await page.locator('table.data tbody tr').first().waitFor();
+    expect(await page.locator('table.data tbody tr').count()).toBe(venues.data.length);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-venues.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('is readable on a phone: nothing wider than the screen but the scrollable table', async () => {
+    const base = await serve(store);
+    const page = await open(`${base}/#/ticker/tqqq`, { width: 390, height: 844 });
+    await page.locator('[data-testid=venues] li').first().waitFor();
+    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png`, fullPage: true });
+    await page.close();
+  });
+
+  it('says when no data is loaded yet, and when the network fails', async () => {
+    const empty = Store.open(tempDbPath(), SectorTable.empty());
+    const base = await serve(empty);
+    const page = await open(`${base}/`);
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).toMatch(/No data loaded yet/);
+    empty.close();
+
+    const live = await serve(store);
+    await page.route('**/darkpool/**', (route) => route.abort());
+    await page.goto(`${live}/#/sectors`);
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').innerText()).toMatch(/Network error[\s\S]*Try again/);
+    await page.close();
+  });
+
+  it('asks for an API key when the server needs one, and keeps it in the session only', async () => {
+    const base = await serve(store, ApiKeys.fromConfig([KEY], undefined));
+    const page = await open(`${base}/`);
+    await page.getByRole('textbox', { name: 'API key' }).fill(KEY);
+    await page.getByRole('button', { name: 'Use this key' }).click();
+    await page.locator('table.data tbody tr').first().waitFor();
+    expect(await page.evaluate('[sessionStorage.length, localStorage.length]')).toEqual([1, 0]);
+    await page.close();
+  });
+});
