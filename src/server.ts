@@ -21,6 +21,8 @@ export interface Running {
   close: () => Promise<void>;
 }
 
+const SHUTDOWN_GRACE_MS = 8_000;
+
 export async function serve(config: Config, options: ServeOptions): Promise<Running> {
   const logger = createLogger(config.LOG_LEVEL);
   const store = Store.open(config.DB_PATH, SectorTable.load());
@@ -35,7 +37,11 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
     (closing ??= (async () => {
       logger.info('shutting down: no new connections, finishing requests in flight');
       await scheduler?.stop();
-      await app.close(); // waits for in-flight requests
+      // Waits for in-flight requests, but a client that stops reading a response must not hold the
+      // process past Docker's 10 s stop timeout: after the grace period its connection is cut.
+      const cut = setTimeout(() => app.server.closeAllConnections(), SHUTDOWN_GRACE_MS).unref();
+      await app.close();
+      clearTimeout(cut);
       store.close();
       logger.info('stopped');
     })());

@@ -110,7 +110,9 @@ describe('npm run demo', () => {
     const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const script = /src="([^"]+\.js)"/.exec(await page.text())![1]!;
-    expect((await fetch(new URL(script, base))).status).toBe(200);
+    const asset = await fetch(new URL(script, base));
+    expect(asset.status).toBe(200);
+    expect((await asset.text()).length).toBeGreaterThan(1000);
     const [, db] = await proc.waitFor(/temporary store (\S+demo\.db), removed on exit/);
     expect(existsSync(db!)).toBe(true);
     proc.child.kill('SIGTERM');
