@@ -103,7 +103,7 @@ async function main() {
   partitions.unshift([NEWEST, 'T1']); // FINRA publishes a new T1 week
 
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DB_PATH: dbPath, INGEST_CRON: 'off', RATE_LIMIT_MAX: '0', LOG_LEVEL: 'warn', FINRA_API_URL: double.url };
+  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DB_PATH: dbPath, INGEST_CRON: 'off', RATE_LIMIT_MAX: '0', LOG_LEVEL: 'warn', FINRA_API_URL: double.url, DAILY_WINDOW_DAYS: '0' };
   const server = spawn(process.execPath, ['dist/server.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {

@@ -111,7 +111,7 @@ async function withDouble<T>(fn: (url: string, release: () => Promise<void>) => 
 async function backfill(url: string): Promise<IngestRun> {
   rmSync(BENCH_DB, { force: true });
   rmSync(`${BENCH_DB}-wal`, { force: true });
-  const run = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '52'], { FINRA_API_URL: url, DB_PATH: BENCH_DB, LOG_LEVEL: 'error' });
+  const run = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '52'], { FINRA_API_URL: url, DB_PATH: BENCH_DB, LOG_LEVEL: 'error', DAILY_WINDOW_DAYS: '0' });
   if (run.code !== 0) throw new Error(`backfill failed: ${run.summary}`);
   writeFileSync(`${BENCH_DB}.version`, NEWEST);
   return run;
@@ -122,7 +122,7 @@ async function ingestPart(): Promise<PartResult> {
   mkdirSync(dir, { recursive: true });
   try {
     return await withDouble(async (url, release) => {
-      const env = { FINRA_API_URL: url, LOG_LEVEL: 'error' };
+      const env = { FINRA_API_URL: url, LOG_LEVEL: 'error', DAILY_WINDOW_DAYS: '0' };
       const newestLoaded = addDays(NEWEST, -7);
       // One full-size week (three tiers) into an empty store, and the same requests doing nothing.
       const week = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], { ...env, DB_PATH: join(dir, 'week.db') });

@@ -17,6 +17,7 @@ import {
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ApiKeys } from './api/api-keys.js';
+import { dailyRoutes } from './api/daily-routes.js';
 import { darkpoolRoutes, DATA_ROUTES } from './api/darkpool-routes.js';
 import { frameworkError, registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
@@ -25,6 +26,8 @@ import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } f
 import { security } from './api/security.js';
 import { DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
 import type { Config } from './config.js';
+import { DailyReports } from './daily/reports.js';
+import { EstimateReports } from './estimate/reports.js';
 import { FINRA_CREDIT, Reports } from './store/reports.js';
 import type { Store } from './store/store.js';
 
@@ -75,7 +78,7 @@ function withoutUnusedSchemas(doc: OpenApiDocument): OpenApiDocument {
   return { ...doc, components: { ...components, schemas: kept } } as OpenApiDocument;
 }
 
-const CLASS_SHARE_PATH = /^(\/darkpool\/(?:weekly|ratio|history)\/)([A-Za-z0-9]{1,10})\/([A-Za-z0-9]{1,5})\/?(\?.*)?$/;
+const CLASS_SHARE_PATH = /^(\/darkpool\/(?:weekly|ratio|history|daily|estimate)\/)([A-Za-z0-9]{1,10})\/([A-Za-z0-9]{1,5})\/?(\?.*)?$/;
 
 /** `/darkpool/weekly/BRK/B` (the slash unencoded, as people type it) means the ticker BRK/B. */
 export function classShareSlash(url: string): string {
@@ -142,6 +145,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       },
       tags: [
         { name: 'darkpool', description: 'Weekly ATS volume per symbol, sector and week' },
+        { name: 'daily', description: "FINRA's daily off-exchange volume, and labelled estimates of the weeks FINRA has not published yet" },
         { name: 'health', description: 'Liveness, readiness, data freshness' },
         { name: 'ticks', description: 'Consolidated-tape trade analysis' },
         { name: 'meta', description: 'Documentation of error codes' },
@@ -155,12 +159,17 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
 
   const now = deps.now ?? (() => new Date());
   const reports = new Reports(deps.store.db);
+  const daily = new DailyReports(deps.store.db);
+  const estimates = new EstimateReports(deps.store.db, reports, daily, deps.store.scores);
   // Another process's publish is seen within a second; this process's at once.
   const revision = cachedRevision(() => reports.q.datasetRevision(), 1000);
-  deps.store.publisher.onPublished(() => {
+  const forget = () => {
     revision.invalidate();
     reports.invalidate();
-  });
+    estimates.invalidate();
+  };
+  deps.store.publisher.onPublished(forget);
+  deps.store.daily.onPublished(forget);
   await app.register(httpCache, {
     revision: () => revision.get(),
     buildTag: `${API_VERSION}.${deps.store.sectors.version}`,
@@ -169,8 +178,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     privateCache: apiKeys !== null,
     memoryBytes: config.ANSWER_CACHE_MB * 1024 * 1024,
   });
-  await app.register(darkpoolRoutes, { reports, now });
-  await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, now });
+  await app.register(darkpoolRoutes, { reports, estimates, now });
+  await app.register(dailyRoutes, { daily, estimates });
+  await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, daily: deps.store.daily, now });
   await app.register(ticksRoutes, { queries: reports.q, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
 
   // The data endpoints are read-only: other methods get a 405 that names the allowed ones.
@@ -230,6 +240,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       '/darkpool/ratio/{ticker}',
       '/darkpool/history/{ticker}?weeks=N',
       '/darkpool/sectors',
+      '/darkpool/venues',
+      '/darkpool/weeks',
+      '/darkpool/weekly?tickers=A,B',
+      '/darkpool/daily/{ticker}?days=N',
+      '/darkpool/estimate/{ticker}',
+      '/darkpool/estimate/accuracy',
     ],
     source: FINRA_CREDIT,
   };

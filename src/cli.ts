@@ -2,13 +2,17 @@
 // The `darkpool-radar` command. Each subcommand parses its flags, opens what it needs, and closes it.
 import { createReadStream, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { toCsv } from './api/csv.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { isIsoDate, weekEndingOf } from './finra/calendar.js';
-import { createDispatcher, createFinraClient } from './finra/index.js';
+import { importDailyFiles, ingestDaily, type DailyContext, type DailyRunSummary } from './daily/ingest.js';
+import { backtest, formatBacktest } from './estimate/backtest.js';
+import { FileTruth, StoreDailyVolumes, StoreTruth } from './estimate/sources.js';
+import { createCdnClient, createDispatcher, createFinraClient } from './finra/index.js';
+import { dottedSpelling } from './finra/symbols.js';
 import { isTier, TIERS, type Tier } from './finra/tiers.js';
 import { importFiles, ingestFromFinra, type IngestContext, type RunSummary } from './ingest/run.js';
 import { createLogger } from './logger.js';
@@ -35,11 +39,16 @@ const USAGE = `Usage: darkpool-radar <command> [options]
 Commands:
   serve                              serve the API and run the scheduled ingest (same as npm start)
   demo                               load the bundled real FINRA weeks into a temporary store and serve them
-  ingest [--weeks N] [--tiers T1,T2,OTCE] [--quiet]
-                                     pull FINRA's newest published weeks into the store
+  ingest [--weeks N] [--tiers T1,T2,OTCE] [--only weekly|daily] [--quiet]
+                                     pull FINRA's daily files (the trading days of the last
+                                     DAILY_WINDOW_DAYS not stored yet), then its newest published weeks
                                      (default: weeks missing from the store plus the newest 8 again)
   import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE]
-                                     load FINRA export files or saved API JSON
+                                     load FINRA export files, saved API JSON, or daily files
+                                     (CNMSshvol{YYYYMMDD}.txt)
+  backtest [--tiers T1,T2] [--weeks N] [--symbols A,B] [--weekly-totals FILE] [--format table|json]
+                                     replay the estimate on stored history: each published week with
+                                     every daily file, estimated from the weeks before it
   status                             weeks loaded per tier, row counts, last run
   ticks FILE [--interval 60] [--rules sip|letter-u-y] [--format json|csv] [--strict]
         [--large-size 5000] [--large-notional 200000] [--delay-seconds 10]
@@ -72,6 +81,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await demoCommand(args, env, io);
       case 'openapi':
         return await openapiCommand(io);
+      case 'backtest':
+        return await backtestCommand(args, cliConfig(env), io);
       case 'backup':
         return await backupCommand(args, cliConfig(env), io);
       case 'ticks':
@@ -123,27 +134,36 @@ function parseTiers(value: string | undefined): Tier[] {
   return tiers as Tier[];
 }
 
-function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: IngestContext) => Promise<T>): Promise<T> {
+function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: IngestContext, daily: DailyContext) => Promise<T>): Promise<T> {
   const logger = createLogger(config.LOG_LEVEL, process.stderr);
   const store = Store.open(config.DB_PATH, SectorTable.load());
+  const base = { lock: store.lock, runs: store.runs, logger, now: () => new Date() };
   const ctx: IngestContext = {
+    ...base,
     publisher: store.publisher,
-    lock: store.lock,
-    runs: store.runs,
     weeks: store.weeks,
-    logger,
-    now: () => new Date(),
     onProgress: (e) => {
-      const n = String(e.count).length;
       const counts = e.rows ? `  ${e.rows.toLocaleString('en-US')} rows  ${e.symbols.toLocaleString('en-US')} symbols` : '';
-      const detail = e.detail ? `  ${e.detail}` : '';
-      io.stderr(
-        `[${String(e.index).padStart(n)}/${e.count}] ${e.tier.padEnd(4)} ${e.weekStart}  ${e.outcome.padEnd(9)}${counts}  ${(e.ms / 1000).toFixed(1)}s${detail}\n`,
-      );
+      io.stderr(`${progressPrefix(e)} ${e.tier.padEnd(4)} ${e.weekStart}  ${e.outcome.padEnd(9)}${counts}  ${(e.ms / 1000).toFixed(1)}s${e.detail ? `  ${e.detail}` : ''}\n`);
     },
   };
-  return fn(store, ctx).finally(() => store.close());
+  const daily: DailyContext = {
+    ...base,
+    daily: store.daily,
+    onProgress: (e) => {
+      const counts = e.rows ? `  ${e.rows.toLocaleString('en-US')} rows` : '';
+      io.stderr(`${progressPrefix(e)} day  ${e.tradeDate}  ${e.outcome.padEnd(13)}${counts}  ${(e.ms / 1000).toFixed(1)}s${e.detail ? `  ${e.detail}` : ''}\n`);
+    },
+  };
+  return fn(store, ctx, daily).finally(() => store.close());
 }
+
+function progressPrefix(e: { index: number; count: number }): string {
+  return `[${String(e.index).padStart(String(e.count).length)}/${e.count}]`;
+}
+
+/** Exit codes: 0 all fine, 2 some weeks or days refused or failed, 1 nothing loaded. */
+const EXIT = { ok: 0, partial: 2, failed: 1 } as const;
 
 function printSummary(summary: RunSummary, io: Io): number {
   for (const note of summary.notes) io.stderr(`note: ${note}\n`);
@@ -154,13 +174,30 @@ function printSummary(summary: RunSummary, io: Io): number {
       `${count('revised')} revised, ${count('unchanged')} unchanged, ${count('refused')} refused, ${count('failed')} failed; ` +
       `${rows.toLocaleString('en-US')} ATS rows\n`,
   );
-  return summary.status === 'ok' ? 0 : summary.status === 'partial' ? 2 : 1;
+  return EXIT[summary.status];
+}
+
+function printDailySummary(summary: DailyRunSummary, io: Io): number {
+  const count = (o: string) => summary.days.filter((d) => d.outcome === o).length;
+  const rows = summary.days.reduce((n, d) => n + d.rows, 0);
+  io.stdout(
+    `daily run ${summary.runId}: ${summary.status}; ${summary.days.length} days: ${count('published')} published, ` +
+      `${count('revised')} revised, ${count('unchanged')} unchanged, ${count('not_published')} not published yet, ` +
+      `${count('refused')} refused, ${count('failed')} failed; ${rows.toLocaleString('en-US')} rows\n`,
+  );
+  return EXIT[summary.status];
+}
+
+/** The worse of two exit codes: failed (1), then partial (2), then ok (0). */
+function worse(a: number, b: number): number {
+  return a === 1 || b === 1 ? 1 : Math.max(a, b);
 }
 
 async function ingestCommand(args: string[], config: Config, io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     weeks: { type: 'string' },
     tiers: { type: 'string' },
+    only: { type: 'string' },
     quiet: { type: 'boolean' },
     trigger: { type: 'string' },
   });
@@ -170,20 +207,34 @@ async function ingestCommand(args: string[], config: Config, io: Io): Promise<nu
     weeks = Number(values.weeks);
     if (!Number.isInteger(weeks) || weeks < 1 || weeks > 260) throw new UsageError('--weeks must be an integer from 1 to 260');
   }
+  if (values.only !== undefined && values.only !== 'weekly' && values.only !== 'daily') throw new UsageError('--only must be weekly or daily');
+  const runDaily = values.only !== 'weekly' && config.DAILY_WINDOW_DAYS > 0;
+  const runWeekly = values.only !== 'daily';
   const tiers = parseTiers(values.tiers);
+  const trigger = values.trigger ?? 'cli';
   const quietIo: Io = values.quiet ? { stdout: () => {}, stderr: () => {} } : io;
   const dispatcher = createDispatcher();
-  // SIGTERM (a stopping server) ends the run between requests; a week's transaction is never cut.
+  // SIGTERM (a stopping server) ends the run between requests; a week's or a day's transaction is never cut.
   const abort = new AbortController();
   const onSignal = () => abort.abort(new Error('interrupted by a signal'));
   process.once('SIGTERM', onSignal);
   process.once('SIGINT', onSignal);
   try {
-    return await withStore(config, quietIo, async (_store, ctx) => {
-      const client = createFinraClient(config, { dispatcher, logger: ctx.logger });
-      quietIo.stderr(`ingesting from ${config.FINRA_API_URL} into ${config.DB_PATH}\n`);
-      const summary = await ingestFromFinra(ctx, client, { trigger: values.trigger ?? 'cli', tiers, weeks, signal: abort.signal });
-      return printSummary(summary, quietIo);
+    return await withStore(config, quietIo, async (_store, ctx, dailyCtx) => {
+      let code = 0;
+      // Daily first: it is small, and the weekly publish scores estimates against the daily data.
+      if (runDaily) {
+        const cdn = createCdnClient(config, { dispatcher, logger: ctx.logger });
+        quietIo.stderr(`daily files from ${config.FINRA_CDN_URL}, last ${config.DAILY_WINDOW_DAYS} days\n`);
+        code = printDailySummary(await ingestDaily(dailyCtx, cdn, { trigger, windowDays: config.DAILY_WINDOW_DAYS, signal: abort.signal }), quietIo);
+      }
+      if (runWeekly) {
+        const client = createFinraClient(config, { dispatcher, logger: ctx.logger });
+        quietIo.stderr(`ingesting from ${config.FINRA_API_URL} into ${config.DB_PATH}\n`);
+        const summary = await ingestFromFinra(ctx, client, { trigger, tiers, weeks, signal: abort.signal });
+        code = worse(code, printSummary(summary, quietIo));
+      }
+      return code;
     });
   } finally {
     process.off('SIGTERM', onSignal);
@@ -192,6 +243,8 @@ async function ingestCommand(args: string[], config: Config, io: Io): Promise<nu
   }
 }
 
+const isDailyFile = (path: string) => /^CNMSshvol\d{8}\.txt$/.test(basename(path));
+
 async function importCommand(args: string[], config: Config, io: Io): Promise<number> {
   const { values, positionals } = parse(args, { week: { type: 'string' }, tier: { type: 'string' } });
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
@@ -199,9 +252,40 @@ async function importCommand(args: string[], config: Config, io: Io): Promise<nu
   if (week !== undefined && !isIsoDate(week)) throw new UsageError('--week must be a date, YYYY-MM-DD');
   const tierArg = values.tier?.toUpperCase();
   if (tierArg !== undefined && !isTier(tierArg)) throw new UsageError('--tier must be T1, T2 or OTCE');
-  return withStore(config, io, async (_store, ctx) =>
-    printSummary(await importFiles(ctx, positionals, { week, tier: tierArg }), io),
-  );
+  const dailyFiles = positionals.filter(isDailyFile);
+  const weeklyFiles = positionals.filter((p) => !isDailyFile(p));
+  return withStore(config, io, async (_store, ctx, dailyCtx) => {
+    let code = 0;
+    if (dailyFiles.length) code = printDailySummary(await importDailyFiles(dailyCtx, dailyFiles), io);
+    if (weeklyFiles.length) code = worse(code, printSummary(await importFiles(ctx, weeklyFiles, { week, tier: tierArg }), io));
+    return code;
+  });
+}
+
+async function backtestCommand(args: string[], config: Config, io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    tiers: { type: 'string' },
+    weeks: { type: 'string' },
+    symbols: { type: 'string' },
+    'weekly-totals': { type: 'string' },
+    format: { type: 'string' },
+  });
+  if (positionals.length) throw new UsageError(`backtest takes no arguments (got ${positionals.join(' ')})`);
+  const format = values.format ?? 'table';
+  if (format !== 'table' && format !== 'json') throw new UsageError('--format must be table or json');
+  const tiers = parseTiers(values.tiers ?? 'T1,T2');
+  const weeks = positiveNumber('weeks', values.weeks, 13, true);
+  const symbols = values.symbols ? new Set(values.symbols.split(',').map((t) => dottedSpelling(t.trim()).toUpperCase()).filter(Boolean)) : undefined;
+  const db = openDatabase(config.DB_PATH, { readonly: true });
+  try {
+    // FINRA's per-symbol totals from a file stand in for stored weeks when the store lacks them.
+    const truth = values['weekly-totals'] ? await FileTruth.read(values['weekly-totals']) : new StoreTruth(db);
+    const result = backtest(truth, new StoreDailyVolumes(db), { tiers, weeks, symbols });
+    io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatBacktest(result));
+    return result.scores.length ? 0 : 1;
+  } finally {
+    db.close();
+  }
 }
 
 /** The real FINRA weeks bundled in fixtures/, served from a temporary store with no network. */
@@ -344,9 +428,15 @@ function statusCommand(args: string[], config: Config, io: Io): number {
     }
     const holder = store.lock.holder();
     if (holder) io.stdout(`\ningest running: pid ${holder.holder_pid} on ${holder.holder_host} since ${holder.acquired_at}\n`);
-    const run = store.runs.last();
-    if (run) {
-      io.stdout(`\nlast run: #${run.id} (${run.trigger}) started ${run.started_at}, ${run.status}` + (run.finished_at ? `, finished ${run.finished_at}` : '') + '\n');
+    const days = store.daily.days();
+    if (days.length) {
+      const rows = days.reduce((n, d) => n + d.rows, 0);
+      io.stdout(`\ndaily files: ${days.length} trading days, ${days.at(-1)!.trade_date} to ${days[0]!.trade_date}, ${rows.toLocaleString('en-US')} rows\n`);
+    }
+    for (const kind of ['weekly', 'daily'] as const) {
+      const run = store.runs.last(kind);
+      if (!run) continue;
+      io.stdout(`\nlast ${kind} run: #${run.id} (${run.trigger}) started ${run.started_at}, ${run.status}` + (run.finished_at ? `, finished ${run.finished_at}` : '') + '\n');
     }
     return 0;
   } finally {

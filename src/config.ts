@@ -29,6 +29,7 @@ const schema = z
       .default('https://ews.fip.finra.org/fip/rest/ews/oauth2/access_token?grant_type=client_credentials'),
     FINRA_CLIENT_ID: z.string().min(1).optional(),
     FINRA_CLIENT_SECRET: z.string().min(1).optional(),
+    DAILY_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(70),
     INGEST_CRON: z
       .string()
       .default('15 4 * * *')

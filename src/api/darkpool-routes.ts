@@ -3,6 +3,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { NoDailyDataError } from '../daily/reports.js';
+import { EstimateUnavailableError, type EstimateReports } from '../estimate/reports.js';
 import { NoDataError, TickerNotFoundError, WeekNotFoundError, type Reports } from '../store/reports.js';
 import { toCsv } from './csv.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
@@ -27,11 +29,12 @@ import {
 
 export interface DarkpoolRoutesOptions {
   reports: Reports;
+  estimates: EstimateReports;
   now: () => Date;
 }
 
 /** Maps the read model's errors to problems; anything else stays a 500. */
-function answer<T>(fn: () => T): T {
+export function answer<T>(fn: () => T): T {
   try {
     return fn();
   } catch (err) {
@@ -40,6 +43,10 @@ function answer<T>(fn: () => T): T {
     }
     if (err instanceof TickerNotFoundError) throw new ProblemError('ticker_not_found', err.message);
     if (err instanceof WeekNotFoundError) throw new ProblemError('week_not_found', err.message);
+    if (err instanceof EstimateUnavailableError) throw new ProblemError('estimate_unavailable', err.message);
+    if (err instanceof NoDailyDataError) {
+      throw new ProblemError('no_daily_data', "No FINRA daily file is loaded yet. Run `darkpool-radar ingest` (it fetches the daily files from FINRA's CDN).");
+    }
     throw err;
   }
 }
@@ -53,6 +60,9 @@ export const DATA_ROUTES = [
   '/darkpool/sectors',
   '/darkpool/venues',
   '/darkpool/weeks',
+  '/darkpool/daily/:ticker',
+  '/darkpool/estimate/:ticker',
+  '/darkpool/estimate/accuracy',
 ] as const;
 
 const SYMBOL_COLUMNS = Object.keys(symbolWeekSchema.shape);
@@ -60,7 +70,7 @@ const SECTOR_COLUMNS = Object.keys(sectorsSchema.shape.data.element.shape);
 const VENUE_COLUMNS = Object.keys(venueTotalSchema.shape);
 
 /** JSON as is; CSV of the `data` records when negotiated (the envelope's facts go in the file name). */
-function listAnswer<T extends { data: readonly object[] }>(req: FastifyRequest, reply: FastifyReply, body: T, columns: string[], name: string): T | string {
+export function listAnswer<T extends { data: readonly object[] }>(req: FastifyRequest, reply: FastifyReply, body: T, columns: string[], name: string): T | string {
   if (req.format !== 'csv') return body;
   reply.type('text/csv; charset=utf-8').header('content-disposition', `inline; filename="${name.replace(/[^\w.-]/g, '_')}.csv"`);
   return toCsv(columns, body.data as Record<string, unknown>[]);
@@ -68,14 +78,16 @@ function listAnswer<T extends { data: readonly object[] }>(req: FastifyRequest, 
 
 const csvContent = { 'text/csv': { schema: z.string().describe('The `data` records, one per line, same columns as the JSON fields') } };
 
-function listOk<T>(schema: T, description: string) {
+export function listOk<T>(schema: T, description: string) {
   return { 200: { description, content: { 'application/json': { schema }, ...csvContent } } };
 }
 
-export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (app, { reports, now }) => {
+// A key is needed only when the server is configured with some: hence the empty alternative.
+export const SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { headerKey: [] }, {}];
+
+export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (app, { reports, estimates, now }) => {
   const tags = ['darkpool'];
-  // A key is needed only when the server is configured with some: hence the empty alternative.
-  const security: Record<string, string[]>[] = [{ bearerKey: [] }, { headerKey: [] }, {}];
+  const security = SECURITY;
   const config = { cache: true };
   const csv = { cache: true, csv: true };
 
@@ -152,14 +164,20 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       schema: {
         tags,
         security,
-        summary: 'Weekly history, newest first',
+        summary: 'Weekly history, newest first (with include=estimates, the unpublished weeks\' estimates on top)',
         params: tickerParams,
         querystring: historyQueryWithFormat,
         response: { ...listOk(historySchema, 'One record per loaded week'), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
     async (req, reply) => {
+      if (req.query.include && req.format === 'csv') {
+        throw new ProblemError('invalid_parameter', 'include=estimates is JSON only: estimates carry an interval and their calibration weeks', {
+          errors: [{ parameter: 'include', message: 'not available with CSV' }],
+        });
+      }
       const body = answer(() => reports.history(req.params.ticker, req.query.weeks));
+      if (req.query.include) return answer(() => estimates.withEstimates(body));
       return listAnswer(req, reply, body, SYMBOL_COLUMNS, `history_${body.ticker}_${body.weeks}w`);
     },
   );

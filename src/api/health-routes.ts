@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { healthReport } from '../store/health.js';
+import type { DailyStore } from '../store/daily.js';
 import type { Queries } from '../store/queries.js';
 import type { RunLog } from '../store/runs.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
@@ -10,6 +11,7 @@ import { tierSchema } from './schemas.js';
 export interface HealthRoutesOptions {
   queries: Queries;
   runs: RunLog;
+  daily: DailyStore;
   now: () => Date;
 }
 
@@ -24,7 +26,9 @@ const runSchema = z.object({
 
 export const healthSchema = z
   .object({
-    status: z.enum(['ok', 'degraded', 'no_data']).describe('degraded: a tier is stale or the last ingest did not finish cleanly'),
+    status: z
+      .enum(['ok', 'degraded', 'no_data'])
+      .describe('degraded: a tier (or, once any is loaded, the daily files) is stale, or the last ingest did not finish cleanly'),
     now: z.string(),
     tiers: z.array(
       z.object({
@@ -41,10 +45,23 @@ export const healthSchema = z
     ),
     last_run: runSchema.nullable(),
     running: runSchema.nullable(),
+    daily: z
+      .object({
+        newest_trade_date: z.string().nullable(),
+        loaded_at: z.string().nullable(),
+        days_loaded: z.number().int().nonnegative(),
+        expected_trade_date: z.string().describe('The newest trading day whose file FINRA has published by now'),
+        stale: z.boolean().describe('true when more than one published trading day is missing'),
+        last_run: runSchema
+          .omit({ weeks: true })
+          .extend({ days: z.record(z.string(), z.number().int()).describe('Days by outcome') })
+          .nullable(),
+      })
+      .describe("FINRA's daily short-sale volume files"),
   })
   .meta({ id: 'Health' });
 
-export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (app, { queries, runs, now }) => {
+export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (app, { queries, runs, daily, now }) => {
   const tags = ['health'];
   const config = { public: true };
   app.get(
@@ -79,6 +96,6 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
         response: ok(healthSchema, 'Health report'),
       },
     },
-    async () => healthReport(queries, runs, now()),
+    async () => healthReport(queries, runs, daily, now()),
   );
 };

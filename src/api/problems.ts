@@ -7,6 +7,7 @@ export const PROBLEM_CODES = {
   invalid_parameter: { status: 400, title: 'Invalid parameter', description: 'A query parameter is missing, malformed or out of range; `errors` lists which.' },
   unauthorized: { status: 401, title: 'Unauthorized', description: 'This server requires an API key: send `Authorization: Bearer <key>` or `X-API-Key: <key>`.' },
   ticker_not_found: { status: 404, title: 'Ticker not found', description: 'No loaded FINRA week has ATS or non-ATS volume for this symbol.' },
+  estimate_unavailable: { status: 404, title: 'No estimate for this symbol', description: "Estimates need FINRA's daily files, which cover NMS stocks (T1, T2) only, and list the symbol on some loaded day." },
   week_not_found: { status: 404, title: 'Week not loaded', description: 'The week asked for (or the tier in it) is not loaded; /darkpool/weeks lists the loaded weeks.' },
   not_found: { status: 404, title: 'Not found', description: 'No resource at this path. See /docs for the API.' },
   method_not_allowed: { status: 405, title: 'Method not allowed', description: 'The data endpoints answer GET, HEAD and OPTIONS only; the `Allow` header lists them.' },
@@ -16,6 +17,7 @@ export const PROBLEM_CODES = {
   unsupported_media_type: { status: 415, title: 'Unsupported media type', description: 'The request body has a content type this endpoint does not read.' },
   rate_limited: { status: 429, title: 'Too many requests', description: 'The rate limit for your key (or address) is spent; retry after the number of seconds in `Retry-After`.' },
   internal_error: { status: 500, title: 'Internal server error', description: 'Something failed on our side. The request id in the response helps us find it.' },
+  no_daily_data: { status: 503, title: 'No daily file loaded yet', description: "The store holds no FINRA daily short-sale volume file yet. Run `darkpool-radar ingest` (daily files come from FINRA's CDN) or `darkpool-radar import CNMSshvol{YYYYMMDD}.txt`." },
   no_data: { status: 503, title: 'No data loaded yet', description: 'The store holds no FINRA week yet. Run `darkpool-radar ingest` (or wait for the first scheduled ingest), or `npm run demo` for the bundled sample weeks.' },
 } as const;
 

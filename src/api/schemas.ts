@@ -105,14 +105,6 @@ export const ratioSchema = symbolWeekSchema
   })
   .meta({ id: 'Ratio' });
 
-export const historySchema = z
-  .object({
-    ticker: z.string(),
-    weeks: z.number().int().nonnegative(),
-    data: z.array(symbolWeekSchema).describe('Newest first; one record per loaded week of the symbol\'s tier'),
-    source: sourceSchema,
-  })
-  .meta({ id: 'History' });
 
 export const moversSchema = z
   .object({
@@ -152,6 +144,10 @@ export const tickerParams = z.object({
 });
 
 export const historyQuery = z.object({
+  include: z
+    .enum(['estimates'])
+    .optional()
+    .describe('estimates: add estimates of the weeks FINRA has not published yet on top, each labelled `estimate: true` (JSON only)'),
   weeks: z.coerce
     .number({ error: 'weeks must be an integer from 1 to 52' })
     .int('weeks must be an integer from 1 to 52')
@@ -272,3 +268,149 @@ export const weeklyManyQuery = z.object({
     )
     .describe(`Comma-separated, up to ${MAX_TICKERS}`),
 });
+
+// ------------------------------------------------------------------------------------------------
+// Fresher than the weekly data: FINRA's daily files, and labelled estimates of unpublished weeks.
+
+export const dailySourceSchema = z
+  .object({
+    provider: z.literal('FINRA'),
+    name: z.string(),
+    url: z.string(),
+    terms: z.string(),
+    files: z
+      .array(
+        z.object({
+          trade_date: date('The trading day'),
+          file: z.string().describe("FINRA's file name, CNMSshvol{YYYYMMDD}.txt"),
+          loaded_at: z.string(),
+          updated_at: z.string(),
+        }),
+      )
+      .describe('The daily files this answer is computed from'),
+    newest_trade_date: date('Newest trading day loaded').nullable(),
+    newest_loaded_at: z.string().nullable(),
+  })
+  .meta({ id: 'DailySource', description: "FINRA's daily short sale volume files, and the terms they are used under" });
+
+export const dailyRecordSchema = z
+  .object({
+    ticker: z.string(),
+    trade_date: date('The trading day'),
+    off_exchange_shares: z
+      .number()
+      .nonnegative()
+      .describe("FINRA's TotalVolume: regular-hours off-exchange shares reported to its TRFs and ADF, ATS and non-ATS alike (fractional since 2026)"),
+    short_volume: z.number().nonnegative(),
+    short_exempt_volume: z.number().nonnegative(),
+    markets: z.string().describe('Facilities with volume, as FINRA writes them (Q, N, B: the TRFs; D: the ADF); empty when the file lacks the symbol'),
+    file_symbol: z.string().nullable().describe('The symbol as the file writes it (BRK/B); null when that day\'s file does not list the symbol'),
+    source_file: z.string(),
+  })
+  .meta({ id: 'DailyVolume' });
+
+export const dailySchema = z
+  .object({
+    ticker: z.string(),
+    days: z.number().int().positive(),
+    data: z.array(dailyRecordSchema).describe('Newest first; one record per loaded trading day (zeros where the file lacks the symbol)'),
+    source: dailySourceSchema,
+  })
+  .meta({ id: 'Daily' });
+
+export const dailyQuery = z.object({
+  days: z.coerce
+    .number({ error: 'days must be an integer from 1 to 260' })
+    .int('days must be an integer from 1 to 260')
+    .min(1, 'days must be an integer from 1 to 260')
+    .max(260, 'days must be an integer from 1 to 260')
+    .default(10)
+    .describe('How many of the newest loaded trading days, 1 to 260'),
+  format: formatParam.optional(),
+});
+
+export const estimatedWeekSchema = z
+  .object({
+    ticker: z.string(),
+    tier: tierSchema,
+    week_start: date('Monday the week started'),
+    week_ending: date('Sunday the week ended'),
+    estimate: z.literal(true).describe('Always true: this is an estimate, not a FINRA figure'),
+    dark_pool_shares: z.number().int().nonnegative().describe('Estimated ATS shares: off_exchange_shares x ats_share_of_off_exchange'),
+    interval: z
+      .object({ low: z.number().int().nonnegative(), high: z.number().int().nonnegative(), confidence: z.number() })
+      .describe('Prediction interval of the ATS shares'),
+    method: z
+      .enum(['symbol_share', 'tier_share'])
+      .describe("symbol_share: the symbol's own ATS share of its off-exchange volume; tier_share: its tier's, for thin symbols"),
+    ats_share_of_off_exchange: z.number().nonnegative().describe('The calibrated share'),
+    share_interval: z.object({ low: z.number().nonnegative(), high: z.number().nonnegative() }),
+    off_exchange_shares: z.number().nonnegative().describe("FINRA's daily off-exchange shares summed over the week's loaded days"),
+    trading_days: z.number().int().min(0).max(5),
+    days_loaded: z.number().int().min(0).max(5).describe('Trading days of the week with a loaded daily file'),
+    complete: z.boolean().describe('Every trading day of the week is loaded; otherwise the estimate covers the loaded days only'),
+    calibration: z
+      .array(z.object({ week_ending: date('A published week'), ats_share_of_off_exchange: z.number().nonnegative() }))
+      .describe('The published weeks the share was calibrated on, newest first, and their shares (the symbol\'s or the tier\'s)'),
+  })
+  .meta({ id: 'EstimatedWeek', description: 'An estimate of a week FINRA has not published yet' });
+
+export const accuracyRowSchema = z
+  .object({
+    tier: tierSchema,
+    method: z.enum(['all', 'symbol_share', 'tier_share']),
+    weeks: z.number().int().nonnegative(),
+    estimates: z.number().int().nonnegative(),
+    with_ats_volume: z.number().int().nonnegative().describe('Estimates whose published figure was above zero: the percentage errors are over these'),
+    median_ape_pct: z.number().nullable().describe('Median absolute percentage error against the published figure'),
+    p90_ape_pct: z.number().nullable().describe('90th percentile of the absolute percentage error'),
+    median_error_pct: z.number().nullable().describe('Median signed error: above zero, estimates ran high'),
+    interval_coverage_pct: z.number().nullable().describe('Published figures inside the 90% interval, of all estimates'),
+    first_week_ending: z.string().nullable(),
+    last_week_ending: z.string().nullable(),
+  })
+  .meta({ id: 'EstimateAccuracy' });
+
+export const estimateSchema = z
+  .object({
+    ticker: z.string(),
+    tier: tierSchema,
+    newest_published_week_ending: z.string().nullable().describe("The tier's newest week FINRA has published (and this service loaded)"),
+    data: z.array(estimatedWeekSchema).describe('One estimate per week after it that has daily files, newest first'),
+    unavailable: z.array(z.object({ week_ending: z.string(), reason: z.string() })).describe('Weeks that could not be estimated, and why'),
+    accuracy: accuracyRowSchema.nullable().describe("Live accuracy of the tier's past estimates (newest 13 scored weeks); null before any was scored"),
+    note: z.string(),
+    source: sourceSchema.describe('The FINRA weeks the shares were calibrated on'),
+    daily_source: dailySourceSchema.describe('The daily files summed'),
+  })
+  .meta({ id: 'Estimate' });
+
+export const accuracySchema = z
+  .object({
+    weeks: z.number().int().positive(),
+    data: z.array(accuracyRowSchema).describe('Per tier: all estimates, then per method'),
+    source: sourceSchema.omit({ weeks: true, freshness: true }),
+  })
+  .meta({ id: 'Accuracy' });
+
+export const accuracyQuery = z.object({
+  weeks: z.coerce
+    .number({ error: 'weeks must be an integer from 1 to 260' })
+    .int('weeks must be an integer from 1 to 260')
+    .min(1, 'weeks must be an integer from 1 to 260')
+    .max(260, 'weeks must be an integer from 1 to 260')
+    .default(13)
+    .describe("Each tier's newest this many scored weeks"),
+  tier: tierParam.optional(),
+});
+
+export const historySchema = z
+  .object({
+    ticker: z.string(),
+    weeks: z.number().int().nonnegative(),
+    data: z
+      .array(z.union([symbolWeekSchema.extend({ estimate: z.literal(false).optional().describe('With include=estimates: false on FINRA\'s figures') }), estimatedWeekSchema]))
+      .describe("Newest first; one record per loaded week of the symbol's tier, and with include=estimates the estimates on top"),
+    source: sourceSchema,
+  })
+  .meta({ id: 'History' });

@@ -1,6 +1,7 @@
 // Builds the FINRA client from configuration: the one place its HTTP agent is created.
 import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config.js';
+import { FinraCdnClient } from '../daily/cdn.js';
 import { ClientCredentialsToken } from './auth.js';
 import { FinraClient } from './client.js';
 import { HttpGateway, type HttpDeps } from './http.js';
@@ -26,4 +27,9 @@ export function createFinraClient(
       ? new ClientCredentialsToken(http, config.FINRA_TOKEN_URL, config.FINRA_CLIENT_ID, config.FINRA_CLIENT_SECRET)
       : null;
   return new FinraClient(http, config.FINRA_API_URL, deps.logger.child({ component: 'finra' }), auth);
+}
+
+/** The daily files' client: FINRA's CDN through the same spacing, retries and agent. */
+export function createCdnClient(config: Pick<Config, 'FINRA_CDN_URL'>, deps: HttpDeps): FinraCdnClient {
+  return new FinraCdnClient(new HttpGateway(deps), config.FINRA_CDN_URL);
 }

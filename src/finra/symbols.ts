@@ -16,3 +16,8 @@ export function isTickerInput(raw: string): boolean {
 export function dottedSpelling(raw: string): string {
   return raw.trim().replace(/[-/^ ]/g, '.');
 }
+
+/** FINRA's daily files write class shares with a slash (BRK/B), its weekly data with a dot (BRK.B). */
+export function weeklySpellingOfDaily(fileSymbol: string): string {
+  return fileSymbol.replaceAll('/', '.');
+}

@@ -121,10 +121,11 @@ async function planFromFiles(paths: string[], options: FileOptions, notes: strin
   }));
 }
 
-const GIVE_UP_AFTER_FAILED_WEEKS = 2;
+/** After this many weeks (or days) in a row failed to reach FINRA, each after its retries, stop asking. */
+export const GIVE_UP_AFTER_FAILURES = 2;
 
 /** The whole run, planning included, holds the ingest lock (IngestLockedError when another has it). */
-async function withLock<T>(ctx: IngestContext, fn: () => Promise<T>): Promise<T> {
+export async function withLock<T>(ctx: Pick<IngestContext, 'lock' | 'now'>, fn: () => Promise<T>): Promise<T> {
   ctx.lock.acquire(ctx.now());
   try {
     return await fn();
@@ -153,8 +154,7 @@ async function processWeeks(
     // time): FINRA's answers, not our CPU, set the pace.
     let next: Loading | null = null;
     for (const [index, item] of items.entries()) {
-      // After two weeks in a row failed to reach FINRA (each after its retries), stop asking.
-      if (unreachable >= GIVE_UP_AFTER_FAILED_WEEKS) {
+      if (unreachable >= GIVE_UP_AFTER_FAILURES) {
         const result: WeekResult = { weekStart: item.weekStart, tier: item.tier, outcome: 'failed', detail: 'skipped: FINRA unreachable in this run', rows: 0, symbols: 0, ms: 0 };
         results.push(result);
         ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, stamp());

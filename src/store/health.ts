@@ -1,6 +1,15 @@
 // How fresh the store is against FINRA's publication calendar, and how the last ingest went.
-import { addDays, daysBetween, expectedPublicationDate, newestPublishedWeek, todayUtc, weekEndingOf } from '../finra/calendar.js';
+import {
+  addDays,
+  daysBetween,
+  expectedPublicationDate,
+  isBusinessDay,
+  newestPublishedWeek,
+  todayUtc,
+  weekEndingOf,
+} from '../finra/calendar.js';
 import { TIERS, type Tier } from '../finra/tiers.js';
+import type { DailyStore } from './daily.js';
 import type { Queries } from './queries.js';
 import type { RunLog, RunRecord } from './runs.js';
 
@@ -30,7 +39,40 @@ export interface RunHealth {
   weeks: Record<string, number>;
 }
 
-export function healthReport(q: Queries, runs: RunLog, now: Date) {
+export interface DailyHealth {
+  newest_trade_date: string | null;
+  loaded_at: string | null;
+  days_loaded: number;
+  /** The newest trading day whose file FINRA has published by now (it appears by 6 pm ET that day). */
+  expected_trade_date: string;
+  stale: boolean;
+  last_run: (Omit<RunHealth, 'weeks'> & { days: Record<string, number> }) | null;
+}
+
+function previousBusinessDay(date: string): string {
+  let d = addDays(date, -1);
+  while (!isBusinessDay(d)) d = addDays(d, -1);
+  return d;
+}
+
+/** Daily files are stale once the store misses more than one published trading day. */
+function dailyHealth(daily: DailyStore, runs: RunLog, today: string): DailyHealth {
+  const newest = daily.newest();
+  const expected = previousBusinessDay(today);
+  const run = runs.lastFinished('daily');
+  const days: Record<string, number> = { published: 0, revised: 0, unchanged: 0, not_published: 0, refused: 0, failed: 0 };
+  for (const d of parseSummary(run)?.days ?? []) days[d.outcome] = (days[d.outcome] ?? 0) + 1;
+  return {
+    newest_trade_date: newest?.trade_date ?? null,
+    loaded_at: newest?.loaded_at ?? null,
+    days_loaded: daily.count(),
+    expected_trade_date: expected,
+    stale: !newest || newest.trade_date < previousBusinessDay(expected),
+    last_run: run ? { id: run.id, trigger: run.trigger, status: run.status, started_at: run.started_at, finished_at: run.finished_at, days } : null,
+  };
+}
+
+export function healthReport(q: Queries, runs: RunLog, daily: DailyStore, now: Date) {
   const today = todayUtc(now);
   const fresh = new Map(q.freshness().map((f) => [f.tier, f]));
   const tiers: TierHealth[] = TIERS.map((tier) => {
@@ -53,23 +95,30 @@ export function healthReport(q: Queries, runs: RunLog, now: Date) {
   const last = runs.lastFinished();
   const current = runs.last();
   const hasData = fresh.size > 0;
-  const degraded = tiers.some((t) => t.stale) || (last !== undefined && last.status !== 'ok');
+  const dailyState = dailyHealth(daily, runs, today);
+  // Daily files count once the service has loaded any: a deployment without them is not degraded.
+  const dailyDegraded = dailyState.days_loaded > 0 && (dailyState.stale || (dailyState.last_run !== null && dailyState.last_run.status !== 'ok'));
+  const degraded = tiers.some((t) => t.stale) || (last !== undefined && last.status !== 'ok') || dailyDegraded;
   return {
     status: !hasData ? ('no_data' as const) : degraded ? ('degraded' as const) : ('ok' as const),
     now: now.toISOString(),
     tiers,
     last_run: last ? runHealth(last) : null,
     running: current?.status === 'running' ? runHealth(current) : null,
+    daily: dailyState,
   };
+}
+
+function parseSummary(run: RunRecord | undefined): { weeks?: { outcome: string }[]; days?: { outcome: string }[] } | null {
+  try {
+    return run ? (JSON.parse(run.summary ?? '{}') as { weeks?: { outcome: string }[]; days?: { outcome: string }[] }) : null;
+  } catch {
+    return null; // a summary from an older version: counts stay 0
+  }
 }
 
 function runHealth(run: RunRecord): RunHealth {
   const weeks: Record<string, number> = { published: 0, revised: 0, unchanged: 0, refused: 0, failed: 0 };
-  try {
-    const summary = JSON.parse(run.summary ?? '{}') as { weeks?: { outcome: string }[] };
-    for (const w of summary.weeks ?? []) weeks[w.outcome] = (weeks[w.outcome] ?? 0) + 1;
-  } catch {
-    // a summary from an older version: counts stay 0
-  }
+  for (const w of parseSummary(run)?.weeks ?? []) weeks[w.outcome] = (weeks[w.outcome] ?? 0) + 1;
   return { id: run.id, trigger: run.trigger, status: run.status, started_at: run.started_at, finished_at: run.finished_at, weeks };
 }

@@ -152,4 +152,66 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX symbol_weeks_by_week ON symbol_weeks (week_start, tier);
   CREATE INDEX symbol_weeks_by_shares ON symbol_weeks (week_start, shares DESC);
   `,
+  // 5: FINRA's daily short-sale volume files, and the scores of estimates once FINRA published the week
+  `
+  -- One row per loaded trading day: a day is stored whole or not at all.
+  CREATE TABLE daily_files (
+    trade_date TEXT PRIMARY KEY,
+    file       TEXT NOT NULL,           -- CNMSshvol{YYYYMMDD}.txt
+    rows       INTEGER NOT NULL,
+    checksum   TEXT NOT NULL,
+    source     TEXT NOT NULL,           -- the URL fetched, or 'file:<name>'
+    loaded_at  TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    revisions  INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+
+  -- The files' rows as received. Volumes are REAL: FINRA writes fractional shares since March 2026.
+  CREATE TABLE daily_volumes (
+    symbol              TEXT NOT NULL,  -- the weekly data's spelling (BRK.B)
+    trade_date          TEXT NOT NULL,
+    week_start          TEXT NOT NULL,  -- Monday of trade_date's week: estimates sum by it
+    file_symbol         TEXT NOT NULL,  -- as the file writes it (BRK/B)
+    short_volume        REAL NOT NULL,
+    short_exempt_volume REAL NOT NULL,
+    total_volume        REAL NOT NULL,  -- off-exchange shares, ATS and non-ATS
+    markets             TEXT NOT NULL,
+    PRIMARY KEY (symbol, trade_date)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX daily_volumes_by_week ON daily_volumes (week_start, symbol);
+
+  -- Every symbol the daily files named, looked up like symbols (exact, any case, lookup_key).
+  CREATE TABLE daily_symbols (
+    symbol      TEXT PRIMARY KEY,
+    lookup_key  TEXT NOT NULL,
+    newest_date TEXT NOT NULL
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX daily_symbols_nocase ON daily_symbols (symbol COLLATE NOCASE);
+  CREATE INDEX daily_symbols_by_key ON daily_symbols (lookup_key);
+
+  -- What each symbol's estimate for a week was when FINRA published that week, and what FINRA published.
+  CREATE TABLE estimate_scores (
+    tier              TEXT NOT NULL,
+    week_start        TEXT NOT NULL,
+    symbol            TEXT NOT NULL,
+    method            TEXT NOT NULL CHECK (method IN ('symbol_share', 'tier_share')),
+    calibration_weeks INTEGER NOT NULL,
+    estimate          REAL NOT NULL,
+    low               REAL NOT NULL,
+    high              REAL NOT NULL,
+    actual            INTEGER NOT NULL,
+    scored_at         TEXT NOT NULL,
+    PRIMARY KEY (tier, week_start, symbol)
+  ) STRICT, WITHOUT ROWID;
+
+  -- Weekly (FINRA API) and daily (FINRA CDN) ingests are logged apart.
+  ALTER TABLE runs ADD COLUMN kind TEXT NOT NULL DEFAULT 'weekly' CHECK (kind IN ('weekly', 'daily'));
+  CREATE TABLE run_days (
+    run_id     INTEGER NOT NULL REFERENCES runs (id),
+    trade_date TEXT NOT NULL,
+    outcome    TEXT NOT NULL CHECK (outcome IN ('published', 'revised', 'unchanged', 'refused', 'failed', 'not_published')),
+    detail     TEXT,
+    at         TEXT NOT NULL
+  ) STRICT;
+  `,
 ];

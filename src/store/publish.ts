@@ -4,10 +4,12 @@
 import { addDays } from '../finra/calendar.js';
 import { lookupKey } from '../finra/symbols.js';
 import type { Tier } from '../finra/tiers.js';
+import type { EstimateScorer } from '../estimate/scoring.js';
 import type { BuiltWeek } from '../ingest/build-week.js';
 import { weekOverWeek } from '../ingest/trend.js';
 import type { SectorTable } from '../sectors/table.js';
 import type { Db } from './db.js';
+import { BUMP_DATASET_REVISION } from './revision.js';
 
 export interface PublishResult {
   outcome: 'published' | 'revised' | 'unchanged';
@@ -27,6 +29,8 @@ export class Publisher {
   constructor(
     db: Db,
     private readonly sectors: SectorTable,
+    /** Scores the estimates of a week when FINRA first publishes it. */
+    private readonly scorer: EstimateScorer | null = null,
   ) {
     this.stmts = {
       week: db.prepare<[string, string], { checksum: string; last_update: string | null }>(
@@ -67,12 +71,7 @@ export class Publisher {
            sector = excluded.sector, sector_source = excluded.sector_source
          WHERE excluded.newest_week >= symbols.newest_week`,
       ),
-      // Every change to served data moves the dataset revision: HTTP caches validate against it.
-      bumpRevision: db.prepare(
-        `INSERT INTO meta (key, value) VALUES ('dataset_revision', '1'), ('dataset_updated_at', @now)
-         ON CONFLICT (key) DO UPDATE SET value = CASE key
-           WHEN 'dataset_revision' THEN CAST(CAST(value AS INTEGER) + 1 AS TEXT) ELSE excluded.value END`,
-      ),
+      bumpRevision: db.prepare(BUMP_DATASET_REVISION),
       upsertWeek: db.prepare(
         `INSERT INTO weeks (week_start, tier, initial_published, last_update, firm_rows, symbols, checksum, reconciled,
            has_non_ats, null_quantities, source, loaded_at, updated_at, revisions)
@@ -109,6 +108,8 @@ export class Publisher {
     const existing = this.stmts.week.get(weekStart, tier);
     if (existing?.checksum === week.checksum) return { outcome: 'unchanged', detail: null };
     const before = existing ? this.previousShares(weekStart, tier) : null;
+    // Read before anything of the week is written: the estimates as the API served them until now.
+    const estimates = existing ? [] : (this.scorer?.estimatesBefore(weekStart, tier) ?? []);
 
     this.stmts.deleteRows.run(weekStart, tier);
     this.stmts.deleteSymbols.run(weekStart, tier);
@@ -145,6 +146,7 @@ export class Publisher {
     this.stmts.bumpRevision.run({ now: meta.now });
     const after = new Map(week.symbols.map((s) => [s.symbol, s.shares]));
     this.refreshTrends(addDays(weekStart, 7), tier, after);
+    if (estimates.length) this.scorer!.record(estimates, after, meta.now);
     if (!existing) return { outcome: 'published', detail: null };
     return { outcome: 'revised', detail: describeRevision(before ?? new Map(), after, existing.last_update, week.lastUpdate) };
   }

@@ -353,6 +353,16 @@ export class Reports {
     return { data, not_found: notFound, source: this.source(this.loaded([...weeks.values()])) };
   }
 
+  /** A ticker in any spelling, as the weekly data knows it (for answers built elsewhere). */
+  symbol(ticker: string): SymbolRow {
+    return this.snapshot(() => this.resolve(ticker));
+  }
+
+  /** The FINRA credit and freshness for answers built from these weeks elsewhere (estimates). */
+  sourceFor(pairs: [string, Tier][]): Source {
+    return this.snapshot(() => this.source(this.loaded(pairs)));
+  }
+
   // ---------------------------------------------------------------------------------------------
 
   private resolve(ticker: string): SymbolRow {

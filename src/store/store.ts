@@ -1,5 +1,7 @@
 // The store: one SQLite connection and the prepared statements that use it.
+import { EstimateScorer } from '../estimate/scoring.js';
 import type { SectorTable } from '../sectors/table.js';
+import { DailyStore } from './daily.js';
 import { openDatabase, type Db, type OpenOptions } from './db.js';
 import { IngestLock } from './lock.js';
 import { Publisher } from './publish.js';
@@ -11,12 +13,16 @@ export class Store {
   readonly runs: RunLog;
   readonly weeks: WeekStatus;
   readonly lock: IngestLock;
+  readonly daily: DailyStore;
+  readonly scores: EstimateScorer;
 
   constructor(
     readonly db: Db,
     readonly sectors: SectorTable,
   ) {
-    this.publisher = new Publisher(db, sectors);
+    this.scores = new EstimateScorer(db);
+    this.publisher = new Publisher(db, sectors, this.scores);
+    this.daily = new DailyStore(db);
     this.runs = new RunLog(db);
     this.weeks = new WeekStatus(db);
     this.lock = new IngestLock(db);

@@ -52,7 +52,7 @@ function writerBusy(probe: Database.Database): boolean {
 beforeAll(async () => {
   double = await new FinraDouble({ rows: small() }).start();
   dbPath = tempDbPath();
-  env = { FINRA_API_URL: double.url, DB_PATH: dbPath, LOG_LEVEL: 'warn' };
+  env = { FINRA_API_URL: double.url, DB_PATH: dbPath, LOG_LEVEL: 'warn', DAILY_WINDOW_DAYS: '0' };
   const first = startNode(['dist/cli.js', 'ingest', '--tiers', 'T1', '--weeks', '1'], env);
   expect((await first.exit).code).toBe(0);
   double.setRows(big());

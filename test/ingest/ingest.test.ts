@@ -11,7 +11,8 @@ let env: Record<string, string>;
 beforeEach(async () => {
   double = await new FinraDouble({ rows: defaultFinraRows() }).start();
   dbPath = tempDbPath();
-  env = { FINRA_API_URL: double.url, DB_PATH: dbPath };
+  // Daily files have their own tests (test/daily); here the weekly ingest runs alone.
+  env = { FINRA_API_URL: double.url, DB_PATH: dbPath, DAILY_WINDOW_DAYS: '0' };
 });
 afterEach(() => double.close());
 afterAll(removeTempDirs);
@@ -182,6 +183,6 @@ describe('configuration', () => {
     await cli(['ingest'], env);
     const run = await cli(['status'], env);
     expect(run.stdout).toMatch(/OTCE: 2 weeks, 10,520 ATS rows/);
-    expect(run.stdout).toMatch(/last run: #1 \(cli\).* ok/);
+    expect(run.stdout).toMatch(/last weekly run: #1 \(cli\).* ok/);
   });
 });

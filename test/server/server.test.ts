@@ -26,7 +26,7 @@ const status = async (url: string) => (await fetch(url)).status;
 describe('npm start (dist/server.js)', () => {
   it('with an empty store, answers 503 no_data, ingests at once in the background, then serves the data', async () => {
     double = await new FinraDouble({ rows: defaultFinraRows() }).start();
-    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: tempDbPath(), FINRA_API_URL: double.url, LOG_LEVEL: 'info' });
+    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: tempDbPath(), FINRA_API_URL: double.url, LOG_LEVEL: 'info', DAILY_WINDOW_DAYS: '0' });
     const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
     const first = await fetch(`${base}/darkpool/movers/top20`);
     expect(first.status).toBe(503);
@@ -39,7 +39,7 @@ describe('npm start (dist/server.js)', () => {
   it('keeps serving, and logs why, when FINRA refuses the ingest', async () => {
     double = await new FinraDouble({ rows: [] }).start();
     for (let i = 0; i < 10; i++) double.faults.push({ kind: 'status', status: 403, body: '{"statusCode":403,"statusDescription":"Forbidden","message":"Access denied"}' });
-    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: tempDbPath(), FINRA_API_URL: double.url, LOG_LEVEL: 'info' });
+    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: tempDbPath(), FINRA_API_URL: double.url, LOG_LEVEL: 'info', DAILY_WINDOW_DAYS: '0' });
     const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
     await proc.waitFor(/ingest did not finish cleanly; serving the data already loaded/);
     expect(proc.output()).toMatch(/HTTP 403: Forbidden: Access denied/);
@@ -60,7 +60,7 @@ describe('shutdown and backups', () => {
     double = await new FinraDouble({ rows: defaultFinraRows() }).start();
     double.faults.push({ kind: 'hang' }); // the startup ingest waits on FINRA
     const dbPath = tempDbPath();
-    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: dbPath, FINRA_API_URL: double.url, LOG_LEVEL: 'info' });
+    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: dbPath, FINRA_API_URL: double.url, LOG_LEVEL: 'info', DAILY_WINDOW_DAYS: '0' });
     const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
     const [, childPid] = await proc.waitFor(/"trigger":"startup","pid":(\d+),"msg":"ingest started"/);
     await eventually(async () => (double!.requests.length > 0 ? true : undefined));

@@ -1,6 +1,10 @@
 // An app on a store loaded by the real ingest path from the real samples.
 import type { FastifyInstance } from 'fastify';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
+import { Agent } from 'undici';
+import { FinraCdnClient } from '../../src/daily/cdn.js';
+import type { DailyContext } from '../../src/daily/ingest.js';
+import { HttpGateway } from '../../src/finra/http.js';
 import { importFiles, type IngestContext } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
@@ -25,4 +29,20 @@ export async function appOn(store: Store): Promise<FastifyInstance> {
   const app = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger });
   await app.ready();
   return app;
+}
+
+export function dailyContext(store: Store, now: () => Date): DailyContext {
+  return { daily: store.daily, lock: store.lock, runs: store.runs, logger: silentLogger, now };
+}
+
+/** A CDN client for the double: retries without waiting, no request spacing. */
+export function cdnClient(url: string, agent = new Agent()): FinraCdnClient {
+  const http = new HttpGateway({
+    dispatcher: agent,
+    logger: silentLogger,
+    minIntervalMs: 0,
+    sleep: async () => {},
+    retry: { attempts: 3, baseDelayMs: 1, maxDelayMs: 1, maxRetryAfterMs: 1_000 },
+  });
+  return new FinraCdnClient(http, url);
 }

@@ -1,7 +1,8 @@
 // The real FINRA samples in fixtures/finra, read here independently of the service's own parsers
 // (a plain split), so that tests compare the service against sums it did not compute itself.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import type { Row } from './finra-double.js';
 
 export type { Row };
@@ -94,4 +95,50 @@ export function sumFirmRows(rows: Row[]): Map<string, ExpectedSymbol> {
     out.set(r.issueSymbolIdentifier as string, e);
   }
   return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// FINRA's daily short-sale volume files of December 2021 (gzip, byte-exact inside), and FINRA's
+// per-symbol weekly ATS totals of AAPL and BRK.B.
+
+export const REGSHO_DIR = `${FIXTURES}finra/regsho/`;
+export const AAPL_BRKB_WEEKS = `${FIXTURES}finra/ats_w_smbl_T1_AAPL_BRK.B_248_weeks.json`;
+
+/** File name -> gzip bytes, as the CDN double serves them. */
+export function regshoFiles(): Map<string, Buffer> {
+  return new Map(
+    readdirSync(REGSHO_DIR)
+      .filter((f) => f.endsWith('.txt.gz'))
+      .map((f) => [f.slice(0, -3), readFileSync(`${REGSHO_DIR}${f}`)]),
+  );
+}
+
+export interface RegshoRow {
+  symbol: string;
+  short: number;
+  exempt: number;
+  total: number;
+  market: string;
+}
+
+const regshoCache = new Map<string, Map<string, RegshoRow>>();
+
+/** A day's rows by the file's own symbol, read with a plain split (not the service's parser). */
+export function regshoRows(file: string): Map<string, RegshoRow> {
+  const cached = regshoCache.get(file);
+  if (cached) return cached;
+  const lines = gunzipSync(readFileSync(`${REGSHO_DIR}${file}.gz`)).toString('latin1').split('\r\n').filter(Boolean);
+  const rows = new Map(
+    lines.slice(1, -1).map((l) => {
+      const [, symbol, short, exempt, total, market] = l.split('|') as [string, string, string, string, string, string];
+      return [symbol, { symbol, short: Number(short), exempt: Number(exempt), total: Number(total), market }];
+    }),
+  );
+  regshoCache.set(file, rows);
+  return rows;
+}
+
+/** FINRA's ATS_W_SMBL rows for AAPL and BRK.B (T1), as its API returned them. */
+export function aaplBrkbTotals(): Row[] {
+  return JSON.parse(readFileSync(AAPL_BRKB_WEEKS, 'utf8')) as Row[];
 }

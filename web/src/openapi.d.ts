@@ -78,7 +78,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No data loaded yet */
+                /** @description No daily file loaded yet */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -162,7 +162,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No data loaded yet */
+                /** @description No daily file loaded yet */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -266,7 +266,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No data loaded yet */
+                /** @description No daily file loaded yet */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -359,7 +359,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No data loaded yet */
+                /** @description No daily file loaded yet */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -385,10 +385,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Weekly history, newest first */
+        /** Weekly history, newest first (with include=estimates, the unpublished weeks' estimates on top) */
         get: {
             parameters: {
                 query?: {
+                    /** @description estimates: add estimates of the weeks FINRA has not published yet on top, each labelled `estimate: true` (JSON only) */
+                    include?: "estimates";
                     /** @description How many weeks, 1 to 52 */
                     weeks?: number;
                     /** @description Or send Accept: text/csv */
@@ -458,7 +460,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No data loaded yet */
+                /** @description No daily file loaded yet */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -554,7 +556,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No data loaded yet */
+                /** @description No daily file loaded yet */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -652,7 +654,7 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No data loaded yet */
+                /** @description No daily file loaded yet */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -724,7 +726,279 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No data loaded yet */
+                /** @description No daily file loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/darkpool/daily/{ticker}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** FINRA's daily off-exchange volume (ATS and non-ATS), short and short-exempt volume, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description How many of the newest loaded trading days, 1 to 260 */
+                    days?: number;
+                    /** @description Or send Accept: text/csv */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    /** @description Any common spelling: BRK.B, BRK-B, BRK/B, brk.b */
+                    ticker: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One record per loaded trading day */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Daily"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No daily file loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/darkpool/estimate/accuracy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How far past estimates were from what FINRA then published, per tier and method */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Each tier's newest this many scored weeks */
+                    weeks?: number;
+                    /** @description T1, T2 or OTCE */
+                    tier?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Errors of scored estimates */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Accuracy"];
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/darkpool/estimate/{ticker}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Estimated ATS shares of the weeks FINRA has not published yet, with a 90% interval (labelled estimates)
+         * @description Each week after the symbol's newest published week that has FINRA daily files: the week's summed daily off-exchange volume times the symbol's ATS share of it, calibrated on up to 8 published weeks (the tier's share for thin symbols). Estimates never enter movers, sectors, venues or trends.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Any common spelling: BRK.B, BRK-B, BRK/B, brk.b */
+                    ticker: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Estimates, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Estimate"];
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No daily file loaded yet */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -811,7 +1085,7 @@ export interface paths {
                         };
                     };
                 };
-                /** @description No data loaded yet */
+                /** @description No daily file loaded yet */
                 503: {
                     headers: {
                         [name: string]: unknown;
@@ -1028,7 +1302,7 @@ export interface components {
              * @description Stable, machine-readable error code
              * @enum {string}
              */
-            code: "invalid_ticker" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "week_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "no_data";
+            code: "invalid_ticker" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
             /** @description The request path */
             instance?: string;
             request_id?: string;
@@ -1204,13 +1478,6 @@ export interface components {
             ats_share_of_off_exchange: number | null;
             source: components["schemas"]["Source"];
         };
-        History: {
-            ticker: string;
-            weeks: number;
-            /** @description Newest first; one record per loaded week of the symbol's tier */
-            data: components["schemas"]["SymbolWeek"][];
-            source: components["schemas"]["Source"];
-        };
         Movers: {
             /** @description The latest loaded week */
             week_ending: string;
@@ -1331,9 +1598,189 @@ export interface components {
             not_found: string[];
             source: components["schemas"]["Source"];
         };
+        /** @description FINRA's daily short sale volume files, and the terms they are used under */
+        DailySource: {
+            /** @constant */
+            provider: "FINRA";
+            name: string;
+            url: string;
+            terms: string;
+            /** @description The daily files this answer is computed from */
+            files: {
+                /** @description The trading day */
+                trade_date: string;
+                /** @description FINRA's file name, CNMSshvol{YYYYMMDD}.txt */
+                file: string;
+                loaded_at: string;
+                updated_at: string;
+            }[];
+            newest_trade_date: string | null;
+            newest_loaded_at: string | null;
+        };
+        DailyVolume: {
+            ticker: string;
+            /** @description The trading day */
+            trade_date: string;
+            /** @description FINRA's TotalVolume: regular-hours off-exchange shares reported to its TRFs and ADF, ATS and non-ATS alike (fractional since 2026) */
+            off_exchange_shares: number;
+            short_volume: number;
+            short_exempt_volume: number;
+            /** @description Facilities with volume, as FINRA writes them (Q, N, B: the TRFs; D: the ADF); empty when the file lacks the symbol */
+            markets: string;
+            /** @description The symbol as the file writes it (BRK/B); null when that day's file does not list the symbol */
+            file_symbol: string | null;
+            source_file: string;
+        };
+        Daily: {
+            ticker: string;
+            days: number;
+            /** @description Newest first; one record per loaded trading day (zeros where the file lacks the symbol) */
+            data: components["schemas"]["DailyVolume"][];
+            source: components["schemas"]["DailySource"];
+        };
+        /** @description An estimate of a week FINRA has not published yet */
+        EstimatedWeek: {
+            ticker: string;
+            tier: components["schemas"]["Tier"];
+            /** @description Monday the week started */
+            week_start: string;
+            /** @description Sunday the week ended */
+            week_ending: string;
+            /**
+             * @description Always true: this is an estimate, not a FINRA figure
+             * @constant
+             */
+            estimate: true;
+            /** @description Estimated ATS shares: off_exchange_shares x ats_share_of_off_exchange */
+            dark_pool_shares: number;
+            /** @description Prediction interval of the ATS shares */
+            interval: {
+                low: number;
+                high: number;
+                confidence: number;
+            };
+            /**
+             * @description symbol_share: the symbol's own ATS share of its off-exchange volume; tier_share: its tier's, for thin symbols
+             * @enum {string}
+             */
+            method: "symbol_share" | "tier_share";
+            /** @description The calibrated share */
+            ats_share_of_off_exchange: number;
+            share_interval: {
+                low: number;
+                high: number;
+            };
+            /** @description FINRA's daily off-exchange shares summed over the week's loaded days */
+            off_exchange_shares: number;
+            trading_days: number;
+            /** @description Trading days of the week with a loaded daily file */
+            days_loaded: number;
+            /** @description Every trading day of the week is loaded; otherwise the estimate covers the loaded days only */
+            complete: boolean;
+            /** @description The published weeks the share was calibrated on, newest first, and their shares (the symbol's or the tier's) */
+            calibration: {
+                /** @description A published week */
+                week_ending: string;
+                ats_share_of_off_exchange: number;
+            }[];
+        };
+        EstimateAccuracy: {
+            tier: components["schemas"]["Tier"];
+            /** @enum {string} */
+            method: "all" | "symbol_share" | "tier_share";
+            weeks: number;
+            estimates: number;
+            /** @description Estimates whose published figure was above zero: the percentage errors are over these */
+            with_ats_volume: number;
+            /** @description Median absolute percentage error against the published figure */
+            median_ape_pct: number | null;
+            /** @description 90th percentile of the absolute percentage error */
+            p90_ape_pct: number | null;
+            /** @description Median signed error: above zero, estimates ran high */
+            median_error_pct: number | null;
+            /** @description Published figures inside the 90% interval, of all estimates */
+            interval_coverage_pct: number | null;
+            first_week_ending: string | null;
+            last_week_ending: string | null;
+        };
+        Estimate: {
+            ticker: string;
+            tier: components["schemas"]["Tier"];
+            /** @description The tier's newest week FINRA has published (and this service loaded) */
+            newest_published_week_ending: string | null;
+            /** @description One estimate per week after it that has daily files, newest first */
+            data: components["schemas"]["EstimatedWeek"][];
+            /** @description Weeks that could not be estimated, and why */
+            unavailable: {
+                week_ending: string;
+                reason: string;
+            }[];
+            /** @description Live accuracy of the tier's past estimates (newest 13 scored weeks); null before any was scored */
+            accuracy: components["schemas"]["EstimateAccuracy"] | null;
+            note: string;
+            /** @description The FINRA weeks the shares were calibrated on */
+            source: components["schemas"]["Source"];
+            /** @description The daily files summed */
+            daily_source: components["schemas"]["DailySource"];
+        };
+        Accuracy: {
+            weeks: number;
+            /** @description Per tier: all estimates, then per method */
+            data: components["schemas"]["EstimateAccuracy"][];
+            source: {
+                /** @constant */
+                provider: "FINRA";
+                name: string;
+                url: string;
+                terms: string;
+            };
+        };
+        History: {
+            ticker: string;
+            weeks: number;
+            /** @description Newest first; one record per loaded week of the symbol's tier, and with include=estimates the estimates on top */
+            data: ({
+                /** @description FINRA's symbol, e.g. BRK.B */
+                ticker: string;
+                issue_name: string | null;
+                tier: components["schemas"]["Tier"];
+                /** @description Monday the week started (FINRA weekStartDate) */
+                week_start: string;
+                /** @description Sunday the week ended */
+                week_ending: string;
+                /** @description GICS sector, "ETFs & ETPs", or "Unknown" */
+                sector: string;
+                /** @description Where the sector came from (see README) */
+                sector_source: string;
+                /** @description Shares traded in ATSs: the sum of FINRA's per-ATS rows */
+                dark_pool_shares: number;
+                /** @description USD notional (FINRA totalNotionalSum); null when FINRA gave none */
+                dark_pool_volume_usd: number | null;
+                dark_pool_trades: number;
+                /** @description Shares per trade; null without trades */
+                avg_trade_size: number | null;
+                /** @description Number of ATSs with volume in the symbol */
+                ats_venues: number;
+                trend: components["schemas"]["Trend"];
+                /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
+                change_pct: number | null;
+                /** @description US market sessions in the week (fewer in holiday weeks) */
+                trading_days: number;
+                /** @description The trend rule on average shares per trading day: fair to holiday weeks */
+                trend_per_day: components["schemas"]["Trend"];
+                /** @description Change of average ATS shares per trading day vs the week before, in percent */
+                change_pct_per_day: number | null;
+                /**
+                 * @description With include=estimates: false on FINRA's figures
+                 * @constant
+                 */
+                estimate?: false;
+            } | components["schemas"]["EstimatedWeek"])[];
+            source: components["schemas"]["Source"];
+        };
         Health: {
             /**
-             * @description degraded: a tier is stale or the last ingest did not finish cleanly
+             * @description degraded: a tier (or, once any is loaded, the daily files) is stale, or the last ingest did not finish cleanly
              * @enum {string}
              */
             status: "ok" | "degraded" | "no_data";
@@ -1374,6 +1821,27 @@ export interface components {
                     [key: string]: number;
                 };
             } | null;
+            /** @description FINRA's daily short-sale volume files */
+            daily: {
+                newest_trade_date: string | null;
+                loaded_at: string | null;
+                days_loaded: number;
+                /** @description The newest trading day whose file FINRA has published by now */
+                expected_trade_date: string;
+                /** @description true when more than one published trading day is missing */
+                stale: boolean;
+                last_run: {
+                    id: number;
+                    trigger: string;
+                    status: string;
+                    started_at: string;
+                    finished_at: string | null;
+                    /** @description Days by outcome */
+                    days: {
+                        [key: string]: number;
+                    };
+                } | null;
+            };
         };
         Candle: {
             start: string;

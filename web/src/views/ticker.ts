@@ -33,7 +33,12 @@ export async function tickerView(main: HTMLElement, ticker: string): Promise<voi
   }
 }
 
-function render(w: Schemas['Weekly'], h: Schemas['History']): Node[] {
+type HistoryRecord = Schemas['History']['data'][number];
+type PublishedWeek = Exclude<HistoryRecord, { estimate: true }>;
+
+function render(w: Schemas['Weekly'], history: Schemas['History']): Node[] {
+  // This page asks for FINRA's weeks only (no include=estimates); the type allows estimates too.
+  const h = { data: history.data.filter((d): d is PublishedWeek => d.estimate !== true) };
   const weeklyJson = jsonUrl(`/darkpool/weekly/${encodeURIComponent(w.ticker)}`);
   const historyJson = jsonUrl(`/darkpool/history/${encodeURIComponent(w.ticker)}`, { weeks: 52 });
   const stat = (label: string, value: Node | string) => el('div', { class: 'stat' }, el('dt', {}, label), el('dd', {}, value));

@@ -1,0 +1,147 @@
+// The daily ingest: every trading day of the window without a stored file is fetched from FINRA's CDN,
+// checked whole (header, row count trailer, every row) and stored in one transaction, or refused.
+// Days are planned from the market calendar, so holidays (no file) are never asked for; a business
+// day the CDN has no file for yet is "not published", to be asked again by the next run.
+import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { Logger } from 'pino';
+import { addDays, tradingDaysBetween, todayUtc } from '../finra/calendar.js';
+import { UpstreamHttpError, UpstreamNetworkError } from '../finra/http.js';
+import { GIVE_UP_AFTER_FAILURES, withLock } from '../ingest/run.js';
+import type { DailyStore } from '../store/daily.js';
+import type { IngestLock } from '../store/lock.js';
+import type { DayRunOutcome, RunLog, RunStatus } from '../store/runs.js';
+import type { FinraCdnClient } from './cdn.js';
+import { DailyFileRefusedError, parseShortVolumeFile, tradeDateOfFileName, type DailyFile } from './short-volume-file.js';
+
+/** How far back a run looks for missing days, unless configured (DAILY_WINDOW_DAYS). */
+export const DEFAULT_DAILY_WINDOW_DAYS = 70;
+
+export interface DailyContext {
+  daily: DailyStore;
+  lock: IngestLock;
+  runs: RunLog;
+  logger: Logger;
+  now: () => Date;
+  onProgress?: (event: DayResult & { index: number; count: number }) => void;
+}
+
+export interface DayResult {
+  tradeDate: string;
+  outcome: DayRunOutcome;
+  detail: string | null;
+  rows: number;
+  ms: number;
+}
+
+export interface DailyRunSummary {
+  runId: number;
+  status: Exclude<RunStatus, 'running'>;
+  days: DayResult[];
+}
+
+/** Trading days in the window ending today (UTC) that have no stored file, oldest first. */
+export function planDays(today: string, windowDays: number, stored: Set<string>): string[] {
+  return tradingDaysBetween(addDays(today, -windowDays), today).filter((d) => !stored.has(d));
+}
+
+export function ingestDaily(
+  ctx: DailyContext,
+  cdn: FinraCdnClient,
+  options: { trigger: string; windowDays: number; signal?: AbortSignal },
+): Promise<DailyRunSummary> {
+  const today = todayUtc(ctx.now());
+  const from = addDays(today, -options.windowDays);
+  return withLock(ctx, () =>
+    processDays(ctx, options.trigger, planDays(today, options.windowDays, ctx.daily.storedBetween(from, today)), async (tradeDate) => {
+      const got = await cdn.day(tradeDate, options.signal);
+      if (got.kind === 'absent') return { absent: `FINRA's CDN has no file yet (HTTP ${got.status})` };
+      return { file: parseShortVolumeFile(got.text, tradeDate), source: got.url };
+    }),
+  );
+}
+
+/** Stores daily files from disk (CNMSshvol{YYYYMMDD}.txt, as FINRA names them) through the same checks. */
+export function importDailyFiles(ctx: DailyContext, paths: string[]): Promise<DailyRunSummary> {
+  const byDate = new Map<string, string>();
+  for (const path of paths) {
+    const date = tradeDateOfFileName(basename(path));
+    if (!date) throw new Error(`${basename(path)}: a daily file's name carries its date (CNMSshvol{YYYYMMDD}.txt)`);
+    byDate.set(date, path);
+  }
+  const dates = [...byDate.keys()].sort();
+  return withLock(ctx, () =>
+    processDays(ctx, 'import', dates, async (tradeDate) => {
+      const path = byDate.get(tradeDate)!;
+      return { file: parseShortVolumeFile(await readFile(path, 'utf8'), tradeDate, basename(path)), source: `file:${basename(path)}` };
+    }),
+  );
+}
+
+type Loaded = { file: DailyFile; source: string } | { absent: string };
+
+async function processDays(ctx: DailyContext, trigger: string, dates: string[], load: (tradeDate: string) => Promise<Loaded>): Promise<DailyRunSummary> {
+  const stamp = () => ctx.now().toISOString();
+  const runId = ctx.runs.start(trigger, stamp(), 'daily');
+  ctx.lock.heartbeat(ctx.now(), runId);
+  const days: DayResult[] = [];
+  let unreachable = 0;
+  try {
+    for (const [index, tradeDate] of dates.entries()) {
+      const started = performance.now();
+      const done = (outcome: DayRunOutcome, detail: string | null, rows = 0): DayResult => ({
+        tradeDate,
+        outcome,
+        detail,
+        rows,
+        ms: Math.round(performance.now() - started),
+      });
+      let result: DayResult;
+      if (unreachable >= GIVE_UP_AFTER_FAILURES) {
+        result = done('failed', 'skipped: FINRA unreachable in this run');
+      } else {
+        result = await processDay(ctx, tradeDate, load, done);
+        unreachable = result.outcome === 'failed' ? unreachable + 1 : 0;
+      }
+      days.push(result);
+      ctx.runs.day(runId, tradeDate, result.outcome, result.detail, stamp());
+      ctx.lock.heartbeat(ctx.now());
+      ctx.onProgress?.({ ...result, index: index + 1, count: dates.length });
+    }
+  } catch (err) {
+    ctx.runs.finish(runId, 'failed', { days, error: String(err) }, stamp());
+    throw err;
+  }
+  const bad = days.filter((d) => d.outcome === 'refused' || d.outcome === 'failed').length;
+  const status = bad === 0 ? 'ok' : bad === days.length ? 'failed' : 'partial';
+  ctx.runs.finish(runId, status, { days }, stamp());
+  const counts = Object.fromEntries(['published', 'revised', 'unchanged', 'not_published', 'refused', 'failed'].map((o) => [o, days.filter((d) => d.outcome === o).length]));
+  ctx.logger.info({ runId, status, ...counts }, 'daily ingest finished');
+  return { runId, status, days };
+}
+
+async function processDay(
+  ctx: DailyContext,
+  tradeDate: string,
+  load: (tradeDate: string) => Promise<Loaded>,
+  done: (outcome: DayRunOutcome, detail: string | null, rows?: number) => DayResult,
+): Promise<DayResult> {
+  try {
+    const loaded = await load(tradeDate);
+    if ('absent' in loaded) return done('not_published', loaded.absent);
+    const outcome = ctx.daily.publish(loaded.file, { source: loaded.source, now: ctx.now().toISOString() });
+    ctx.logger.info({ tradeDate, outcome, rows: loaded.file.rows.length }, 'day processed');
+    return done(outcome, null, loaded.file.rows.length);
+  } catch (err) {
+    if (err instanceof DailyFileRefusedError) {
+      // The day is not stored; whatever the store held for it stays as it was.
+      ctx.logger.error({ tradeDate, err: err.message }, 'daily file refused, previous data kept');
+      return done('refused', err.message);
+    }
+    if (err instanceof UpstreamHttpError || err instanceof UpstreamNetworkError) {
+      ctx.logger.error({ tradeDate, err: err.message }, 'daily file not fetched, previous data kept');
+      return done('failed', err.message);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,97 @@
+// The daily files in the store: publishing a day is one transaction that replaces the day's rows, so
+// readers see the old day or the new one, never a part.
+import { weekStartOf } from '../finra/calendar.js';
+import { lookupKey } from '../finra/symbols.js';
+import type { DailyFile } from '../daily/short-volume-file.js';
+import type { Db } from './db.js';
+import { BUMP_DATASET_REVISION } from './revision.js';
+
+export type DayOutcome = 'published' | 'revised' | 'unchanged';
+
+export interface StoredDay {
+  trade_date: string;
+  file: string;
+  rows: number;
+  source: string;
+  loaded_at: string;
+  updated_at: string;
+  revisions: number;
+}
+
+export class DailyStore {
+  private readonly stmts;
+  private readonly publishTx;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(db: Db) {
+    this.stmts = {
+      day: db.prepare<[string], { checksum: string }>('SELECT checksum FROM daily_files WHERE trade_date = ?'),
+      deleteDay: db.prepare('DELETE FROM daily_volumes WHERE trade_date = ?'),
+      insertRow: db.prepare(
+        `INSERT INTO daily_volumes (symbol, trade_date, week_start, file_symbol, short_volume, short_exempt_volume, total_volume, markets)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      upsertSymbol: db.prepare(
+        `INSERT INTO daily_symbols (symbol, lookup_key, newest_date) VALUES (?, ?, ?)
+         ON CONFLICT (symbol) DO UPDATE SET newest_date = excluded.newest_date WHERE excluded.newest_date > daily_symbols.newest_date`,
+      ),
+      upsertFile: db.prepare(
+        `INSERT INTO daily_files (trade_date, file, rows, checksum, source, loaded_at, updated_at, revisions)
+         VALUES (@trade_date, @file, @rows, @checksum, @source, @now, @now, 0)
+         ON CONFLICT (trade_date) DO UPDATE SET file = excluded.file, rows = excluded.rows, checksum = excluded.checksum,
+           source = excluded.source, updated_at = excluded.updated_at, revisions = daily_files.revisions + 1`,
+      ),
+      bumpRevision: db.prepare(BUMP_DATASET_REVISION),
+      storedBetween: db.prepare<[string, string], { trade_date: string }>(
+        'SELECT trade_date FROM daily_files WHERE trade_date BETWEEN ? AND ? ORDER BY trade_date',
+      ),
+      all: db.prepare<[], StoredDay>('SELECT trade_date, file, rows, source, loaded_at, updated_at, revisions FROM daily_files ORDER BY trade_date DESC'),
+      count: db.prepare<[], number>('SELECT count(*) FROM daily_files').pluck(),
+      newest: db.prepare<[], StoredDay>(
+        'SELECT trade_date, file, rows, source, loaded_at, updated_at, revisions FROM daily_files ORDER BY trade_date DESC LIMIT 1',
+      ),
+    };
+    this.publishTx = db.transaction((file: DailyFile, meta: { source: string; now: string }): DayOutcome => {
+      const existing = this.stmts.day.get(file.tradeDate);
+      if (existing?.checksum === file.checksum) return 'unchanged';
+      const week = weekStartOf(file.tradeDate);
+      this.stmts.deleteDay.run(file.tradeDate);
+      for (const r of file.rows) {
+        this.stmts.insertRow.run(r.symbol, file.tradeDate, week, r.fileSymbol, r.shortVolume, r.shortExemptVolume, r.totalVolume, r.markets);
+        this.stmts.upsertSymbol.run(r.symbol, lookupKey(r.symbol), file.tradeDate);
+      }
+      this.stmts.upsertFile.run({ trade_date: file.tradeDate, file: file.file, rows: file.rows.length, checksum: file.checksum, source: meta.source, now: meta.now });
+      this.stmts.bumpRevision.run({ now: meta.now });
+      return existing ? 'revised' : 'published';
+    });
+  }
+
+  /** Called after every publish that changed data (readers in this process drop their caches). */
+  onPublished(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Stores the day unless the stored copy has the same checksum. */
+  publish(file: DailyFile, meta: { source: string; now: string }): DayOutcome {
+    const outcome = this.publishTx.immediate(file, meta);
+    if (outcome !== 'unchanged') for (const listener of this.listeners) listener();
+    return outcome;
+  }
+
+  /** Trading days with a stored file between two dates, inclusive. */
+  storedBetween(from: string, to: string): Set<string> {
+    return new Set(this.stmts.storedBetween.all(from, to).map((r) => r.trade_date));
+  }
+
+  days(): StoredDay[] {
+    return this.stmts.all.all();
+  }
+
+  count(): number {
+    return this.stmts.count.get()!;
+  }
+
+  newest(): StoredDay | undefined {
+    return this.stmts.newest.get();
+  }
+}
