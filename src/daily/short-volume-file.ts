@@ -3,6 +3,7 @@
 // short-exempt parts, and a last line that counts the rows. Pure: text in, a whole day or a refusal out.
 import { createHash } from 'node:crypto';
 import { weeklySpellingOfDaily } from '../finra/symbols.js';
+import { collect, RefusedError } from '../ingest/refusal.js';
 
 export const DAILY_COLUMNS = ['Date', 'Symbol', 'ShortVolume', 'ShortExemptVolume', 'TotalVolume', 'Market'] as const;
 
@@ -29,15 +30,8 @@ export interface DailyFile {
 
 export type DailyRefusal = 'empty' | 'header' | 'no_trailer' | 'trailer_count' | 'bad_row' | 'duplicate_symbol';
 
-export class DailyFileRefusedError extends Error {
+export class DailyFileRefusedError extends RefusedError<DailyRefusal> {
   override name = 'DailyFileRefusedError';
-  constructor(
-    readonly reason: DailyRefusal,
-    readonly details: string[],
-  ) {
-    const shown = details.slice(0, 5).join('; ');
-    super(`${reason}: ${shown}${details.length > 5 ? ` (and ${details.length - 5} more)` : ''}`);
-  }
 }
 
 export function dailyFileName(tradeDate: string): string {
@@ -54,7 +48,6 @@ export function tradeDateOfFileName(name: string): string | null {
 const VOLUME = /^\d+(?:\.\d+)?$/;
 const SYMBOL = /^[A-Za-z0-9][A-Za-z0-9./^-]{0,19}$/;
 const MARKETS = /^(?:[A-Z](?:,[A-Z])*)?$/;
-const MAX_DETAILS = 50;
 
 export function parseShortVolumeFile(text: string, tradeDate: string, file = dailyFileName(tradeDate)): DailyFile {
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
@@ -78,9 +71,7 @@ export function parseShortVolumeFile(text: string, tradeDate: string, file = dai
   const day = tradeDate.replaceAll('-', '');
   const problems: string[] = [];
   const duplicates: string[] = [];
-  const note = (message: string, list = problems) => {
-    if (list.length < MAX_DETAILS) list.push(message);
-  };
+  const note = (message: string, list = problems) => collect(list, message);
   const seen = new Map<string, string>();
   const rows: DailyRow[] = [];
   body.forEach((line, i) => {

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import type { FinraRow } from '../finra/schema.js';
 import { SUMMARY_TYPES } from '../finra/schema.js';
 import type { Tier } from '../finra/tiers.js';
+import { collect, RefusedError } from './refusal.js';
 
 export interface WeekRows {
   weekStart: string;
@@ -59,22 +60,8 @@ export interface BuiltWeek {
 
 export type RefusalReason = 'empty_week' | 'reconciliation' | 'duplicate_key' | 'wrong_partition' | 'incomplete_row';
 
-export class WeekRefusedError extends Error {
+export class WeekRefusedError extends RefusedError<RefusalReason> {
   override name = 'WeekRefusedError';
-  constructor(
-    readonly reason: RefusalReason,
-    readonly details: string[],
-  ) {
-    const shown = details.slice(0, 5).join('; ');
-    super(`${reason}: ${shown}${details.length > 5 ? ` (and ${details.length - 5} more)` : ''}`);
-  }
-}
-
-const MAX_DETAILS = 50;
-
-function collect(list: string[], message: string) {
-  if (list.length < MAX_DETAILS) list.push(message);
-  else if (list.length === MAX_DETAILS) list.push('...');
 }
 
 export function buildWeek(input: WeekRows): BuiltWeek {
