@@ -1,10 +1,9 @@
 // A stand-in for cdn.finra.org/equity/regsho/daily on 127.0.0.1: GET /CNMSshvol{YYYYMMDD}.txt answers the
-// real file (gzip when asked, as a CDN does), and a day without a file gets what CloudFront in front of
-// S3 answers: 403 with an AccessDenied body. Faults can be queued per file.
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+// real file, and a day without a file gets what CloudFront in front of S3 answers: 403 with an
+// AccessDenied body. Faults can be queued per file.
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { LoopbackServer } from './loopback-server.js';
 
 export type CdnFault =
   | { kind: 'status'; status: number } // e.g. 503 from the CDN
@@ -12,33 +11,14 @@ export type CdnFault =
   | { kind: 'truncate'; lines: number } // a complete answer whose file stops after `lines` lines
   | { kind: 'replace'; text: string }; // another file's text under this name
 
-export class CdnDouble {
+export class CdnDouble extends LoopbackServer {
   readonly requests: { path: string; headers: IncomingMessage['headers'] }[] = [];
   /** Faults by file name, each used once. */
   readonly faults = new Map<string, CdnFault[]>();
-  private readonly server: Server;
-  private readonly sockets = new Set<Socket>();
-  url = '';
 
   /** `files`: file name -> gzip-compressed bytes of the file. */
   constructor(private readonly files: Map<string, Buffer>) {
-    this.server = createServer((req, res) => this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
-  }
-
-  async start(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    super();
   }
 
   fault(file: string, fault: CdnFault): void {
@@ -50,7 +30,7 @@ export class CdnDouble {
     return this.requests.map((r) => r.path.slice(1));
   }
 
-  private handle(req: IncomingMessage, res: ServerResponse): void {
+  protected handle(req: IncomingMessage, res: ServerResponse): void {
     const path = (req.url ?? '/').split('?')[0]!;
     this.requests.push({ path, headers: req.headers });
     const name = path.slice(1);

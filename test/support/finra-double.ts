@@ -2,10 +2,9 @@
 // recorded: POST filters in the body, `limit` capped at 5000 rows AND about 3 MB a page, the
 // Record-* headers, 204 for no rows, gzip when asked, FINRA's error bodies, the partitions
 // endpoint (with FINRA's stray tiers), optional OAuth. Faults can be queued to test the client.
-import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import { LoopbackServer } from './loopback-server.js';
 
 export type Row = Record<string, unknown>;
 
@@ -55,36 +54,21 @@ export interface DoubleOptions {
   };
 }
 
-export class FinraDouble {
+export class FinraDouble extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   readonly faults: Fault[] = [];
   tokensIssued = 0;
   private rows: Row[];
-  private server: Server;
-  private sockets = new Set<Socket>();
   private hung: ServerResponse[] = [];
-  url = '';
 
   constructor(private readonly options: DoubleOptions) {
+    super();
     this.rows = options.rows;
-    this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.on('connection', (s) => {
-      this.sockets.add(s);
-      s.on('close', () => this.sockets.delete(s));
-    });
   }
 
-  async start(): Promise<this> {
-    this.server.listen(0, '127.0.0.1');
-    await once(this.server, 'listening');
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-    return this;
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     for (const res of this.hung) res.destroy();
-    for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await super.close();
   }
 
   /** Replace the data set (e.g. FINRA revising a week). */
@@ -97,7 +81,7 @@ export class FinraDouble {
     return this.requests.filter((r) => r.path === DATA_PATH);
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse) {
+  protected async handle(req: IncomingMessage, res: ServerResponse) {
     const chunks: Buffer[] = [];
     for await (const c of req) chunks.push(c as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
