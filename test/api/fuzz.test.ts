@@ -3,13 +3,16 @@
 // are byte-identical afterwards. Bounded in time for CI.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/api/api-keys.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
+import { parseShortVolumeFile } from '../../src/daily/short-volume-file.js';
 import type { Store } from '../../src/store/store.js';
 import { seededStore } from '../support/app.js';
+import { regshoFiles } from '../support/fixtures.js';
 import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
 
 const KEY = 'fuzz-key-0123456789abcdef';
@@ -26,6 +29,12 @@ const fingerprint = () =>
 beforeAll(async () => {
   dbPath = tempDbPath();
   store = await seededStore(dbPath);
+  // Two real daily files, so the daily and estimate routes answer from data, not only 503s.
+  const files = regshoFiles();
+  for (const day of ['2021-12-30', '2021-12-31']) {
+    const text = gunzipSync(files.get(`CNMSshvol${day.replaceAll('-', '')}.txt`)!).toString('latin1');
+    store.daily.publish(parseShortVolumeFile(text, day), { source: 'fuzz', now: '2026-01-05T12:00:00Z' });
+  }
   store.db.pragma('wal_checkpoint(TRUNCATE)');
   app = await buildApp({ ...OPEN_APP_CONFIG, RATE_LIMIT_MAX: 1_000_000 }, { store, logger: silentLogger, apiKeys: ApiKeys.fromConfig([KEY], undefined) });
   await app.ready();
@@ -49,14 +58,16 @@ const route = fc.oneof(
   segment.map((t) => `/darkpool/weekly/${t}`),
   segment.map((t) => `/darkpool/ratio/${t}`),
   segment.map((t) => `/darkpool/history/${t}`),
+  segment.map((t) => `/darkpool/daily/${t}`),
+  segment.map((t) => `/darkpool/estimate/${t}`),
   fc.tuple(segment, segment).map(([a, b]) => `/darkpool/weekly/${a}/${b}`),
-  fc.constantFrom('/darkpool/movers/top20', '/darkpool/sectors', '/darkpool/venues', '/darkpool/weeks', '/darkpool/weekly', '/livez', '/readyz', '/health', '/openapi.json', '/', '/docs', '/ticks/analyze'),
+  fc.constantFrom('/darkpool/movers/top20', '/darkpool/sectors', '/darkpool/venues', '/darkpool/weeks', '/darkpool/weekly', '/darkpool/estimate/accuracy', '/livez', '/readyz', '/health', '/openapi.json', '/', '/docs', '/ticks/analyze'),
   segment.map((t) => `/problems/${t}`),
   fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
   segment.map((t) => `/darkpool/${t}`),
 );
-const queryKey = fc.constantFrom('weeks', 'week', 'tier', 'sector', 'sort', 'order', 'format', 'tickers', 'min_prev_shares', 'x', '__proto__');
-const query = fc.array(fc.tuple(queryKey, fc.oneof(encoded, fc.integer().map(String), fc.constantFrom('csv', 'json', 'T1', 'otce', 'change', 'asc', '2025-11-17', '2025-02-30', '52', '0'))), { maxLength: 4 });
+const queryKey = fc.constantFrom('weeks', 'week', 'tier', 'sector', 'sort', 'order', 'format', 'tickers', 'min_prev_shares', 'days', 'include', 'x', '__proto__');
+const query = fc.array(fc.tuple(queryKey, fc.oneof(encoded, fc.integer().map(String), fc.constantFrom('csv', 'json', 'T1', 'otce', 'change', 'asc', '2025-11-17', '2025-02-30', '52', '0', 'estimates', '260'))), { maxLength: 4 });
 const headers = fc.record(
   {
     accept: fc.constantFrom('text/csv', 'application/json', '*/*', 'image/png', 'text/csv;q=0.1, application/json;q=0.2', 'garbage;;q=x', ''),
