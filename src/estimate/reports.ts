@@ -67,6 +67,8 @@ export function estimatedWeek(e: WeekEstimate): EstimatedWeek {
 
 export class EstimateReports {
   private estimator: Estimator | null = null;
+  /** Accuracy summaries by tier and weeks: every estimate answer quotes one, so it is not re-read each time. */
+  private readonly accuracyCache = new Map<string, AccuracyRow[]>();
   private dataVersion = -1;
   private readonly snapshot: <T>(fn: () => T) => T;
 
@@ -82,7 +84,7 @@ export class EstimateReports {
       const v = version.get()!;
       if (v !== this.dataVersion) {
         this.dataVersion = v;
-        this.estimator = null;
+        this.invalidate();
       }
       return fn();
     });
@@ -92,6 +94,7 @@ export class EstimateReports {
   /** Forget what was read: a publish on this connection. */
   invalidate(): void {
     this.estimator = null;
+    this.accuracyCache.clear();
   }
 
   private get current(): Estimator {
@@ -113,7 +116,7 @@ export class EstimateReports {
         newest_published_week_ending: newestPublished ? weekEndingOf(newestPublished) : null,
         data,
         unavailable,
-        accuracy: summarize(this.scorer.recent(symbol.tier, ACCURACY_WEEKS)).find((r) => r.method === 'all') ?? null,
+        accuracy: this.accuracyOf(symbol.tier, ACCURACY_WEEKS).find((r) => r.method === 'all') ?? null,
         note: ESTIMATE_NOTE,
         source: this.reports.sourceFor([...calibrationWeeks].map((w) => [w, symbol.tier])),
         daily_source: pending.length ? this.daily.sourceBetween(pending.at(-1)!, addDays(pending[0]!, 6)) : this.daily.source([]),
@@ -138,9 +141,19 @@ export class EstimateReports {
   /** Live accuracy: estimates scored when FINRA published their weeks, per tier and method. */
   accuracy(weeks: number, tier?: Tier) {
     return this.snapshot(() => {
-      const data: AccuracyRow[] = (tier ? [tier] : TIERS).flatMap((t) => summarize(this.scorer.recent(t, weeks)));
+      const data = (tier ? [tier] : TIERS).flatMap((t) => this.accuracyOf(t, weeks));
       return { weeks, data, source: FINRA_CREDIT };
     });
+  }
+
+  private accuracyOf(tier: Tier, weeks: number): AccuracyRow[] {
+    const key = `${tier} ${weeks}`;
+    let rows = this.accuracyCache.get(key);
+    if (!rows) {
+      rows = summarize(this.scorer.recent(tier, weeks));
+      this.accuracyCache.set(key, rows);
+    }
+    return rows;
   }
 
   private forSymbol(symbol: string, tier: Tier): { data: EstimatedWeek[]; unavailable: { week_ending: string; reason: string }[] } {
