@@ -1,6 +1,7 @@
 // Load test (loopback only, bounded): mixed traffic over every endpoint at 100 connections against
-// the built server, while an ingest process publishes a new full-size week into the same database.
-// Asserts zero errors and no non-2xx answers other than the intended 404s. Run: npm run load
+// the built server, while an ingest process publishes a new full-size week into the same database
+// (and scores the estimates served for it). Asserts zero errors and no non-2xx answers other than the
+// intended 404s. Run: npm run load
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pino from 'pino';
 import { Agent } from 'undici';
+import { parseShortVolumeFile } from '../src/daily/short-volume-file.js';
 import { addDays } from '../src/finra/calendar.js';
 import { createFinraClient } from '../src/finra/index.js';
 import type { Tier } from '../src/finra/tiers.js';
@@ -17,7 +19,7 @@ import { ingestFromFinra } from '../src/ingest/run.js';
 import { SectorTable } from '../src/sectors/table.js';
 import { Store } from '../src/store/store.js';
 import { FinraDouble } from '../test/support/finra-double.js';
-import { symbolOf, syntheticWeekRows, TIER_SHAPES, type Row } from './synthetic.js';
+import { symbolOf, syntheticDailyFiles, syntheticWeekRows, TIER_SHAPES, type Row } from './synthetic.js';
 
 const DURATION_S = Number(process.env.LOAD_SECONDS ?? 20);
 const NEWEST = '2026-10-26'; // the week the ingest publishes during the load
@@ -46,10 +48,12 @@ function pick<T>(list: readonly T[]): T {
   return list[Math.floor(Math.random() * list.length)]!;
 }
 
-const tickerOf = () => {
-  const tier = pick(TIERS);
+const tickerOf = (tiers: readonly Tier[] = TIERS) => {
+  const tier = pick(tiers);
   return symbolOf(tier, Math.floor(Math.random() * TIER_SHAPES[tier].symbols));
 };
+/** The daily files cover NMS stocks only. */
+const nmsTicker = () => tickerOf(['T1', 'T2']);
 
 /** Paths that must answer 2xx. */
 const validPath = (): string =>
@@ -63,6 +67,10 @@ const validPath = (): string =>
     () => `/darkpool/venues${pick(['', '?tier=T1', '?format=csv'])}`,
     () => '/darkpool/weeks',
     () => `/darkpool/weekly?tickers=${[tickerOf(), tickerOf(), tickerOf()].join(',')}`,
+    () => `/darkpool/daily/${nmsTicker()}${pick(['', '?days=25', '?format=csv'])}`,
+    () => `/darkpool/estimate/${nmsTicker()}`,
+    () => `/darkpool/history/${nmsTicker()}?include=estimates`,
+    () => `/darkpool/estimate/accuracy${pick(['', '?tier=T1'])}`,
   ])();
 
 /** Paths that must answer 404 (symbols and weeks that do not exist). */
@@ -97,9 +105,14 @@ async function main() {
     client,
     { trigger: 'load-prefill', weeks: PREFILLED.length },
   );
+  if (prefill.status !== 'ok') throw new Error(`prefill failed: ${prefill.status}`);
+  // FINRA's daily files of the prefilled weeks and of the week about to be published: until the ingest
+  // publishes it, that week is served as an estimate; publishing it scores those estimates.
+  const dailyFiles = [...PREFILLED, NEWEST].flatMap(syntheticDailyFiles);
+  for (const f of dailyFiles) store.daily.publish(parseShortVolumeFile(f.text, f.tradeDate), { source: 'synthetic', now: new Date().toISOString() });
+  console.log(`and ${dailyFiles.length} daily files (${TIER_SHAPES.T1.symbols + TIER_SHAPES.T2.symbols} NMS symbols a day)`);
   store.close();
   await agent.close();
-  if (prefill.status !== 'ok') throw new Error(`prefill failed: ${prefill.status}`);
   partitions.unshift([NEWEST, 'T1']); // FINRA publishes a new T1 week
 
   const port = await freePort();
@@ -128,6 +141,10 @@ async function main() {
   const ingestEnd = (Date.now() - started) / 1000;
   const [valid, misses] = await loads;
   const newest = (await (await fetch(`${base}/darkpool/movers/top20`)).json()) as { week_ending: string };
+  const accuracy = (await (await fetch(`${base}/darkpool/estimate/accuracy?tier=T1`)).json()) as {
+    data: { method: string; estimates: number; median_ape_pct: number | null }[];
+  };
+  const scored = accuracy.data.find((r) => r.method === 'all');
 
   server.kill('SIGTERM');
   await once(server, 'exit');
@@ -141,6 +158,7 @@ async function main() {
   console.log(line('intended 404s (10 conns)', misses));
   console.log(`\ntotal ${Math.round(valid.requests.average + misses.requests.average).toLocaleString('en-US')} req/s; ingest ran from ${ingestStart.toFixed(1)} s to ${ingestEnd.toFixed(1)} s (exit ${ingestCode}): ${ingestOut.trim().split('\n').at(-1)}`);
   console.log(`after the load, /darkpool/movers/top20 serves week ending ${newest.week_ending}`);
+  console.log(`the publish scored ${scored?.estimates ?? 0} T1 estimates of that week (synthetic data: their error says nothing about real accuracy)`);
 
   const problems: string[] = [];
   if (valid.errors || valid.timeouts || valid.non2xx) problems.push(`valid paths: ${valid.errors} errors, ${valid.timeouts} timeouts, ${valid.non2xx} non-2xx`);
@@ -148,6 +166,7 @@ async function main() {
   if (misses.errors || misses.timeouts || missCodes.some((c) => c !== '404')) problems.push(`intended 404s answered ${missCodes.join(',')}, ${misses.errors} errors`);
   if (ingestCode !== 0 || ingestEnd > DURATION_S) problems.push(`the ingest did not publish within the load (exit ${ingestCode}, ended at ${ingestEnd.toFixed(1)} s)`);
   if (newest.week_ending !== addDays(NEWEST, 6)) problems.push(`served week ${newest.week_ending}, expected ${addDays(NEWEST, 6)}`);
+  if (!scored?.estimates) problems.push('publishing the new T1 week scored no estimates');
   if (problems.length) {
     console.error(`\nFAILED:\n- ${problems.join('\n- ')}`);
     process.exitCode = 1;

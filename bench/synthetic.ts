@@ -4,7 +4,8 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { addDays } from '../src/finra/calendar.js';
+import { DAILY_COLUMNS } from '../src/daily/short-volume-file.js';
+import { addDays, tradingDaysBetween } from '../src/finra/calendar.js';
 import { ROW_FIELDS } from '../src/finra/client.js';
 import type { Tier } from '../src/finra/tiers.js';
 
@@ -120,6 +121,34 @@ export function syntheticWeekRows(weekStart: string, tier: Tier): { firm: Row[];
     nonAts.push({ ...total, summaryTypeCode: 'OTC_W_SMBL', totalWeeklyShareQuantity: other, totalWeeklyTradeCount: Math.max(1, Math.round(other / 150)), totalNotionalSum: null });
   }
   return { firm, totals, nonAts };
+}
+
+/**
+ * FINRA's daily short-sale volume files of one week, consistent with the weekly rows: each T1 and T2
+ * symbol's off-exchange volume of the week (ATS + non-ATS) split over its trading days (the files do
+ * not cover OTC equities). Written as FINRA writes them: header, CRLF lines, a row-count trailer.
+ */
+export function syntheticDailyFiles(weekStart: string): { tradeDate: string; text: string }[] {
+  const days = tradingDaysBetween(weekStart, addDays(weekStart, 4));
+  const lines: string[][] = days.map(() => []);
+  for (const tier of ['T1', 'T2'] as const) {
+    const { totals, nonAts } = syntheticWeekRows(weekStart, tier);
+    totals.forEach((total, i) => {
+      const symbol = total.issueSymbolIdentifier as string;
+      const off = (total.totalWeeklyShareQuantity as number) + (nonAts[i]!.totalWeeklyShareQuantity as number);
+      const draw = prng(hash(`${symbol}|${weekStart}|daily`));
+      const weights = days.map(() => 0.5 + draw());
+      const sum = weights.reduce((a, b) => a + b, 0);
+      let left = off;
+      days.forEach((day, k) => {
+        const volume = k === days.length - 1 ? left : Math.floor((off * weights[k]!) / sum);
+        left -= volume;
+        const short = Math.round(volume * (0.3 + 0.3 * draw()));
+        lines[k]!.push(`${day.replaceAll('-', '')}|${symbol}|${short}|${Math.round(short * 0.01)}|${volume}|B,Q,N`);
+      });
+    });
+  }
+  return days.map((tradeDate, k) => ({ tradeDate, text: `${[DAILY_COLUMNS.join('|'), ...lines[k]!, String(lines[k]!.length)].join('\r\n')}\r\n` }));
 }
 
 /**
