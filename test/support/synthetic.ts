@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Row } from './finra-double.js';
+import { derivedSymbolTotals } from './fixtures.js';
 import { tempDir } from './harness.js';
 
 export interface SyntheticFirmRow {
@@ -29,21 +30,7 @@ export function syntheticWeek(weekStart: string, tier: string, firm: SyntheticFi
     totalWeeklyTradeCount: f.trades,
     totalNotionalSum: f.notional ?? null,
   }));
-  const totals = new Map<string, Row>();
-  for (const r of rows) {
-    const t = totals.get(r.issueSymbolIdentifier as string) ?? {
-      ...r,
-      summaryTypeCode: 'ATS_W_SMBL',
-      MPID: null,
-      marketParticipantName: null,
-      totalWeeklyShareQuantity: 0,
-      totalWeeklyTradeCount: 0,
-    };
-    t.totalWeeklyShareQuantity = (t.totalWeeklyShareQuantity as number) + (r.totalWeeklyShareQuantity as number);
-    t.totalWeeklyTradeCount = (t.totalWeeklyTradeCount as number) + (r.totalWeeklyTradeCount as number);
-    totals.set(r.issueSymbolIdentifier as string, t);
-  }
-  return [...rows, ...totals.values()];
+  return [...rows, ...derivedSymbolTotals(rows)];
 }
 
 export function writeJson(rows: Row[], name = 'rows.json'): string {
