@@ -238,25 +238,17 @@ export class Reports {
   #sectorsNow(options: { week?: string }) {
     const { weekStart, weeks } = this.pickWeek(options.week);
     const tiers = weeks.map((w) => w.tier);
-    const current = this.q.sectorTotals(weekStart, tiers);
-    const prevWeek = addDays(weekStart, -7);
-    const comparable = this.comparable(prevWeek, tiers);
-    const previous = new Map(comparable ? this.q.sectorTotals(prevWeek, tiers).map((r) => [r.sector, r.shares]) : []);
-    const total = current.reduce((n, r) => n + r.shares, 0);
-    const data = current
-      .map((r) => {
-        const t = weekOverWeek(r.shares, comparable ? (previous.get(r.sector) ?? 0) : null);
-        return {
-          sector: r.sector,
-          dark_pool_shares: r.shares,
-          // A partial sum would understate the sector: notional only when every symbol has one.
-          dark_pool_volume_usd: r.with_notional === r.tickers ? usd(r.notional) : null,
-          ticker_count: r.tickers,
-          share_pct: total ? roundPct((r.shares / total) * 100) : 0,
-          trend: t.trend,
-          change_pct: t.changePct,
-        };
-      })
+    const data = this.againstPreviousWeek(weekStart, tiers, (w, t) => this.q.sectorTotals(w, t), (r) => r.sector)
+      .map(({ row: r, change, sharePct }) => ({
+        sector: r.sector,
+        dark_pool_shares: r.shares,
+        // A partial sum would understate the sector: notional only when every symbol has one.
+        dark_pool_volume_usd: r.with_notional === r.tickers ? usd(r.notional) : null,
+        ticker_count: r.tickers,
+        share_pct: sharePct,
+        trend: change.trend,
+        change_pct: change.changePct,
+      }))
       .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.sector.localeCompare(b.sector));
     return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks) };
   }
@@ -269,27 +261,19 @@ export class Reports {
   #venuesNow(options: { week?: string; tier?: Tier }) {
     const { weekStart, weeks } = this.pickWeek(options.week, options.tier);
     const tiers = weeks.map((w) => w.tier);
-    const current = this.q.venueTotals(weekStart, tiers);
-    const prevWeek = addDays(weekStart, -7);
-    const comparable = this.comparable(prevWeek, tiers);
-    const previous = new Map(comparable ? this.q.venueTotals(prevWeek, tiers).map((r) => [r.mpid, r.shares]) : []);
-    const total = current.reduce((n, r) => n + r.shares, 0);
-    const data = current
-      .map((r) => {
-        const t = weekOverWeek(r.shares, comparable ? (previous.get(r.mpid) ?? 0) : null);
-        return {
-          mpid: r.mpid,
-          name: venueName(r.mpid, r.participant_name),
-          dark_pool_shares: r.shares,
-          dark_pool_volume_usd: r.with_notional === r.rows ? usd(r.notional) : null,
-          dark_pool_trades: r.trades,
-          symbols_traded: r.symbols,
-          market_share_pct: total ? roundPct((r.shares / total) * 100) : 0,
-          avg_trade_size: r.trades > 0 ? Math.round((r.shares / r.trades) * 100) / 100 : null,
-          trend: t.trend,
-          change_pct: t.changePct,
-        };
-      })
+    const data = this.againstPreviousWeek(weekStart, tiers, (w, t) => this.q.venueTotals(w, t), (r) => r.mpid)
+      .map(({ row: r, change, sharePct }) => ({
+        mpid: r.mpid,
+        name: venueName(r.mpid, r.participant_name),
+        dark_pool_shares: r.shares,
+        dark_pool_volume_usd: r.with_notional === r.rows ? usd(r.notional) : null,
+        dark_pool_trades: r.trades,
+        symbols_traded: r.symbols,
+        market_share_pct: sharePct,
+        avg_trade_size: r.trades > 0 ? Math.round((r.shares / r.trades) * 100) / 100 : null,
+        trend: change.trend,
+        change_pct: change.changePct,
+      }))
       .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.mpid.localeCompare(b.mpid));
     return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks) };
   }
@@ -393,6 +377,28 @@ export class Reports {
       throw new WeekNotFoundError(`${what}; /darkpool/weeks lists the loaded weeks`);
     }
     return { weekStart, weeks };
+  }
+
+  /**
+   * A week's totals per group (sector, venue), each with its change from the week before (only when that
+   * week holds the same tiers) and its share of the week's total.
+   */
+  private againstPreviousWeek<R extends { shares: number }>(
+    weekStart: string,
+    tiers: readonly Tier[],
+    totals: (weekStart: string, tiers: readonly Tier[]) => R[],
+    key: (row: R) => string,
+  ) {
+    const current = totals(weekStart, tiers);
+    const prevWeek = addDays(weekStart, -7);
+    const comparable = this.comparable(prevWeek, tiers);
+    const previous = new Map(comparable ? totals(prevWeek, tiers).map((r) => [key(r), r.shares]) : []);
+    const total = current.reduce((n, r) => n + r.shares, 0);
+    return current.map((row) => ({
+      row,
+      change: weekOverWeek(row.shares, comparable ? (previous.get(key(row)) ?? 0) : null),
+      sharePct: total ? roundPct((row.shares / total) * 100) : 0,
+    }));
   }
 
   /** The week before can be compared only when it holds the same tiers: otherwise the sums differ in scope. */
