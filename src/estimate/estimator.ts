@@ -45,6 +45,8 @@ interface TierCalibration {
 export class Estimator {
   private tierOf: Map<string, Tier> | null = null;
   private days: Map<string, number> | null = null;
+  private readonly published = new Map<Tier, string[]>();
+  private readonly pending = new Map<Tier, string[]>();
   private readonly totals = new Map<string, Map<string, number>>();
   private readonly tierCalibrations = new Map<string, TierCalibration | null>();
 
@@ -71,8 +73,7 @@ export class Estimator {
 
   /** At most 8 of the 12 published weeks before `weekStart`, those with every day's file: newest first. */
   calibrationWeeks(tier: Tier, weekStart: string): string[] {
-    return this.truth
-      .publishedWeeks(tier)
+    return this.publishedWeeks(tier)
       .filter((w) => w < weekStart)
       .slice(0, LOOKBACK_WEEKS)
       .filter((w) => this.complete(w))
@@ -81,12 +82,26 @@ export class Estimator {
 
   /** Weeks after the tier's newest published one that have a daily file: what can be estimated now, newest first. */
   pendingWeeks(tier: Tier): string[] {
-    const newestDay = this.daily.newestTradeDate();
-    const newestPublished = this.truth.publishedWeeks(tier)[0];
-    if (!newestDay || !newestPublished) return [];
-    const out: string[] = [];
-    for (let w = weekStartOf(newestDay); w > newestPublished; w = addDays(w, -7)) if (this.daysLoaded(w) > 0) out.push(w);
+    let out = this.pending.get(tier);
+    if (!out) {
+      out = [];
+      const newestDay = this.daily.newestTradeDate();
+      const newestPublished = this.publishedWeeks(tier)[0];
+      if (newestDay && newestPublished) {
+        for (let w = weekStartOf(newestDay); w > newestPublished; w = addDays(w, -7)) if (this.daysLoaded(w) > 0) out.push(w);
+      }
+      this.pending.set(tier, out);
+    }
     return out;
+  }
+
+  private publishedWeeks(tier: Tier): string[] {
+    let weeks = this.published.get(tier);
+    if (!weeks) {
+      weeks = this.truth.publishedWeeks(tier);
+      this.published.set(tier, weeks);
+    }
+    return weeks;
   }
 
   /** One symbol's estimate for a week, from its own rows. */
