@@ -11,6 +11,7 @@ import { isIsoDate, weekEndingOf } from './finra/calendar.js';
 import { importDailyFiles, ingestDaily, type DailyContext, type DailyRunSummary } from './daily/ingest.js';
 import { backtest, formatBacktest } from './estimate/backtest.js';
 import { FileTruth, StoreDailyVolumes, StoreTruth } from './estimate/sources.js';
+import type { Usage } from './finra/http.js';
 import { createCdnClient, createDispatcher, createFinraClient } from './finra/index.js';
 import { dottedSpelling } from './finra/symbols.js';
 import { isTier, TIERS, type Tier } from './finra/tiers.js';
@@ -169,10 +170,11 @@ function printSummary(summary: RunSummary, io: Io): number {
   for (const note of summary.notes) io.stderr(`note: ${note}\n`);
   const count = (o: string) => summary.weeks.filter((w) => w.outcome === o).length;
   const rows = summary.weeks.reduce((n, w) => n + w.rows, 0);
+  const unavailable = count('unavailable') ? `, ${count('unavailable')} unavailable from FINRA` : '';
   io.stdout(
     `run ${summary.runId}: ${summary.status}; ${summary.weeks.length} weeks: ${count('published')} published, ` +
-      `${count('revised')} revised, ${count('unchanged')} unchanged, ${count('refused')} refused, ${count('failed')} failed; ` +
-      `${rows.toLocaleString('en-US')} ATS rows\n`,
+      `${count('revised')} revised, ${count('unchanged')} unchanged, ${count('refused')} refused, ${count('failed')} failed${unavailable}; ` +
+      `${rows.toLocaleString('en-US')} ATS rows${usageText(summary.usage)}\n`,
   );
   return EXIT[summary.status];
 }
@@ -186,6 +188,22 @@ function printDailySummary(summary: DailyRunSummary, io: Io): number {
       `${count('refused')} refused, ${count('failed')} failed; ${rows.toLocaleString('en-US')} rows\n`,
   );
   return EXIT[summary.status];
+}
+
+function usageText(usage: Usage | null): string {
+  return usage ? `; ${usage.requests.toLocaleString('en-US')} requests, ${formatBytes(usage.bytes)} from FINRA` : '';
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KiB', 'MiB', 'GiB'];
+  let v = bytes / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
 }
 
 /** The worse of two exit codes: failed (1), then partial (2), then ok (0). */
@@ -436,8 +454,13 @@ function statusCommand(args: string[], config: Config, io: Io): number {
     for (const kind of ['weekly', 'daily'] as const) {
       const run = store.runs.last(kind);
       if (!run) continue;
-      io.stdout(`\nlast ${kind} run: #${run.id} (${run.trigger}) started ${run.started_at}, ${run.status}` + (run.finished_at ? `, finished ${run.finished_at}` : '') + '\n');
+      const cost = run.requests === null ? '' : `, ${run.requests} requests, ${formatBytes(run.bytes ?? 0)}`;
+      io.stdout(`\nlast ${kind} run: #${run.id} (${run.trigger}) started ${run.started_at}, ${run.status}` + (run.finished_at ? `, finished ${run.finished_at}` : '') + `${cost}\n`);
     }
+    // A free FINRA credential is switched off for the rest of the month past 10 GB.
+    const monthStart = `${new Date().toISOString().slice(0, 7)}-01`;
+    const month = store.runs.usageSince(monthStart);
+    io.stdout(`\ndownloaded from FINRA since ${monthStart}: ${formatBytes(month.bytes)} in ${month.requests.toLocaleString('en-US')} requests (a free FINRA credential stops at 10 GB a month)\n`);
     return 0;
   } finally {
     store.close();

@@ -2,6 +2,7 @@
 // the typed `Config`; nothing else reads process.env.
 import cron from 'node-cron';
 import { z } from 'zod';
+import { PROJECT_URL } from './finra/user-agent.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -28,6 +29,9 @@ const schema = z
       .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
       .default('https://ews.fip.finra.org/fip/rest/ews/oauth2/access_token?grant_type=client_credentials'),
     FINRA_CLIENT_ID: z.string().min(1).optional(),
+    // FINRA's edge refuses requests without a User-Agent; ours names the product and where to reach us.
+    FINRA_USER_AGENT_URL: httpUrl.default(PROJECT_URL),
+    FINRA_USER_AGENT: z.string().trim().min(1).max(512).optional(),
     FINRA_CLIENT_SECRET: z.string().min(1).optional(),
     DAILY_WINDOW_DAYS: z.coerce.number().int().min(0).max(3650).default(70),
     INGEST_CRON: z

@@ -9,6 +9,9 @@ import { MIN_PREV_SHARES_FOR_CHANGE } from '../store/reports.js';
 
 const date = (description: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe(description);
 
+/** Shares: whole numbers through 2026; FINRA may publish fractional shares (up to six decimals), summed exactly. */
+const shareCount = z.number().nonnegative();
+
 export const tierSchema = z.enum(TIERS).meta({ id: 'Tier', description: 'FINRA tier: T1 (NMS Tier 1), T2 (NMS Tier 2), OTCE (OTC equities)' });
 export const trendSchema = z
   .enum(['rising', 'falling', 'stable'])
@@ -56,7 +59,7 @@ export const symbolWeekSchema = z
     week_ending: date('Sunday the week ended'),
     sector: z.string().describe('GICS sector, "ETFs & ETPs", or "Unknown"'),
     sector_source: z.string().describe('Where the sector came from (see README)'),
-    dark_pool_shares: z.number().int().nonnegative().describe('Shares traded in ATSs: the sum of FINRA\'s per-ATS rows'),
+    dark_pool_shares: shareCount.describe('Shares traded in ATSs: the sum of FINRA\'s per-ATS rows'),
     dark_pool_volume_usd: z.number().nullable().describe("USD notional (FINRA totalNotionalSum); null when FINRA gave none"),
     dark_pool_trades: z.number().int().nonnegative(),
     avg_trade_size: z.number().nullable().describe('Shares per trade; null without trades'),
@@ -73,7 +76,7 @@ export const venueSchema = z
   .object({
     mpid: z.string().describe('The ATS\'s market participant id'),
     name: z.string(),
-    shares: z.number().int().nonnegative().nullable(),
+    shares: shareCount.nullable(),
     trades: z.number().int().nonnegative().nullable(),
     volume_usd: z.number().nullable(),
     share_pct: z.number().nullable().describe("The venue's percent of the symbol's ATS shares"),
@@ -84,7 +87,7 @@ export const weeklySchema = symbolWeekSchema
   .extend({
     venues: z.array(venueSchema).describe('Every ATS that traded the symbol that week, largest first'),
     previous_week: z
-      .object({ week_ending: date('Sunday the previous week ended'), dark_pool_shares: z.number().int().nonnegative() })
+      .object({ week_ending: date('Sunday the previous week ended'), dark_pool_shares: shareCount })
       .nullable()
       .describe('null when the previous week is not loaded'),
     source: sourceSchema,
@@ -93,7 +96,7 @@ export const weeklySchema = symbolWeekSchema
 
 export const ratioSchema = symbolWeekSchema
   .extend({
-    otc_non_ats_shares: z.number().int().nonnegative().nullable().describe("FINRA's non-ATS off-exchange shares (OTC_W_SMBL); null when not published"),
+    otc_non_ats_shares: shareCount.nullable().describe("FINRA's non-ATS off-exchange shares (OTC_W_SMBL); null when not published"),
     otc_non_ats_trades: z.number().int().nonnegative().nullable(),
     ats_share_of_off_exchange: z
       .number()
@@ -123,7 +126,7 @@ export const sectorsSchema = z
       z
         .object({
           sector: z.string(),
-          dark_pool_shares: z.number().int().nonnegative(),
+          dark_pool_shares: shareCount,
           dark_pool_volume_usd: z.number().nullable().describe('null unless every symbol in the sector has a notional'),
           ticker_count: z.number().int().nonnegative().describe('Symbols with ATS volume'),
           share_pct: z.number().describe('Percent of all ATS shares that week'),
@@ -196,10 +199,12 @@ export const venueTotalSchema = z
   .object({
     mpid: z.string(),
     name: z.string(),
-    dark_pool_shares: z.number().int().nonnegative(),
+    dark_pool_shares: shareCount,
     dark_pool_volume_usd: z.number().nullable().describe('null unless every row of the venue has a notional'),
     dark_pool_trades: z.number().int().nonnegative(),
     symbols_traded: z.number().int().nonnegative(),
+    unattributed_shares: shareCount.describe("This venue's ATS shares in rows FINRA published without a symbol (in dark_pool_shares)"),
+    unattributed_trades: z.number().int().nonnegative(),
     market_share_pct: z.number().describe('Percent of all ATS shares in the week (and tiers)'),
     avg_trade_size: z.number().nullable(),
     trend: trendSchema,
@@ -211,6 +216,9 @@ export const venuesSchema = z
   .object({
     week_ending: z.string(),
     tiers: z.array(tierSchema),
+    unattributed: z
+      .array(z.object({ tier: tierSchema, unattributed_shares: shareCount, unattributed_trades: z.number().int().nonnegative() }))
+      .describe('Per tier of the week: ATS volume FINRA published without a symbol (private securities); in the venues\' totals, under no ticker'),
     data: z.array(venueTotalSchema),
     source: sourceSchema,
   })
@@ -234,6 +242,8 @@ export const weeksSchema = z
             revisions: z.number().int().nonnegative().describe('Times FINRA changed the week after we first loaded it'),
             ats_rows: z.number().int().nonnegative(),
             symbols: z.number().int().nonnegative(),
+            unattributed_shares: shareCount.describe('ATS shares FINRA published without a symbol: in venue and week totals, under no ticker'),
+            unattributed_trades: z.number().int().nonnegative(),
             reconciled: z.boolean().describe("Checked against FINRA's per-symbol totals"),
             source: z.enum(['api', 'file']),
           }),

@@ -1,16 +1,30 @@
-// Client for FINRA's Query API, dataset otcMarket/weeklySummary. It pages by the rows actually
-// received until `Record-Total` (a page is capped at 5000 rows and 3 MB, whichever comes first) and
-// refuses any answer that could be incomplete: better no week than a silently truncated one.
+// Client for FINRA's Query API, datasets otcMarket/weeklySummary (a rolling window of recent weeks) and
+// otcMarket/weeklySummaryHistoric (older weeks). It pages by the rows actually received until
+// `Record-Total` (a page is capped at 5000 rows and 3 MB, whichever comes first) and refuses any answer
+// that could be incomplete: better no week than a silently truncated one. Headers FINRA sends only as
+// advice (Total-Records-On-Page, Record-Offset) are checked when they hold a number and ignored when
+// empty, as FINRA's gateway was recorded sending them.
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { TokenSource } from './auth.js';
 import { header, type HttpGateway, type HttpResponse } from './http.js';
-import { parseFinraRow, type FinraRow, type SummaryType } from './schema.js';
+import { parseFinraRow, SUMMARY_TYPES, type FinraRow, type SummaryType } from './schema.js';
 import { isTier, type Tier } from './tiers.js';
 
-export const DATA_PATH = '/data/group/otcMarket/name/weeklySummary';
+/** `weeklySummary` holds recent weeks (FINRA documents 12 months); `weeklySummaryHistoric` older ones. */
+export const DATASETS = { current: 'weeklySummary', historic: 'weeklySummaryHistoric' } as const;
+export type Dataset = (typeof DATASETS)[keyof typeof DATASETS];
+
+export const dataPath = (dataset: Dataset) => `/data/group/otcMarket/name/${dataset}`;
+export const DATA_PATH = dataPath(DATASETS.current);
 export const PARTITIONS_PATH = '/partitions/group/otcMarket/name/weeklySummary';
 export const PAGE_LIMIT = 5000;
+
+/**
+ * A total order over the rows of one week and tier, so that paging never skips or repeats a row.
+ * FINRA allows sortFields only with EQUAL filters on both partition fields, which week queries have.
+ */
+export const WEEK_SORT = ['summaryTypeCode', 'issueSymbolIdentifier', 'MPID'] as const;
 
 /** FINRA answered, but not with something that can be trusted as the whole data set. */
 export class IncompleteDataError extends Error {
@@ -22,6 +36,8 @@ export interface WeekQuery {
   tier: Tier;
   /** One summary type, or several fetched as one paged sequence (fewer requests). */
   summaryTypes: readonly SummaryType[];
+  /** Where the week lives; `weeklySummary` unless said otherwise. */
+  dataset?: Dataset;
 }
 
 /** The fields the service uses: asking for these only makes FINRA's pages smaller. */
@@ -35,9 +51,25 @@ export interface Partition {
   tier: Tier;
 }
 
+export interface PartitionList {
+  /** Newest first, data tiers only. */
+  partitions: Partition[];
+  /** Weeks listed under tier values that are not data tiers (`NMS`, `NA`, `OTC`, anything new), by value. */
+  skipped: Record<string, number>;
+}
+
 const partitionsSchema = z.object({
-  availablePartitions: z.array(z.object({ partitions: z.array(z.string()) })),
+  availablePartitions: z.array(z.object({ partitions: z.array(z.string().nullable()) })),
 });
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+const DIGITS = /^\s*\d+\s*$/;
+
+/** A header FINRA sends as advice: its number when it holds one, else null (absent or empty). */
+function advisory(res: HttpResponse, name: string): number | null {
+  const v = header(res, name);
+  return v !== undefined && DIGITS.test(v) ? Number(v) : null;
+}
 
 export class FinraClient {
   constructor(
@@ -47,60 +79,118 @@ export class FinraClient {
     private readonly auth: TokenSource | null = null,
   ) {}
 
-  /** The (week, tier) partitions FINRA has published, newest first; stray tiers (`NMS`, `NA`) dropped. */
-  async partitions(signal?: AbortSignal): Promise<Partition[]> {
+  /** What this client's requests have cost so far (requests, bytes on the wire). */
+  usage() {
+    return this.http.usage();
+  }
+
+  /** The (week, tier) partitions FINRA lists for `weeklySummary`, newest first; other tier values counted. */
+  async partitions(signal?: AbortSignal): Promise<PartitionList> {
     const res = await this.call({ method: 'GET', url: this.baseUrl + PARTITIONS_PATH, signal });
     const parsed = partitionsSchema.safeParse(parseJson(res));
     if (!parsed.success) throw new IncompleteDataError('partitions answer has an unexpected shape');
-    const out: Partition[] = [];
-    for (const { partitions } of parsed.data.availablePartitions) {
-      const [weekStart, tier] = partitions;
-      if (weekStart && /^\d{4}-\d{2}-\d{2}$/.test(weekStart) && isTier(tier)) out.push({ weekStart, tier });
+    const partitions: Partition[] = [];
+    const skipped: Record<string, number> = {};
+    for (const { partitions: [weekStart, tier] } of parsed.data.availablePartitions) {
+      if (weekStart && ISO_DATE.test(weekStart) && isTier(tier)) partitions.push({ weekStart, tier });
+      else skipped[String(tier)] = (skipped[String(tier)] ?? 0) + 1;
     }
-    return out.sort((a, b) => b.weekStart.localeCompare(a.weekStart) || a.tier.localeCompare(b.tier));
+    if (Object.keys(skipped).length) this.logger.warn({ skipped }, 'FINRA partitions under tiers we do not load, skipped');
+    partitions.sort((a, b) => b.weekStart.localeCompare(a.weekStart) || a.tier.localeCompare(b.tier));
+    return { partitions, skipped };
   }
 
-  /** Every row of the summary types asked for one week and tier, validated. */
+  /**
+   * The (week, tier) partitions with an ATS_W_SMBL row updated after `since` (YYYY-MM-DD): revisions
+   * of any age, and newly published weeks. Two small fields per row keep the answer cheap.
+   */
+  async changedSince(since: string, signal?: AbortSignal): Promise<PartitionList> {
+    const rows = await this.query(
+      DATASETS.current,
+      {
+        fields: ['weekStartDate', 'tierIdentifier'],
+        compareFilters: [
+          { compareType: 'GREATER', fieldName: 'lastUpdateDate', fieldValue: since },
+          { compareType: 'EQUAL', fieldName: 'summaryTypeCode', fieldValue: SUMMARY_TYPES.atsSymbol },
+        ],
+      },
+      `changes since ${since}`,
+      signal,
+    );
+    const seen = new Set<string>();
+    const partitions: Partition[] = [];
+    const skipped: Record<string, number> = {};
+    for (const raw of rows) {
+      const { weekStartDate: weekStart, tierIdentifier: tier } = (raw ?? {}) as { weekStartDate?: unknown; tierIdentifier?: unknown };
+      const key = `${String(weekStart)}|${String(tier)}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (typeof weekStart === 'string' && ISO_DATE.test(weekStart) && isTier(tier)) partitions.push({ weekStart, tier });
+      else skipped[String(tier)] = (skipped[String(tier)] ?? 0) + 1;
+    }
+    if (Object.keys(skipped).length) this.logger.warn({ skipped, since }, 'changed weeks under tiers we do not load, skipped');
+    partitions.sort((a, b) => b.weekStart.localeCompare(a.weekStart) || a.tier.localeCompare(b.tier));
+    return { partitions, skipped };
+  }
+
+  /**
+   * Every row of the summary types asked for one week and tier, validated. The historic dataset takes
+   * filters on the partition fields only, so its rows are filtered by summary type here.
+   */
   async weekRows(query: WeekQuery, signal?: AbortSignal): Promise<FinraRow[]> {
+    const dataset = query.dataset ?? DATASETS.current;
+    const where = `${dataset} ${query.summaryTypes.join('+')} ${query.weekStart} ${query.tier}`;
+    const raw = await this.query(dataset, weekRequest(query, dataset), where, signal);
+    const wanted = new Set<string>(query.summaryTypes);
     const rows: FinraRow[] = [];
+    raw.forEach((r, i) => {
+      const row = parseFinraRow(r, i);
+      if (dataset === DATASETS.current || (row.summaryTypeCode !== null && wanted.has(row.summaryTypeCode))) rows.push(row);
+    });
+    this.logger.debug({ where, received: raw.length, rows: rows.length }, 'FINRA rows fetched');
+    return rows;
+  }
+
+  /** Every row a query matches, page after page, or IncompleteDataError. */
+  private async query(dataset: Dataset, body: Record<string, unknown>, what: string, signal?: AbortSignal): Promise<unknown[]> {
+    const rows: unknown[] = [];
     let expectedTotal: number | null = null;
-    let pages = 0;
     for (let offset = 0; expectedTotal === null || offset < expectedTotal; ) {
       const res = await this.call({
         method: 'POST',
-        url: this.baseUrl + DATA_PATH,
+        url: this.baseUrl + dataPath(dataset),
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(requestBody(query, offset)),
+        body: JSON.stringify({ ...body, limit: PAGE_LIMIT, offset }),
         signal,
       });
-      pages++;
-      const where = `${query.summaryTypes.join('+')} ${query.weekStart} ${query.tier} offset ${offset}`;
+      const where = `${what} offset ${offset}`;
       if (res.status === 204) {
         if (offset === 0) return []; // FINRA's way of saying "no rows"
         throw new IncompleteDataError(`${where}: empty answer (204) before Record-Total ${expectedTotal} was reached`);
       }
-      const total = Number(header(res, 'record-total'));
-      if (!Number.isSafeInteger(total) || total < 0) {
-        throw new IncompleteDataError(`${where}: missing or invalid Record-Total header`);
-      }
+      const page = parseJson(res);
+      if (!Array.isArray(page)) throw new IncompleteDataError(`${where}: body is not a JSON array`);
+      const total = advisory(res, 'record-total');
+      // FINRA's documented "no rows" answer is 200 with []: it is empty with or without Record-Total.
+      if (offset === 0 && page.length === 0 && (total === null || total === 0)) return [];
+      if (total === null) throw new IncompleteDataError(`${where}: missing or invalid Record-Total header`);
       if (expectedTotal !== null && total !== expectedTotal) {
         throw new IncompleteDataError(`${where}: Record-Total changed from ${expectedTotal} to ${total} while paging`);
       }
       expectedTotal = total;
-      const page = parseJson(res);
-      if (!Array.isArray(page)) throw new IncompleteDataError(`${where}: body is not a JSON array`);
-      const onPage = header(res, 'total-records-on-page');
-      if (onPage !== undefined && Number(onPage) !== page.length) {
+      const onPage = advisory(res, 'total-records-on-page');
+      if (onPage !== null && onPage !== page.length) {
         throw new IncompleteDataError(`${where}: Total-Records-On-Page says ${onPage}, body holds ${page.length}`);
       }
-      if (page.length === 0 && offset < total) {
-        throw new IncompleteDataError(`${where}: empty page before Record-Total ${total} was reached`);
+      const pageOffset = advisory(res, 'record-offset');
+      if (pageOffset !== null && pageOffset !== offset) {
+        throw new IncompleteDataError(`${where}: Record-Offset says ${pageOffset}, we asked for ${offset}`);
       }
-      page.forEach((raw, i) => rows.push(parseFinraRow(raw, offset + i)));
+      if (page.length === 0) throw new IncompleteDataError(`${where}: empty page before Record-Total ${total} was reached`);
+      for (const r of page) rows.push(r);
       offset += page.length;
       if (offset > total) throw new IncompleteDataError(`${where}: received ${offset} rows, Record-Total is ${total}`);
     }
-    this.logger.debug({ ...query, rows: rows.length, pages }, 'FINRA rows fetched');
     return rows;
   }
 
@@ -124,19 +214,20 @@ export class FinraClient {
   }
 }
 
-function requestBody(query: WeekQuery, offset: number) {
+function weekRequest(query: WeekQuery, dataset: Dataset): Record<string, unknown> {
+  const partition = [
+    { compareType: 'EQUAL', fieldName: 'weekStartDate', fieldValue: query.weekStart },
+    { compareType: 'EQUAL', fieldName: 'tierIdentifier', fieldValue: query.tier },
+  ];
+  // The historic dataset filters on its partition fields only; summary types are filtered on our side.
+  if (dataset === DATASETS.historic) return { compareFilters: partition };
   const [only] = query.summaryTypes;
   const single = query.summaryTypes.length === 1 && only;
   return {
     fields: ROW_FIELDS,
-    compareFilters: [
-      { compareType: 'EQUAL', fieldName: 'weekStartDate', fieldValue: query.weekStart },
-      { compareType: 'EQUAL', fieldName: 'tierIdentifier', fieldValue: query.tier },
-      ...(single ? [{ compareType: 'EQUAL', fieldName: 'summaryTypeCode', fieldValue: only }] : []),
-    ],
+    compareFilters: [...partition, ...(single ? [{ compareType: 'EQUAL', fieldName: 'summaryTypeCode', fieldValue: only }] : [])],
     ...(single ? {} : { domainFilters: [{ fieldName: 'summaryTypeCode', values: query.summaryTypes }] }),
-    limit: PAGE_LIMIT,
-    offset,
+    sortFields: WEEK_SORT,
   };
 }
 

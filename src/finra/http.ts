@@ -5,6 +5,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import { request, type Dispatcher } from 'undici';
+import { DEFAULT_USER_AGENT } from './user-agent.js';
 
 const gunzipAsync = promisify(gunzip);
 
@@ -28,6 +29,15 @@ export interface HttpDeps {
   sleep?: (ms: number) => Promise<void>;
   random?: () => number;
   now?: () => number;
+  /** Sent on every request: FINRA's edge refuses requests without one (403). */
+  userAgent?: string;
+}
+
+/** What a gateway has sent and received so far: a free FINRA credential is capped at 10 GB a month. */
+export interface Usage {
+  requests: number;
+  /** Body bytes as they came over the wire (compressed), every attempt counted. */
+  bytes: number;
 }
 
 export interface HttpResponse {
@@ -55,8 +65,14 @@ export class UpstreamNetworkError extends Error {
 
 const RETRYABLE_STATUS = (s: number) => s === 408 || s === 429 || s >= 500;
 
+/** A response header by name in any case (undici lower-cases names; a replayed answer may not). */
 export function header(res: HttpResponse, name: string): string | undefined {
-  const v = res.headers[name.toLowerCase()];
+  const wanted = name.toLowerCase();
+  let v = res.headers[wanted];
+  if (v === undefined) {
+    const key = Object.keys(res.headers).find((k) => k.toLowerCase() === wanted);
+    if (key) v = res.headers[key];
+  }
   return Array.isArray(v) ? v[0] : v;
 }
 
@@ -104,13 +120,21 @@ export class HttpGateway {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
+  private readonly userAgent: string;
+  private readonly counted: Usage = { requests: 0, bytes: 0 };
 
   constructor(private readonly deps: HttpDeps) {
+    this.userAgent = deps.userAgent ?? DEFAULT_USER_AGENT;
     this.retry = deps.retry ?? DEFAULT_RETRY;
     this.minIntervalMs = deps.minIntervalMs ?? 100;
     this.sleep = deps.sleep ?? ((ms) => delay(ms));
     this.random = deps.random ?? Math.random;
     this.now = deps.now ?? Date.now;
+  }
+
+  /** A copy of the counters: a run subtracts the copy taken at its start. */
+  usage(): Usage {
+    return { ...this.counted };
   }
 
   /** Sends the request, retrying network faults, timeouts, 408, 429 and 5xx; other errors fail fast. */
@@ -152,16 +176,18 @@ export class HttpGateway {
 
   private async once(spec: RequestSpec): Promise<HttpResponse> {
     await this.waitForSlot();
+    this.counted.requests++;
     const res = await request(spec.url, {
       dispatcher: this.deps.dispatcher,
       method: spec.method,
-      headers: { 'accept-encoding': 'gzip', ...spec.headers },
+      headers: { 'user-agent': this.userAgent, 'accept-encoding': 'gzip', ...spec.headers },
       body: spec.body,
       signal: spec.signal,
     });
     const raw = Buffer.from(await res.body.arrayBuffer());
-    const encoding = res.headers['content-encoding'];
-    const body = encoding === 'gzip' && raw.length > 0 ? await gunzipAsync(raw) : raw;
+    this.counted.bytes += raw.length;
+    const encoding = header({ status: res.statusCode, headers: res.headers, body: raw }, 'content-encoding')?.trim().toLowerCase();
+    const body = (encoding === 'gzip' || encoding === 'x-gzip') && raw.length > 0 ? await gunzipAsync(raw) : raw;
     return { status: res.statusCode, headers: res.headers, body };
   }
 

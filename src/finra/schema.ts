@@ -1,6 +1,7 @@
 // The row shape of FINRA's `otcMarket/weeklySummary` dataset, validated on the way in.
 // Quantities stay null when FINRA sends null: reading null as 0 would let reconciliation pass falsely.
 import { z } from 'zod';
+import { isExactQuantity, MAX_DECIMALS } from '../domain/exact-sum.js';
 
 export const SUMMARY_TYPES = {
   atsFirm: 'ATS_W_SMBL_FIRM', // one row per symbol per ATS: what the service sums
@@ -23,8 +24,23 @@ const numeric = z.union([
   z.string().trim().regex(NUMBER_TEXT, 'not a number').transform(Number),
 ]);
 
-const quantity = z
+const count = z
   .union([numeric.pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)), z.null()])
+  .optional()
+  .transform((v) => v ?? null);
+
+/** Shares: whole through 2026, but fractional shares (six decimals in the daily files) may come; summed exactly. */
+const shareQuantity = z
+  .union([
+    numeric.pipe(
+      z
+        .number()
+        .nonnegative()
+        .max(Number.MAX_SAFE_INTEGER)
+        .refine(isExactQuantity, `more than ${MAX_DECIMALS} decimals: cannot be summed exactly`),
+    ),
+    z.null(),
+  ])
   .optional()
   .transform((v) => v ?? null);
 
@@ -55,8 +71,8 @@ export const finraRowSchema = z.object({
   issueName: text,
   MPID: text,
   marketParticipantName: text,
-  totalWeeklyShareQuantity: quantity,
-  totalWeeklyTradeCount: quantity,
+  totalWeeklyShareQuantity: shareQuantity,
+  totalWeeklyTradeCount: count,
   totalNotionalSum: notional,
   productTypeCode: text,
   initialPublishedDate: isoDate,

@@ -2,6 +2,7 @@
 // symbol the sums of those rows. Pure: no I/O. Refuses the week (throws WeekRefusedError) when the
 // rows cannot be trusted, so that a bad week is never half-published.
 import { createHash } from 'node:crypto';
+import { ExactSum } from '../domain/exact-sum.js';
 import type { FinraRow } from '../finra/schema.js';
 import { SUMMARY_TYPES } from '../finra/schema.js';
 import type { Tier } from '../finra/tiers.js';
@@ -18,7 +19,11 @@ export interface WeekRows {
   nonAts: FinraRow[] | null;
 }
 
+/** The `symbol` of an ATS row FINRA published without one (private-securities ATSs): never a ticker. */
+export const UNATTRIBUTED = '';
+
 export interface AtsRow {
+  /** UNATTRIBUTED for FINRA's symbol-less rows, summed per venue. */
   symbol: string;
   mpid: string;
   participantName: string;
@@ -43,11 +48,24 @@ export interface SymbolAggregate {
   nullTradeRows: number;
 }
 
+/** ATS volume in rows without a symbol: the venue's and the week's, never a ticker's. */
+export interface Unattributed {
+  /** FINRA's rows, before they are summed per venue. */
+  rows: number;
+  shares: number;
+  trades: number;
+  venues: string[];
+}
+
 export interface BuiltWeek {
   weekStart: string;
   tier: Tier;
+  /** Per (symbol, venue); symbol-less rows summed per venue under UNATTRIBUTED. */
   rows: AtsRow[];
   symbols: SymbolAggregate[];
+  unattributed: Unattributed;
+  /** What was loaded but not attributed to a symbol, in words, for the run log. */
+  keptAside: string[];
   initialPublished: string | null;
   lastUpdate: string | null;
   /** Over every stored field: an unchanged re-pull has the same checksum and is a no-op. */
@@ -68,10 +86,17 @@ export function buildWeek(input: WeekRows): BuiltWeek {
   // A published week always has ATS volume; an empty answer would zero every symbol's week.
   if (input.firm.length === 0) throw new WeekRefusedError('empty_week', ['no ATS_W_SMBL_FIRM rows for the week']);
   checkPartition(input);
-  const rows = firmRows(input.firm);
-  const symbols = aggregate(rows, input.nonAts);
+  const { rows, unattributed } = firmRows(input.firm);
+  const keptAside: string[] = [];
+  const symbols = aggregate(rows, input.nonAts, keptAside);
   const reconciled = input.symbolTotals !== null;
-  if (input.symbolTotals) reconcile(symbols, input.symbolTotals);
+  if (input.symbolTotals) reconcile(symbols, unattributed, input.symbolTotals);
+  if (unattributed.rows) {
+    keptAside.unshift(
+      `${unattributed.rows} ATS rows without a symbol (${unattributed.venues.join(', ')}): ${unattributed.shares} shares, ` +
+        `${unattributed.trades} trades kept as unattributed volume`,
+    );
+  }
 
   let initialPublished: string | null = null;
   let lastUpdate: string | null = null;
@@ -87,6 +112,8 @@ export function buildWeek(input: WeekRows): BuiltWeek {
     tier: input.tier,
     rows,
     symbols,
+    unattributed,
+    keptAside,
     initialPublished,
     lastUpdate,
     checksum: checksum(rows, symbols),
@@ -118,21 +145,22 @@ function checkPartition(input: WeekRows) {
   if (problems.length) throw new WeekRefusedError('wrong_partition', problems);
 }
 
-function firmRows(firm: FinraRow[]): AtsRow[] {
+function firmRows(firm: FinraRow[]): { rows: AtsRow[]; unattributed: Unattributed } {
   const incomplete: string[] = [];
   const duplicates: string[] = [];
   const seen = new Set<string>();
   const rows: AtsRow[] = [];
+  // Symbol-less rows are summed per venue: FINRA gives them no key of their own, and reconciliation
+  // against FINRA's empty-symbol total still checks every one of them.
+  const symbolLess = new Map<string, { row: AtsRow; shares: ExactSum; nullShares: boolean; nullTrades: boolean }>();
+  let symbolLessRows = 0;
   firm.forEach((r, i) => {
-    if (!r.issueSymbolIdentifier || !r.MPID) {
-      collect(incomplete, `firm row ${i} lacks ${r.issueSymbolIdentifier ? 'MPID' : 'issueSymbolIdentifier'}`);
+    if (!r.MPID) {
+      collect(incomplete, `firm row ${i} (${r.issueSymbolIdentifier ?? 'no symbol'}) lacks the ATS's MPID`);
       return;
     }
-    const key = `${r.issueSymbolIdentifier}\u0000${r.MPID}`;
-    if (seen.has(key)) collect(duplicates, `${r.issueSymbolIdentifier} at ${r.MPID} appears twice`);
-    seen.add(key);
-    rows.push({
-      symbol: r.issueSymbolIdentifier,
+    const row: AtsRow = {
+      symbol: r.issueSymbolIdentifier ?? UNATTRIBUTED,
       mpid: r.MPID,
       participantName: r.marketParticipantName ?? r.MPID,
       issueName: r.issueName,
@@ -140,50 +168,93 @@ function firmRows(firm: FinraRow[]): AtsRow[] {
       trades: r.totalWeeklyTradeCount,
       notional: r.totalNotionalSum,
       lastUpdate: r.lastUpdateDate,
-    });
+    };
+    if (row.symbol === UNATTRIBUTED) {
+      symbolLessRows++;
+      const acc = symbolLess.get(row.mpid);
+      if (!acc) {
+        const shares = new ExactSum();
+        if (row.shares !== null) shares.add(row.shares);
+        symbolLess.set(row.mpid, { row: { ...row, issueName: null }, shares, nullShares: row.shares === null, nullTrades: row.trades === null });
+        return;
+      }
+      if (row.shares === null) acc.nullShares = true;
+      else acc.shares.add(row.shares);
+      if (row.trades === null) acc.nullTrades = true;
+      else acc.row.trades = (acc.row.trades ?? 0) + row.trades;
+      if (row.notional !== null) acc.row.notional = (acc.row.notional ?? 0) + row.notional;
+      if (row.lastUpdate && (!acc.row.lastUpdate || row.lastUpdate > acc.row.lastUpdate)) acc.row.lastUpdate = row.lastUpdate;
+      return;
+    }
+    const key = `${row.symbol}\u0000${row.mpid}`;
+    if (seen.has(key)) collect(duplicates, `${row.symbol} at ${row.mpid} appears twice`);
+    seen.add(key);
+    rows.push(row);
   });
   if (incomplete.length) throw new WeekRefusedError('incomplete_row', incomplete);
   if (duplicates.length) throw new WeekRefusedError('duplicate_key', duplicates);
+  const unattributed: Unattributed = { rows: symbolLessRows, shares: 0, trades: 0, venues: [] };
+  const total = new ExactSum();
+  for (const [mpid, acc] of [...symbolLess].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    acc.row.shares = acc.nullShares ? null : acc.shares.value();
+    if (acc.nullTrades) acc.row.trades = null;
+    rows.push(acc.row);
+    unattributed.venues.push(mpid);
+    total.add(acc.shares.value());
+    unattributed.trades += acc.row.trades ?? 0;
+  }
+  unattributed.shares = total.value();
   rows.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.mpid < b.mpid ? -1 : a.mpid > b.mpid ? 1 : 0));
-  return rows;
+  return { rows, unattributed };
 }
 
-function aggregate(rows: AtsRow[], nonAts: FinraRow[] | null): SymbolAggregate[] {
+function aggregate(rows: AtsRow[], nonAts: FinraRow[] | null, keptAside: string[]): SymbolAggregate[] {
   const bySymbol = new Map<string, SymbolAggregate>();
+  const shareSums = new Map<string, ExactSum>();
   for (const r of rows) {
+    if (r.symbol === UNATTRIBUTED) continue;
     let agg = bySymbol.get(r.symbol);
     if (!agg) {
       agg = newAggregate(r.symbol, r.issueName);
       bySymbol.set(r.symbol, agg);
+      shareSums.set(r.symbol, new ExactSum());
     }
     agg.issueName ??= r.issueName;
     if (r.shares === null) agg.nullShareRows++;
-    else agg.shares += r.shares;
+    else shareSums.get(r.symbol)!.add(r.shares);
     if (r.trades === null) agg.nullTradeRows++;
     else agg.trades += r.trades;
     if (r.notional !== null) agg.notional = (agg.notional ?? 0) + r.notional;
     if ((r.shares ?? 0) > 0) agg.venues++;
   }
+  for (const [symbol, sum] of shareSums) bySymbol.get(symbol)!.shares = sum.value();
   // A week in which FINRA published no non-ATS rows at all is missing data, not a week of zeros.
   const nonAtsRows = nonAts?.filter((r) => r.issueSymbolIdentifier) ?? [];
+  const symbolLess = (nonAts?.length ?? 0) - nonAtsRows.length;
+  if (symbolLess) keptAside.push(`${symbolLess} non-ATS totals without a symbol, attributed to no symbol`);
   if (nonAtsRows.length > 0) {
     for (const agg of bySymbol.values()) {
       agg.nonAtsShares = 0;
       agg.nonAtsTrades = 0;
     }
+    const duplicates: string[] = [];
+    const seen = new Set<string>();
     for (const r of nonAtsRows) {
       const symbol = r.issueSymbolIdentifier as string;
+      if (seen.has(symbol)) collect(duplicates, `${symbol}: two FINRA non-ATS totals`);
+      seen.add(symbol);
       let agg = bySymbol.get(symbol);
       if (!agg) {
         agg = { ...newAggregate(symbol, r.issueName), nonAtsShares: 0, nonAtsTrades: 0 };
         bySymbol.set(symbol, agg);
       }
-      agg.nonAtsShares = r.totalWeeklyShareQuantity === null ? null : (agg.nonAtsShares ?? 0) + r.totalWeeklyShareQuantity;
-      agg.nonAtsTrades = r.totalWeeklyTradeCount === null ? null : (agg.nonAtsTrades ?? 0) + r.totalWeeklyTradeCount;
+      agg.nonAtsShares = r.totalWeeklyShareQuantity;
+      agg.nonAtsTrades = r.totalWeeklyTradeCount;
     }
+    if (duplicates.length) throw new WeekRefusedError('duplicate_key', duplicates);
   }
   for (const agg of bySymbol.values()) {
-    if (!Number.isSafeInteger(agg.shares) || !Number.isSafeInteger(agg.trades)) {
+    if (!Number.isSafeInteger(Math.trunc(agg.shares)) || !Number.isSafeInteger(agg.trades)) {
       throw new WeekRefusedError('incomplete_row', [`${agg.symbol}: sum exceeds the safe integer range`]);
     }
   }
@@ -196,16 +267,25 @@ function newAggregate(symbol: string, issueName: string | null): SymbolAggregate
 
 /**
  * FINRA's ATS_W_SMBL total must equal the sum of the symbol's firm rows, for shares and for trades.
- * A null on either side is compared as null, never as 0.
+ * A null on either side is compared as null, never as 0. Symbol-less rows are checked against FINRA's
+ * empty-symbol total the same way.
  */
-function reconcile(symbols: SymbolAggregate[], totals: FinraRow[]) {
+function reconcile(symbols: SymbolAggregate[], unattributed: Unattributed, totals: FinraRow[]) {
   const mismatches: string[] = [];
   const bySymbol = new Map<string, FinraRow>();
+  const symbolLess: FinraRow[] = [];
   for (const t of totals) {
-    if (!t.issueSymbolIdentifier) continue;
+    if (!t.issueSymbolIdentifier) {
+      symbolLess.push(t);
+      continue;
+    }
     if (bySymbol.has(t.issueSymbolIdentifier)) collect(mismatches, `${t.issueSymbolIdentifier}: two FINRA totals`);
     bySymbol.set(t.issueSymbolIdentifier, t);
   }
+  const compare = (label: string, shares: number | null, trades: number | null, total: { shares: number | null; trades: number | null }) => {
+    if (total.shares !== shares) collect(mismatches, `${label}: firm rows sum to ${shares} shares, FINRA's total is ${total.shares}`);
+    if (total.trades !== trades) collect(mismatches, `${label}: firm rows sum to ${trades} trades, FINRA's total is ${total.trades}`);
+  };
   for (const s of symbols) {
     const hasFirmRows = s.venues > 0 || s.shares > 0 || s.trades > 0 || s.nullShareRows > 0 || s.nullTradeRows > 0;
     if (!hasFirmRows && !bySymbol.has(s.symbol)) continue; // a symbol with non-ATS volume only
@@ -215,18 +295,29 @@ function reconcile(symbols: SymbolAggregate[], totals: FinraRow[]) {
       collect(mismatches, `${s.symbol}: firm rows sum to ${s.shares} shares but FINRA gives no total`);
       continue;
     }
-    const shares = s.nullShareRows ? null : s.shares;
-    const trades = s.nullTradeRows ? null : s.trades;
-    if (total.totalWeeklyShareQuantity !== shares) {
-      collect(mismatches, `${s.symbol}: firm rows sum to ${shares} shares, FINRA's total is ${total.totalWeeklyShareQuantity}`);
-    }
-    if (total.totalWeeklyTradeCount !== trades) {
-      collect(mismatches, `${s.symbol}: firm rows sum to ${trades} trades, FINRA's total is ${total.totalWeeklyTradeCount}`);
-    }
+    compare(s.symbol, s.nullShareRows ? null : s.shares, s.nullTradeRows ? null : s.trades, {
+      shares: total.totalWeeklyShareQuantity,
+      trades: total.totalWeeklyTradeCount,
+    });
   }
   for (const [symbol, total] of bySymbol) {
     if (total.totalWeeklyShareQuantity === 0 && total.totalWeeklyTradeCount === 0) continue;
     collect(mismatches, `${symbol}: FINRA's total is ${total.totalWeeklyShareQuantity} shares but no firm rows`);
+  }
+  if (unattributed.rows || symbolLess.length) {
+    const sum = (pick: (r: FinraRow) => number | null) => {
+      const acc = new ExactSum();
+      for (const t of symbolLess) {
+        const v = pick(t);
+        if (v === null) return null;
+        acc.add(v);
+      }
+      return acc.value();
+    };
+    compare('rows without a symbol', unattributed.shares, unattributed.trades, {
+      shares: sum((t) => t.totalWeeklyShareQuantity),
+      trades: sum((t) => t.totalWeeklyTradeCount),
+    });
   }
   if (mismatches.length) throw new WeekRefusedError('reconciliation', mismatches);
 }

@@ -2,17 +2,22 @@
 // time, with every outcome recorded. API pulls and file imports share everything after "fetch".
 import type { Logger } from 'pino';
 import { todayUtc } from '../finra/calendar.js';
-import { FinraClient, IncompleteDataError, type Partition } from '../finra/client.js';
-import { UpstreamHttpError, UpstreamNetworkError } from '../finra/http.js';
+import { DATASETS, FinraClient, IncompleteDataError, type Dataset, type Partition } from '../finra/client.js';
+import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
 import { RowValidationError, SUMMARY_TYPES } from '../finra/schema.js';
 import { TIERS, type Tier } from '../finra/tiers.js';
 import type { IngestLock } from '../store/lock.js';
 import type { Publisher } from '../store/publish.js';
-import type { RunLog, RunStatus, WeekOutcome } from '../store/runs.js';
+import { WEEK_OUTCOMES, type RunLog, type RunStatus, type WeekOutcome } from '../store/runs.js';
 import type { WeekStatus } from '../store/status.js';
 import { buildWeek, WeekRefusedError, type WeekRows } from './build-week.js';
 import { FileFormatError, readFinraFile, type FileOptions } from './files.js';
-import { planWeeks } from './plan.js';
+import { planWeeks, type PlanReason } from './plan.js';
+
+/** FINRA serves the week in neither dataset (any more): nothing to load, nothing wrong with the data. */
+export class WeekUnavailableError extends Error {
+  override name = 'WeekUnavailableError';
+}
 
 export interface IngestContext {
   publisher: Publisher;
@@ -39,13 +44,22 @@ export interface RunSummary {
   status: Exclude<RunStatus, 'running'>;
   weeks: WeekResult[];
   notes: string[];
+  /** What the run asked of FINRA; null for file imports. */
+  usage: Usage | null;
+}
+
+/** What a run cost between two readings of its gateway's counters. */
+export function spent(before: Usage, after: Usage): Usage {
+  return { requests: after.requests - before.requests, bytes: after.bytes - before.bytes };
 }
 
 interface WorkItem {
   weekStart: string;
   tier: Tier;
   source: string;
-  load: () => Promise<WeekRows>;
+  /** Why the planner chose the week (API runs). */
+  reason?: PlanReason;
+  load: () => Promise<WeekRows & { source?: string }>;
 }
 
 export interface FinraIngestOptions {
@@ -56,37 +70,111 @@ export interface FinraIngestOptions {
 }
 
 /** Pulls FINRA's newest published weeks into the store. */
-export function ingestFromFinra(ctx: IngestContext, client: FinraClient, options: FinraIngestOptions): Promise<RunSummary> {
-  return withLock(ctx, () => processWeeks(ctx, options.trigger, (notes) => planFromFinra(ctx, client, options, notes)));
+export async function ingestFromFinra(ctx: IngestContext, client: FinraClient, options: FinraIngestOptions): Promise<RunSummary> {
+  let changesKnown = false;
+  const summary = await withLock(ctx, () =>
+    processWeeks(
+      ctx,
+      options.trigger,
+      async (notes) => {
+        const planned = await planFromFinra(ctx, client, options, notes);
+        changesKnown = planned.changesKnown;
+        return planned.items;
+      },
+      () => client.usage(),
+    ),
+  );
+  // FINRA's changes count as loaded only when every week of the run did: a refused revision is asked for again.
+  if (changesKnown && summary.weeks.every((w) => w.outcome === 'published' || w.outcome === 'revised' || w.outcome === 'unchanged')) {
+    ctx.weeks.markChangesLoaded(todayUtc(ctx.now()));
+  }
+  return summary;
 }
 
-async function planFromFinra(ctx: IngestContext, client: FinraClient, options: FinraIngestOptions, notes: string[]): Promise<WorkItem[]> {
-  let partitions: Partition[] | null = null;
-  try {
-    partitions = await client.partitions(options.signal);
-  } catch (err) {
+async function planFromFinra(
+  ctx: IngestContext,
+  client: FinraClient,
+  options: FinraIngestOptions,
+  notes: string[],
+): Promise<{ items: WorkItem[]; changesKnown: boolean }> {
+  const failed = (what: string, err: unknown) => {
     if (options.signal?.aborted) throw err;
     const why = err instanceof Error ? err.message : String(err);
-    ctx.logger.warn({ err: why }, "FINRA's partitions endpoint failed; planning from the publication calendar");
-    notes.push(`partitions endpoint failed (${why}); weeks planned from FINRA's publication calendar`);
+    ctx.logger.warn({ err: why }, `FINRA's ${what} failed`);
+    return why;
+  };
+  const skippedNote = (what: string, skipped: Record<string, number>) => {
+    const list = Object.entries(skipped)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([tier, n]) => `${tier} (${n} weeks)`);
+    if (list.length) notes.push(`${what} under tiers not loaded, skipped: ${list.join(', ')}`);
+  };
+  let partitions: Partition[] | null = null;
+  try {
+    const listed = await client.partitions(options.signal);
+    partitions = listed.partitions;
+    skippedNote('FINRA partitions', listed.skipped);
+  } catch (err) {
+    notes.push(`partitions endpoint failed (${failed('partitions endpoint', err)}); weeks planned from FINRA's publication calendar`);
   }
   const tiers = options.tiers ?? TIERS;
-  const newestStored = Object.fromEntries(tiers.map((t) => [t, ctx.weeks.newestWeek(t)]).filter(([, w]) => w));
-  const plan = planWeeks({ partitions, tiers, today: todayUtc(ctx.now()), newestStored, weeks: options.weeks });
-  return plan.map(({ weekStart, tier }) => ({
+  const since = options.weeks === undefined ? ctx.weeks.changesCheckedThrough() : null;
+  let changed: Partition[] | null = null;
+  if (since) {
+    try {
+      const found = await client.changedSince(since, options.signal);
+      changed = found.partitions;
+      skippedNote('changed weeks', found.skipped);
+    } catch (err) {
+      notes.push(`changed-weeks query failed (${failed('changed-weeks query', err)}); the newest weeks re-pulled instead`);
+    }
+  }
+  const pick = (f: (t: Tier) => string | undefined) => Object.fromEntries(tiers.map((t) => [t, f(t)]).filter(([, w]) => w));
+  const plan = planWeeks({
+    partitions,
+    changed,
+    tiers,
+    today: todayUtc(ctx.now()),
+    newestStored: pick((t) => ctx.weeks.newestWeek(t)),
+    oldestStored: pick((t) => ctx.weeks.oldestWeek(t)),
+    weeks: options.weeks,
+  });
+  const changedCount = plan.filter((p) => p.reason === 'changed').length;
+  if (changed) ctx.logger.info({ since, changedWeeks: changed.length, replanned: changedCount }, 'FINRA weeks changed since our newest update');
+  const items = plan.map(({ weekStart, tier, dataset, reason }) => ({
     weekStart,
     tier,
-    source: 'api',
-    load: async () => {
-      // The three summary types in one paged sequence: fewer requests than one sequence each.
-      const rows = await client.weekRows(
-        { weekStart, tier, summaryTypes: [SUMMARY_TYPES.atsFirm, SUMMARY_TYPES.atsSymbol, SUMMARY_TYPES.otcSymbol] },
-        options.signal,
-      );
-      const of = (type: string) => rows.filter((r) => r.summaryTypeCode === type);
-      return { weekStart, tier, firm: of(SUMMARY_TYPES.atsFirm), symbolTotals: of(SUMMARY_TYPES.atsSymbol), nonAts: of(SUMMARY_TYPES.otcSymbol) };
-    },
+    source: sourceOf(dataset),
+    reason,
+    load: () => loadWeek(client, weekStart, tier, dataset, options.signal),
   }));
+  return { items, changesKnown: changed !== null };
+}
+
+const sourceOf = (dataset: Dataset) => (dataset === DATASETS.historic ? 'api:historic' : 'api');
+
+/**
+ * The three summary types of a week in one paged sequence (fewer requests than one each). A week
+ * `weeklySummary` no longer holds is asked of the historic dataset; one that neither holds is unavailable.
+ */
+async function loadWeek(client: FinraClient, weekStart: string, tier: Tier, dataset: Dataset, signal?: AbortSignal) {
+  const summaryTypes = [SUMMARY_TYPES.atsFirm, SUMMARY_TYPES.atsSymbol, SUMMARY_TYPES.otcSymbol];
+  let from = dataset;
+  let rows = await client.weekRows({ weekStart, tier, summaryTypes, dataset: from }, signal);
+  if (rows.length === 0 && from === DATASETS.current) {
+    from = DATASETS.historic;
+    rows = await client.weekRows({ weekStart, tier, summaryTypes, dataset: from }, signal);
+  }
+  if (rows.length === 0) throw new WeekUnavailableError(`FINRA serves no rows for the week in ${DATASETS.current} or ${DATASETS.historic}`);
+  const of = (type: string) => rows.filter((r) => r.summaryTypeCode === type);
+  return {
+    weekStart,
+    tier,
+    firm: of(SUMMARY_TYPES.atsFirm),
+    symbolTotals: of(SUMMARY_TYPES.atsSymbol),
+    nonAts: of(SUMMARY_TYPES.otcSymbol),
+    source: sourceOf(from),
+  };
 }
 
 /** Loads FINRA files (website exports, saved API JSON) through the same build and publish path. */
@@ -139,7 +227,10 @@ async function processWeeks(
   ctx: IngestContext,
   trigger: string,
   plan: (notes: string[]) => Promise<WorkItem[]>,
+  usage?: () => Usage,
 ): Promise<RunSummary> {
+  const usedBefore = usage?.();
+  const used = () => (usage && usedBefore ? spent(usedBefore, usage()) : null);
   const { logger } = ctx;
   const stamp = () => ctx.now().toISOString();
   const runId = ctx.runs.start(trigger, stamp());
@@ -174,19 +265,20 @@ async function processWeeks(
       ctx.onProgress?.({ ...result, index: index + 1, count: items.length });
     }
   } catch (err) {
-    ctx.runs.finish(runId, 'failed', { weeks: results, notes, error: String(err) }, stamp());
+    ctx.runs.finish(runId, 'failed', { weeks: results, notes, error: String(err) }, stamp(), used());
     throw err;
   }
-  const bad = results.filter((r) => r.outcome === 'refused' || r.outcome === 'failed').length;
+  const bad = results.filter((r) => r.outcome === 'refused' || r.outcome === 'failed' || r.outcome === 'unavailable').length;
   const status = bad === 0 ? 'ok' : bad === results.length ? 'failed' : 'partial';
-  ctx.runs.finish(runId, status, { weeks: results, notes }, stamp());
-  const counts = Object.fromEntries(['published', 'revised', 'unchanged', 'refused', 'failed'].map((o) => [o, results.filter((r) => r.outcome === o).length]));
-  logger.info({ runId, status, ...counts }, 'ingest run finished');
-  return { runId, status, weeks: results, notes };
+  const cost = used();
+  ctx.runs.finish(runId, status, { weeks: results, notes }, stamp(), cost);
+  const counts = Object.fromEntries(WEEK_OUTCOMES.map((o) => [o, results.filter((r) => r.outcome === o).length]));
+  logger.info({ runId, status, ...counts, ...cost }, 'ingest run finished');
+  return { runId, status, weeks: results, notes, usage: cost };
 }
 
 interface Loading {
-  rows: Promise<WeekRows>;
+  rows: Promise<WeekRows & { source?: string }>;
   started: number;
 }
 
@@ -211,10 +303,17 @@ async function processWeek(ctx: IngestContext, item: WorkItem, loading: Loading,
     const rows = await loading.rows;
     loaded(); // only after a successful fetch: a failing FINRA is not asked for more at once
     const built = buildWeek(rows);
-    const { outcome, detail } = ctx.publisher.publish(built, { source: item.source, now: ctx.now().toISOString() });
-    ctx.logger.info({ ...base, outcome, detail, rows: built.rows.length, symbols: built.symbols.length }, 'week processed');
-    return done(outcome, detail, built.rows.length, built.symbols.length);
+    const published = ctx.publisher.publish(built, { source: rows.source ?? item.source, now: ctx.now().toISOString() });
+    // What was loaded but attributed to no symbol is said, never dropped silently.
+    if (built.keptAside.length) ctx.logger.warn({ ...base, keptAside: built.keptAside }, 'week loaded with volume attributed to no symbol');
+    const detail = [published.detail, ...built.keptAside].filter(Boolean).join('; ') || null;
+    ctx.logger.info({ ...base, outcome: published.outcome, detail, rows: built.rows.length, symbols: built.symbols.length }, 'week processed');
+    return done(published.outcome, detail, built.rows.length, built.symbols.length);
   } catch (err) {
+    if (err instanceof WeekUnavailableError) {
+      ctx.logger.warn({ ...base, err: err.message }, 'week unavailable from FINRA, nothing loaded');
+      return done('unavailable', err.message);
+    }
     if (isDataProblem(err)) {
       // The week is not published; whatever the store held for it stays exactly as it was.
       ctx.logger.error({ ...base, err: err.message }, 'week refused, previous data kept');

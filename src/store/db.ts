@@ -3,6 +3,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ExactSum } from '../domain/exact-sum.js';
 import { MIGRATIONS } from './migrations.js';
 
 export type Db = Database.Database;
@@ -22,7 +23,22 @@ export function openDatabase(path: string, options: OpenOptions = {}): Db {
     migrate(db);
   }
   db.pragma('foreign_keys = ON');
+  registerFunctions(db);
   return db;
+}
+
+/** exact_sum(x): sum() without floating-point drift on fractional shares; NULL when every value is NULL. */
+function registerFunctions(db: Db): void {
+  db.aggregate('exact_sum', {
+    start: () => new ExactSum(),
+    step: (sum: ExactSum, value: unknown) => {
+      if (typeof value === 'number') sum.add(value);
+      else if (typeof value === 'bigint') sum.add(Number(value));
+      return sum;
+    },
+    result: (sum: ExactSum) => (sum.empty ? null : sum.value()),
+    deterministic: true,
+  });
 }
 
 export function migrate(db: Db): void {

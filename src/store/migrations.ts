@@ -214,4 +214,117 @@ export const MIGRATIONS: readonly string[] = [
     at         TEXT NOT NULL
   ) STRICT;
   `,
+  // 6: the real feed. Share quantities may be fractional (REAL, summed exactly by exact_sum); ATS rows
+  // without a symbol are kept as the week's unattributed volume; a week FINRA no longer serves is
+  // 'unavailable', not refused; each run records what it downloaded; daily files keep FINRA's validators.
+  `
+  CREATE TABLE ats_rows_new (
+    week_start       TEXT NOT NULL,
+    tier             TEXT NOT NULL,
+    symbol           TEXT NOT NULL,     -- '' for FINRA's symbol-less rows (private securities)
+    mpid             TEXT NOT NULL,
+    participant_name TEXT NOT NULL,
+    shares           REAL,
+    trades           INTEGER,
+    notional         REAL,
+    last_update      TEXT,
+    PRIMARY KEY (week_start, tier, symbol, mpid)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO ats_rows_new SELECT * FROM ats_rows;
+  DROP TABLE ats_rows;
+  ALTER TABLE ats_rows_new RENAME TO ats_rows;
+
+  CREATE TABLE symbol_weeks_new (
+    week_start     TEXT NOT NULL,
+    tier           TEXT NOT NULL,
+    symbol         TEXT NOT NULL,
+    issue_name     TEXT,
+    shares         REAL NOT NULL,
+    trades         INTEGER NOT NULL,
+    notional       REAL,
+    venues         INTEGER NOT NULL,
+    non_ats_shares REAL,
+    non_ats_trades INTEGER,
+    prev_shares    REAL,
+    change_pct     REAL,
+    trend          TEXT NOT NULL CHECK (trend IN ('rising', 'falling', 'stable')),
+    PRIMARY KEY (symbol, tier, week_start)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO symbol_weeks_new SELECT * FROM symbol_weeks;
+  DROP TABLE symbol_weeks;
+  ALTER TABLE symbol_weeks_new RENAME TO symbol_weeks;
+  CREATE INDEX symbol_weeks_by_week ON symbol_weeks (week_start, tier);
+  CREATE INDEX symbol_weeks_by_shares ON symbol_weeks (week_start, shares DESC);
+
+  CREATE TABLE venue_weeks_new (
+    week_start       TEXT NOT NULL,
+    tier             TEXT NOT NULL,
+    mpid             TEXT NOT NULL,
+    participant_name TEXT NOT NULL,
+    shares           REAL NOT NULL,
+    trades           INTEGER NOT NULL,
+    notional         REAL,
+    with_notional    INTEGER NOT NULL,
+    rows             INTEGER NOT NULL,
+    symbols          INTEGER NOT NULL,
+    unattributed_shares REAL NOT NULL DEFAULT 0, -- this venue's volume in rows without a symbol
+    unattributed_trades INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (week_start, tier, mpid)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO venue_weeks_new (week_start, tier, mpid, participant_name, shares, trades, notional, with_notional, rows, symbols)
+    SELECT week_start, tier, mpid, participant_name, shares, trades, notional, with_notional, rows, symbols FROM venue_weeks;
+  DROP TABLE venue_weeks;
+  ALTER TABLE venue_weeks_new RENAME TO venue_weeks;
+
+  CREATE TABLE estimate_scores_new (
+    tier              TEXT NOT NULL,
+    week_start        TEXT NOT NULL,
+    symbol            TEXT NOT NULL,
+    method            TEXT NOT NULL CHECK (method IN ('symbol_share', 'tier_share')),
+    calibration_weeks INTEGER NOT NULL,
+    estimate          REAL NOT NULL,
+    low               REAL NOT NULL,
+    high              REAL NOT NULL,
+    actual            REAL NOT NULL,
+    scored_at         TEXT NOT NULL,
+    PRIMARY KEY (tier, week_start, symbol)
+  ) STRICT, WITHOUT ROWID;
+  INSERT INTO estimate_scores_new SELECT * FROM estimate_scores;
+  DROP TABLE estimate_scores;
+  ALTER TABLE estimate_scores_new RENAME TO estimate_scores;
+
+  ALTER TABLE weeks ADD COLUMN unattributed_rows INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE weeks ADD COLUMN unattributed_shares REAL NOT NULL DEFAULT 0;
+  ALTER TABLE weeks ADD COLUMN unattributed_trades INTEGER NOT NULL DEFAULT 0;
+
+  ALTER TABLE runs ADD COLUMN requests INTEGER;
+  ALTER TABLE runs ADD COLUMN bytes INTEGER;
+
+  CREATE TABLE run_weeks_new (
+    run_id     INTEGER NOT NULL REFERENCES runs (id),
+    week_start TEXT NOT NULL,
+    tier       TEXT NOT NULL,
+    outcome    TEXT NOT NULL CHECK (outcome IN ('published', 'revised', 'unchanged', 'refused', 'failed', 'unavailable')),
+    detail     TEXT,
+    at         TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO run_weeks_new SELECT * FROM run_weeks;
+  DROP TABLE run_weeks;
+  ALTER TABLE run_weeks_new RENAME TO run_weeks;
+  CREATE INDEX run_weeks_by_week ON run_weeks (week_start, tier);
+
+  ALTER TABLE daily_files ADD COLUMN etag TEXT;
+  ALTER TABLE daily_files ADD COLUMN last_modified TEXT;
+
+  CREATE TABLE run_days_new (
+    run_id     INTEGER NOT NULL REFERENCES runs (id),
+    trade_date TEXT NOT NULL,
+    outcome    TEXT NOT NULL CHECK (outcome IN ('published', 'revised', 'unchanged', 'refused', 'failed', 'not_published', 'missing')),
+    detail     TEXT,
+    at         TEXT NOT NULL
+  ) STRICT;
+  INSERT INTO run_days_new SELECT * FROM run_days;
+  DROP TABLE run_days;
+  ALTER TABLE run_days_new RENAME TO run_days;
+  `,
 ];

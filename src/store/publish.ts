@@ -39,11 +39,14 @@ export class Publisher {
       deleteRows: db.prepare('DELETE FROM ats_rows WHERE week_start = ? AND tier = ?'),
       deleteSymbols: db.prepare('DELETE FROM symbol_weeks WHERE week_start = ? AND tier = ?'),
       deleteVenues: db.prepare('DELETE FROM venue_weeks WHERE week_start = ? AND tier = ?'),
-      // (symbol, mpid) is the rows' key, so a venue's rows are its symbols.
+      // (symbol, mpid) is the rows' key, so a venue's rows are its symbols; its symbol-less row ('')
+      // counts in its volume and apart as unattributed, never as a symbol.
       sumVenues: db.prepare(
-        `INSERT INTO venue_weeks (week_start, tier, mpid, participant_name, shares, trades, notional, with_notional, rows, symbols)
-         SELECT week_start, tier, mpid, max(participant_name), coalesce(sum(shares), 0), coalesce(sum(trades), 0), sum(notional),
-                count(notional), count(*), count(CASE WHEN shares > 0 THEN 1 END)
+        `INSERT INTO venue_weeks (week_start, tier, mpid, participant_name, shares, trades, notional, with_notional, rows, symbols,
+           unattributed_shares, unattributed_trades)
+         SELECT week_start, tier, mpid, max(participant_name), coalesce(exact_sum(shares), 0), coalesce(sum(trades), 0), sum(notional),
+                count(notional), count(*), count(CASE WHEN shares > 0 AND symbol <> '' THEN 1 END),
+                coalesce(exact_sum(CASE WHEN symbol = '' THEN shares END), 0), coalesce(sum(CASE WHEN symbol = '' THEN trades END), 0)
          FROM ats_rows WHERE week_start = ? AND tier = ? GROUP BY mpid`,
       ),
       insertRow: db.prepare(
@@ -74,14 +77,18 @@ export class Publisher {
       bumpRevision: db.prepare(BUMP_DATASET_REVISION),
       upsertWeek: db.prepare(
         `INSERT INTO weeks (week_start, tier, initial_published, last_update, firm_rows, symbols, checksum, reconciled,
-           has_non_ats, null_quantities, source, loaded_at, updated_at, revisions)
+           has_non_ats, null_quantities, source, loaded_at, updated_at, revisions,
+           unattributed_rows, unattributed_shares, unattributed_trades)
          VALUES (@week_start, @tier, @initial_published, @last_update, @firm_rows, @symbols, @checksum, @reconciled,
-           @has_non_ats, @null_quantities, @source, @now, @now, 0)
+           @has_non_ats, @null_quantities, @source, @now, @now, 0,
+           @unattributed_rows, @unattributed_shares, @unattributed_trades)
          ON CONFLICT (week_start, tier) DO UPDATE SET
            initial_published = excluded.initial_published, last_update = excluded.last_update,
            firm_rows = excluded.firm_rows, symbols = excluded.symbols, checksum = excluded.checksum,
            reconciled = excluded.reconciled, has_non_ats = excluded.has_non_ats,
            null_quantities = excluded.null_quantities, source = excluded.source,
+           unattributed_rows = excluded.unattributed_rows, unattributed_shares = excluded.unattributed_shares,
+           unattributed_trades = excluded.unattributed_trades,
            updated_at = excluded.updated_at, revisions = weeks.revisions + 1`,
       ),
     };
@@ -140,6 +147,9 @@ export class Publisher {
       reconciled: week.reconciled ? 1 : 0,
       has_non_ats: week.hasNonAts ? 1 : 0,
       null_quantities: week.nullQuantities,
+      unattributed_rows: week.unattributed.rows,
+      unattributed_shares: week.unattributed.shares,
+      unattributed_trades: week.unattributed.trades,
       source: meta.source,
       now: meta.now,
     });

@@ -64,6 +64,8 @@ export interface VenueTotalRow {
   with_notional: number;
   rows: number;
   symbols: number;
+  unattributed_shares: number;
+  unattributed_trades: number;
 }
 
 export type MoverSort = 'shares' | 'notional' | 'trades' | 'change';
@@ -138,14 +140,15 @@ export class Queries {
       ),
       // A symbol is in one tier per week, so summing symbol counts across tiers counts no symbol twice.
       venueTotals: db.prepare<[string, string], VenueTotalRow>(
-        `SELECT mpid, max(participant_name) AS participant_name, sum(shares) AS shares, sum(trades) AS trades,
-                sum(notional) AS notional, sum(with_notional) AS with_notional, sum(rows) AS rows, sum(symbols) AS symbols
+        `SELECT mpid, max(participant_name) AS participant_name, exact_sum(shares) AS shares, sum(trades) AS trades,
+                sum(notional) AS notional, sum(with_notional) AS with_notional, sum(rows) AS rows, sum(symbols) AS symbols,
+                exact_sum(unattributed_shares) AS unattributed_shares, sum(unattributed_trades) AS unattributed_trades
          FROM venue_weeks WHERE week_start = ? AND tier IN (SELECT value FROM json_each(?))
          GROUP BY mpid`,
       ),
       // Tiers arrive as a JSON array so that the statement stays fixed (no SQL built from input).
       sectorTotals: db.prepare<[string, string], SectorTotalRow>(
-        `SELECT s.sector AS sector, sum(sw.shares) AS shares, sum(sw.notional) AS notional,
+        `SELECT s.sector AS sector, exact_sum(sw.shares) AS shares, sum(sw.notional) AS notional,
                 count(sw.notional) AS with_notional, count(*) AS tickers
          FROM symbol_weeks sw JOIN symbols s ON s.symbol = sw.symbol
          WHERE sw.week_start = ? AND sw.tier IN (SELECT value FROM json_each(?)) AND sw.shares > 0

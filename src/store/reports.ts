@@ -9,6 +9,7 @@ import {
   weekEndingOf,
   weekStartOf,
 } from '../finra/calendar.js';
+import { exactSum } from '../domain/exact-sum.js';
 import { dottedSpelling, lookupKey } from '../finra/symbols.js';
 import { TIERS, type Tier } from '../finra/tiers.js';
 import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../ingest/trend.js';
@@ -269,13 +270,16 @@ export class Reports {
         dark_pool_volume_usd: r.with_notional === r.rows ? usd(r.notional) : null,
         dark_pool_trades: r.trades,
         symbols_traded: r.symbols,
+        unattributed_shares: r.unattributed_shares,
+        unattributed_trades: r.unattributed_trades,
         market_share_pct: sharePct,
         avg_trade_size: r.trades > 0 ? Math.round((r.shares / r.trades) * 100) / 100 : null,
         trend: change.trend,
         change_pct: change.changePct,
       }))
       .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.mpid.localeCompare(b.mpid));
-    return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks) };
+    const unattributed = weeks.map((w) => ({ tier: w.tier, unattributed_shares: w.unattributed_shares, unattributed_trades: w.unattributed_trades }));
+    return { week_ending: weekEndingOf(weekStart), tiers, unattributed, data, source: this.source(weeks) };
   }
 
   /** Every loaded week per tier with FINRA's dates and our revision counts, and the next one due. */
@@ -305,6 +309,8 @@ export class Reports {
             revisions: w.revisions,
             ats_rows: w.firm_rows,
             symbols: w.symbols,
+            unattributed_shares: w.unattributed_shares,
+            unattributed_trades: w.unattributed_trades,
             reconciled: w.reconciled === 1,
             source: w.source.startsWith('file:') ? ('file' as const) : ('api' as const),
           })),
@@ -393,7 +399,7 @@ export class Reports {
     const prevWeek = addDays(weekStart, -7);
     const comparable = this.comparable(prevWeek, tiers);
     const previous = new Map(comparable ? totals(prevWeek, tiers).map((r) => [key(r), r.shares]) : []);
-    const total = current.reduce((n, r) => n + r.shares, 0);
+    const total = exactSum(current.map((r) => r.shares));
     return current.map((row) => ({
       row,
       change: weekOverWeek(row.shares, comparable ? (previous.get(key(row)) ?? 0) : null),

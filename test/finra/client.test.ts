@@ -13,7 +13,11 @@ let double: FinraDouble;
 let t: TestClient;
 
 beforeEach(async () => {
-  double = await new FinraDouble({ rows: defaultFinraRows(), strayPartitions: [['2019-01-07', 'NMS'], ['2019-01-07', 'NA']] }).start();
+  double = await new FinraDouble({
+    rows: defaultFinraRows(),
+    // FINRA's partitions list has carried NMS and NA tiers, and its metadata calls the OTC tier OTC.
+    strayPartitions: [['2019-01-07', 'NMS'], ['2019-01-07', 'NA'], ['2023-11-06', 'NMS'], ['2019-01-07', 'OTC']],
+  }).start();
   t = testClient(double.url);
 });
 
@@ -102,13 +106,18 @@ describe('paging', () => {
 });
 
 describe('partitions', () => {
-  it("lists FINRA's published weeks per tier, newest first, without the stray NMS and NA partitions", async () => {
-    const partitions = await t.client.partitions();
+  it("lists FINRA's published weeks per tier, newest first; stray tiers (NMS, NA, OTC) are counted and logged, not dropped silently", async () => {
+    const logs = captureLogs();
+    await t.agent.close();
+    t = testClient(double.url, { logger: logs.logger });
+    const { partitions, skipped } = await t.client.partitions();
     expect(partitions).toEqual([
       { weekStart: '2025-11-17', tier: 'OTCE' },
       { weekStart: '2025-11-17', tier: 'T2' },
       { weekStart: '2025-11-10', tier: 'OTCE' },
     ]);
+    expect(skipped).toEqual({ NMS: 2, NA: 1, OTC: 1 });
+    expect(logs.lines.find((l) => String(l.msg).includes('tiers we do not load'))).toMatchObject({ skipped: { NMS: 2, NA: 1, OTC: 1 } });
   });
 });
 
@@ -163,12 +172,15 @@ describe('row schema', () => {
     expect(rows.some((r) => r.totalNotionalSum !== null && !Number.isInteger(r.totalNotionalSum))).toBe(true);
   });
 
-  it('reads exponent notation as text too, keeps nulls as null and rejects fractional share counts', () => {
+  it('reads exponent notation as text too, keeps nulls as null, takes shares to six decimals and rejects finer ones or fractional trades', () => {
     const row = parseFinraRow({ totalWeeklyShareQuantity: '1.2E7', totalWeeklyTradeCount: null, totalNotionalSum: '1.0465704323210629E10' }, 0);
     expect(row.totalWeeklyShareQuantity).toBe(12_000_000);
     expect(row.totalWeeklyTradeCount).toBeNull();
     expect(row.totalNotionalSum).toBe(10465704323.210629);
-    expect(() => parseFinraRow({ totalWeeklyShareQuantity: 10.5 }, 3)).toThrow(RowValidationError);
+    expect(parseFinraRow({ totalWeeklyShareQuantity: 243764.846662 }, 3).totalWeeklyShareQuantity).toBe(243764.846662);
+    expect(parseFinraRow({ totalWeeklyShareQuantity: '10.5' }, 3).totalWeeklyShareQuantity).toBe(10.5);
+    expect(() => parseFinraRow({ totalWeeklyShareQuantity: 10.0000005 }, 3)).toThrow(/more than 6 decimals/);
+    expect(() => parseFinraRow({ totalWeeklyTradeCount: 10.5 }, 3)).toThrow(RowValidationError);
     expect(() => parseFinraRow({ totalWeeklyShareQuantity: 'lots' }, 3)).toThrow(/row 3: totalWeeklyShareQuantity/);
   });
 

@@ -1,7 +1,11 @@
 // A stand-in for api.finra.org on 127.0.0.1 that speaks FINRA's Query API as documented and as
 // recorded: POST filters in the body, `limit` capped at 5000 rows AND about 3 MB a page, the
-// Record-* headers, 204 for no rows, gzip when asked, FINRA's error bodies, the partitions
-// endpoint (with FINRA's stray tiers), optional OAuth. Faults can be queued to test the client.
+// Record-* headers (numbers as in 2023, or Total-Records-On-Page empty as recorded in 2024), 204 for
+// no rows (or the documented 200 []), gzip when asked, sortFields only with EQUAL filters on both
+// partition fields, FINRA's error bodies, the partitions endpoint (with FINRA's stray tiers), a
+// `weeklySummary` that keeps only recent weeks beside a `weeklySummaryHistoric` that takes filters on
+// its partition fields only, an edge that refuses requests without a User-Agent, optional OAuth.
+// Faults can be queued to test the client.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import { LoopbackServer } from './loopback-server.js';
@@ -9,6 +13,9 @@ import { LoopbackServer } from './loopback-server.js';
 export type Row = Record<string, unknown>;
 
 export const DATA_PATH = '/data/group/otcMarket/name/weeklySummary';
+export const HISTORIC_PATH = '/data/group/otcMarket/name/weeklySummaryHistoric';
+/** The only fields FINRA lets the historic dataset filter on. */
+const HISTORIC_FILTER_FIELDS = new Set(['weekStartDate', 'historicalWeek', 'historicalMonth', 'tierIdentifier']);
 export const PARTITIONS_PATH = '/partitions/group/otcMarket/name/weeklySummary';
 export const TOKEN_PATH = '/fip/rest/ews/oauth2/access_token';
 export const MAX_LIMIT = 5000;
@@ -42,6 +49,16 @@ export interface DoubleOptions {
   oauth?: { clientId: string; clientSecret: string; token: string; expiresIn: number };
   /** Extra partitions FINRA lists that are not data tiers. */
   strayPartitions?: [string, string][];
+  /** `recorded-2024`: Total-Records-On-Page sent empty on every page, as FINRA's gateway was recorded. */
+  advisoryHeaders?: 'numbers' | 'recorded-2024';
+  /** How "no rows" is answered: 204 (real traffic), or 200 [] as documented, with or without Record-Total. */
+  emptyAnswer?: '204' | '200' | '200-no-total';
+  /** Weeks before this date are served by `weeklySummaryHistoric` only (FINRA keeps about 12 months live). */
+  currentFrom?: string;
+  /** Weeks before this date are served nowhere (the historic dataset keeps about 4 years). */
+  historicFrom?: string;
+  /** Fields added to every row, as FINRA may add columns. */
+  extraFields?: Row;
   /**
    * Rows made on demand per (week, tier, summary type), for data sets too big to hold (benchmarks).
    * `json`, when given, answers a query for those types with its rows already serialized (the
@@ -78,7 +95,7 @@ export class FinraDouble extends LoopbackServer {
   }
 
   dataRequests(): RecordedRequest[] {
-    return this.requests.filter((r) => r.path === DATA_PATH);
+    return this.requests.filter((r) => r.path === DATA_PATH || r.path === HISTORIC_PATH);
   }
 
   protected async handle(req: IncomingMessage, res: ServerResponse) {
@@ -97,8 +114,13 @@ export class FinraDouble extends LoopbackServer {
     const recorded: RecordedRequest = { method: req.method ?? '', path, headers: req.headers, body, at: Date.now() };
     this.requests.push(recorded);
 
+    // FINRA's edge (Cloudflare) turns away requests without a User-Agent.
+    if (!req.headers['user-agent']) {
+      res.writeHead(403, { 'content-type': 'text/html', server: 'cloudflare' });
+      return res.end('<html><head><title>403 Forbidden</title></head><body><h1>403 Forbidden</h1></body></html>');
+    }
     if (path === TOKEN_PATH && req.method === 'POST') return this.token(req, res);
-    if (this.options.oauth && (path === DATA_PATH || path === PARTITIONS_PATH)) {
+    if (this.options.oauth && (path === DATA_PATH || path === HISTORIC_PATH || path === PARTITIONS_PATH)) {
       if (req.headers.authorization !== `Bearer ${this.options.oauth.token}`) {
         return this.error(res, 401, 'Unauthorized', 'Invalid or expired access token');
       }
@@ -117,7 +139,7 @@ export class FinraDouble extends LoopbackServer {
     if (fault?.kind === 'reset') return req.socket.destroy();
 
     if (path === PARTITIONS_PATH && req.method === 'GET') return this.partitions(req, res);
-    if (path === DATA_PATH && req.method === 'POST') return this.data(req, res, body ?? {}, fault);
+    if ((path === DATA_PATH || path === HISTORIC_PATH) && req.method === 'POST') return this.data(req, res, body ?? {}, fault, path === HISTORIC_PATH);
     return this.error(res, 404, 'Not Found', `No resource at ${path}`);
   }
 
@@ -158,6 +180,7 @@ export class FinraDouble extends LoopbackServer {
     const partitions: [string, string][] = [...(this.options.generated?.partitions ?? [])];
     for (const r of this.rows) {
       const key = `${r.weekStartDate}|${r.tierIdentifier}`;
+      if (!this.inCurrent(r)) continue;
       if (!seen.has(key)) {
         seen.add(key);
         partitions.push([String(r.weekStartDate), String(r.tierIdentifier)]);
@@ -173,20 +196,34 @@ export class FinraDouble extends LoopbackServer {
     }, {});
   }
 
-  private data(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, fault: Fault | undefined) {
+  private inCurrent(row: Row): boolean {
+    return !this.options.currentFrom || String(row.weekStartDate) >= this.options.currentFrom;
+  }
+
+  private inHistoric(row: Row): boolean {
+    return !this.inCurrent(row) && (!this.options.historicFrom || String(row.weekStartDate) >= this.options.historicFrom);
+  }
+
+  private data(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, fault: Fault | undefined, historic = false) {
     const limit = Math.min(Number(body.limit ?? 1000), MAX_LIMIT);
     const offset = Number(body.offset ?? 0);
     if (!Number.isInteger(limit) || limit < 1 || !Number.isInteger(offset) || offset < 0 || offset > MAX_OFFSET) {
       return this.error(res, 400, 'Bad Request', 'Invalid limit or offset');
     }
     const compare = (body.compareFilters ?? []) as { fieldName: string; fieldValue: unknown; compareType: string }[];
+    if (historic) {
+      const filtered = [...compare, ...((body.domainFilters ?? []) as { fieldName: string }[])].map((f) => f.fieldName);
+      const bad = filtered.find((f) => !HISTORIC_FILTER_FIELDS.has(f));
+      if (bad) return this.error(res, 400, 'Bad Request', `Filtering on ${bad} is not supported for this dataset`);
+      if (body.sortFields) return this.error(res, 400, 'Bad Request', 'Sorting is not supported for this dataset');
+    }
     if (body.sortFields) {
       const partitionEquals = ['weekStartDate', 'tierIdentifier'].every((f) =>
         compare.some((c) => c.fieldName === f && c.compareType.toUpperCase() === 'EQUAL'),
       );
       if (!partitionEquals) return this.error(res, 400, 'Bad Request', 'Sorting requires EQUAL filters on all partition fields');
     }
-    const json = this.query(body);
+    const json = this.query(body, historic);
     let total = json.length;
     const maxBytes = this.options.maxPageBytes ?? 3 * 1024 * 1024;
     const pageJson: string[] = [];
@@ -198,9 +235,13 @@ export class FinraDouble extends LoopbackServer {
       bytes += size;
     }
     let onPage = pageJson.length;
-    if (fault?.kind === 'no-content' || pageJson.length === 0) {
+    const empty = this.options.emptyAnswer ?? '204';
+    if (fault?.kind === 'no-content' || (pageJson.length === 0 && empty === '204')) {
       res.writeHead(204, { 'record-total': String(total) });
       return res.end();
+    }
+    if (pageJson.length === 0 && offset === 0) {
+      return this.send(req, res, Buffer.from('[]'), empty === '200' ? { 'record-total': '0' } : {});
     }
     if (fault?.kind === 'short-page') pageJson.splice(pageJson.length - fault.drop, fault.drop);
     if (fault?.kind === 'empty-page') {
@@ -213,7 +254,7 @@ export class FinraDouble extends LoopbackServer {
       'record-offset': String(offset),
       'record-limit': String(limit),
       'record-max-limit': String(MAX_LIMIT),
-      'total-records-on-page': String(onPage),
+      'total-records-on-page': this.options.advisoryHeaders === 'recorded-2024' ? '' : String(onPage),
       'response-payload-max-size': '3mb',
     };
     const text = `[${pageJson.join(',')}]`;
@@ -234,17 +275,19 @@ export class FinraDouble extends LoopbackServer {
 
   private queryCache: { key: string; json: string[] } | null = null;
 
-  /** The JSON of the rows a query matches (projected on its fields): kept while its pages are read. */
-  private query(body: Record<string, unknown>): string[] {
-    const key = JSON.stringify([body.compareFilters, body.domainFilters, body.dateRangeFilters, body.fields]);
+  /** The JSON of the rows a query matches (projected on its fields, in sortFields order): kept while its pages are read. */
+  private query(body: Record<string, unknown>, historic: boolean): string[] {
+    const key = JSON.stringify([historic, body.compareFilters, body.domainFilters, body.dateRangeFilters, body.fields, body.sortFields]);
     if (this.queryCache?.key !== key) {
       const fields = body.fields as string[] | undefined;
-      const ready = this.generatedJson(body, fields);
+      const ready = historic ? null : this.generatedJson(body, fields);
+      const extra = this.options.extraFields ?? {};
       const json =
         ready ??
-        this.candidates(body)
-          .filter((row) => matches(row, body))
-          .map((row) => JSON.stringify(fields ? Object.fromEntries(fields.map((f) => [f, row[f] ?? null])) : row));
+        sortRows(
+          this.candidates(body).filter((row) => (historic ? this.inHistoric(row) : this.inCurrent(row)) && matches(row, body)),
+          body.sortFields as string[] | undefined,
+        ).map((row) => JSON.stringify({ ...(fields ? Object.fromEntries(fields.map((f) => [f, row[f] ?? null])) : row), ...extra }));
       this.queryCache = { key, json };
     }
     return this.queryCache.json;
@@ -274,6 +317,23 @@ export class FinraDouble extends LoopbackServer {
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ statusCode: status, statusDescription: description, message }));
   }
+}
+
+/** FINRA's sortFields: names, `-` for descending; nulls first. */
+function sortRows(rows: Row[], sortFields: string[] | undefined): Row[] {
+  if (!sortFields?.length) return rows;
+  const keys = sortFields.map((f) => (f.startsWith('-') ? { field: f.slice(1), dir: -1 } : { field: f, dir: 1 }));
+  return [...rows].sort((a, b) => {
+    for (const { field, dir } of keys) {
+      const [x, y] = [a[field], b[field]];
+      if (x === y || (x == null && y == null)) continue;
+      if (x == null) return -dir;
+      if (y == null) return dir;
+      const c = compareValues(x, y);
+      if (c !== 0) return c * dir;
+    }
+    return 0;
+  });
 }
 
 function compareValues(a: unknown, b: unknown): number {

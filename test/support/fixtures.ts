@@ -142,3 +142,18 @@ export function regshoRows(file: string): Map<string, RegshoRow> {
 export function aaplBrkbTotals(): Row[] {
   return JSON.parse(readFileSync(AAPL_BRKB_WEEKS, 'utf8')) as Row[];
 }
+
+// ------------------------------------------------------------------------------------------------
+// Real rows under other weeks: the shape and numbers stay FINRA's, only the week (and the dates that
+// follow from it on FINRA's calendar) change. For tests that need many weeks of one tier.
+
+/** `rows` (one week of one tier) moved to `weekStart` of `tier`, published `delayDays` after the week starts. */
+export function relabelWeek(rows: Row[], weekStart: string, tier: string, delayDays = 35): Row[] {
+  const published = new Date(Date.parse(`${weekStart}T00:00:00Z`) + delayDays * 86_400_000).toISOString().slice(0, 10);
+  return rows.map((r) => ({ ...r, weekStartDate: weekStart, tierIdentifier: tier, initialPublishedDate: published, lastUpdateDate: published }));
+}
+
+/** Mondays, newest first: `count` weeks ending with `newest`. */
+export function mondaysBack(newest: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => new Date(Date.parse(`${newest}T00:00:00Z`) - i * 7 * 86_400_000).toISOString().slice(0, 10));
+}
