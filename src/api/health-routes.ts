@@ -21,14 +21,14 @@ const runSchema = z.object({
   status: z.string(),
   started_at: z.string(),
   finished_at: z.string().nullable(),
-  weeks: z.record(z.string(), z.number().int()).describe('Weeks by outcome: published, revised, unchanged, refused, failed'),
+  weeks: z.record(z.string(), z.number().int()).describe('Weeks by outcome: published, revised, unchanged, refused, failed, unavailable'),
 });
 
 export const healthSchema = z
   .object({
     status: z
       .enum(['ok', 'degraded', 'no_data'])
-      .describe('degraded: a tier (or, once any is loaded, the daily files) is stale, or the last ingest did not finish cleanly'),
+      .describe('degraded: a tier (or, once any is loaded, the daily files) is stale, or the last weekly or daily ingest did not finish cleanly'),
     now: z.string(),
     tiers: z.array(
       z.object({
@@ -52,6 +52,8 @@ export const healthSchema = z
         days_loaded: z.number().int().nonnegative(),
         expected_trade_date: z.string().describe('The newest trading day whose file FINRA has published by now'),
         stale: z.boolean().describe('true when more than one published trading day is missing'),
+        missing_days: z.array(z.string()).describe('Trading days the last run found still without a file two business days later'),
+        blocked: z.boolean().describe("true when FINRA's CDN refused the last run (a 403 that is not S3's \"no such file\")"),
         last_run: runSchema
           .omit({ weeks: true })
           .extend({ days: z.record(z.string(), z.number().int()).describe('Days by outcome') })

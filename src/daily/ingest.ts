@@ -6,16 +6,25 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import { addDays, tradingDaysBetween, todayUtc } from '../finra/calendar.js';
-import { UpstreamHttpError, UpstreamNetworkError } from '../finra/http.js';
-import { GIVE_UP_AFTER_FAILURES, withLock } from '../ingest/run.js';
+import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
+import { GIVE_UP_AFTER_FAILURES, spent, withLock } from '../ingest/run.js';
 import type { DailyStore } from '../store/daily.js';
 import type { IngestLock } from '../store/lock.js';
-import type { DayRunOutcome, RunLog, RunStatus } from '../store/runs.js';
-import type { FinraCdnClient } from './cdn.js';
+import { DAY_OUTCOMES, type DayRunOutcome, type RunLog, type RunStatus } from '../store/runs.js';
+import { CdnBlockedError, type FinraCdnClient, type Validators } from './cdn.js';
 import { DailyFileRefusedError, parseShortVolumeFile, tradeDateOfFileName, type DailyFile } from './short-volume-file.js';
 
 /** How far back a run looks for missing days, unless configured (DAILY_WINDOW_DAYS). */
 export const DEFAULT_DAILY_WINDOW_DAYS = 70;
+/** FINRA re-posts a day's file marked "Updated" now and then: the newest stored days are asked again. */
+export const RECHECK_DAYS = 5;
+/** A trading day whose file is still absent this many business days later is missing, not "not out yet". */
+export const MISSING_AFTER_BUSINESS_DAYS = 2;
+
+/** Business days after `tradeDate`, up to and including `today`. */
+export function businessDaysAfter(tradeDate: string, today: string): number {
+  return tradeDate >= today ? 0 : tradingDaysBetween(addDays(tradeDate, 1), today).length;
+}
 
 export interface DailyContext {
   daily: DailyStore;
@@ -38,6 +47,7 @@ export interface DailyRunSummary {
   runId: number;
   status: Exclude<RunStatus, 'running'>;
   days: DayResult[];
+  usage: Usage | null;
 }
 
 /** Trading days in the window ending today (UTC) that have no stored file, oldest first. */
@@ -52,13 +62,32 @@ export function ingestDaily(
 ): Promise<DailyRunSummary> {
   const today = todayUtc(ctx.now());
   const from = addDays(today, -options.windowDays);
-  return withLock(ctx, () =>
-    processDays(ctx, options.trigger, planDays(today, options.windowDays, ctx.daily.storedBetween(from, today)), async (tradeDate) => {
-      const got = await cdn.day(tradeDate, options.signal);
-      if (got.kind === 'absent') return { absent: `FINRA's CDN has no file yet (HTTP ${got.status})` };
-      return { file: parseShortVolumeFile(got.text, tradeDate), source: got.url };
-    }),
-  );
+  return withLock(ctx, () => {
+    const missing = planDays(today, options.windowDays, ctx.daily.storedBetween(from, today));
+    // The newest stored days again, each with FINRA's validators: an unchanged file costs no body.
+    const recheck = new Set(ctx.daily.newestDates(RECHECK_DAYS));
+    const dates = [...new Set([...missing, ...recheck])].sort();
+    return processDays(
+      ctx,
+      options.trigger,
+      dates,
+      async (tradeDate) => {
+        const validators = recheck.has(tradeDate) ? ctx.daily.validators(tradeDate) : null;
+        const got = await cdn.day(tradeDate, { signal: options.signal, validators });
+        if (got.kind === 'not_modified') return { unchanged: 'not modified since it was loaded (HTTP 304)' };
+        if (got.kind === 'absent') {
+          if (recheck.has(tradeDate)) return { unchanged: `no longer on FINRA's CDN (HTTP ${got.status}); the stored file is kept` };
+          const late = businessDaysAfter(tradeDate, today);
+          if (late >= MISSING_AFTER_BUSINESS_DAYS) {
+            return { missing: `FINRA's CDN still has no file ${late} business days later (HTTP ${got.status})` };
+          }
+          return { absent: `FINRA's CDN has no file yet (HTTP ${got.status})` };
+        }
+        return { file: parseShortVolumeFile(got.text, tradeDate), source: got.url, validators: got.validators };
+      },
+      () => cdn.usage(),
+    );
+  });
 }
 
 /** Stores daily files from disk (CNMSshvol{YYYYMMDD}.txt, as FINRA names them) through the same checks. */
@@ -78,9 +107,21 @@ export function importDailyFiles(ctx: DailyContext, paths: string[]): Promise<Da
   );
 }
 
-type Loaded = { file: DailyFile; source: string } | { absent: string };
+type Loaded =
+  | { file: DailyFile; source: string; validators?: Validators }
+  | { absent: string }
+  | { missing: string }
+  | { unchanged: string };
 
-async function processDays(ctx: DailyContext, trigger: string, dates: string[], load: (tradeDate: string) => Promise<Loaded>): Promise<DailyRunSummary> {
+async function processDays(
+  ctx: DailyContext,
+  trigger: string,
+  dates: string[],
+  load: (tradeDate: string) => Promise<Loaded>,
+  usage?: () => Usage,
+): Promise<DailyRunSummary> {
+  const usedBefore = usage?.();
+  const used = () => (usage && usedBefore ? spent(usedBefore, usage()) : null);
   const stamp = () => ctx.now().toISOString();
   const runId = ctx.runs.start(trigger, stamp(), 'daily');
   ctx.lock.heartbeat(ctx.now(), runId);
@@ -109,15 +150,16 @@ async function processDays(ctx: DailyContext, trigger: string, dates: string[], 
       ctx.onProgress?.({ ...result, index: index + 1, count: dates.length });
     }
   } catch (err) {
-    ctx.runs.finish(runId, 'failed', { days, error: String(err) }, stamp());
+    ctx.runs.finish(runId, 'failed', { days, error: String(err) }, stamp(), used());
     throw err;
   }
-  const bad = days.filter((d) => d.outcome === 'refused' || d.outcome === 'failed').length;
+  const bad = days.filter((d) => d.outcome === 'refused' || d.outcome === 'failed' || d.outcome === 'missing').length;
   const status = bad === 0 ? 'ok' : bad === days.length ? 'failed' : 'partial';
-  ctx.runs.finish(runId, status, { days }, stamp());
-  const counts = Object.fromEntries(['published', 'revised', 'unchanged', 'not_published', 'refused', 'failed'].map((o) => [o, days.filter((d) => d.outcome === o).length]));
-  ctx.logger.info({ runId, status, ...counts }, 'daily ingest finished');
-  return { runId, status, days };
+  const cost = used();
+  ctx.runs.finish(runId, status, { days }, stamp(), cost);
+  const counts = Object.fromEntries(DAY_OUTCOMES.map((o) => [o, days.filter((d) => d.outcome === o).length]));
+  ctx.logger.info({ runId, status, ...counts, ...cost }, 'daily ingest finished');
+  return { runId, status, days, usage: cost };
 }
 
 async function processDay(
@@ -129,7 +171,12 @@ async function processDay(
   try {
     const loaded = await load(tradeDate);
     if ('absent' in loaded) return done('not_published', loaded.absent);
-    const outcome = ctx.daily.publish(loaded.file, { source: loaded.source, now: ctx.now().toISOString() });
+    if ('unchanged' in loaded) return done('unchanged', loaded.unchanged);
+    if ('missing' in loaded) {
+      ctx.logger.error({ tradeDate, detail: loaded.missing }, 'daily file missing');
+      return done('missing', loaded.missing);
+    }
+    const outcome = ctx.daily.publish(loaded.file, { source: loaded.source, now: ctx.now().toISOString(), validators: loaded.validators });
     ctx.logger.info({ tradeDate, outcome, rows: loaded.file.rows.length }, 'day processed');
     return done(outcome, null, loaded.file.rows.length);
   } catch (err) {
@@ -139,7 +186,8 @@ async function processDay(
       return done('refused', err.message);
     }
     if (err instanceof UpstreamHttpError || err instanceof UpstreamNetworkError) {
-      ctx.logger.error({ tradeDate, err: err.message }, 'daily file not fetched, previous data kept');
+      const blocked = err instanceof CdnBlockedError;
+      ctx.logger.error({ tradeDate, err: err.message, blocked }, blocked ? "FINRA's CDN refused us" : 'daily file not fetched, previous data kept');
       return done('failed', err.message);
     }
     throw err;

@@ -11,7 +11,7 @@ import {
 import { TIERS, type Tier } from '../finra/tiers.js';
 import type { DailyStore } from './daily.js';
 import type { Queries } from './queries.js';
-import type { RunLog, RunRecord } from './runs.js';
+import { DAY_OUTCOMES, WEEK_OUTCOMES, type RunLog, type RunRecord } from './runs.js';
 
 /** A tier is stale once the first week it lacks was due from FINRA more than this many days ago. */
 export const STALE_AFTER_DAYS = 7;
@@ -46,6 +46,10 @@ export interface DailyHealth {
   /** The newest trading day whose file FINRA has published by now (it appears by 6 pm ET that day). */
   expected_trade_date: string;
   stale: boolean;
+  /** Trading days the last run found still without a file two business days later. */
+  missing_days: string[];
+  /** The last run was refused by FINRA's CDN (a 403 that is not S3's "no such file"). */
+  blocked: boolean;
   last_run: (Omit<RunHealth, 'weeks'> & { days: Record<string, number> }) | null;
 }
 
@@ -60,14 +64,17 @@ function dailyHealth(daily: DailyStore, runs: RunLog, today: string): DailyHealt
   const newest = daily.newest();
   const expected = previousBusinessDay(today);
   const run = runs.lastFinished('daily');
-  const days: Record<string, number> = { published: 0, revised: 0, unchanged: 0, not_published: 0, refused: 0, failed: 0 };
-  for (const d of parseSummary(run)?.days ?? []) days[d.outcome] = (days[d.outcome] ?? 0) + 1;
+  const days: Record<string, number> = Object.fromEntries(DAY_OUTCOMES.map((o) => [o, 0]));
+  const ran = parseSummary(run)?.days ?? [];
+  for (const d of ran) days[d.outcome] = (days[d.outcome] ?? 0) + 1;
   return {
     newest_trade_date: newest?.trade_date ?? null,
     loaded_at: newest?.loaded_at ?? null,
     days_loaded: daily.count(),
     expected_trade_date: expected,
     stale: !newest || newest.trade_date < previousBusinessDay(expected),
+    missing_days: ran.filter((d) => d.outcome === 'missing').map((d) => d.tradeDate ?? ''),
+    blocked: ran.some((d) => d.outcome === 'failed' && d.detail?.startsWith('blocked')),
     last_run: run ? { id: run.id, trigger: run.trigger, status: run.status, started_at: run.started_at, finished_at: run.finished_at, days } : null,
   };
 }
@@ -96,8 +103,10 @@ export function healthReport(q: Queries, runs: RunLog, daily: DailyStore, now: D
   const current = runs.last();
   const hasData = fresh.size > 0;
   const dailyState = dailyHealth(daily, runs, today);
-  // Daily files count once the service has loaded any: a deployment without them is not degraded.
-  const dailyDegraded = dailyState.days_loaded > 0 && (dailyState.stale || (dailyState.last_run !== null && dailyState.last_run.status !== 'ok'));
+  // A daily run that did not go well degrades health even before any day loaded (a blocked CDN loads
+  // nothing, ever); staleness counts once the service has loaded days: a deployment without them is fine.
+  const dailyRunBad = dailyState.last_run !== null && dailyState.last_run.status !== 'ok';
+  const dailyDegraded = dailyRunBad || (dailyState.days_loaded > 0 && dailyState.stale);
   const degraded = tiers.some((t) => t.stale) || (last !== undefined && last.status !== 'ok') || dailyDegraded;
   return {
     status: !hasData ? ('no_data' as const) : degraded ? ('degraded' as const) : ('ok' as const),
@@ -109,16 +118,21 @@ export function healthReport(q: Queries, runs: RunLog, daily: DailyStore, now: D
   };
 }
 
-function parseSummary(run: RunRecord | undefined): { weeks?: { outcome: string }[]; days?: { outcome: string }[] } | null {
+interface SummaryJson {
+  weeks?: { outcome: string }[];
+  days?: { outcome: string; tradeDate?: string; detail?: string | null }[];
+}
+
+function parseSummary(run: RunRecord | undefined): SummaryJson | null {
   try {
-    return run ? (JSON.parse(run.summary ?? '{}') as { weeks?: { outcome: string }[]; days?: { outcome: string }[] }) : null;
+    return run ? (JSON.parse(run.summary ?? '{}') as SummaryJson) : null;
   } catch {
     return null; // a summary from an older version: counts stay 0
   }
 }
 
 function runHealth(run: RunRecord): RunHealth {
-  const weeks: Record<string, number> = { published: 0, revised: 0, unchanged: 0, refused: 0, failed: 0 };
+  const weeks: Record<string, number> = Object.fromEntries(WEEK_OUTCOMES.map((o) => [o, 0]));
   for (const w of parseSummary(run)?.weeks ?? []) weeks[w.outcome] = (weeks[w.outcome] ?? 0) + 1;
   return { id: run.id, trigger: run.trigger, status: run.status, started_at: run.started_at, finished_at: run.finished_at, weeks };
 }

@@ -26,7 +26,8 @@ function newStore(): Store {
   return store;
 }
 
-function run(store: Store, windowDays = 40, now = NOW) {
+// 33 days back from 3 January 2022 is 1 December 2021, the first day the double has a file for.
+function run(store: Store, windowDays = 33, now = NOW) {
   return ingestDaily(dailyContext(store, () => now), cdnClient(cdn.url), { trigger: 'test', windowDays });
 }
 
@@ -63,8 +64,8 @@ describe("the daily ingest from FINRA's CDN", () => {
     expect(asked).not.toContain('CNMSshvol20211225.txt');
     const run = store.runs.last('daily')!;
     const outcomes = (JSON.parse(run.summary!) as { days: { tradeDate: string; outcome: string }[] }).days;
-    // The double has no file before December (FINRA's CDN answers 403), nor for today yet.
-    expect(outcomes.filter((d) => d.outcome === 'not_published').map((d) => d.tradeDate)).toEqual(['2021-11-24', '2021-11-26', '2021-11-29', '2021-11-30', '2022-01-03']);
+    // Today's file is not out yet (FINRA's CDN answers 403 with S3's XML).
+    expect(outcomes.filter((d) => d.outcome === 'not_published').map((d) => d.tradeDate)).toEqual(['2022-01-03']);
     expect(outcomes.filter((d) => d.outcome === 'published')).toHaveLength(22);
   });
 
@@ -118,11 +119,21 @@ describe("the daily ingest from FINRA's CDN", () => {
     ]);
   });
 
-  it('asks for nothing stored on the next run: only the days not out yet', async () => {
+  it('asks again only for the day not out yet, and for the newest five days with their validators (304: no body)', async () => {
     cdn.requests.length = 0;
     const again = await run(store);
-    expect(again.days.map((d) => d.outcome)).toEqual(['not_published', 'not_published', 'not_published', 'not_published', 'not_published']);
-    expect(cdn.asked()).toHaveLength(5);
+    expect(again.days.map((d) => [d.tradeDate, d.outcome])).toEqual([
+      ['2021-12-27', 'unchanged'],
+      ['2021-12-28', 'unchanged'],
+      ['2021-12-29', 'unchanged'],
+      ['2021-12-30', 'unchanged'],
+      ['2021-12-31', 'unchanged'],
+      ['2022-01-03', 'not_published'],
+    ]);
+    expect(cdn.asked()).toHaveLength(6);
+    const rechecks = cdn.requests.filter((r) => r.path !== '/CNMSshvol20220103.txt');
+    for (const r of rechecks) expect(r.headers['if-none-match'], r.path).toMatch(/^"[0-9a-f]{32}"$/);
+    expect(again.days.slice(0, 5).every((d) => d.detail?.includes('304'))).toBe(true);
   });
 
   it('answers problems for a symbol the files do not list and for a bad days value', async () => {

@@ -1513,6 +1513,9 @@ export interface components {
             dark_pool_volume_usd: number | null;
             dark_pool_trades: number;
             symbols_traded: number;
+            /** @description This venue's ATS shares in rows FINRA published without a symbol (in dark_pool_shares) */
+            unattributed_shares: number;
+            unattributed_trades: number;
             /** @description Percent of all ATS shares in the week (and tiers) */
             market_share_pct: number;
             avg_trade_size: number | null;
@@ -1523,6 +1526,12 @@ export interface components {
         Venues: {
             week_ending: string;
             tiers: components["schemas"]["Tier"][];
+            /** @description Per tier of the week: ATS volume FINRA published without a symbol (private securities); in the venues' totals, under no ticker */
+            unattributed: {
+                tier: components["schemas"]["Tier"];
+                unattributed_shares: number;
+                unattributed_trades: number;
+            }[];
             data: components["schemas"]["VenueTotal"][];
             source: components["schemas"]["Source"];
         };
@@ -1543,6 +1552,9 @@ export interface components {
                     revisions: number;
                     ats_rows: number;
                     symbols: number;
+                    /** @description ATS shares FINRA published without a symbol: in venue and week totals, under no ticker */
+                    unattributed_shares: number;
+                    unattributed_trades: number;
                     /** @description Checked against FINRA's per-symbol totals */
                     reconciled: boolean;
                     /** @enum {string} */
@@ -1780,7 +1792,7 @@ export interface components {
         };
         Health: {
             /**
-             * @description degraded: a tier (or, once any is loaded, the daily files) is stale, or the last ingest did not finish cleanly
+             * @description degraded: a tier (or, once any is loaded, the daily files) is stale, or the last weekly or daily ingest did not finish cleanly
              * @enum {string}
              */
             status: "ok" | "degraded" | "no_data";
@@ -1805,7 +1817,7 @@ export interface components {
                 status: string;
                 started_at: string;
                 finished_at: string | null;
-                /** @description Weeks by outcome: published, revised, unchanged, refused, failed */
+                /** @description Weeks by outcome: published, revised, unchanged, refused, failed, unavailable */
                 weeks: {
                     [key: string]: number;
                 };
@@ -1816,7 +1828,7 @@ export interface components {
                 status: string;
                 started_at: string;
                 finished_at: string | null;
-                /** @description Weeks by outcome: published, revised, unchanged, refused, failed */
+                /** @description Weeks by outcome: published, revised, unchanged, refused, failed, unavailable */
                 weeks: {
                     [key: string]: number;
                 };
@@ -1830,6 +1842,10 @@ export interface components {
                 expected_trade_date: string;
                 /** @description true when more than one published trading day is missing */
                 stale: boolean;
+                /** @description Trading days the last run found still without a file two business days later */
+                missing_days: string[];
+                /** @description true when FINRA's CDN refused the last run (a 403 that is not S3's "no such file") */
+                blocked: boolean;
                 last_run: {
                     id: number;
                     trigger: string;
