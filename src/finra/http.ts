@@ -90,12 +90,15 @@ export function backoffDelay(retry: number, policy: RetryPolicy, random: () => n
   return Math.round(random() * ceiling);
 }
 
-/** FINRA's error bodies look like {"statusCode":400,"statusDescription":"Bad Request","message":"..."}. */
+/**
+ * FINRA's error bodies look like {"statusCode":400,"statusDescription":"Bad Request","message":"..."}; its
+ * token endpoint answers OAuth's {"error":"invalid_client","error_description":"..."}.
+ */
 function upstreamMessage(body: Buffer, status: number): string {
   const text = body.toString('utf8').slice(0, 2_000);
   try {
-    const parsed = JSON.parse(text) as { message?: unknown; statusDescription?: unknown };
-    const parts = [parsed.statusDescription, parsed.message].filter((p) => typeof p === 'string' && p);
+    const parsed = JSON.parse(text) as Record<string, unknown>;
+    const parts = [parsed.statusDescription, parsed.message, parsed.error, parsed.error_description].filter((p) => typeof p === 'string' && p);
     if (parts.length) return `HTTP ${status}: ${parts.join(': ')}`;
   } catch {
     // not JSON: fall through to the raw text

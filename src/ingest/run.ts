@@ -106,7 +106,7 @@ async function planFromFinra(
   const skippedNote = (what: string, skipped: Record<string, number>) => {
     const list = Object.entries(skipped)
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([tier, n]) => `${tier} (${n} weeks)`);
+      .map(([tier, n]) => `${tier} (${n} week${n === 1 ? '' : 's'})`);
     if (list.length) notes.push(`${what} under tiers not loaded, skipped: ${list.join(', ')}`);
   };
   let partitions: Partition[] | null = null;
@@ -154,15 +154,17 @@ async function planFromFinra(
 const sourceOf = (dataset: Dataset) => (dataset === DATASETS.historic ? 'api:historic' : 'api');
 
 /**
- * The three summary types of a week in one paged sequence (fewer requests than one each). A week
- * `weeklySummary` no longer holds is asked of the historic dataset; one that neither holds is unavailable.
+ * The three summary types of a week in one paged sequence (fewer requests than one each), from the
+ * dataset the plan expects, else from the other one: FINRA's retention is documented (12 months live,
+ * 4 years historic) but was seen longer, so neither list is taken as final. A week that neither
+ * dataset serves is unavailable.
  */
 async function loadWeek(client: FinraClient, weekStart: string, tier: Tier, dataset: Dataset, signal?: AbortSignal) {
   const summaryTypes = [SUMMARY_TYPES.atsFirm, SUMMARY_TYPES.atsSymbol, SUMMARY_TYPES.otcSymbol];
   let from = dataset;
   let rows = await client.weekRows({ weekStart, tier, summaryTypes, dataset: from }, signal);
-  if (rows.length === 0 && from === DATASETS.current) {
-    from = DATASETS.historic;
+  if (rows.length === 0) {
+    from = from === DATASETS.current ? DATASETS.historic : DATASETS.current;
     rows = await client.weekRows({ weekStart, tier, summaryTypes, dataset: from }, signal);
   }
   if (rows.length === 0) throw new WeekUnavailableError(`FINRA serves no rows for the week in ${DATASETS.current} or ${DATASETS.historic}`);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IncompleteDataError } from '../../src/finra/client.js';
-import { UpstreamHttpError } from '../../src/finra/http.js';
+import { header, UpstreamHttpError } from '../../src/finra/http.js';
 import { parseFinraRow, RowValidationError } from '../../src/finra/schema.js';
 import { DATA_PATH, FinraDouble } from '../support/finra-double.js';
 import { defaultFinraRows, FIXTURES, otceFirmRows, tqqqRows } from '../support/fixtures.js';
@@ -24,6 +24,25 @@ beforeEach(async () => {
 afterEach(async () => {
   await t.agent.close();
   await double.close();
+});
+
+describe('empty answers and headers', () => {
+  for (const emptyAnswer of ['204', '200', '200-no-total'] as const) {
+    it(`reads "no rows" answered as ${emptyAnswer === '204' ? '204 (real traffic)' : emptyAnswer === '200' ? '200 [] with Record-Total 0 (the docs)' : '200 [] without Record-Total'}`, async () => {
+      await t.agent.close();
+      await double.close();
+      double = await new FinraDouble({ rows: defaultFinraRows(), emptyAnswer }).start();
+      t = testClient(double.url);
+      expect(await t.client.weekRows({ weekStart: '2020-01-06', tier: 'T1', summaryTypes: ['ATS_W_SMBL_FIRM'] })).toEqual([]);
+    });
+  }
+
+  it('reads header names in any case', () => {
+    const res = { status: 200, headers: { 'Record-Total': '262', 'total-records-on-page': '' }, body: Buffer.alloc(0) };
+    expect(header(res, 'record-total')).toBe('262');
+    expect(header(res, 'RECORD-TOTAL')).toBe('262');
+    expect(header(res, 'Total-Records-On-Page')).toBe('');
+  });
 });
 
 describe('paging', () => {
@@ -154,6 +173,20 @@ describe('errors and credentials', () => {
     const rows = await t.client.weekRows({ weekStart: '2025-11-17', tier: 'T2', summaryTypes: ['ATS_W_SMBL'] });
     expect(rows).toHaveLength(1);
     expect(double.tokensIssued).toBe(2);
+  });
+});
+
+describe('bad credentials', () => {
+  it("fail at once with FINRA's invalid_client (a 400, not a 401), asked for with our User-Agent", async () => {
+    await double.close();
+    double = await new FinraDouble({ rows: tqqqRows(), oauth: { clientId: 'id', clientSecret: 'secret', token: 'tok-1', expiresIn: 3600 } }).start();
+    t = testClient(double.url, { auth: { id: 'id', secret: 'wrong' } });
+    const err = await t.client.partitions().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UpstreamHttpError);
+    expect((err as Error).message).toBe('HTTP 400: invalid_client');
+    const tokenRequests = double.requests.filter((r) => r.path.endsWith('/access_token'));
+    expect(tokenRequests).toHaveLength(1);
+    expect(tokenRequests[0]!.headers['user-agent']).toMatch(/^darkpool-radar\//);
   });
 });
 

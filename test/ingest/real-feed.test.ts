@@ -53,7 +53,7 @@ describe('protocol noise is tolerated', () => {
   it('logs partitions under tiers it does not load, with their week counts, in the run notes', async () => {
     const { env } = await serve({ rows: defaultFinraRows(), strayPartitions: [['2023-11-06', 'NMS'], ['2023-11-13', 'NMS'], ['2023-11-06', 'NA'], ['2025-11-10', 'OTC']] });
     const run = await cli(['ingest'], env);
-    expect(run.stderr).toMatch(/note: FINRA partitions under tiers not loaded, skipped: NA \(1 weeks\), NMS \(2 weeks\), OTC \(1 weeks\)/);
+    expect(run.stderr).toMatch(/note: FINRA partitions under tiers not loaded, skipped: NA \(1 week\), NMS \(2 weeks\), OTC \(1 week\)/);
   });
 });
 
@@ -213,12 +213,98 @@ describe('the historic dataset', () => {
     expect(stored.filter((w) => w.source === 'api:historic').map((w) => w.week_start)).toEqual(weeks.slice(12, 17));
     // The historic dataset was asked with filters on its partition fields only, and no sort.
     const historic = double.requests.filter((r) => r.path === HISTORIC_PATH);
+    // 5 weeks loaded from it; 3 asked there first, then of weeklySummary, before they count as unavailable.
     expect(historic.length).toBe(8);
+    expect(double.dataRequests().length - historic.length).toBe(12 + 3);
     for (const r of historic) {
       expect((r.body?.compareFilters as { fieldName: string }[]).map((f) => f.fieldName).sort()).toEqual(['tierIdentifier', 'weekStartDate']);
       expect(r.body?.sortFields).toBeUndefined();
     }
     const outcomes = query<{ week_start: string; outcome: string }>(dbPath, "SELECT week_start, outcome FROM run_weeks WHERE outcome != 'published' ORDER BY week_start DESC");
     expect(outcomes).toEqual(weeks.slice(17).map((w) => ({ week_start: w, outcome: 'unavailable' })));
+  });
+});
+
+describe('fractional shares', () => {
+  // FINRA's daily files carry six decimals since 2026; if weekly quantities follow, sums must stay exact.
+  // The real OTCE week with a fraction added to every ATS row's shares; expected sums in whole
+  // millionths with BigInt, from the decimal text.
+  const FRACTIONS = ['1', '2', '000001', '333333', '75', '5'];
+  const micros = (text: string) => {
+    const [whole, frac = ''] = text.split('.');
+    return BigInt(whole!) * 1_000_000n + BigInt(frac.padEnd(6, '0'));
+  };
+  const decimal = (m: bigint) => Number(`${m / 1_000_000n}.${(m % 1_000_000n).toString().padStart(6, '0')}`);
+  const firm = otceFirmRows('2025-11-10').map((r, i) => ({
+    ...r,
+    totalWeeklyShareQuantity: Number(`${r.totalWeeklyShareQuantity as number}.${FRACTIONS[i % FRACTIONS.length]}`),
+  }));
+  const exactBy = (key: (r: Row) => string) => {
+    const out = new Map<string, bigint>();
+    for (const r of firm) out.set(key(r), (out.get(key(r)) ?? 0n) + micros(String(r.totalWeeklyShareQuantity)));
+    return out;
+  };
+  const naiveBy = (key: (r: Row) => string) => {
+    const out = new Map<string, number>();
+    for (const r of firm) out.set(key(r), (out.get(key(r)) ?? 0) + (r.totalWeeklyShareQuantity as number));
+    return out;
+  };
+
+  it('load, and every symbol and venue total is the exact decimal sum of its rows', async () => {
+    const bySymbol = exactBy((r) => r.issueSymbolIdentifier as string);
+    const byVenue = exactBy((r) => r.MPID as string);
+    // The data can tell a float accumulator from an exact one.
+    const naiveSymbols = naiveBy((r) => r.issueSymbolIdentifier as string);
+    expect([...bySymbol].some(([s, m]) => naiveSymbols.get(s) !== decimal(m))).toBe(true);
+    const naiveVenues = naiveBy((r) => r.MPID as string);
+    expect([...byVenue].some(([v, m]) => naiveVenues.get(v) !== decimal(m))).toBe(true);
+
+    const totals = derivedSymbolTotals(otceFirmRows('2025-11-10')).map((t) => ({
+      ...t,
+      totalWeeklyShareQuantity: decimal(bySymbol.get(t.issueSymbolIdentifier as string)!),
+    }));
+    const { env, dbPath } = await serve({ rows: [...firm, ...totals] });
+    expect((await cli(['ingest', '--tiers', 'OTCE'], env)).stdout).toMatch(/: ok; 1 weeks: 1 published/);
+
+    const stored = query<{ symbol: string; shares: number }>(dbPath, "SELECT symbol, shares FROM symbol_weeks WHERE tier = 'OTCE'");
+    expect(stored).toHaveLength(bySymbol.size);
+    for (const s of stored) expect(s.shares, s.symbol).toBe(decimal(bySymbol.get(s.symbol)!));
+
+    const store = Store.open(dbPath, SectorTable.load());
+    const app = await appOn(store);
+    try {
+      const venues = (await app.inject({ url: '/darkpool/venues?tier=OTCE' })).json() as { data: { mpid: string; dark_pool_shares: number }[] };
+      expect(venues.data).toHaveLength(byVenue.size);
+      for (const v of venues.data) expect(v.dark_pool_shares, v.mpid).toBe(decimal(byVenue.get(v.mpid)!));
+      const weekly = (await app.inject({ url: '/darkpool/weekly/AABB' })).json() as { dark_pool_shares: number };
+      expect(weekly.dark_pool_shares).toBe(decimal(bySymbol.get('AABB')!));
+    } finally {
+      await app.close();
+      store.close();
+    }
+  });
+});
+
+describe("when FINRA cannot say which weeks changed", () => {
+  it('re-pulls the newest eight weeks and says so in the run notes', async () => {
+    const { env } = await serve({ rows: twelveWeeks() });
+    await cli(['ingest', '--tiers', 'T2', '--weeks', '12'], env);
+    double.faults.push({ kind: 'status', status: 400, when: (r) => JSON.stringify(r.body).includes('lastUpdateDate') });
+    double.requests.length = 0;
+    const run = await cli(['ingest', '--tiers', 'T2'], env);
+    expect(run.stderr).toMatch(/note: changed-weeks query failed \(HTTP 400.*\); the newest weeks re-pulled instead/);
+    expect(weeksAsked()).toEqual(WEEKS.slice(0, 8).sort());
+  });
+});
+
+describe('a week answered 204 although FINRA lists it', () => {
+  it('is unavailable this run (not refused, nothing stored), and loads on the next when FINRA answers rows', async () => {
+    const { env, dbPath } = await serve({ rows: tqqqRows() });
+    double.faults.push({ kind: 'no-content', when: (r) => r.path.endsWith('/weeklySummary') && r.body?.offset === 0 });
+    const first = await cli(['ingest', '--tiers', 'T2'], env);
+    expect(first.stdout).toMatch(/: failed; 1 weeks: 0 published, 0 revised, 0 unchanged, 0 refused, 0 failed, 1 unavailable from FINRA/);
+    expect(query(dbPath, 'SELECT * FROM weeks')).toEqual([]);
+    const second = await cli(['ingest', '--tiers', 'T2'], env);
+    expect(second.stdout).toMatch(/: ok; 1 weeks: 1 published/);
   });
 });

@@ -22,6 +22,8 @@ export class CdnDouble extends LoopbackServer {
   readonly requests: { path: string; headers: IncomingMessage['headers'] }[] = [];
   /** Faults by file name, each used once. */
   readonly faults = new Map<string, CdnFault[]>();
+  /** The edge turns every request away (403, an HTML page), as FINRA's CDN does a client it blocks. */
+  blockAll = false;
 
   /** When each file was last (re)posted; all real files date from the epoch here. */
   private readonly posted = new Map<string, Date>();
@@ -51,7 +53,7 @@ export class CdnDouble extends LoopbackServer {
     const path = (req.url ?? '/').split('?')[0]!;
     this.requests.push({ path, headers: req.headers });
     const name = path.slice(1);
-    if (!req.headers['user-agent']) {
+    if (!req.headers['user-agent'] || this.blockAll) {
       res.writeHead(403, { 'content-type': 'text/html', server: 'CloudFront' }).end(EDGE_403);
       return;
     }

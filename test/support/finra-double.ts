@@ -146,7 +146,11 @@ export class FinraDouble extends LoopbackServer {
   private token(req: IncomingMessage, res: ServerResponse) {
     const oauth = this.options.oauth;
     const expected = oauth && `Basic ${Buffer.from(`${oauth.clientId}:${oauth.clientSecret}`).toString('base64')}`;
-    if (!oauth || req.headers.authorization !== expected) return this.error(res, 401, 'Unauthorized', 'Bad client credentials');
+    // FINRA answers bad client credentials with 400 invalid_client (OAuth's own error shape), not 401.
+    if (!oauth || req.headers.authorization !== expected) {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      return res.end(JSON.stringify({ error: 'invalid_client' }));
+    }
     this.tokensIssued++;
     this.json(req, res, 200, { access_token: oauth.token, token_type: 'Bearer', expires_in: oauth.expiresIn }, {});
   }
