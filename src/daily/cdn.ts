@@ -3,14 +3,10 @@
 // 403 with S3's XML error (AccessDenied, or NoSuchKey), sometimes 404. A 403 with any other body (an
 // HTML page from the edge, an empty body) is the edge refusing us, never "no file": it is thrown.
 // Everything goes through the gateway's spacing and retries like the API's requests.
+import type { Validators } from '../domain/validators.js';
 import { header, UpstreamHttpError, type HttpGateway, type HttpResponse } from '../finra/http.js';
 import { dailyFileName } from './short-volume-file.js';
 
-/** FINRA's validators for a stored file, sent back so that an unchanged file costs no body. */
-export interface Validators {
-  etag: string | null;
-  lastModified: string | null;
-}
 
 export type DayFetch =
   | { kind: 'file'; url: string; text: string; validators: Validators }

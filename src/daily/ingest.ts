@@ -11,7 +11,8 @@ import { GIVE_UP_AFTER_FAILURES, spent, withLock } from '../ingest/run.js';
 import type { DailyStore } from '../store/daily.js';
 import type { IngestLock } from '../store/lock.js';
 import { DAY_OUTCOMES, type DayRunOutcome, type RunLog, type RunStatus } from '../store/runs.js';
-import { CdnBlockedError, type FinraCdnClient, type Validators } from './cdn.js';
+import type { Validators } from '../domain/validators.js';
+import { CdnBlockedError, type FinraCdnClient } from './cdn.js';
 import { DailyFileRefusedError, parseShortVolumeFile, tradeDateOfFileName, type DailyFile } from './short-volume-file.js';
 
 /** How far back a run looks for missing days, unless configured (DAILY_WINDOW_DAYS). */

@@ -71,6 +71,22 @@ function advisory(res: HttpResponse, name: string): number | null {
   return v !== undefined && DIGITS.test(v) ? Number(v) : null;
 }
 
+/** (week, tier) pairs as FINRA lists them: distinct data partitions newest first, other tier values counted. */
+function partitionList(pairs: [unknown, unknown][]): PartitionList {
+  const seen = new Set<string>();
+  const partitions: Partition[] = [];
+  const skipped: Record<string, number> = {};
+  for (const [weekStart, tier] of pairs) {
+    const key = `${String(weekStart)}|${String(tier)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    if (typeof weekStart === 'string' && ISO_DATE.test(weekStart) && isTier(tier)) partitions.push({ weekStart, tier });
+    else skipped[String(tier)] = (skipped[String(tier)] ?? 0) + 1;
+  }
+  partitions.sort((a, b) => b.weekStart.localeCompare(a.weekStart) || a.tier.localeCompare(b.tier));
+  return { partitions, skipped };
+}
+
 export class FinraClient {
   constructor(
     private readonly http: HttpGateway,
@@ -89,15 +105,9 @@ export class FinraClient {
     const res = await this.call({ method: 'GET', url: this.baseUrl + PARTITIONS_PATH, signal });
     const parsed = partitionsSchema.safeParse(parseJson(res));
     if (!parsed.success) throw new IncompleteDataError('partitions answer has an unexpected shape');
-    const partitions: Partition[] = [];
-    const skipped: Record<string, number> = {};
-    for (const { partitions: [weekStart, tier] } of parsed.data.availablePartitions) {
-      if (weekStart && ISO_DATE.test(weekStart) && isTier(tier)) partitions.push({ weekStart, tier });
-      else skipped[String(tier)] = (skipped[String(tier)] ?? 0) + 1;
-    }
-    if (Object.keys(skipped).length) this.logger.warn({ skipped }, 'FINRA partitions under tiers we do not load, skipped');
-    partitions.sort((a, b) => b.weekStart.localeCompare(a.weekStart) || a.tier.localeCompare(b.tier));
-    return { partitions, skipped };
+    const list = partitionList(parsed.data.availablePartitions.map(({ partitions: [weekStart, tier] }) => [weekStart, tier]));
+    if (Object.keys(list.skipped).length) this.logger.warn({ skipped: list.skipped }, 'FINRA partitions under tiers we do not load, skipped');
+    return list;
   }
 
   /**
@@ -117,20 +127,14 @@ export class FinraClient {
       `changes since ${since}`,
       signal,
     );
-    const seen = new Set<string>();
-    const partitions: Partition[] = [];
-    const skipped: Record<string, number> = {};
-    for (const raw of rows) {
-      const { weekStartDate: weekStart, tierIdentifier: tier } = (raw ?? {}) as { weekStartDate?: unknown; tierIdentifier?: unknown };
-      const key = `${String(weekStart)}|${String(tier)}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      if (typeof weekStart === 'string' && ISO_DATE.test(weekStart) && isTier(tier)) partitions.push({ weekStart, tier });
-      else skipped[String(tier)] = (skipped[String(tier)] ?? 0) + 1;
-    }
-    if (Object.keys(skipped).length) this.logger.warn({ skipped, since }, 'changed weeks under tiers we do not load, skipped');
-    partitions.sort((a, b) => b.weekStart.localeCompare(a.weekStart) || a.tier.localeCompare(b.tier));
-    return { partitions, skipped };
+    const list = partitionList(
+      rows.map((raw) => {
+        const { weekStartDate, tierIdentifier } = (raw ?? {}) as { weekStartDate?: unknown; tierIdentifier?: unknown };
+        return [weekStartDate, tierIdentifier];
+      }),
+    );
+    if (Object.keys(list.skipped).length) this.logger.warn({ skipped: list.skipped, since }, 'changed weeks under tiers we do not load, skipped');
+    return list;
   }
 
   /**

@@ -2,7 +2,7 @@
 // readers see the old day or the new one, never a part.
 import { weekStartOf } from '../finra/calendar.js';
 import { lookupKey } from '../finra/symbols.js';
-import type { Validators } from '../daily/cdn.js';
+import type { Validators } from '../domain/validators.js';
 import type { DailyFile } from '../daily/short-volume-file.js';
 import type { Db } from './db.js';
 import { BUMP_DATASET_REVISION } from './revision.js';
