@@ -185,7 +185,7 @@ function printDailySummary(summary: DailyRunSummary, io: Io): number {
   io.stdout(
     `daily run ${summary.runId}: ${summary.status}; ${summary.days.length} days: ${count('published')} published, ` +
       `${count('revised')} revised, ${count('unchanged')} unchanged, ${count('not_published')} not published yet, ` +
-      `${count('refused')} refused, ${count('failed')} failed; ${rows.toLocaleString('en-US')} rows\n`,
+      `${count('missing')} missing, ${count('refused')} refused, ${count('failed')} failed; ${rows.toLocaleString('en-US')} rows${usageText(summary.usage)}\n`,
   );
   return EXIT[summary.status];
 }

@@ -7,7 +7,7 @@ import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import { addDays, tradingDaysBetween, todayUtc } from '../finra/calendar.js';
 import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
-import { GIVE_UP_AFTER_FAILURES, spent, withLock } from '../ingest/run.js';
+import { GIVE_UP_AFTER_FAILURES, usageMeter, withLock } from '../ingest/run.js';
 import type { DailyStore } from '../store/daily.js';
 import type { IngestLock } from '../store/lock.js';
 import { DAY_OUTCOMES, type DayRunOutcome, type RunLog, type RunStatus } from '../store/runs.js';
@@ -121,8 +121,7 @@ async function processDays(
   load: (tradeDate: string) => Promise<Loaded>,
   usage?: () => Usage,
 ): Promise<DailyRunSummary> {
-  const usedBefore = usage?.();
-  const used = () => (usage && usedBefore ? spent(usedBefore, usage()) : null);
+  const used = usageMeter(usage);
   const stamp = () => ctx.now().toISOString();
   const runId = ctx.runs.start(trigger, stamp(), 'daily');
   ctx.lock.heartbeat(ctx.now(), runId);

@@ -12,7 +12,7 @@ import { WEEK_OUTCOMES, type RunLog, type RunStatus, type WeekOutcome } from '..
 import type { WeekStatus } from '../store/status.js';
 import { buildWeek, WeekRefusedError, type WeekRows } from './build-week.js';
 import { FileFormatError, readFinraFile, type FileOptions } from './files.js';
-import { planWeeks, type PlanReason } from './plan.js';
+import { planWeeks } from './plan.js';
 
 /** FINRA serves the week in neither dataset (any more): nothing to load, nothing wrong with the data. */
 export class WeekUnavailableError extends Error {
@@ -48,17 +48,20 @@ export interface RunSummary {
   usage: Usage | null;
 }
 
-/** What a run cost between two readings of its gateway's counters. */
-export function spent(before: Usage, after: Usage): Usage {
-  return { requests: after.requests - before.requests, bytes: after.bytes - before.bytes };
+/** A run's cost so far: its gateway's counters now, less what they read when the meter started. */
+export function usageMeter(usage?: () => Usage): () => Usage | null {
+  const before = usage?.();
+  return () => {
+    if (!usage || !before) return null;
+    const now = usage();
+    return { requests: now.requests - before.requests, bytes: now.bytes - before.bytes };
+  };
 }
 
 interface WorkItem {
   weekStart: string;
   tier: Tier;
   source: string;
-  /** Why the planner chose the week (API runs). */
-  reason?: PlanReason;
   load: () => Promise<WeekRows & { source?: string }>;
 }
 
@@ -141,11 +144,10 @@ async function planFromFinra(
   });
   const changedCount = plan.filter((p) => p.reason === 'changed').length;
   if (changed) ctx.logger.info({ since, changedWeeks: changed.length, replanned: changedCount }, 'FINRA weeks changed since our newest update');
-  const items = plan.map(({ weekStart, tier, dataset, reason }) => ({
+  const items = plan.map(({ weekStart, tier, dataset }) => ({
     weekStart,
     tier,
     source: sourceOf(dataset),
-    reason,
     load: () => loadWeek(client, weekStart, tier, dataset, options.signal),
   }));
   return { items, changesKnown: changed !== null };
@@ -231,8 +233,7 @@ async function processWeeks(
   plan: (notes: string[]) => Promise<WorkItem[]>,
   usage?: () => Usage,
 ): Promise<RunSummary> {
-  const usedBefore = usage?.();
-  const used = () => (usage && usedBefore ? spent(usedBefore, usage()) : null);
+  const used = usageMeter(usage);
   const { logger } = ctx;
   const stamp = () => ctx.now().toISOString();
   const runId = ctx.runs.start(trigger, stamp());
