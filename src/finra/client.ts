@@ -115,7 +115,7 @@ export class FinraClient {
    * of any age, and newly published weeks. Two small fields per row keep the answer cheap.
    */
   async changedSince(since: string, signal?: AbortSignal): Promise<PartitionList> {
-    const rows = await this.query(
+    const pairs = await this.query(
       DATASETS.current,
       {
         fields: ['weekStartDate', 'tierIdentifier'],
@@ -126,13 +126,12 @@ export class FinraClient {
       },
       `changes since ${since}`,
       signal,
-    );
-    const list = partitionList(
-      rows.map((raw) => {
+      (raw): [unknown, unknown] => {
         const { weekStartDate, tierIdentifier } = (raw ?? {}) as { weekStartDate?: unknown; tierIdentifier?: unknown };
         return [weekStartDate, tierIdentifier];
-      }),
+      },
     );
+    const list = partitionList(pairs);
     if (Object.keys(list.skipped).length) this.logger.warn({ skipped: list.skipped, since }, 'changed weeks under tiers we do not load, skipped');
     return list;
   }
@@ -144,20 +143,26 @@ export class FinraClient {
   async weekRows(query: WeekQuery, signal?: AbortSignal): Promise<FinraRow[]> {
     const dataset = query.dataset ?? DATASETS.current;
     const where = `${dataset} ${query.summaryTypes.join('+')} ${query.weekStart} ${query.tier}`;
-    const raw = await this.query(dataset, weekRequest(query, dataset), where, signal);
     const wanted = new Set<string>(query.summaryTypes);
-    const rows: FinraRow[] = [];
-    raw.forEach((r, i) => {
-      const row = parseFinraRow(r, i);
-      if (dataset === DATASETS.current || (row.summaryTypeCode !== null && wanted.has(row.summaryTypeCode))) rows.push(row);
+    let received = 0;
+    // Each page is validated as it arrives, so that a week's raw JSON is never held whole beside its rows.
+    const rows = await this.query(dataset, weekRequest(query, dataset), where, signal, (raw) => {
+      const row = parseFinraRow(raw, received++);
+      return dataset === DATASETS.current || (row.summaryTypeCode !== null && wanted.has(row.summaryTypeCode)) ? row : null;
     });
-    this.logger.debug({ where, received: raw.length, rows: rows.length }, 'FINRA rows fetched');
+    this.logger.debug({ where, received, rows: rows.length }, 'FINRA rows fetched');
     return rows;
   }
 
-  /** Every row a query matches, page after page, or IncompleteDataError. */
-  private async query(dataset: Dataset, body: Record<string, unknown>, what: string, signal?: AbortSignal): Promise<unknown[]> {
-    const rows: unknown[] = [];
+  /** Every row a query matches, page after page, mapped (null: left out), or IncompleteDataError. */
+  private async query<T>(
+    dataset: Dataset,
+    body: Record<string, unknown>,
+    what: string,
+    signal: AbortSignal | undefined,
+    map: (raw: unknown) => T | null,
+  ): Promise<T[]> {
+    const rows: T[] = [];
     let expectedTotal: number | null = null;
     for (let offset = 0; expectedTotal === null || offset < expectedTotal; ) {
       const res = await this.call({
@@ -191,7 +196,10 @@ export class FinraClient {
         throw new IncompleteDataError(`${where}: Record-Offset says ${pageOffset}, we asked for ${offset}`);
       }
       if (page.length === 0) throw new IncompleteDataError(`${where}: empty page before Record-Total ${total} was reached`);
-      for (const r of page) rows.push(r);
+      for (const raw of page) {
+        const row = map(raw);
+        if (row !== null) rows.push(row);
+      }
       offset += page.length;
       if (offset > total) throw new IncompleteDataError(`${where}: received ${offset} rows, Record-Total is ${total}`);
     }
