@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '../src/finra/calendar.js';
 import type { Tier } from '../src/finra/tiers.js';
+import Database from 'better-sqlite3';
 import { fmt, load, machine, mb, median, nodeJson, startService, waitReady, type LoadResult } from './lib.js';
 import { ensureWeekFiles, symbolOf, syntheticWeekRows, TIER_SHAPES, weeksEndingAt } from './synthetic.js';
 import { buildTapeFile } from './ticks-data.js';
@@ -90,18 +91,20 @@ interface IngestRun {
   maxRssKb: number;
 }
 
-async function withDouble<T>(fn: (url: string, release: () => Promise<void>) => Promise<T>): Promise<T> {
+type DoubleControl = (command: 'release' | 'changes:fail' | 'changes:ok') => Promise<void>;
+
+async function withDouble<T>(fn: (url: string, control: DoubleControl) => Promise<T>): Promise<T> {
   let written = 0;
   ensureWeekFiles(`${DATA}/finra`, weeksEndingAt(NEWEST, 53), TIERS, () => {
     if (written++ === 0) console.log('writing the synthetic FINRA weeks to bench/data/finra (once) ...');
   });
   const double = await startService(process.execPath, ['--import', 'tsx', 'bench/double-child.ts', NEWEST, '53'], {}, true);
-  const release = async () => {
-    double.child.stdin!.write('release\n');
+  const control: DoubleControl = async (command) => {
+    double.child.stdin!.write(`${command}\n`);
     await double.lines.next();
   };
   try {
-    return await fn(double.firstLine, release);
+    return await fn(double.firstLine, control);
   } finally {
     double.child.stdin!.end();
     await double.stop();
@@ -121,13 +124,33 @@ async function ingestPart(): Promise<PartResult> {
   const dir = join(tmpdir(), `darkpool-bench-${process.pid}`);
   mkdirSync(dir, { recursive: true });
   try {
-    return await withDouble(async (url, release) => {
+    return await withDouble(async (url, control) => {
       const env = { FINRA_API_URL: url, LOG_LEVEL: 'error', DAILY_WINDOW_DAYS: '0' };
       const newestLoaded = addDays(NEWEST, -7);
       // One full-size week (three tiers) into an empty store, and the same requests doing nothing.
       const week = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], { ...env, DB_PATH: join(dir, 'week.db') });
       const fetchOnly = await nodeJson<{ ms: number; rows: number }>(['bench/fetch-child.mjs', newestLoaded, TIERS.join(',')], env);
       const full = await backfill(url);
+
+      // What a nightly run downloads on the full store when FINRA published nothing new: re-pulling the
+      // trailing 8 weeks per tier (what every run did before it could ask FINRA what changed, and still
+      // does when that query fails), against asking what changed and re-pulling the newest 2.
+      const nightly = async (label: string) => {
+        const db = join(dir, `nightly-${label}.db`);
+        copyFileSync(BENCH_DB, db);
+        const run = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest'], { ...env, DB_PATH: db });
+        const conn = new Database(db, { readonly: true });
+        try {
+          const usage = conn.prepare<[], { requests: number; bytes: number }>("SELECT requests, bytes FROM runs WHERE kind = 'weekly' ORDER BY id DESC LIMIT 1").get()!;
+          return { ...run, ...usage };
+        } finally {
+          conn.close();
+        }
+      };
+      await control('changes:fail');
+      const windowRun = await nightly('window');
+      await control('changes:ok');
+      const changesRun = await nightly('changes');
 
       // Publishing in the server's own thread would stall it this long per tier-week...
       const rowsFile = join(dir, 'week.json');
@@ -139,7 +162,7 @@ async function ingestPart(): Promise<PartResult> {
       copyFileSync(BENCH_DB, join(dir, 'live.db'));
       const server = await startService(process.execPath, ['bench/server-child.mjs'], { DB_PATH: join(dir, 'live.db'), INGEST_CRON: 'off', RATE_LIMIT_MAX: '0', LOG_LEVEL: 'error' });
       await waitReady(`${server.firstLine}/readyz`);
-      await release();
+      await control('release');
       const latencies: number[] = [];
       let done = false;
       const ingest = nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], { ...env, DB_PATH: join(dir, 'live.db') }).finally(() => (done = true));
@@ -158,6 +181,8 @@ async function ingestPart(): Promise<PartResult> {
         ['run', 'ATS rows', 'wall time', 'rows/s', 'fetch-only floor', 'vs floor', 'peak RSS'],
         ['one full-size week (3 tiers)', fmt(week.rows), `${fmt(week.ms / 1000, 1)} s`, fmt((week.rows / week.ms) * 1000), `${fmt(fetchOnly.ms / 1000, 1)} s`, `${fmt(week.ms / fetchOnly.ms, 2)}x`, mb(week.maxRssKb)],
         ['52-week backfill (156 tier-weeks)', fmt(full.rows), `${fmt(full.ms / 1000, 1)} s`, fmt((full.rows / full.ms) * 1000), '', '', mb(full.maxRssKb)],
+        [`nightly, trailing 8 weeks re-pulled: ${fmt(windowRun.requests)} requests, ${mb(windowRun.bytes / 1024)} downloaded`, fmt(windowRun.rows), `${fmt(windowRun.ms / 1000, 1)} s`, '', '', '', mb(windowRun.maxRssKb)],
+        [`nightly, changed weeks + newest 2: ${fmt(changesRun.requests)} requests, ${mb(changesRun.bytes / 1024)} downloaded`, fmt(changesRun.rows), `${fmt(changesRun.ms / 1000, 1)} s`, '', '', '', mb(changesRun.maxRssKb)],
       ];
       return {
         part: 'ingest',
@@ -168,6 +193,7 @@ async function ingestPart(): Promise<PartResult> {
           `a full-size week in under 5 s: ${tick(week.ms < 5000)} (${fmt(week.ms / 1000, 1)} s, of which ${fmt(fetchOnly.ms / 1000, 1)} s is fetching FINRA's pages at 10 requests/s)`,
           `52 weeks in under 3 minutes: ${tick(full.ms < 180_000)} (${fmt(full.ms / 1000)} s)`,
           `peak RSS under 300 MB: ${tick(Math.max(week.maxRssKb, full.maxRssKb) < 300 * 1024)} (${mb(Math.max(week.maxRssKb, full.maxRssKb))})`,
+          `a nightly run with nothing new downloads ${fmt(windowRun.bytes / changesRun.bytes, 1)}x less by asking FINRA what changed (${mb(changesRun.bytes / 1024)} instead of ${mb(windowRun.bytes / 1024)}; ${fmt(changesRun.requests)} requests instead of ${fmt(windowRun.requests)})`,
           `the server's event loop while an ingest publishes a full week: /livez p99 ${fmt(latencies[Math.floor(latencies.length * 0.99)] ?? 0, 1)} ms, max ${fmt(latencies.at(-1) ?? 0, 1)} ms over ${latencies.length} probes (exit ${live.code}); the same publish in the server's thread would block it up to ${fmt(worstPublish)} ms per tier-week (${inThread.publishes.map((p) => `${p.tier} ${fmt(p.rows)} rows ${fmt(p.ms)} ms`).join(', ')})`,
         ],
         notes: [
