@@ -23,7 +23,7 @@ import { frameworkError, registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
 import { cachedRevision, httpCache } from './api/http-cache.js';
 import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
-import { security } from './api/security.js';
+import { apiBoundary, keyRequired, pageHeaders, security } from './api/security.js';
 import { DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
 import type { Config } from './config.js';
 import { DailyReports } from './daily/reports.js';
@@ -113,17 +113,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   });
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(fastify);
+  const apiKeys = deps.apiKeys ?? null;
+  registerErrorHandling(fastify, apiKeys ? keyRequired(apiKeys) : undefined);
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
-  const apiKeys = deps.apiKeys ?? null;
   if (apiKeys) deps.logger.info({ keys: apiKeys.size }, 'API keys required on /darkpool');
   else deps.logger.warn('the API is open: no API_KEYS configured, /darkpool answers everyone');
-  await app.register(security, {
-    apiKeys,
-    rateLimit: config.RATE_LIMIT_MAX > 0 ? { max: config.RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW } : null,
-    corsOrigins: config.CORS_ORIGINS,
-  });
+  await app.register(security, { corsOrigins: config.CORS_ORIGINS });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -154,7 +150,6 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     transform: jsonSchemaTransform,
     transformObject: (doc) => withoutUnusedSchemas(jsonSchemaTransformObject(doc)),
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const now = deps.now ?? (() => new Date());
@@ -170,32 +165,42 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   };
   deps.store.publisher.onPublished(forget);
   deps.store.daily.onPublished(forget);
-  await app.register(httpCache, {
-    revision: () => revision.get(),
-    buildTag: `${API_VERSION}.${deps.store.sectors.version}`,
-    nextIngestAt: deps.nextIngestAt ?? (() => null),
-    now,
-    privateCache: apiKeys !== null,
-    memoryBytes: config.ANSWER_CACHE_MB * 1024 * 1024,
-  });
-  await app.register(darkpoolRoutes, { reports, estimates, now });
-  await app.register(dailyRoutes, { daily, estimates });
-  await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, daily: deps.store.daily, now });
-  await app.register(ticksRoutes, { queries: reports.q, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
-
-  // The data endpoints are read-only: other methods get a 405 that names the allowed ones.
-  for (const url of DATA_ROUTES) {
-    app.route({
-      method: ['POST', 'PUT', 'PATCH', 'DELETE'],
-      url,
-      schema: { hide: true },
-      handler: async (req) => {
-        throw new ProblemError('method_not_allowed', `${req.method} is not allowed here; use GET.`, {
-          headers: { allow: 'GET, HEAD, OPTIONS' },
-        });
-      },
+  // The API: every route registered in this scope needs a key (when keys are configured) and is
+  // rate limited, whatever spelling of its URL reached it. A new data route belongs here.
+  await app.register(async (api) => {
+    await apiBoundary(api, {
+      apiKeys,
+      rateLimit: config.RATE_LIMIT_MAX > 0 ? { max: config.RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW } : null,
     });
-  }
+    // After the boundary: a cached answer or a 304 is only for a caller the boundary let through.
+    await api.register(httpCache, {
+      revision: () => revision.get(),
+      buildTag: `${API_VERSION}.${deps.store.sectors.version}`,
+      nextIngestAt: deps.nextIngestAt ?? (() => null),
+      now,
+      privateCache: apiKeys !== null,
+      memoryBytes: config.ANSWER_CACHE_MB * 1024 * 1024,
+    });
+    await api.register(darkpoolRoutes, { reports, estimates, now });
+    await api.register(dailyRoutes, { daily, estimates });
+    await api.register(ticksRoutes, { queries: reports.q, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
+
+    // The data endpoints are read-only: other methods get a 405 that names the allowed ones.
+    for (const url of DATA_ROUTES) {
+      api.route({
+        method: ['POST', 'PUT', 'PATCH', 'DELETE'],
+        url,
+        schema: { hide: true },
+        handler: async (req) => {
+          throw new ProblemError('method_not_allowed', `${req.method} is not allowed here; use GET.`, {
+            headers: { allow: 'GET, HEAD, OPTIONS' },
+          });
+        },
+      });
+    }
+  });
+  // Probes and health: open to everyone, never counted (a load balancer must always get through).
+  await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, daily: deps.store.daily, now });
 
   app.get(
     '/problems/:code',
@@ -222,12 +227,18 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     },
   );
 
-  const dashboard = await registerDashboard(app, deps.logger);
-  // Browsers get the dashboard; API clients (curl, scripts) get this index of the API.
-  app.get('/', { schema: { hide: true } }, async (req, reply) => {
-    reply.header('vary', 'Accept');
-    if (dashboard && prefersHtml(req.headers.accept)) return reply.type('text/html; charset=utf-8').send(dashboard);
-    return apiIndex;
+  // Pages (the dashboard and its assets, Swagger UI): page headers, no key, never counted, so that the
+  // dashboard keeps loading after a client has spent its API limit.
+  await app.register(async (pages) => {
+    pageHeaders(pages);
+    await pages.register(fastifySwaggerUi, { routePrefix: '/docs' });
+    const dashboard = await registerDashboard(pages, deps.logger);
+    // Browsers get the dashboard; API clients (curl, scripts) get this index of the API.
+    pages.get('/', { schema: { hide: true } }, async (req, reply) => {
+      reply.header('vary', 'Accept');
+      if (dashboard && prefersHtml(req.headers.accept)) return reply.type('text/html; charset=utf-8').send(dashboard);
+      return apiIndex;
+    });
   });
   const apiIndex = {
     name: 'DarkPool Radar',

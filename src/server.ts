@@ -25,11 +25,12 @@ const SHUTDOWN_GRACE_MS = 8_000;
 
 export async function serve(config: Config, options: ServeOptions): Promise<Running> {
   const logger = createLogger(config.LOG_LEVEL);
+  // Keys first: a bad key setting stops the start before anything is opened.
+  const apiKeys = ApiKeys.fromConfig(config.API_KEYS, config.API_KEYS_FILE);
   const store = Store.open(config.DB_PATH, SectorTable.load());
   const scheduler = options.schedule
     ? new IngestScheduler({ cron: config.INGEST_CRON, logger, hasData: () => store.weeks.loadedWeeks().length > 0 })
     : null;
-  const apiKeys = ApiKeys.fromConfig(config.API_KEYS, config.API_KEYS_FILE);
   const app = await buildApp(config, { store, logger, apiKeys, nextIngestAt: () => scheduler?.nextRun() ?? null });
 
   let closing: Promise<void> | null = null;

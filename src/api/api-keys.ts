@@ -14,7 +14,7 @@ export class ApiKeyError extends ConfigError {
 export class ApiKeys {
   private constructor(private readonly hashes: Buffer[]) {}
 
-  /** From API_KEYS (comma-separated) and/or API_KEYS_FILE (one per line, # comments); null when none. */
+  /** From API_KEYS (comma-separated) and/or API_KEYS_FILE (one per line, # comments); null when neither is set. */
   static fromConfig(list: string[] | undefined, file: string | undefined): ApiKeys | null {
     const entries = [...(list ?? [])];
     if (file) {
@@ -26,7 +26,12 @@ export class ApiKeys {
       }
       entries.push(...text.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean));
     }
-    if (!entries.length) return null;
+    // Fail closed: keys asked for but none usable must never leave the API open.
+    if (!entries.length) {
+      if (list === undefined && file === undefined) return null;
+      const where = [list !== undefined && 'API_KEYS', file !== undefined && `API_KEYS_FILE (${file})`].filter(Boolean).join(' and ');
+      throw new ApiKeyError(`${where} set but holding no usable key: refusing to start with the API open`);
+    }
     const hashes = entries.map((entry, i) => {
       const hashed = HASHED.exec(entry);
       if (hashed) return Buffer.from(hashed[1]!, 'hex');

@@ -1,6 +1,6 @@
 // The one error path: whatever fails, the client gets problem+json with a stable code, and never a
 // stack trace, SQL or an internal message.
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
 import { problem, ProblemError, type Problem, type ProblemCode } from './problems.js';
 
@@ -24,7 +24,8 @@ const STATUS_CODES: Record<number, ProblemCode> = {
   429: 'rate_limited',
 };
 
-export function registerErrorHandling(app: FastifyInstance) {
+/** `notFoundGate`: a hook run before the not-found answer (with API keys on: the key check). */
+export function registerErrorHandling(app: FastifyInstance, notFoundGate?: preHandlerAsyncHookHandler) {
   app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
     const instance = req.url.split('?')[0];
     if (err instanceof ProblemError) {
@@ -57,7 +58,7 @@ export function registerErrorHandling(app: FastifyInstance) {
     return sendProblem(reply, problem('internal_error', 'The server failed to answer this request.', instance));
   });
 
-  app.setNotFoundHandler((req, reply) =>
+  app.setNotFoundHandler({ preHandler: notFoundGate }, (req, reply) =>
     sendProblem(reply, problem('not_found', `No resource at ${req.method} ${req.url.split('?')[0]}. See /docs.`, req.url.split('?')[0])),
   );
 }

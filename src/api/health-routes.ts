@@ -65,17 +65,15 @@ export const healthSchema = z
 
 export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (app, { queries, runs, daily, now }) => {
   const tags = ['health'];
-  const config = { public: true };
   app.get(
     '/livez',
-    { config, schema: { tags, summary: 'The process is up', response: ok(z.object({ status: z.literal('live') }), 'Alive') } },
+    { schema: { tags, summary: 'The process is up', response: ok(z.object({ status: z.literal('live') }), 'Alive') } },
     async () => ({ status: 'live' as const }),
   );
 
   app.get(
     '/readyz',
     {
-      config,
       schema: {
         tags,
         summary: 'The store is open and holds data (503 otherwise)',
@@ -91,7 +89,6 @@ export const healthRoutes: FastifyPluginAsyncZod<HealthRoutesOptions> = async (a
   app.get(
     '/health',
     {
-      config,
       schema: {
         tags,
         summary: "Per tier: newest week, the next one FINRA's calendar expects, staleness; the last ingest",

@@ -1,6 +1,6 @@
 // What makes the API safe to expose: API keys, rate limits per key (per address when open),
-// security headers, CORS, request ids. The order of the hooks matters: the caller is identified,
-// then counted (wrong keys included, so keys cannot be guessed at speed), then refused if unknown.
+// security headers, CORS, request ids. Keys and limits belong to the API's scope (apiBoundary), page
+// headers to the pages' scope: decided by where a route is registered, never by its URL's spelling.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import fastifyCors from '@fastify/cors';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -11,25 +11,10 @@ import { presentedKey, type ApiKeys } from './api-keys.js';
 import { ProblemError } from './problems.js';
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Open to everyone, never rate limited: liveness, readiness, health. */
-    public?: boolean;
-  }
   interface FastifyRequest {
     /** The id of the API key the request presented, when it matched one. */
     apiKeyId: string | null;
   }
-}
-
-export interface SecurityOptions {
-  apiKeys: ApiKeys | null;
-  rateLimit: { max: number; timeWindow: string } | null;
-  corsOrigins: string[];
-}
-
-/** Paths that need a key when keys are configured. Docs, health and the dashboard shell stay open. */
-export function needsKey(url: string): boolean {
-  return url.startsWith('/darkpool/') || url === '/darkpool' || url.startsWith('/ticks/');
 }
 
 /** Pages (the dashboard, Swagger UI): helmet's full set. Both style elements inline; scripts stay same-origin. */
@@ -55,8 +40,6 @@ const API_HEADERS: HelmetOptions = {
   xXssProtection: false,
 };
 
-const isApiPath = (url: string) => url.startsWith('/darkpool') || url.startsWith('/ticks/') || url === '/livez' || url === '/readyz' || url === '/health';
-
 /**
  * Helmet's headers, computed once. They do not depend on the request (no CSP nonces), and
  * @fastify/helmet rebuilds the whole middleware on every request: 6% of the CPU under load.
@@ -71,12 +54,14 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
   return headers;
 }
 
-export const security = fp(async (app: FastifyInstance, options: SecurityOptions) => {
+/**
+ * Every answer: the API's strict headers (a page scope replaces them, see `pageHeaders`) and the request
+ * id (so a user's report can be matched to our logs); CORS.
+ */
+export const security = fp(async (app: FastifyInstance, options: { corsOrigins: string[] }) => {
   const apiHeaders = helmetHeaders(API_HEADERS);
-  const pageHeaders = helmetHeaders(PAGE_HEADERS);
-  // Every answer: the security headers, and its request id (so a user's report can be matched to our logs).
   app.addHook('onRequest', (req, reply, done) => {
-    reply.headers(isApiPath(req.url) ? apiHeaders : pageHeaders).header('x-request-id', req.id);
+    reply.headers(apiHeaders).header('x-request-id', req.id);
     done();
   });
 
@@ -91,13 +76,36 @@ export const security = fp(async (app: FastifyInstance, options: SecurityOptions
     // A bare OPTIONS (no Origin) is answered 204 with Allow-style headers, not a text/plain 400.
     strictPreflight: false,
   });
-
   app.decorateRequest('apiKeyId', null);
+});
+
+/** Pages (the dashboard, Swagger UI) get helmet's full set: call on the scope that registers them. */
+export function pageHeaders(scope: FastifyInstance): void {
+  const headers = helmetHeaders(PAGE_HEADERS);
+  scope.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(headers);
+    done();
+  });
+}
+
+export interface ApiBoundaryOptions {
+  apiKeys: ApiKeys | null;
+  rateLimit: { max: number; timeWindow: string } | null;
+}
+
+/**
+ * The API's boundary, added to the encapsulated scope that registers the data routes: the hooks apply to
+ * every route of that scope and to nothing else, whatever spelling of the URL reached it (percent-encoded,
+ * absolute form, dot segments): the router has matched the route before these run. Pages, docs and
+ * probes live outside it, never counted, never refused. The order matters: the caller is identified,
+ * then counted (wrong keys included, so keys cannot be guessed at speed), then refused if unknown.
+ */
+export async function apiBoundary(scope: FastifyInstance, options: ApiBoundaryOptions): Promise<void> {
   const keys = options.apiKeys;
 
   // 1. Who is calling (a key that matches, or nobody).
   if (keys) {
-    app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
+    scope.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
       req.apiKeyId = keys.identify(presentedKey(req.headers));
       done();
     });
@@ -106,8 +114,8 @@ export const security = fp(async (app: FastifyInstance, options: SecurityOptions
   // 2. Count the call: per key when one matched, per address otherwise.
   if (options.rateLimit) {
     // enableDraftSpec here too: the plugin keys its header switches on the registration's labels.
-    await app.register(fastifyRateLimit, { global: false, enableDraftSpec: true });
-    const limit = app.rateLimit({
+    await scope.register(fastifyRateLimit, { global: false, enableDraftSpec: true });
+    const limit = scope.rateLimit({
       max: options.rateLimit.max,
       timeWindow: options.rateLimit.timeWindow,
       enableDraftSpec: true,
@@ -115,22 +123,28 @@ export const security = fp(async (app: FastifyInstance, options: SecurityOptions
       errorResponseBuilder: (_req, ctx) =>
         new ProblemError('rate_limited', `Rate limit of ${ctx.max} requests per ${options.rateLimit!.timeWindow} reached; retry in ${ctx.after}.`),
     });
-    app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
-      if (req.routeOptions.config?.public) return;
-      await limit.call(app, req, reply);
+    scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+      await limit.call(scope, req, reply);
     });
   }
 
-  // 3. Refuse a data request without a valid key.
-  if (keys) {
-    app.addHook('onRequest', async (req: FastifyRequest) => {
-      if (!needsKey(req.url) || req.apiKeyId || req.method === 'OPTIONS') return;
-      const presented = presentedKey(req.headers);
-      throw new ProblemError(
-        'unauthorized',
-        presented ? 'The API key is not valid.' : 'This server requires an API key: send Authorization: Bearer <key> or X-API-Key: <key>.',
-        { headers: { 'www-authenticate': 'Bearer realm="darkpool-radar"' } },
-      );
-    });
-  }
-});
+  // 3. Refuse a request without a valid key.
+  if (keys) scope.addHook('onRequest', keyRequired(keys));
+}
+
+/**
+ * A hook that refuses a caller without a valid key. Also on the not-found handler: without a key, a
+ * path that exists and one that does not answer alike, so nobody maps the API anonymously.
+ */
+export function keyRequired(keys: ApiKeys) {
+  return async (req: FastifyRequest) => {
+    req.apiKeyId ??= keys.identify(presentedKey(req.headers));
+    if (req.apiKeyId) return;
+    const presented = presentedKey(req.headers);
+    throw new ProblemError(
+      'unauthorized',
+      presented ? 'The API key is not valid.' : 'This server requires an API key: send Authorization: Bearer <key> or X-API-Key: <key>.',
+      { headers: { 'www-authenticate': 'Bearer realm="darkpool-radar"' } },
+    );
+  };
+}

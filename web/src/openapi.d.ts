@@ -1017,6 +1017,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ticks/analyze": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Analyse consolidated-tape trades: off-exchange prints, odd lots, candles that odd lots cannot distort
+         * @description CSV with a header or NDJSON, one trade per row: symbol, timestamp (epoch ns/us/ms/s or ISO-8601 with a zone), price, size, exchange, conditions, and optionally trf_id, participant_timestamp, tape. Up to 52428800 bytes.
+         */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description Candle interval, seconds */
+                    interval?: number;
+                    /** @description sip (the specifications) or the letter-u-y convention */
+                    rules?: "sip" | "letter-u-y";
+                    large_size?: number;
+                    large_notional?: number;
+                    delay_seconds?: number;
+                    /** @description Stop at the first malformed row (a 400 naming its line) */
+                    strict?: "0" | "1" | "true" | "false";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            /** @description Trades, one per line: CSV with a header, or NDJSON */
+            requestBody: {
+                content: {
+                    "text/csv": unknown;
+                    "application/x-ndjson": unknown;
+                };
+            };
+            responses: {
+                /** @description The analysis */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TapeReport"];
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Payload too large */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unsupported media type */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/livez": {
         parameters: {
             query?: never;
@@ -1134,106 +1234,6 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/ticks/analyze": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /**
-         * Analyse consolidated-tape trades: off-exchange prints, odd lots, candles that odd lots cannot distort
-         * @description CSV with a header or NDJSON, one trade per row: symbol, timestamp (epoch ns/us/ms/s or ISO-8601 with a zone), price, size, exchange, conditions, and optionally trf_id, participant_timestamp, tape. Up to 52428800 bytes.
-         */
-        post: {
-            parameters: {
-                query?: {
-                    /** @description Candle interval, seconds */
-                    interval?: number;
-                    /** @description sip (the specifications) or the letter-u-y convention */
-                    rules?: "sip" | "letter-u-y";
-                    large_size?: number;
-                    large_notional?: number;
-                    delay_seconds?: number;
-                    /** @description Stop at the first malformed row (a 400 naming its line) */
-                    strict?: "0" | "1" | "true" | "false";
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            /** @description Trades, one per line: CSV with a header, or NDJSON */
-            requestBody: {
-                content: {
-                    "text/csv": unknown;
-                    "application/x-ndjson": unknown;
-                };
-            };
-            responses: {
-                /** @description The analysis */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["TapeReport"];
-                    };
-                };
-                /** @description Invalid ticker */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unauthorized */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Payload too large */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Unsupported media type */
-                415: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-                /** @description Too many requests */
-                429: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
-            };
-        };
         delete?: never;
         options?: never;
         head?: never;
