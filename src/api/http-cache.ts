@@ -25,6 +25,8 @@ declare module 'fastify' {
     responseKey: string | null;
     /** The dataset generation the answer belongs to (seen when the request arrived). */
     responseGeneration: string;
+    /** The caller's validators match: a 200 becomes a 304 (other statuses stay what they are). */
+    notModified: boolean;
   }
 }
 
@@ -126,6 +128,7 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   app.decorateRequest('format', 'json');
   app.decorateRequest('responseKey', null);
   app.decorateRequest('responseGeneration', '');
+  app.decorateRequest('notModified', false);
   const memory = options.memoryBytes === 0 ? null : new AnswerCache(options.memoryBytes ?? 256 * 1024 * 1024);
   const scope = options.privateCache ? 'private' : 'public';
   // Answers differ by representation; with keys, also by who asks (never shared then: private).
@@ -173,19 +176,23 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     if (lastModified) reply.header('last-modified', lastModified);
     const ifNoneMatch = req.headers['if-none-match'];
     const ifModifiedSince = req.headers['if-modified-since'];
-    const notModified = ifNoneMatch
+    // Decided here, answered only for a request that would have been a 200 (RFC 9110): a bad parameter
+    // stays a 400 and an unknown ticker a 404, whatever the validators say.
+    req.notModified = ifNoneMatch
       ? matches(ifNoneMatch, etag)
       : Boolean(ifModifiedSince && lastModified && Date.parse(ifModifiedSince) >= Date.parse(lastModified));
-    if (notModified) {
-      reply.code(304).header('cache-control', cacheControl()).send();
-      return;
-    }
     req.responseKey = `${format} ${req.url}`;
     req.responseGeneration = generation(v.revision);
     const hit = memory?.get(req.responseGeneration, req.responseKey);
     if (!hit) return done();
     req.responseKey = null; // served from memory: nothing to store
-    reply.type(hit.type).header('cache-control', cacheControl());
+    reply.header('cache-control', cacheControl());
+    // A remembered answer is a 200 of this very URL in this revision: the fast way to a 304.
+    if (req.notModified) {
+      reply.code(304).send();
+      return;
+    }
+    reply.type(hit.type);
     if (hit.disposition) reply.header('content-disposition', hit.disposition);
     reply.send(hit.body);
   });
@@ -207,6 +214,10 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
           disposition: typeof disposition === 'string' ? disposition : undefined,
         });
       }
+    }
+    if (req.notModified && reply.statusCode === 200) {
+      reply.code(304).removeHeader('content-type').removeHeader('content-disposition').removeHeader('content-length');
+      return done(null, '');
     }
     done(null, payload);
   });

@@ -162,3 +162,29 @@ describe('fail closed', () => {
     expect(run.stderr).toMatch(/API_KEYS set but holding no usable key/);
   });
 });
+
+describe('conditional requests', () => {
+  // Without the answer cache the handler decides; with it, an answer remembered for the revision does.
+  for (const cacheMb of [0, 256]) {
+    it(`answer 304 only where the answer would have been 200 (answer cache ${cacheMb} MB): a bad parameter stays 400, an unknown ticker or week 404`, async () => {
+      const open = await buildApp({ ...OPEN_APP_CONFIG, ANSWER_CACHE_MB: cacheMb }, { store, logger: silentLogger });
+      await open.ready();
+      try {
+        const first = await open.inject({ url: '/darkpool/weekly/TQQQ' });
+        expect(first.statusCode).toBe(200);
+        const etag = first.headers.etag as string;
+        for (const headers of [{ 'if-none-match': etag }, { 'if-none-match': '*' }, { 'if-modified-since': first.headers['last-modified'] as string }]) {
+          const again = await open.inject({ url: '/darkpool/weekly/TQQQ', headers });
+          expect(again.statusCode).toBe(304);
+          expect(again.body).toBe('');
+          expect(again.headers.etag).toBe(etag);
+          expect((await open.inject({ url: '/darkpool/history/TQQQ?weeks=0', headers })).statusCode).toBe(400);
+          expect((await open.inject({ url: '/darkpool/weekly/NOPEZ', headers })).statusCode).toBe(404);
+          expect((await open.inject({ url: '/darkpool/movers/top20?week=2019-01-07', headers })).statusCode).toBe(404);
+        }
+      } finally {
+        await open.close();
+      }
+    });
+  }
+});
