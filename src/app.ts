@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -19,7 +19,7 @@ import { z } from 'zod';
 import type { ApiKeys } from './api/api-keys.js';
 import { dailyRoutes } from './api/daily-routes.js';
 import { darkpoolRoutes, DATA_ROUTES } from './api/darkpool-routes.js';
-import { frameworkError, registerErrorHandling } from './api/errors.js';
+import { clientError, frameworkError, registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
 import { cachedRevision, httpCache } from './api/http-cache.js';
 import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
@@ -106,6 +106,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     // A caller's X-Request-Id is kept when it is a sane token; otherwise we make one.
     requestIdHeader: false,
     frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
@@ -120,6 +121,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   if (apiKeys) deps.logger.info({ keys: apiKeys.size }, 'API keys required on /darkpool');
   else deps.logger.warn('the API is open: no API_KEYS configured, /darkpool answers everyone');
   await app.register(security, { corsOrigins: config.CORS_ORIGINS });
+  // TRACE (and CONNECT) echo nothing here: a 405 wherever they are sent.
+  app.addHook('onRequest', async (req) => {
+    if (req.method === 'TRACE' || req.method === 'CONNECT') {
+      throw new ProblemError('method_not_allowed', `${req.method} is not allowed on this server.`, { headers: { allow: 'GET, HEAD, OPTIONS' } });
+    }
+  });
 
   await app.register(fastifySwagger, {
     openapi: {
@@ -185,18 +192,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     await api.register(dailyRoutes, { daily, estimates });
     await api.register(ticksRoutes, { queries: reports.q, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
 
-    // The data endpoints are read-only: other methods get a 405 that names the allowed ones.
+    // The data endpoints are read-only: other methods get a 405 that names the allowed ones, before
+    // any body is read (a body of any type is refused as the method it came with, not as a 415).
+    const readOnly = async (req: FastifyRequest) => {
+      throw new ProblemError('method_not_allowed', `${req.method} is not allowed here; use GET.`, { headers: { allow: 'GET, HEAD, OPTIONS' } });
+    };
     for (const url of DATA_ROUTES) {
-      api.route({
-        method: ['POST', 'PUT', 'PATCH', 'DELETE'],
-        url,
-        schema: { hide: true },
-        handler: async (req) => {
-          throw new ProblemError('method_not_allowed', `${req.method} is not allowed here; use GET.`, {
-            headers: { allow: 'GET, HEAD, OPTIONS' },
-          });
-        },
-      });
+      api.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url, schema: { hide: true }, onRequest: readOnly, handler: readOnly });
     }
   });
   // Probes and health: open to everyone, never counted (a load balancer must always get through).

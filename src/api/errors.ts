@@ -1,8 +1,11 @@
 // The one error path: whatever fails, the client gets problem+json with a stable code, and never a
 // stack trace, SQL or an internal message.
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES as HTTP_STATUS } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
-import { problem, ProblemError, type Problem, type ProblemCode } from './problems.js';
+import { problem, PROBLEM_CODES, ProblemError, type Problem, type ProblemCode } from './problems.js';
 
 export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}) {
   return reply
@@ -70,6 +73,25 @@ export function frameworkError(err: FastifyError, req: FastifyRequest, reply: Fa
     return sendProblem(reply, problem('uri_too_long', 'A path segment is longer than 200 characters.', path));
   }
   return sendProblem(reply, problem('invalid_parameter', 'The URL is not valid (check its percent-encoding).', path));
+}
+
+/**
+ * Errors Node raises before there is a request (a malformed request line or header, headers too large,
+ * a request too slow): a problem too, written on the socket, with a request id to quote.
+ */
+export function clientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const code: ProblemCode =
+    err.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'bad_request';
+  const body = problem(code, code === 'bad_request' ? 'The request is not valid HTTP.' : (PROBLEM_CODES[code].description as string));
+  const text = JSON.stringify({ ...body, request_id: randomUUID() });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${body.status} ${HTTP_STATUS[body.status]}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 function tickerOf(req: FastifyRequest): string {

@@ -135,14 +135,23 @@ export const ticksQuery = z.object({
     .describe('Stop at the first malformed row (a 400 naming its line)'),
 });
 
-/** Passes the body through, counting bytes: the limit is enforced while streaming, not after. */
+const tooLarge = (maxBytes: number) =>
+  new ProblemError('payload_too_large', `Uploads are limited to ${maxBytes} bytes; use \`darkpool-radar ticks FILE\` for larger files.`, {
+    headers: { connection: 'close' },
+  });
+
+/**
+ * Passes the body through, counting bytes: the limit is enforced while streaming, not after. Past it the
+ * rest is read and dropped (the request timeout bounds how long), so that the client reads a 413
+ * problem instead of a connection cut under its upload.
+ */
 async function* limited(stream: Readable, maxBytes: number): AsyncGenerator<Buffer> {
   let seen = 0;
-  for await (const chunk of stream) {
+  for await (const chunk of stream.iterator({ destroyOnReturn: false })) {
     seen += (chunk as Buffer).length;
     if (seen > maxBytes) {
-      stream.destroy();
-      throw new ProblemError('payload_too_large', `Uploads are limited to ${maxBytes} bytes; use \`darkpool-radar ticks FILE\` for larger files.`);
+      stream.resume();
+      throw tooLarge(maxBytes);
     }
     yield chunk as Buffer;
   }
@@ -174,7 +183,7 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
         throw new ProblemError('unsupported_media_type', `Send trades as ${TICKS_MEDIA_TYPES.join(' or ')}.`);
       }
       const length = Number(req.headers['content-length']);
-      if (length > maxBytes) throw new ProblemError('payload_too_large', `Uploads are limited to ${maxBytes} bytes; use \`darkpool-radar ticks FILE\` for larger files.`);
+      if (length > maxBytes) throw tooLarge(maxBytes);
       const q = req.query;
       try {
         return await analyzeTape(limited(req.body as Readable, maxBytes), {

@@ -188,3 +188,54 @@ describe('conditional requests', () => {
     });
   }
 });
+
+describe('every error is a problem', () => {
+  const problemOf = (text: string) => {
+    const [head, body = ''] = text.split('\r\n\r\n');
+    return { head: head!, json: JSON.parse(body) as Record<string, unknown> };
+  };
+
+  it('answers TRACE and a POST with a body to a data route 405 with Allow, before reading any body', async () => {
+    const trace = await raw('TRACE', '/darkpool/sectors', { 'x-api-key': KEY });
+    expect(trace.status).toBe(405);
+    expect(problemOf(trace.text).json).toMatchObject({ code: 'method_not_allowed', request_id: expect.any(String) });
+    const post = await raw('POST', '/darkpool/sectors', { 'x-api-key': KEY }, 'a,b\n1,2\n');
+    expect(post.status).toBe(405);
+    expect(post.text).toMatch(/\r\nallow: GET, HEAD, OPTIONS\r\n/i);
+    expect(problemOf(post.text).json).toMatchObject({ code: 'method_not_allowed' });
+  });
+
+  it('answers what Node refuses before routing (a bad header, headers too large) as problems with a request id', async () => {
+    const bad = await raw('GET', '/darkpool/sectors', { 'X-Bad\u0001Header': 'x' });
+    expect(bad.status).toBe(400);
+    expect(bad.text).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
+    expect(problemOf(bad.text).json).toMatchObject({ code: 'bad_request', status: 400, request_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    const big = await raw('GET', '/darkpool/sectors', { 'X-Big': 'x'.repeat(20_000) });
+    expect(big.status).toBe(431);
+    expect(problemOf(big.text).json).toMatchObject({ code: 'headers_too_large', status: 431 });
+  });
+
+  it('answers a chunked upload past the limit 413 as a problem, not a cut connection', async () => {
+    const limited = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger, ticksMaxBytes: 1024 });
+    await limited.listen({ port: 0, host: '127.0.0.1' });
+    const limitedPort = (limited.server.address() as { port: number }).port;
+    try {
+      const res = await new Promise<string>((resolve, reject) => {
+        const socket = connect(limitedPort, '127.0.0.1');
+        let data = '';
+        socket.setEncoding('latin1');
+        socket.on('data', (c) => (data += c));
+        socket.on('error', reject);
+        socket.on('close', () => resolve(data));
+        socket.write(`POST /ticks/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`);
+        const chunk = 'symbol,timestamp,price,size,exchange,conditions\n'.padEnd(900, '#');
+        for (let i = 0; i < 4; i++) socket.write(`${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
+        socket.write('0\r\n\r\n');
+      });
+      expect(res).toMatch(/^HTTP\/1\.1 413 /);
+      expect(problemOf(res).json).toMatchObject({ code: 'payload_too_large' });
+    } finally {
+      await limited.close();
+    }
+  });
+});

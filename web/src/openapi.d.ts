@@ -1302,7 +1302,7 @@ export interface components {
              * @description Stable, machine-readable error code
              * @enum {string}
              */
-            code: "invalid_ticker" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
+            code: "invalid_ticker" | "bad_request" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "headers_too_large" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
             /** @description The request path */
             instance?: string;
             request_id?: string;
