@@ -156,6 +156,20 @@ describe('fail closed', () => {
     expect(ApiKeys.fromConfig(undefined, undefined)).toBeNull();
   });
 
+  it('fails on a store it cannot open with one line naming the path and the cause, no stack', async () => {
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'not a folder');
+    for (const [dbPath, cause] of [[join(file, 'darkpool.db'), /SQLITE_CANTOPEN|ENOTDIR/], [file, /SQLITE_NOTADB: file is not a database/]] as const) {
+      for (const command of ['status', 'serve']) {
+        const run = await cli([command], { DB_PATH: dbPath, PORT: '0', INGEST_CRON: 'off' });
+        expect(run.code, command).toBe(1);
+        expect(run.stderr.trim().split('\n'), command).toHaveLength(1);
+        expect(run.stderr).toContain(`cannot open the store at ${dbPath}: `);
+        expect(run.stderr).toMatch(cause);
+      }
+    }
+  });
+
   it('stops `serve` with exit 78, naming the variable, before anything listens', async () => {
     const run = await cli(['serve'], { API_KEYS: ' , ', DB_PATH: tempDbPath(), PORT: '0', INGEST_CRON: 'off' });
     expect(run.code).toBe(78);
