@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { addDays } from '../src/finra/calendar.js';
 import type { Tier } from '../src/finra/tiers.js';
 import Database from 'better-sqlite3';
+import { request } from 'undici';
 import { fmt, load, machine, mb, median, nodeJson, startService, waitReady, type LoadResult } from './lib.js';
 import { ensureWeekFiles, symbolOf, syntheticWeekRows, TIER_SHAPES, weeksEndingAt } from './synthetic.js';
 import { buildTapeFile } from './ticks-data.js';
@@ -260,10 +261,29 @@ async function apiPart(): Promise<PartResult> {
     table.push([`/darkpool/${name}${name === 'weekly' ? '/{random}' : name === 'history' ? '/{random}?weeks=52' : name === 'movers' ? '/top20' : ''}`, `${fmt(bodies[name]!.length / 1024, 1)} KB`, fmt(api.rps), `${api.p50} ms`, `${api.p99} ms`, fmt(b.rps), `${b.p99} ms`, `${fmt(api.rps / b.rps, 2)}x`]);
   }
   await bare.stop();
+
+  // What compression costs the server: the same hot answers asked plainly, then in gzip and in brotli,
+  // alternating rounds; the bytes on the wire from one request of each.
+  const encodingRows: { name: string; encoding: string; ratio: number; bytes: number }[] = [];
+  for (const [name, path] of endpoints.filter(([n]) => n === 'movers' || n === 'sectors')) {
+    const results: Record<string, LoadResult[]> = { identity: [], gzip: [], br: [] };
+    for (let round = 0; round < 3; round++) {
+      for (const encoding of Object.keys(results)) results[encoding]!.push(await load(base, path, 50, 3, { 'accept-encoding': encoding }));
+    }
+    const identity = medianRun(results.identity!);
+    for (const [encoding, rounds] of Object.entries(results)) {
+      const res = await request(`${base}${path()}`, { headers: { 'accept-encoding': encoding } });
+      const bytes = (await res.body.arrayBuffer()).byteLength; // as sent: undici does not decode
+      encodingRows.push({ name, encoding, ratio: medianRun(rounds).rps / identity.rps, bytes });
+    }
+  }
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
   verdicts.push(`each endpoint at least 0.8x the bare route: ${tick(rows.every((r) => r.api.rps >= 0.8 * r.bare.rps))} (${rows.map((r) => `${r.name} ${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')})`);
   verdicts.push(`p99 under 5 ms at 50 connections: ${tick(rows.every((r) => r.api.p99 < 5))} (${rows.map((r) => `${r.name} ${r.api.p99} ms`).join(', ')})`);
+  verdicts.push(
+    `compression (req/s against the same answer uncompressed, bytes sent): ${encodingRows.map((r) => `${r.name} ${r.encoding} ${fmt(r.ratio, 2)}x ${fmt(r.bytes)} B`).join(', ')}`,
+  );
   return {
     part: 'api',
     date: new Date().toISOString(),

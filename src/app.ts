@@ -3,10 +3,12 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { constants as zlibConstants } from 'node:zlib';
+import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type onSendHookHandler } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -83,6 +85,31 @@ const CLASS_SHARE_PATH = /^(\/darkpool\/(?:weekly|ratio|history|daily|estimate)\
 /** `/darkpool/weekly/BRK/B` (the slash unencoded, as people type it) means the ticker BRK/B. */
 export function classShareSlash(url: string): string {
   return url.replace(CLASS_SHARE_PATH, (_m, prefix: string, base: string, cls: string, query?: string) => `${prefix}${base}%2F${cls}${query ?? ''}`);
+}
+
+/**
+ * gzip or brotli, as the client asks, for bodies over 1 KiB: JSON, problems, CSV, the dashboard's HTML,
+ * scripts and styles. Brotli at quality 4 costs about what gzip does. A compressed answer is another
+ * representation of the same data: its ETag becomes weak (If-None-Match compares weakly, so it still
+ * answers 304).
+ */
+async function compression(scope: FastifyInstance): Promise<void> {
+  await scope.register(fastifyCompress, {
+    encodings: ['br', 'gzip'],
+    threshold: 1024,
+    brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
+    customTypes: /^(application\/(json|problem\+json|javascript)|text\/(csv|html|css|javascript))\b/,
+    globalDecompression: false,
+  });
+  // The plugin compresses in a hook of each route, after the scope's hooks: this one follows it.
+  const weakWhenEncoded: onSendHookHandler = (_req, reply, payload, done) => {
+    const etag = reply.getHeader('etag');
+    if (reply.getHeader('content-encoding') && typeof etag === 'string' && !etag.startsWith('W/')) reply.header('etag', `W/${etag}`);
+    done(null, payload);
+  };
+  scope.addHook('onRoute', (route) => {
+    route.onSend = [...(route.onSend ? [route.onSend].flat() : []), weakWhenEncoded];
+  });
 }
 
 /** A hop count trusts that many proxies nearest to us (what Fastify does with a number). */
@@ -188,6 +215,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       privateCache: apiKeys !== null,
       memoryBytes: config.ANSWER_CACHE_MB * 1024 * 1024,
     });
+    // After the cache: it keeps answers as they were serialized, and each encoding is made from them.
+    await compression(api);
     await api.register(darkpoolRoutes, { reports, estimates, now });
     await api.register(dailyRoutes, { daily, estimates });
     await api.register(ticksRoutes, { queries: reports.q, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
@@ -233,6 +262,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   // dashboard keeps loading after a client has spent its API limit.
   await app.register(async (pages) => {
     pageHeaders(pages);
+    await compression(pages);
     await pages.register(fastifySwaggerUi, { routePrefix: '/docs' });
     const dashboard = await registerDashboard(pages, deps.logger);
     // Browsers get the dashboard; API clients (curl, scripts) get this index of the API.

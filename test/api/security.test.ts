@@ -185,6 +185,7 @@ describe('hardening', () => {
     const key = { 'x-api-key': KEY_A };
     const broken = await seededStore();
     const brokenApp = await buildApp(OPEN_APP_CONFIG, { store: broken, logger: silentLogger });
+    const smallUploads = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger, ticksMaxBytes: 1024 });
     broken.db.close();
     const cases: [FastifyInstance, InjectOptions][] = [
       [app, { url: '/darkpool/weekly/a$b', headers: key }], // 400 ticker
@@ -194,9 +195,9 @@ describe('hardening', () => {
       [app, { url: '/nope/../../etc/passwd' }], // 404 route
       [app, { url: '/darkpool/weekly/TQQQ', method: 'DELETE', headers: key }], // 405
       [app, { url: '/darkpool/weekly/TQQQ', headers: { ...key, accept: 'image/png' } }], // 406
-      [app, { url: '/darkpool/weekly/TQQQ', method: 'POST', headers: { ...key, 'content-type': 'application/json' }, payload: '{"a":' }], // 400 bad JSON
-      [app, { url: '/darkpool/weekly/TQQQ', method: 'POST', headers: { ...key, 'content-type': 'application/json' }, payload: 'x'.repeat(70_000) }], // 413
-      [app, { url: '/darkpool/weekly/TQQQ', method: 'POST', headers: { ...key, 'content-type': 'application/x-weird' }, payload: 'x' }], // 415
+      [app, { url: '/darkpool/weekly/TQQQ', method: 'POST', headers: { ...key, 'content-type': 'application/json' }, payload: '{"a":' }], // 405, body unread
+      [smallUploads, { url: '/ticks/analyze', method: 'POST', headers: { 'content-type': 'text/csv' }, payload: 'x'.repeat(70_000) }], // 413
+      [app, { url: '/ticks/analyze', method: 'POST', headers: { ...key, 'content-type': 'application/x-weird' }, payload: 'x' }], // 415
       [app, { url: '/darkpool/movers/top20?week=2019-01-07', headers: key }], // 404 week
       [brokenApp, { url: '/darkpool/weekly/TQQQ' }], // 500
     ];
@@ -218,6 +219,7 @@ describe('hardening', () => {
     expect(limited.body).not.toMatch(/stack|\.js:\d/);
     await app.close();
     await brokenApp.close();
+    await smallUploads.close();
   });
 });
 
