@@ -1,11 +1,14 @@
 // buildApp: the Fastify instance with every route, schema and error path. It never listens and never
 // reads process.env; server.ts runs it, tests inject requests into it.
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
 import { constants as zlibConstants } from 'node:zlib';
 import fastifyCompress from '@fastify/compress';
 import fastifyStatic from '@fastify/static';
+import { Redis } from 'ioredis';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type onSendHookHandler } from 'fastify';
@@ -48,7 +51,8 @@ export interface AppDeps {
   ticksMaxBytes?: number;
 }
 
-export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW' | 'CORS_ORIGINS' | 'ANSWER_CACHE_MB'>;
+export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW' | 'CORS_ORIGINS' | 'ANSWER_CACHE_MB'> &
+  Partial<Pick<Config, 'RATE_LIMIT_REDIS_URL'>>;
 
 /** Defaults for callers (tests, tools) that do not care about the public-facing settings. */
 export const OPEN_APP_CONFIG: AppConfig = { TRUST_PROXY: false, RATE_LIMIT_MAX: 0, RATE_LIMIT_WINDOW: '1 minute', CORS_ORIGINS: ['*'], ANSWER_CACHE_MB: 256 };
@@ -110,6 +114,31 @@ async function compression(scope: FastifyInstance): Promise<void> {
   scope.addHook('onRoute', (route) => {
     route.onSend = [...(route.onSend ? [route.onSend].flat() : []), weakWhenEncoded];
   });
+}
+
+/**
+ * The Redis that replicas share their rate-limit counters in (RATE_LIMIT_REDIS_URL), opened here and
+ * closed with the app; null: counters in this process's memory. A Redis that cannot be reached lets
+ * requests through uncounted (logged) rather than refusing every caller.
+ */
+async function sharedCounters(app: FastifyInstance, config: AppConfig, logger: Logger): Promise<Redis | null> {
+  if (!config.RATE_LIMIT_REDIS_URL) return null;
+  const redis = new Redis(config.RATE_LIMIT_REDIS_URL, { connectTimeout: 2_000, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  let failing = false;
+  redis.on('error', (err: Error) => {
+    if (!failing) logger.warn({ err: err.message }, 'rate-limit Redis unreachable: requests pass uncounted until it is back');
+    failing = true;
+  });
+  redis.on('ready', () => {
+    if (failing) logger.info('rate-limit Redis reachable again');
+    failing = false;
+  });
+  app.addHook('onClose', async () => {
+    redis.disconnect();
+  });
+  // The first requests are counted too: wait for the connection (a little), then serve regardless.
+  await Promise.race([once(redis, 'ready'), delay(2_000, undefined, { ref: false })]).catch(() => {});
+  return redis;
 }
 
 /** A hop count trusts that many proxies nearest to us (what Fastify does with a number). */
@@ -204,7 +233,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   await app.register(async (api) => {
     await apiBoundary(api, {
       apiKeys,
-      rateLimit: config.RATE_LIMIT_MAX > 0 ? { max: config.RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW } : null,
+      rateLimit:
+        config.RATE_LIMIT_MAX > 0 ? { max: config.RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW, redis: await sharedCounters(fastify, config, deps.logger) } : null,
     });
     // After the boundary: a cached answer or a 304 is only for a caller the boundary let through.
     await api.register(httpCache, {

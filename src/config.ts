@@ -42,6 +42,8 @@ const schema = z
     API_KEYS_FILE: z.string().min(1).optional(),
     RATE_LIMIT_MAX: z.coerce.number().int().min(0).default(300),
     RATE_LIMIT_WINDOW: z.string().regex(TIME_WINDOW, 'must look like "1 minute", "30 seconds" or "500 ms"').default('1 minute'),
+    // Replicas count against one shared limit when their counters live in one Redis.
+    RATE_LIMIT_REDIS_URL: z.url({ protocol: /^rediss?$/, message: 'must be a redis:// or rediss:// URL' }).optional(),
     CORS_ORIGINS: list.default(['*']),
     TRUST_PROXY: z
       .string()
@@ -70,7 +72,7 @@ const schema = z
 
 export type Config = z.output<typeof schema>;
 
-const SECRETS = new Set(['FINRA_CLIENT_SECRET', 'API_KEYS']);
+const SECRETS = new Set(['FINRA_CLIENT_SECRET', 'API_KEYS', 'RATE_LIMIT_REDIS_URL']);
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -7,6 +7,7 @@ import fastifyRateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
+import type { Redis } from 'ioredis';
 import { presentedKey, type ApiKeys } from './api-keys.js';
 import { ProblemError } from './problems.js';
 
@@ -90,7 +91,8 @@ export function pageHeaders(scope: FastifyInstance): void {
 
 export interface ApiBoundaryOptions {
   apiKeys: ApiKeys | null;
-  rateLimit: { max: number; timeWindow: string } | null;
+  /** `redis`: where replicas share their counters; null keeps them in this process. */
+  rateLimit: { max: number; timeWindow: string; redis: Redis | null } | null;
 }
 
 /**
@@ -114,7 +116,12 @@ export async function apiBoundary(scope: FastifyInstance, options: ApiBoundaryOp
   // 2. Count the call: per key when one matched, per address otherwise.
   if (options.rateLimit) {
     // enableDraftSpec here too: the plugin keys its header switches on the registration's labels.
-    await scope.register(fastifyRateLimit, { global: false, enableDraftSpec: true });
+    const redis = options.rateLimit.redis;
+    await scope.register(fastifyRateLimit, {
+      global: false,
+      enableDraftSpec: true,
+      ...(redis ? { redis, nameSpace: 'darkpool-radar:rate:', skipOnError: true } : {}),
+    });
     const limit = scope.rateLimit({
       max: options.rateLimit.max,
       timeWindow: options.rateLimit.timeWindow,
