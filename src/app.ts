@@ -11,7 +11,7 @@ import fastifyStatic from '@fastify/static';
 import { Redis } from 'ioredis';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRequest, type onSendHookHandler } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onSendHookHandler } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -23,7 +23,7 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { ApiKeys } from './api/api-keys.js';
 import { dailyRoutes } from './api/daily-routes.js';
-import { darkpoolRoutes, DATA_ROUTES } from './api/darkpool-routes.js';
+import { darkpoolRoutes } from './api/darkpool-routes.js';
 import { clientError, frameworkError, registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
 import { cachedRevision, httpCache } from './api/http-cache.js';
@@ -37,6 +37,9 @@ import { FINRA_CREDIT, Reports } from './store/reports.js';
 import type { Store } from './store/store.js';
 
 export const API_VERSION = '1.0.0';
+
+/** The methods routes here answer (OPTIONS aside, which CORS answers for every path). */
+const ROUTE_METHODS = ['GET', 'HEAD', 'POST'] as const;
 
 export interface AppDeps {
   store: Store;
@@ -176,12 +179,18 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
 
   if (apiKeys) deps.logger.info({ keys: apiKeys.size }, 'API keys required on /darkpool');
   else deps.logger.warn('the API is open: no API_KEYS configured, /darkpool answers everyone');
-  await app.register(security, { corsOrigins: config.CORS_ORIGINS });
-  // TRACE (and CONNECT) echo nothing here: a 405 wherever they are sent.
+  // The methods the router has a route for at a path: what a 405 lists and a CORS preflight advertises.
+  const methodsAt = (path: string) => ROUTE_METHODS.filter((method) => fastify.findRoute({ method, url: path }) !== null);
+  await app.register(security, { corsOrigins: config.CORS_ORIGINS, methodsAt });
+  // A method no route of the path answers is a 405 naming the ones that do, before any body is read
+  // (a body of any type is refused as the method it came with, not as a 415); TRACE is one everywhere.
   app.addHook('onRequest', async (req) => {
-    if (req.method === 'TRACE' || req.method === 'CONNECT') {
-      throw new ProblemError('method_not_allowed', `${req.method} is not allowed on this server.`, { headers: { allow: 'GET, HEAD, OPTIONS' } });
-    }
+    if (req.routeOptions.url !== undefined && req.method !== 'TRACE') return;
+    const allowed = methodsAt(req.url.split('?')[0]!);
+    if (req.method !== 'TRACE' && allowed.length === 0) return; // no route at all: the 404 handler's
+    throw new ProblemError('method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(' or ') || 'GET'}.`, {
+      headers: { allow: [...allowed, 'OPTIONS'].join(', ') },
+    });
   });
 
   await app.register(fastifySwagger, {
@@ -251,14 +260,6 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     await api.register(dailyRoutes, { daily, estimates });
     await api.register(ticksRoutes, { queries: reports.q, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
 
-    // The data endpoints are read-only: other methods get a 405 that names the allowed ones, before
-    // any body is read (a body of any type is refused as the method it came with, not as a 415).
-    const readOnly = async (req: FastifyRequest) => {
-      throw new ProblemError('method_not_allowed', `${req.method} is not allowed here; use GET.`, { headers: { allow: 'GET, HEAD, OPTIONS' } });
-    };
-    for (const url of DATA_ROUTES) {
-      api.route({ method: ['POST', 'PUT', 'PATCH', 'DELETE'], url, schema: { hide: true }, onRequest: readOnly, handler: readOnly });
-    }
   });
   // Probes and health: open to everyone, never counted (a load balancer must always get through).
   await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, daily: deps.store.daily, now });

@@ -51,20 +51,6 @@ export function answer<T>(fn: () => T): T {
   }
 }
 
-export const DATA_ROUTES = [
-  '/darkpool/weekly',
-  '/darkpool/weekly/:ticker',
-  '/darkpool/movers/top20',
-  '/darkpool/ratio/:ticker',
-  '/darkpool/history/:ticker',
-  '/darkpool/sectors',
-  '/darkpool/venues',
-  '/darkpool/weeks',
-  '/darkpool/daily/:ticker',
-  '/darkpool/estimate/:ticker',
-  '/darkpool/estimate/accuracy',
-] as const;
-
 const SYMBOL_COLUMNS = Object.keys(symbolWeekSchema.shape);
 const SECTOR_COLUMNS = Object.keys(sectorsSchema.shape.data.element.shape);
 const VENUE_COLUMNS = Object.keys(venueTotalSchema.shape);

@@ -59,16 +59,21 @@ export function helmetHeaders(options: HelmetOptions): Record<string, string> {
  * Every answer: the API's strict headers (a page scope replaces them, see `pageHeaders`) and the request
  * id (so a user's report can be matched to our logs); CORS.
  */
-export const security = fp(async (app: FastifyInstance, options: { corsOrigins: string[] }) => {
+export interface SecurityOptions {
+  corsOrigins: string[];
+  /** The methods the router answers at a path: a preflight advertises those and no others. */
+  methodsAt: (path: string) => string[];
+}
+
+export const security = fp(async (app: FastifyInstance, options: SecurityOptions) => {
   const apiHeaders = helmetHeaders(API_HEADERS);
   app.addHook('onRequest', (req, reply, done) => {
     reply.headers(apiHeaders).header('x-request-id', req.id);
     done();
   });
 
-  await app.register(fastifyCors, {
+  const cors = {
     origin: options.corsOrigins.includes('*') ? '*' : options.corsOrigins,
-    methods: ['GET', 'HEAD', 'POST', 'OPTIONS'], // POST only exists on /ticks/analyze
     credentials: false,
     allowedHeaders: ['Authorization', 'X-API-Key', 'If-None-Match', 'If-Modified-Since', 'Accept', 'Content-Type', 'X-Request-Id'],
     // Last-Modified is readable by default (CORS-safelisted); these are not.
@@ -76,6 +81,10 @@ export const security = fp(async (app: FastifyInstance, options: { corsOrigins: 
     maxAge: 86_400,
     // A bare OPTIONS (no Origin) is answered 204 with Allow-style headers, not a text/plain 400.
     strictPreflight: false,
+  };
+  await app.register(fastifyCors, {
+    delegator: (req, callback) =>
+      callback(null, req.method === 'OPTIONS' ? { ...cors, methods: [...options.methodsAt(req.url.split('?')[0]!), 'OPTIONS'] } : cors),
   });
   app.decorateRequest('apiKeyId', null);
 });

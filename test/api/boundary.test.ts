@@ -219,6 +219,16 @@ describe('every error is a problem', () => {
     expect(problemOf(post.text).json).toMatchObject({ code: 'method_not_allowed' });
   });
 
+  it("lets a CORS preflight advertise only the methods of the route it asks about", async () => {
+    const preflight = (url: string) =>
+      app.inject({ method: 'OPTIONS', url, headers: { origin: 'https://example.org', 'access-control-request-method': 'GET' } });
+    expect((await preflight('/darkpool/weekly/TQQQ')).headers['access-control-allow-methods']).toBe('GET, HEAD, OPTIONS');
+    expect((await preflight('/ticks/analyze?interval=60')).headers['access-control-allow-methods']).toBe('POST, OPTIONS');
+    const del = await raw('DELETE', '/ticks/analyze', { 'x-api-key': KEY });
+    expect(del.status).toBe(405);
+    expect(del.text).toMatch(/\r\nallow: POST, OPTIONS\r\n/i);
+  });
+
   it('answers what Node refuses before routing (a bad header, headers too large) as problems with a request id', async () => {
     const bad = await raw('GET', '/darkpool/sectors', { 'X-Bad\u0001Header': 'x' });
     expect(bad.status).toBe(400);

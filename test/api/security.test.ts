@@ -133,7 +133,7 @@ describe('hardening', () => {
     });
     expect(res.statusCode).toBe(204);
     expect(res.headers['access-control-allow-origin']).toBe('*');
-    expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD, POST, OPTIONS'); // POST: /ticks/analyze only
+    expect(res.headers['access-control-allow-methods']).toBe('GET, HEAD, OPTIONS'); // the route's own methods
     expect(String(res.headers['access-control-allow-headers'])).toMatch(/Authorization/);
     expect(res.headers['access-control-allow-credentials']).toBeUndefined();
     const get = await app.inject({ url: '/darkpool/sectors', headers: { origin: 'https://example.org', 'x-api-key': KEY_A } });
