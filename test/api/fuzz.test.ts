@@ -66,6 +66,16 @@ const route = fc.oneof(
   fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
   segment.map((t) => `/darkpool/${t}`),
 );
+/** The same routes spelled as an attacker would: a percent-encoded letter, absolute form, doubled slashes, dot segments. */
+const spelled = fc.tuple(route, fc.nat(), fc.constantFrom('encode', 'absolute', 'double', 'dot', 'semicolon')).map(([path, n, how]) => {
+  const letters = [...path].map((c, i) => [c, i] as const).filter(([c]) => /[a-z]/.test(c));
+  const [c, i] = letters[n % Math.max(1, letters.length)] ?? ['', -1];
+  if (how === 'encode' && i >= 0) return `${path.slice(0, i)}%${c.charCodeAt(0).toString(16)}${path.slice(i + 1)}`;
+  if (how === 'absolute') return `http://fuzz.example${path}`;
+  if (how === 'double') return path.replace('/', '//');
+  if (how === 'dot') return `/x/..${path}`;
+  return `${path};x=1`;
+});
 const queryKey = fc.constantFrom('weeks', 'week', 'tier', 'sector', 'sort', 'order', 'format', 'tickers', 'min_prev_shares', 'days', 'include', 'x', '__proto__');
 const query = fc.array(fc.tuple(queryKey, fc.oneof(encoded, fc.integer().map(String), fc.constantFrom('csv', 'json', 'T1', 'otce', 'change', 'asc', '2025-11-17', '2025-02-30', '52', '0', 'estimates', '260'))), { maxLength: 4 });
 const headers = fc.record(
@@ -89,7 +99,7 @@ describe('fuzzing every route', () => {
     const before = fingerprint();
     let requests = 0;
     await fc.assert(
-      fc.asyncProperty(method, route, query, headers, async (m, path, q, h) => {
+      fc.asyncProperty(method, fc.oneof(route, route, spelled), query, headers, async (m, path, q, h) => {
         const qs = q.map(([k, v]) => `${k}=${v}`).join('&');
         const url = qs ? `${path}?${qs}` : path;
         // The injector refuses URLs no HTTP client could send (e.g. a backslash before a bare %).
