@@ -1,7 +1,7 @@
 // An ingest run: plan -> fetch -> build (validate, reconcile, aggregate) -> publish, one week at a
 // time, with every outcome recorded. API pulls and file imports share everything after "fetch".
 import type { Logger } from 'pino';
-import { todayUtc } from '../finra/calendar.js';
+import { addDays, todayUtc } from '../finra/calendar.js';
 import { DATASETS, FinraClient, IncompleteDataError, type Dataset, type Partition } from '../finra/client.js';
 import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
 import { RowValidationError, SUMMARY_TYPES } from '../finra/schema.js';
@@ -125,7 +125,8 @@ async function planFromFinra(
   let changed: Partition[] | null = null;
   if (since) {
     try {
-      const found = await client.changedSince(since, options.signal);
+      // GREATER than the day before: changes dated `since` itself are asked for again.
+      const found = await client.changedSince(addDays(since, -1), options.signal);
       changed = found.partitions;
       skippedNote('changed weeks', found.skipped);
     } catch (err) {

@@ -52,20 +52,16 @@ export class WeekStatus {
   }
 
   /**
-   * FINRA's changes dated up to this day are loaded: ask for lastUpdateDate GREATER than it. Before any
-   * run has set it, the day before the newest lastUpdateDate pulled from FINRA's API (null: nothing pulled).
+   * The newest day whose FINRA changes are known to be loaded: set by the last run in which every
+   * changed week loaded, else the newest lastUpdateDate of a week pulled from FINRA's API (null:
+   * nothing pulled yet). Runs ask for changes dated from that day on, the day itself included: a
+   * change FINRA dates that same day but made after the run must not be missed.
    */
   changesCheckedThrough(): string | null {
-    const set = this.stmts.meta.get(CHANGES_KEY)?.value;
-    if (set) return set;
-    const newest = this.stmts.newestUpdate.get()?.last_update;
-    return newest ? addDays(newest, -1) : null;
+    return this.stmts.meta.get(CHANGES_KEY)?.value ?? this.stmts.newestUpdate.get()?.last_update ?? null;
   }
 
-  /**
-   * After a run on `today` in which every changed week loaded. FINRA dates a change by day, so a change
-   * made later on the day of the run is only certain to be seen on a later day: today is never marked.
-   */
+  /** After a run on `today` in which every changed week loaded; never later than the day before the run. */
   markChangesLoaded(today: string): void {
     const newest = this.stmts.newestUpdate.get()?.last_update;
     if (!newest) return;

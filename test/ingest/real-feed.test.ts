@@ -183,10 +183,12 @@ describe('revisions anywhere in history', () => {
     expect(query(dbPath, "SELECT shares FROM symbol_weeks WHERE week_start = ? AND symbol = 'TQQQ'", oldest)).toEqual([{ shares: expected }]);
     expect(query(dbPath, "SELECT last_update, revisions FROM weeks WHERE week_start = ? AND tier = 'T2'", oldest)).toEqual([{ last_update: '2026-11-30', revisions: 1 }]);
 
-    // Once loaded, the change is not asked for again: the next run re-pulls the newest two weeks only.
+    // The next run asks from the newest change's day on (that day included): the revised week comes back
+    // unchanged, with the newest two; a week changed before that day is not asked for.
     double.requests.length = 0;
-    await cli(['ingest', '--tiers', 'T2'], env);
-    expect(weeksAsked()).toEqual([WEEKS[1], WEEKS[0]].sort());
+    const next = await cli(['ingest', '--tiers', 'T2'], env);
+    expect(weeksAsked()).toEqual([oldest, WEEKS[1], WEEKS[0]].sort());
+    expect(next.stdout).toMatch(/: ok; 3 weeks: 0 published, 0 revised, 3 unchanged/);
   });
 
   it('records what each run downloaded, and status shows the month so far', async () => {
