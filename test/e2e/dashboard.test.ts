@@ -13,6 +13,15 @@ import { seededStore } from '../support/app.js';
 import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Without a browser the suite is skipped, loudly, so that `npm test` passes where `npm install` ran;
+// CI sets E2E=required, and then a missing browser fails the run instead.
+const RUN = existsSync(CHROMIUM) || process.env.E2E === 'required';
+if (!RUN) {
+  console.warn(
+    `\n*** SKIPPED: the dashboard's browser tests need Chromium, and there is none at ${CHROMIUM}. ` +
+      'Install it (apt-get install chromium) or set CHROMIUM_PATH, then run `npm run test:e2e`. ***\n',
+  );
+}
 const ARTIFACTS = 'test-artifacts';
 const KEY = 'dashboard-key-0123456789abcdef';
 
@@ -36,6 +45,7 @@ async function open(url: string, viewport = { width: 1200, height: 900 }): Promi
 }
 
 beforeAll(async () => {
+  if (!RUN) return;
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: apt-get install chromium (or set CHROMIUM_PATH)`);
   mkdirSync(ARTIFACTS, { recursive: true });
   store = await seededStore();
@@ -52,7 +62,7 @@ afterAll(async () => {
   removeTempDirs();
 });
 
-describe('the dashboard', () => {
+describe.skipIf(!RUN)('the dashboard', () => {
   it('is what a browser gets at /; API clients get the JSON index there', async () => {
     const base = await serve(store);
     const html = await fetch(`${base}/`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
