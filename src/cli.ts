@@ -15,6 +15,7 @@ import type { Usage } from './finra/http.js';
 import { createCdnClient, createDispatcher, createFinraClient } from './finra/index.js';
 import { dottedSpelling } from './finra/symbols.js';
 import { isTier, TIERS, type Tier } from './finra/tiers.js';
+import { PACKAGE_VERSION } from './finra/user-agent.js';
 import { importFiles, ingestFromFinra, type IngestContext, type RunSummary } from './ingest/run.js';
 import { createLogger } from './logger.js';
 import { SectorTable } from './sectors/table.js';
@@ -42,21 +43,24 @@ Commands:
   demo                               load the bundled real FINRA weeks into a temporary store and serve them
   ingest [--weeks N] [--tiers T1,T2,OTCE] [--only weekly|daily] [--quiet]
                                      pull FINRA's daily files (the trading days of the last
-                                     DAILY_WINDOW_DAYS not stored yet), then its newest published weeks
-                                     (default: weeks missing from the store plus the newest 8 again)
+                                     DAILY_WINDOW_DAYS not stored yet, the newest 5 asked again), then
+                                     FINRA's weeks (default: weeks missing from the store, weeks FINRA
+                                     changed since, and the newest 2 again; --weeks N: the newest N,
+                                     older ones from FINRA's historic dataset)
   import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE]
                                      load FINRA export files, saved API JSON, or daily files
                                      (CNMSshvol{YYYYMMDD}.txt)
   backtest [--tiers T1,T2] [--weeks N] [--symbols A,B] [--weekly-totals FILE] [--format table|json]
                                      replay the estimate on stored history: each published week with
                                      every daily file, estimated from the weeks before it
-  status                             weeks loaded per tier, row counts, last run
+  status                             weeks loaded per tier, row counts, last runs, this month's download
   ticks FILE [--interval 60] [--rules sip|letter-u-y] [--format json|csv] [--strict]
         [--large-size 5000] [--large-notional 200000] [--delay-seconds 10]
                                      analyse consolidated-tape trades (CSV or NDJSON; - for stdin)
   backup FILE                        write a consistent copy of the live database to FILE
   openapi                            print the OpenAPI document (YAML)
-  help                               this text
+  help, --help                       this text (also COMMAND --help)
+  --version                          the version
 
 Environment variables configure everything else (see README.md).`;
 
@@ -64,6 +68,15 @@ class UsageError extends Error {}
 
 export async function main(argv: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
   const [command = 'help', ...args] = argv;
+  // `<command> --help` is help, like the tools people know; `--version` anywhere first.
+  if (command === '--version' || command === '-V' || command === 'version') {
+    io.stdout(`darkpool-radar ${PACKAGE_VERSION}\n`);
+    return 0;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.stdout(`${USAGE}\n`);
+    return 0;
+  }
   try {
     switch (command) {
       case 'ingest':
@@ -404,6 +417,9 @@ async function backupCommand(args: string[], config: Config, io: Io): Promise<nu
   const { values, positionals } = parse(args, { force: { type: 'boolean' } });
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError('backup needs exactly one FILE');
+  if (existsSync(file) && existsSync(config.DB_PATH) && realpathSync(file) === realpathSync(config.DB_PATH)) {
+    throw new UsageError(`${file} is the live store itself (DB_PATH); back it up to another file`);
+  }
   if (existsSync(file) && !values.force) throw new UsageError(`${file} exists; give --force to overwrite it`);
   const db = openDatabase(config.DB_PATH, { readonly: true });
   try {
@@ -426,6 +442,11 @@ async function backupCommand(args: string[], config: Config, io: Io): Promise<nu
 
 function statusCommand(args: string[], config: Config, io: Io): number {
   parse(args, {});
+  // A read-only look: a mistyped DB_PATH must not leave a new store (and its folders) behind.
+  if (!existsSync(config.DB_PATH)) {
+    io.stderr(`darkpool-radar status: no store at ${config.DB_PATH} (DB_PATH): run \`darkpool-radar ingest\` or \`darkpool-radar import FILE\` first\n`);
+    return 1;
+  }
   const store = Store.open(config.DB_PATH, SectorTable.load());
   try {
     const weeks = store.weeks.loadedWeeks();
@@ -470,6 +491,11 @@ function statusCommand(args: string[], config: Config, io: Io): number {
 // Run only when executed as the program (also through the npm bin symlink), not when imported by tests.
 const invokedPath = process.argv[1] ? realpathSync(process.argv[1]) : '';
 if (invokedPath === fileURLToPath(import.meta.url)) {
+  // `darkpool-radar ticks FILE | head`: the reader went away, which is not an error of ours.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
   const io: Io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
   main(process.argv.slice(2), process.env, io).then((code) => {
     process.exitCode = code;

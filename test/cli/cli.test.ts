@@ -1,0 +1,42 @@
+// The command line behaving like the tools people know: help on every command, a version, read-only
+// commands that create nothing, and a backup that refuses to overwrite its own source.
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TQQQ_JSON } from '../support/fixtures.js';
+import { cli, removeTempDirs, tempDbPath, tempDir } from '../support/harness.js';
+
+afterAll(removeTempDirs);
+
+const version = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+describe('darkpool-radar', () => {
+  it('answers --help on every command, and --version', async () => {
+    for (const command of ['ingest', 'import', 'status', 'backup', 'ticks', 'backtest', 'serve', 'demo']) {
+      const run = await cli([command, '--help'], {});
+      expect(run.code, command).toBe(0);
+      expect(run.stdout, command).toMatch(/^Usage: darkpool-radar <command>/);
+    }
+    expect(await cli(['--version'], {})).toMatchObject({ code: 0, stdout: `darkpool-radar ${version}\n` });
+  });
+
+  it('status never creates a store for a DB_PATH that does not exist', async () => {
+    const dbPath = join(tempDir(), 'typo', 'darkpool.db');
+    const run = await cli(['status'], { DB_PATH: dbPath });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/no store at .*typo\/darkpool\.db \(DB_PATH\)/);
+    expect(existsSync(dirname(dbPath))).toBe(false);
+  });
+
+  it('backup refuses to write onto the live store it copies', async () => {
+    const dbPath = tempDbPath();
+    expect((await cli(['import', TQQQ_JSON], { DB_PATH: dbPath })).code).toBe(0);
+    const before = readFileSync(dbPath);
+    for (const args of [['backup', dbPath], ['backup', dbPath, '--force']]) {
+      const run = await cli(args, { DB_PATH: dbPath });
+      expect(run.code).toBe(64);
+      expect(run.stderr).toMatch(/is the live store itself/);
+    }
+    expect(readFileSync(dbPath).equals(before)).toBe(true);
+  });
+});
