@@ -31,12 +31,16 @@ COPY package.json ./
 # Shipped reference data (sector table) and the bundled FINRA weeks for `darkpool-radar demo`.
 COPY data/sectors ./data/sectors
 COPY fixtures/finra ./fixtures/finra
-RUN mkdir -p /app/data/db && chown node:node /app/data/db
+# `darkpool-radar` on PATH, for `docker exec ... darkpool-radar status` and friends.
+RUN mkdir -p /app/data/db && chown node:node /app/data/db \
+ && chmod +x /app/dist/cli.js && ln -s /app/dist/cli.js /usr/local/bin/darkpool-radar
 USER node
 # The SQLite store (and its WAL files) live on a volume; the image's own files stay read-only data.
 VOLUME ["/app/data/db"]
 EXPOSE 3000
-HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/livez').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# Healthy means serving data (/readyz): a container whose first ingest never loaded a week is
+# unhealthy once the start period (room for that first ingest) is over.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=300s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 ENTRYPOINT ["/usr/bin/tini", "--"]
 CMD ["node", "dist/server.js"]
