@@ -17,6 +17,7 @@ export interface HealthRoutesOptions {
 
 const runSchema = z.object({
   id: z.number().int(),
+  kind: z.enum(['weekly', 'daily']).describe('daily: FINRA\'s daily files; weekly: its weekly ATS data'),
   trigger: z.string(),
   status: z.string(),
   started_at: z.string(),

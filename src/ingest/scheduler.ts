@@ -19,7 +19,12 @@ export interface SchedulerOptions {
   env?: NodeJS.ProcessEnv;
   /** How long a stopping server waits for a running ingest before killing it. */
   stopGraceMs?: number;
+  /** Waits before the first ingest is tried again while the store stays empty; then the schedule. */
+  startupRetryMs?: readonly number[];
 }
+
+/** A first ingest that loaded nothing (FINRA unreachable, say) is tried again after 1, 5, 15 and 60 minutes. */
+export const STARTUP_RETRY_MS = [1, 5, 15, 60].map((m) => m * 60_000);
 
 export const DEFAULT_INGEST_COMMAND = {
   file: process.execPath,
@@ -36,16 +41,35 @@ export class IngestScheduler {
 
   start(): void {
     const { logger } = this.options;
-    if (this.options.cron !== 'off') {
-      this.task = cron.schedule(this.options.cron, () => void this.runNow('schedule'), { timezone: 'Etc/UTC', name: 'finra-ingest' });
-      logger.info({ cron: this.options.cron, next: this.task.getNextRun() }, 'ingest scheduled (UTC)');
-    } else {
-      logger.info('scheduled ingest is off (INGEST_CRON=off)');
+    if (this.options.cron === 'off') {
+      // Air-gapped: no network at all, not even on an empty store; data comes in by `darkpool-radar import`.
+      logger.info({ empty: !this.options.hasData() }, 'ingest is off (INGEST_CRON=off): no request to FINRA; load data with `darkpool-radar import`');
+      return;
     }
+    this.task = cron.schedule(this.options.cron, () => void this.runNow('schedule'), { timezone: 'Etc/UTC', name: 'finra-ingest' });
+    logger.info({ cron: this.options.cron, next: this.task.getNextRun() }, 'ingest scheduled (UTC)');
     if (!this.options.hasData()) {
       logger.info('the store is empty: starting an ingest now; data endpoints answer 503 no_data until a week lands');
-      void this.runNow('startup');
+      void this.startupAttempt(0);
     }
+  }
+
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  /** The first ingest, tried again with growing waits while the store stays empty. */
+  private async startupAttempt(attempt: number): Promise<void> {
+    await this.runNow(attempt === 0 ? 'startup' : 'startup-retry');
+    if (this.stopped || this.options.hasData()) return;
+    const waits = this.options.startupRetryMs ?? STARTUP_RETRY_MS;
+    const wait = waits[attempt];
+    const { logger } = this.options;
+    if (wait === undefined) {
+      logger.error({ next: this.nextRun() }, 'nothing is loaded yet and the first ingests failed; the schedule tries again');
+      return;
+    }
+    logger.warn({ next: new Date(Date.now() + wait), attempt: attempt + 1 }, 'nothing is loaded yet: the first ingest loaded no week; trying again');
+    this.retryTimer = setTimeout(() => void this.startupAttempt(attempt + 1), wait);
+    this.retryTimer.unref();
   }
 
   /** When the schedule fires next; null when it is off or stopped. */
@@ -78,7 +102,10 @@ export class IngestScheduler {
         // 75 another process holds the ingest lock.
         if (code === 0) logger.info({ trigger, code }, 'ingest finished');
         else if (code === 75) logger.info({ trigger, code }, 'ingest skipped: another process is ingesting');
-        else logger.error({ trigger, code, signal }, 'ingest did not finish cleanly; serving the data already loaded');
+        else {
+          const serving = this.options.hasData() ? 'serving the data already loaded' : 'nothing is loaded yet';
+          logger.error({ trigger, code, signal }, `ingest did not finish cleanly; ${serving}`);
+        }
         resolve(code);
       });
     }).finally(() => {
@@ -91,6 +118,7 @@ export class IngestScheduler {
   /** Stops scheduling; a running ingest gets SIGTERM (its transaction either commits or rolls back), then SIGKILL. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
     this.task?.destroy();
     this.task = null;
     const child = this.child;

@@ -32,6 +32,7 @@ export interface TierHealth {
 
 export interface RunHealth {
   id: number;
+  kind: RunRecord['kind'];
   trigger: string;
   status: string;
   started_at: string;
@@ -75,7 +76,7 @@ function dailyHealth(daily: DailyStore, runs: RunLog, today: string): DailyHealt
     stale: !newest || newest.trade_date < previousBusinessDay(expected),
     missing_days: ran.filter((d) => d.outcome === 'missing').map((d) => d.tradeDate ?? ''),
     blocked: ran.some((d) => d.outcome === 'failed' && d.detail?.startsWith('blocked')),
-    last_run: run ? { id: run.id, trigger: run.trigger, status: run.status, started_at: run.started_at, finished_at: run.finished_at, days } : null,
+    last_run: run ? { id: run.id, kind: run.kind, trigger: run.trigger, status: run.status, started_at: run.started_at, finished_at: run.finished_at, days } : null,
   };
 }
 
@@ -100,7 +101,8 @@ export function healthReport(q: Queries, runs: RunLog, daily: DailyStore, now: D
     };
   });
   const last = runs.lastFinished();
-  const current = runs.last();
+  // A run in progress, in either phase: the daily files come first, then the weekly data.
+  const current = [runs.last('daily'), runs.last('weekly')].find((r) => r?.status === 'running');
   const hasData = fresh.size > 0;
   const dailyState = dailyHealth(daily, runs, today);
   // A daily run that did not go well degrades health even before any day loaded (a blocked CDN loads
@@ -113,7 +115,7 @@ export function healthReport(q: Queries, runs: RunLog, daily: DailyStore, now: D
     now: now.toISOString(),
     tiers,
     last_run: last ? runHealth(last) : null,
-    running: current?.status === 'running' ? runHealth(current) : null,
+    running: current ? runHealth(current) : null,
     daily: dailyState,
   };
 }
@@ -134,5 +136,5 @@ function parseSummary(run: RunRecord | undefined): SummaryJson | null {
 function runHealth(run: RunRecord): RunHealth {
   const weeks: Record<string, number> = Object.fromEntries(WEEK_OUTCOMES.map((o) => [o, 0]));
   for (const w of parseSummary(run)?.weeks ?? []) weeks[w.outcome] = (weeks[w.outcome] ?? 0) + 1;
-  return { id: run.id, trigger: run.trigger, status: run.status, started_at: run.started_at, finished_at: run.finished_at, weeks };
+  return { id: run.id, kind: run.kind, trigger: run.trigger, status: run.status, started_at: run.started_at, finished_at: run.finished_at, weeks };
 }

@@ -55,6 +55,21 @@ describe('/health against FINRA’s publication calendar (fixed clock)', () => {
     await app.close();
   });
 
+  it('shows the run in progress in the daily phase as well as the weekly one', async () => {
+    const s = Store.open(tempDbPath(), SectorTable.empty());
+    const app = await appAt('2026-01-06T12:00:00Z', s);
+    try {
+      const daily = s.runs.start('schedule', '2026-01-06T04:15:00Z', 'daily');
+      expect((await app.inject({ url: '/health' })).json().running).toMatchObject({ id: daily, kind: 'daily', status: 'running' });
+      s.runs.finish(daily, 'ok', { days: [] }, '2026-01-06T04:16:00Z');
+      const weekly = s.runs.start('schedule', '2026-01-06T04:16:00Z', 'weekly');
+      expect((await app.inject({ url: '/health' })).json().running).toMatchObject({ id: weekly, kind: 'weekly', status: 'running' });
+    } finally {
+      await app.close();
+      s.close();
+    }
+  });
+
   it('moves the publication day past a Monday holiday', async () => {
     // T1 week 2023-05-08 is due on Monday 2023-05-29, Memorial Day: FINRA publishes on Tuesday.
     const empty = Store.open(tempDbPath(), SectorTable.empty());

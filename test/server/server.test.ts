@@ -36,12 +36,14 @@ describe('npm start (dist/server.js)', () => {
     expect(proc.output()).toMatch(/ingest scheduled \(UTC\)/);
   });
 
-  it('keeps serving, and logs why, when FINRA refuses the ingest', async () => {
+  it('keeps serving, logs why, and says when it tries again, when FINRA refuses the first ingest', async () => {
     double = await new FinraDouble({ rows: [] }).start();
     for (let i = 0; i < 10; i++) double.faults.push({ kind: 'status', status: 403, body: '{"statusCode":403,"statusDescription":"Forbidden","message":"Access denied"}' });
     proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: tempDbPath(), FINRA_API_URL: double.url, LOG_LEVEL: 'info', DAILY_WINDOW_DAYS: '0' });
     const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
-    await proc.waitFor(/ingest did not finish cleanly; serving the data already loaded/);
+    await proc.waitFor(/ingest did not finish cleanly; nothing is loaded yet/);
+    // It says when it will try again, and that nothing is loaded.
+    await proc.waitFor(/nothing is loaded yet: the first ingest loaded no week; trying again/);
     expect(proc.output()).toMatch(/HTTP 403: Forbidden: Access denied/);
     expect(await status(`${base}/darkpool/sectors`)).toBe(503);
     expect(await status(`${base}/docs`)).toBe(200);

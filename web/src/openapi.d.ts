@@ -1813,6 +1813,11 @@ export interface components {
             }[];
             last_run: {
                 id: number;
+                /**
+                 * @description daily: FINRA's daily files; weekly: its weekly ATS data
+                 * @enum {string}
+                 */
+                kind: "weekly" | "daily";
                 trigger: string;
                 status: string;
                 started_at: string;
@@ -1824,6 +1829,11 @@ export interface components {
             } | null;
             running: {
                 id: number;
+                /**
+                 * @description daily: FINRA's daily files; weekly: its weekly ATS data
+                 * @enum {string}
+                 */
+                kind: "weekly" | "daily";
                 trigger: string;
                 status: string;
                 started_at: string;
@@ -1848,6 +1858,11 @@ export interface components {
                 blocked: boolean;
                 last_run: {
                     id: number;
+                    /**
+                     * @description daily: FINRA's daily files; weekly: its weekly ATS data
+                     * @enum {string}
+                     */
+                    kind: "weekly" | "daily";
                     trigger: string;
                     status: string;
                     started_at: string;
