@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `darkpool-radar` command. Each subcommand parses its flags, opens what it needs, and closes it.
-import { createReadStream, existsSync, mkdtempSync, realpathSync, rmSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -274,7 +274,7 @@ async function ingestCommand(args: string[], config: Config, io: Io): Promise<nu
   }
 }
 
-const isDailyFile = (path: string) => /^CNMSshvol\d{8}\.txt$/.test(basename(path));
+const isDailyFile = (path: string) => /^CNMSshvol\d{8}\.txt(\.gz)?$/.test(basename(path));
 
 async function importCommand(args: string[], config: Config, io: Io): Promise<number> {
   const { values, positionals } = parse(args, { week: { type: 'string' }, tier: { type: 'string' } });
@@ -323,14 +323,20 @@ async function backtestCommand(args: string[], config: Config, io: Io): Promise<
 export const DEMO_FILES = ['ats_otce_published_2025-12-15.psv', 'ats_otce_published_2025-12-22.psv', 'tqqq_2025-11-17_T2.api.json'].map(
   (f) => fileURLToPath(new URL(`../fixtures/finra/${f}`, import.meta.url)),
 );
+/** FINRA's daily short-sale volume files of December 2021, bundled gzipped: the daily endpoints' data. */
+const DEMO_DAILY_DIR = fileURLToPath(new URL('../fixtures/finra/regsho/', import.meta.url));
+export const demoDailyFiles = () =>
+  existsSync(DEMO_DAILY_DIR) ? readdirSync(DEMO_DAILY_DIR).filter(isDailyFile).map((f) => join(DEMO_DAILY_DIR, f)) : [];
 
 async function demoCommand(args: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
   parse(args, {});
   const dir = mkdtempSync(join(tmpdir(), 'darkpool-demo-'));
   const config = loadConfig({ ...env, DB_PATH: join(dir, 'demo.db'), INGEST_CRON: 'off' });
-  const code = await withStore({ ...config, LOG_LEVEL: 'warn' }, io, async (_store, ctx) =>
-    printSummary(await importFiles(ctx, DEMO_FILES, {}), io),
-  );
+  const code = await withStore({ ...config, LOG_LEVEL: 'warn' }, io, async (_store, ctx, dailyCtx) => {
+    const daily = demoDailyFiles();
+    const dailyCode = daily.length ? printDailySummary(await importDailyFiles(dailyCtx, daily), io) : 0;
+    return worse(dailyCode, printSummary(await importFiles(ctx, DEMO_FILES, {}), io));
+  });
   if (code !== 0) return code;
   const { closeOnSignals, serve } = await server();
   const running = await serve(config, { schedule: false });

@@ -2,11 +2,11 @@
 // checked whole (header, row count trailer, every row) and stored in one transaction, or refused.
 // Days are planned from the market calendar, so holidays (no file) are never asked for; a business
 // day the CDN has no file for yet is "not published", to be asked again by the next run.
-import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import { addDays, tradingDaysBetween, todayUtc } from '../finra/calendar.js';
 import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
+import { readTextFile } from '../ingest/files.js';
 import { GIVE_UP_AFTER_FAILURES, usageMeter, withLock } from '../ingest/run.js';
 import type { DailyStore } from '../store/daily.js';
 import type { IngestLock } from '../store/lock.js';
@@ -103,7 +103,9 @@ export function importDailyFiles(ctx: DailyContext, paths: string[]): Promise<Da
   return withLock(ctx, () =>
     processDays(ctx, 'import', dates, async (tradeDate) => {
       const path = byDate.get(tradeDate)!;
-      return { file: parseShortVolumeFile(await readFile(path, 'utf8'), tradeDate, basename(path)), source: `file:${basename(path)}` };
+      // FINRA's name for the file, also when it was saved gzipped (.txt.gz).
+      const name = basename(path).replace(/\.gz$/, '');
+      return { file: parseShortVolumeFile(await readTextFile(path), tradeDate, name), source: `file:${basename(path)}` };
     }),
   );
 }

@@ -40,7 +40,7 @@ export function dailyFileName(tradeDate: string): string {
 
 /** The trade date a file name carries (CNMSshvol20211231.txt -> 2021-12-31), or null. */
 export function tradeDateOfFileName(name: string): string | null {
-  const m = /CNMSshvol(\d{4})(\d{2})(\d{2})\.txt$/.exec(name);
+  const m = /CNMSshvol(\d{4})(\d{2})(\d{2})\.txt(?:\.gz)?$/.exec(name);
   return m ? `${m[1]}-${m[2]}-${m[3]}` : null;
 }
 

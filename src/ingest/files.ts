@@ -1,12 +1,16 @@
 // Reads FINRA files into the same WeekRows the API path produces: website export files
 // (pipe-delimited, header row, one row per symbol per ATS) and saved API JSON (any summary types).
 import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { weekPublishedOn, weekStartOf } from '../finra/calendar.js';
 import { KNOWN_SUMMARY_TYPES, parseFinraRow, SUMMARY_TYPES, type FinraRow } from '../finra/schema.js';
 import { isTier, type Tier } from '../finra/tiers.js';
 import type { WeekRows } from './build-week.js';
+
+const gunzipAsync = promisify(gunzip);
 
 export interface FileOptions {
   week?: string;
@@ -32,8 +36,14 @@ const TIER_BY_DESCRIPTION: Record<string, Tier> = {
   OTCE: 'OTCE',
 };
 
+/** A file's text, gunzipped when it is gzip (by its first bytes, whatever its name says). */
+export async function readTextFile(path: string, encoding: BufferEncoding = 'utf8'): Promise<string> {
+  const bytes = await readFile(path);
+  return (bytes[0] === 0x1f && bytes[1] === 0x8b ? await gunzipAsync(bytes) : bytes).toString(encoding);
+}
+
 export async function readFinraFile(path: string, options: FileOptions): Promise<ParsedFile> {
-  const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+  const text = (await readTextFile(path)).replace(/^\uFEFF/, '');
   const file = basename(path);
   const trimmed = text.trimStart();
   const rows = trimmed.startsWith('[') || trimmed.startsWith('{') ? jsonRows(text, file) : delimitedRows(text, file);

@@ -10,7 +10,7 @@ import { Store } from '../../src/store/store.js';
 import { appOn, cdnClient, dailyContext } from '../support/app.js';
 import { CdnDouble } from '../support/cdn-double.js';
 import { regshoFiles, regshoRows } from '../support/fixtures.js';
-import { removeTempDirs, tempDbPath, tempDir } from '../support/harness.js';
+import { cli, removeTempDirs, tempDbPath, tempDir } from '../support/harness.js';
 
 // Monday 3 January 2022, noon UTC: the 31 December file is out, the day's own is not yet.
 const NOW = new Date('2022-01-03T12:00:00Z');
@@ -204,5 +204,23 @@ describe('before any daily file is loaded', () => {
     expect(res.statusCode).toBe(503);
     expect(res.json()).toMatchObject({ code: 'no_daily_data' });
     await app.close();
+  });
+});
+
+describe('daily files saved gzipped', () => {
+  it('import as FINRA named them (CNMSshvol{YYYYMMDD}.txt.gz), as daily files, never as a weekly run', async () => {
+    const dbPath = tempDbPath();
+    const file = join(tempDir(), 'CNMSshvol20211231.txt.gz');
+    writeFileSync(file, regshoFiles().get('CNMSshvol20211231.txt')!);
+    const run = await cli(['import', file], { DB_PATH: dbPath });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^daily run \d+: ok; 1 days: 1 published/);
+    const s = Store.open(dbPath, SectorTable.load());
+    try {
+      expect(s.daily.days()).toMatchObject([{ trade_date: '2021-12-31', file: 'CNMSshvol20211231.txt', rows: regshoRows('CNMSshvol20211231.txt').size }]);
+      expect(s.runs.last('weekly')).toBeUndefined();
+    } finally {
+      s.close();
+    }
   });
 });

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { DEMO_FILES } from '../../src/cli.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { DEMO_FILES } from '../../src/cli.js';
 import { FinraDouble } from '../support/finra-double.js';
-import { defaultFinraRows } from '../support/fixtures.js';
+import { defaultFinraRows, regshoFiles, regshoRows } from '../support/fixtures.js';
 import { cli, removeTempDirs, tempDbPath } from '../support/harness.js';
 import { eventually, startNode, type Proc } from '../support/processes.js';
 
@@ -108,6 +108,10 @@ describe('npm run demo', () => {
     expect(movers.tiers).toEqual(['OTCE', 'T2']);
     const tqqq = (await (await fetch(`${base}/darkpool/weekly/TQQQ`)).json()) as any;
     expect(tqqq.ats_venues).toBe(26);
+    // FINRA's bundled daily files of December 2021 are loaded too: the daily endpoints answer from them.
+    const aapl = (await (await fetch(`${base}/darkpool/daily/AAPL?days=22`)).json()) as any;
+    expect(aapl.data.map((d: { trade_date: string }) => d.trade_date)).toEqual([...regshoFiles().keys()].sort().reverse().map((f) => `${f.slice(9, 13)}-${f.slice(13, 15)}-${f.slice(15, 17)}`));
+    expect(aapl.data[0].off_exchange_shares).toBe(regshoRows('CNMSshvol20211231.txt').get('AAPL')!.total);
     // A browser at / gets the dashboard, and its bundled script is served from this process.
     const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
