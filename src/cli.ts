@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The `darkpool-radar` command. Each subcommand parses its flags, opens what it needs, and closes it.
-import { createReadStream, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync } from 'node:fs';
+import { accessSync, constants, createReadStream, existsSync, mkdtempSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,24 @@ Commands:
 Environment variables configure everything else (see README.md).`;
 
 class UsageError extends Error {}
+
+/** An input file that can be read, or an error in one sentence naming it and the cause. */
+function inputFile(path: string): string {
+  let stats;
+  try {
+    stats = statSync(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Error(`${path}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : String(code ?? err)}`);
+  }
+  if (stats.isDirectory()) throw new Error(`${path}: is a folder, not a file`);
+  try {
+    accessSync(path, constants.R_OK);
+  } catch {
+    throw new Error(`${path}: permission denied`);
+  }
+  return path;
+}
 
 export async function main(argv: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
   const [command = 'help', ...args] = argv;
@@ -283,6 +301,7 @@ async function importCommand(args: string[], config: Config, io: Io): Promise<nu
   if (week !== undefined && !isIsoDate(week)) throw new UsageError('--week must be a date, YYYY-MM-DD');
   const tierArg = values.tier?.toUpperCase();
   if (tierArg !== undefined && !isTier(tierArg)) throw new UsageError('--tier must be T1, T2 or OTCE');
+  positionals.forEach(inputFile);
   const dailyFiles = positionals.filter(isDailyFile);
   const weeklyFiles = positionals.filter((p) => !isDailyFile(p));
   return withStore(config, io, async (_store, ctx, dailyCtx) => {
@@ -310,7 +329,7 @@ async function backtestCommand(args: string[], config: Config, io: Io): Promise<
   const db = openDatabase(config.DB_PATH, { readonly: true });
   try {
     // FINRA's per-symbol totals from a file stand in for stored weeks when the store lacks them.
-    const truth = values['weekly-totals'] ? await FileTruth.read(values['weekly-totals']) : new StoreTruth(db);
+    const truth = values['weekly-totals'] ? await FileTruth.read(inputFile(values['weekly-totals'])) : new StoreTruth(db);
     const result = backtest(truth, new StoreDailyVolumes(db), { tiers, weeks, symbols });
     io.stdout(format === 'json' ? `${JSON.stringify(result, null, 2)}\n` : formatBacktest(result));
     return result.scores.length ? 0 : 1;
@@ -383,6 +402,7 @@ async function ticksCommand(args: string[], config: Config, io: Io): Promise<num
   });
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError('ticks needs exactly one FILE (or - for standard input)');
+  if (file !== '-') inputFile(file);
   const rules = values.rules ?? 'sip';
   if (!isRuleSetName(rules)) throw new UsageError('--rules must be sip or letter-u-y');
   const format = values.format ?? 'json';

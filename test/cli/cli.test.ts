@@ -28,6 +28,21 @@ describe('darkpool-radar', () => {
     expect(existsSync(dirname(dbPath))).toBe(false);
   });
 
+  it('says in one sentence which input file cannot be read and why, and touches no store', async () => {
+    const dir = tempDir();
+    const dbPath = join(dir, 'store', 'darkpool.db');
+    for (const [args, message] of [
+      [['import', join(dir, 'nope.psv')], `${join(dir, 'nope.psv')}: no such file`],
+      [['import', dir], `${dir}: is a folder, not a file`],
+      [['ticks', join(dir, 'nope.csv')], `${join(dir, 'nope.csv')}: no such file`],
+    ] as const) {
+      const run = await cli([...args], { DB_PATH: dbPath });
+      expect(run.code, args.join(' ')).toBe(1);
+      expect(run.stderr).toBe(`darkpool-radar ${args[0]}: ${message}\n`);
+    }
+    expect(existsSync(dirname(dbPath))).toBe(false);
+  });
+
   it('backup refuses to write onto the live store it copies', async () => {
     const dbPath = tempDbPath();
     expect((await cli(['import', TQQQ_JSON], { DB_PATH: dbPath })).code).toBe(0);
