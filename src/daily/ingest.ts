@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { addDays, tradingDaysBetween, todayUtc } from '../finra/calendar.js';
 import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
 import { readTextFile } from '../ingest/files.js';
-import { GIVE_UP_AFTER_FAILURES, usageMeter, withLock } from '../ingest/run.js';
+import { GIVE_UP_AFTER_FAILURES, SKIPPED, skippedWithRest, usageMeter, withLock } from '../ingest/run.js';
 import type { DailyStore } from '../store/daily.js';
 import type { IngestLock } from '../store/lock.js';
 import { DAY_OUTCOMES, type DayRunOutcome, type RunLog, type RunStatus } from '../store/runs.js';
@@ -140,16 +140,20 @@ async function processDays(
         ms: Math.round(performance.now() - started),
       });
       let result: DayResult;
+      let progress: string | null | undefined;
       if (unreachable >= GIVE_UP_AFTER_FAILURES) {
-        result = done('failed', 'skipped: FINRA unreachable in this run');
+        result = done('failed', SKIPPED);
+        // Every skipped day is in the run log; progress says it once, for all of them.
+        progress = unreachable++ === GIVE_UP_AFTER_FAILURES ? skippedWithRest(dates.length - index - 1, 'days') : undefined;
       } else {
         result = await processDay(ctx, tradeDate, load, done);
         unreachable = result.outcome === 'failed' ? unreachable + 1 : 0;
+        progress = result.detail;
       }
       days.push(result);
       ctx.runs.day(runId, tradeDate, result.outcome, result.detail, stamp());
       ctx.lock.heartbeat(ctx.now());
-      ctx.onProgress?.({ ...result, index: index + 1, count: dates.length });
+      if (progress !== undefined) ctx.onProgress?.({ ...result, detail: progress, index: index + 1, count: dates.length });
     }
   } catch (err) {
     ctx.runs.finish(runId, 'failed', { days, error: String(err) }, stamp(), used());

@@ -217,6 +217,13 @@ async function planFromFiles(paths: string[], options: FileOptions, notes: strin
 /** After this many weeks (or days) in a row failed to reach FINRA, each after its retries, stop asking. */
 export const GIVE_UP_AFTER_FAILURES = 2;
 
+export const SKIPPED = 'skipped: FINRA unreachable in this run';
+
+/** The one progress line for every item skipped once FINRA is given up on. */
+export function skippedWithRest(rest: number, what: 'weeks' | 'days'): string {
+  return rest > 0 ? `${SKIPPED} (and the ${rest} ${what} after it)` : SKIPPED;
+}
+
 /** The whole run, planning included, holds the ingest lock (IngestLockedError when another has it). */
 export async function withLock<T>(ctx: Pick<IngestContext, 'lock' | 'now'>, fn: () => Promise<T>): Promise<T> {
   ctx.lock.acquire(ctx.now());
@@ -250,10 +257,12 @@ async function processWeeks(
     let next: Loading | null = null;
     for (const [index, item] of items.entries()) {
       if (unreachable >= GIVE_UP_AFTER_FAILURES) {
-        const result: WeekResult = { weekStart: item.weekStart, tier: item.tier, outcome: 'failed', detail: 'skipped: FINRA unreachable in this run', rows: 0, symbols: 0, ms: 0 };
+        const result: WeekResult = { weekStart: item.weekStart, tier: item.tier, outcome: 'failed', detail: SKIPPED, rows: 0, symbols: 0, ms: 0 };
         results.push(result);
         ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, stamp());
-        ctx.onProgress?.({ ...result, index: index + 1, count: items.length });
+        // Every skipped week is in the run log; progress says it once, for all of them.
+        const rest = items.length - index - 1;
+        if (unreachable++ === GIVE_UP_AFTER_FAILURES) ctx.onProgress?.({ ...result, detail: skippedWithRest(rest, 'weeks'), index: index + 1, count: items.length });
         continue;
       }
       const loading = next ?? prefetch(item);

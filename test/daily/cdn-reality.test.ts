@@ -60,6 +60,10 @@ describe('a blocked CDN', () => {
     const result = await cli(['ingest', '--only', 'daily'], { FINRA_CDN_URL: cdn.url, DB_PATH: dbPath, DAILY_WINDOW_DAYS: '10' });
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/daily run \d+: failed; .* 0 published/);
+    // Two days tried (each blocked), then one line for all the days skipped after them.
+    const lines = result.stderr.split('\n').filter((l) => / day {2}\d{4}-\d{2}-\d{2} /.test(l));
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/skipped: FINRA unreachable in this run \(and the \d+ days after it\)/);
     const served = Store.open(dbPath, SectorTable.load());
     const app = await appOn(served);
     try {
