@@ -11,7 +11,7 @@ import fastifyStatic from '@fastify/static';
 import { Redis } from 'ioredis';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type onSendHookHandler } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type onSendHookHandler } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -24,7 +24,7 @@ import { z } from 'zod';
 import type { ApiKeys } from './api/api-keys.js';
 import { dailyRoutes } from './api/daily-routes.js';
 import { darkpoolRoutes } from './api/darkpool-routes.js';
-import { clientError, frameworkError, registerErrorHandling } from './api/errors.js';
+import { clientError, frameworkError, handleError, registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
 import { cachedRevision, httpCache } from './api/http-cache.js';
 import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
@@ -34,6 +34,7 @@ import type { Config } from './config.js';
 import { DailyReports } from './daily/reports.js';
 import { EstimateReports } from './estimate/reports.js';
 import { FINRA_CREDIT, Reports } from './store/reports.js';
+import type { RunLog } from './store/runs.js';
 import type { Store } from './store/store.js';
 
 export const API_VERSION = '1.0.0';
@@ -142,6 +143,29 @@ async function sharedCounters(app: FastifyInstance, config: AppConfig, logger: L
   // The first requests are counted too: wait for the connection (a little), then serve regardless.
   await Promise.race([once(redis, 'ready'), delay(2_000, undefined, { ref: false })]).catch(() => {});
   return redis;
+}
+
+/**
+ * `503 no_data` with what a client can act on: the last ingest's failure, when the next one is due
+ * (`Retry-After`), or that none is scheduled.
+ */
+function noDataContext(runs: RunLog, nextIngestAt: () => Date | null, now: () => Date) {
+  return (err: FastifyError): FastifyError => {
+    if (!(err instanceof ProblemError) || err.code !== 'no_data') return err;
+    const last = runs.lastFinished('weekly');
+    let why = '';
+    if (last && last.status !== 'ok') {
+      const summary = JSON.parse(last.summary ?? '{}') as { error?: string; weeks?: { detail: string | null }[] };
+      const cause = summary.error ?? summary.weeks?.find((w) => w.detail)?.detail ?? last.status;
+      why = ` The last ingest (finished ${last.finished_at}) loaded nothing: ${cause}.`;
+    }
+    const next = nextIngestAt();
+    if (!next) return new ProblemError('no_data', `${err.detail}${why} No ingest is scheduled (INGEST_CRON=off): load data with \`darkpool-radar import\`.`);
+    const seconds = Math.max(1, Math.ceil((next.getTime() - now().getTime()) / 1000));
+    return new ProblemError('no_data', `${err.detail}${why} The next ingest is due at ${next.toISOString()}.`, {
+      headers: { 'retry-after': String(seconds) },
+    });
+  };
 }
 
 /** A hop count trusts that many proxies nearest to us (what Fastify does with a number). */
@@ -256,6 +280,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     });
     // After the cache: it keeps answers as they were serialized, and each encoding is made from them.
     await compression(api);
+    // Before any week is loaded, a data answer says why and when to ask again.
+    const noData = noDataContext(deps.store.runs, deps.nextIngestAt ?? (() => null), now);
+    api.setErrorHandler((err: FastifyError, req, reply) => handleError(noData(err), req, reply));
     await api.register(darkpoolRoutes, { reports, estimates, now });
     await api.register(dailyRoutes, { daily, estimates });
     await api.register(ticksRoutes, { queries: reports.q, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });

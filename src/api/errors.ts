@@ -29,41 +29,43 @@ const STATUS_CODES: Record<number, ProblemCode> = {
 
 /** `notFoundGate`: a hook run before the not-found answer (with API keys on: the key check). */
 export function registerErrorHandling(app: FastifyInstance, notFoundGate?: preHandlerAsyncHookHandler) {
-  app.setErrorHandler((err: FastifyError, req: FastifyRequest, reply: FastifyReply) => {
-    const instance = req.url.split('?')[0];
-    if (err instanceof ProblemError) {
-      return sendProblem(reply, { ...problem(err.code, err.detail, instance), ...(err.extra.errors ? { errors: err.extra.errors } : {}) }, err.extra.headers);
-    }
-    if (hasZodFastifySchemaValidationErrors(err)) {
-      const errors = err.validation.map((v) => ({
-        parameter: v.instancePath.replace(/^\//, '').replaceAll('/', '.') || String(err.validationContext ?? 'request'),
-        message: v.message ?? 'invalid',
-      }));
-      if (err.validationContext === 'params' && errors.some((e) => e.parameter === 'ticker')) {
-        return sendProblem(reply, problem('invalid_ticker', `"${tickerOf(req)}" cannot be a ticker: ${errors[0]?.message}`, instance));
-      }
-      return sendProblem(reply, {
-        ...problem('invalid_parameter', errors.map((e) => `${e.parameter}: ${e.message}`).join('; '), instance),
-        errors,
-      });
-    }
-    if (isResponseSerializationError(err)) {
-      req.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');
-      return sendProblem(reply, problem('internal_error', 'The server produced an invalid answer.', instance));
-    }
-    const status = err.statusCode ?? 500;
-    const code = status < 500 ? STATUS_CODES[status] : undefined;
-    if (code) {
-      req.log.info({ err: err.message, status }, 'client error');
-      return sendProblem(reply, problem(code, clientMessage(err), instance));
-    }
-    req.log.error({ err }, 'request failed');
-    return sendProblem(reply, problem('internal_error', 'The server failed to answer this request.', instance));
-  });
-
+  app.setErrorHandler(handleError);
   app.setNotFoundHandler({ preHandler: notFoundGate }, (req, reply) =>
     sendProblem(reply, problem('not_found', `No resource at ${req.method} ${req.url.split('?')[0]}. See /docs.`, req.url.split('?')[0])),
   );
+}
+
+/** The one error path: whatever failed becomes a problem with a stable code. */
+export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
+  const instance = req.url.split('?')[0];
+  if (err instanceof ProblemError) {
+    return sendProblem(reply, { ...problem(err.code, err.detail, instance), ...(err.extra.errors ? { errors: err.extra.errors } : {}) }, err.extra.headers);
+  }
+  if (hasZodFastifySchemaValidationErrors(err)) {
+    const errors = err.validation.map((v) => ({
+      parameter: v.instancePath.replace(/^\//, '').replaceAll('/', '.') || String(err.validationContext ?? 'request'),
+      message: v.message ?? 'invalid',
+    }));
+    if (err.validationContext === 'params' && errors.some((e) => e.parameter === 'ticker')) {
+      return sendProblem(reply, problem('invalid_ticker', `"${tickerOf(req)}" cannot be a ticker: ${errors[0]?.message}`, instance));
+    }
+    return sendProblem(reply, {
+      ...problem('invalid_parameter', errors.map((e) => `${e.parameter}: ${e.message}`).join('; '), instance),
+      errors,
+    });
+  }
+  if (isResponseSerializationError(err)) {
+    req.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');
+    return sendProblem(reply, problem('internal_error', 'The server produced an invalid answer.', instance));
+  }
+  const status = err.statusCode ?? 500;
+  const code = status < 500 ? STATUS_CODES[status] : undefined;
+  if (code) {
+    req.log.info({ err: err.message, status }, 'client error');
+    return sendProblem(reply, problem(code, clientMessage(err), instance));
+  }
+  req.log.error({ err }, 'request failed');
+  return sendProblem(reply, problem('internal_error', 'The server failed to answer this request.', instance));
 }
 
 /** Errors Fastify raises before routing (a bad percent-encoding, an over-long segment): problems too. */

@@ -55,10 +55,13 @@ export class IngestScheduler {
   }
 
   private retryTimer: NodeJS.Timeout | null = null;
+  /** When the next try of a first ingest that loaded nothing is due. */
+  private retryAt: Date | null = null;
 
   /** The first ingest, tried again with growing waits while the store stays empty. */
   private async startupAttempt(attempt: number): Promise<void> {
     await this.runNow(attempt === 0 ? 'startup' : 'startup-retry');
+    this.retryAt = null;
     if (this.stopped || this.options.hasData()) return;
     const waits = this.options.startupRetryMs ?? STARTUP_RETRY_MS;
     const wait = waits[attempt];
@@ -67,14 +70,17 @@ export class IngestScheduler {
       logger.error({ next: this.nextRun() }, 'nothing is loaded yet and the first ingests failed; the schedule tries again');
       return;
     }
-    logger.warn({ next: new Date(Date.now() + wait), attempt: attempt + 1 }, 'nothing is loaded yet: the first ingest loaded no week; trying again');
+    this.retryAt = new Date(Date.now() + wait);
+    logger.warn({ next: this.retryAt, attempt: attempt + 1 }, 'nothing is loaded yet: the first ingest loaded no week; trying again');
     this.retryTimer = setTimeout(() => void this.startupAttempt(attempt + 1), wait);
     this.retryTimer.unref();
   }
 
   /** When the schedule fires next; null when it is off or stopped. */
   nextRun(): Date | null {
-    return this.task?.getNextRun() ?? null;
+    const scheduled = this.task?.getNextRun() ?? null;
+    if (!this.retryAt || (scheduled && scheduled < this.retryAt)) return scheduled;
+    return this.retryAt;
   }
 
   /** Starts one ingest unless one is running; resolves with its exit code (null if none started). */

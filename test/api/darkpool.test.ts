@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { importFiles } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
 import { appOn, ingestContext, seededStore } from '../support/app.js';
 import { otceFirmRows, sumFirmRows, tqqqRows, type ExpectedSymbol } from '../support/fixtures.js';
-import { removeTempDirs, tempDbPath } from '../support/harness.js';
+import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
 import { syntheticWeek, writeJson } from '../support/synthetic.js';
 
 let app: FastifyInstance;
@@ -285,6 +286,28 @@ describe('errors', () => {
     }
     await a.close();
     empty.close();
+  });
+
+  it('says in 503 no_data why nothing is loaded and when to ask again (Retry-After), or that nothing is scheduled', async () => {
+    const empty = Store.open(tempDbPath(), SectorTable.load());
+    const runId = empty.runs.start('startup', '2026-01-06T04:15:00Z');
+    empty.runs.finish(runId, 'failed', { weeks: [{ outcome: 'failed', detail: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:443' }], notes: [] }, '2026-01-06T04:16:00Z');
+    const at = new Date('2026-01-06T05:00:00Z');
+    const scheduled = await buildApp(OPEN_APP_CONFIG, { store: empty, logger: silentLogger, now: () => at, nextIngestAt: () => new Date('2026-01-06T05:15:00Z') });
+    const off = await buildApp(OPEN_APP_CONFIG, { store: empty, logger: silentLogger, now: () => at });
+    try {
+      const res = await scheduled.inject({ url: '/darkpool/sectors' });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('900');
+      expect(res.json().detail).toMatch(/The last ingest \(finished 2026-01-06T04:16:00Z\) loaded nothing: ECONNREFUSED: .* The next ingest is due at 2026-01-06T05:15:00.000Z\./);
+      const none = await off.inject({ url: '/darkpool/sectors' });
+      expect(none.headers['retry-after']).toBeUndefined();
+      expect(none.json().detail).toMatch(/No ingest is scheduled \(INGEST_CRON=off\): load data with `darkpool-radar import`/);
+    } finally {
+      await scheduled.close();
+      await off.close();
+      empty.close();
+    }
   });
 
   it('answers unknown routes with 404 and other methods with 405, as problem+json', async () => {
