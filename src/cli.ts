@@ -344,7 +344,7 @@ export const DEMO_FILES = ['ats_otce_published_2025-12-15.psv', 'ats_otce_publis
 );
 /** FINRA's daily short-sale volume files of December 2021, bundled gzipped: the daily endpoints' data. */
 const DEMO_DAILY_DIR = fileURLToPath(new URL('../fixtures/finra/regsho/', import.meta.url));
-export const demoDailyFiles = () =>
+const demoDailyFiles = () =>
   existsSync(DEMO_DAILY_DIR) ? readdirSync(DEMO_DAILY_DIR).filter(isDailyFile).map((f) => join(DEMO_DAILY_DIR, f)) : [];
 
 async function demoCommand(args: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {

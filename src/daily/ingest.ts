@@ -23,7 +23,7 @@ export const RECHECK_DAYS = 5;
 export const MISSING_AFTER_BUSINESS_DAYS = 2;
 
 /** Business days after `tradeDate`, up to and including `today`. */
-export function businessDaysAfter(tradeDate: string, today: string): number {
+function businessDaysAfter(tradeDate: string, today: string): number {
   return tradeDate >= today ? 0 : tradingDaysBetween(addDays(tradeDate, 1), today).length;
 }
 

@@ -15,8 +15,7 @@ import { isTier, type Tier } from './tiers.js';
 export const DATASETS = { current: 'weeklySummary', historic: 'weeklySummaryHistoric' } as const;
 export type Dataset = (typeof DATASETS)[keyof typeof DATASETS];
 
-export const dataPath = (dataset: Dataset) => `/data/group/otcMarket/name/${dataset}`;
-export const DATA_PATH = dataPath(DATASETS.current);
+const dataPath = (dataset: Dataset) => `/data/group/otcMarket/name/${dataset}`;
 export const PARTITIONS_PATH = '/partitions/group/otcMarket/name/weeklySummary';
 export const PAGE_LIMIT = 5000;
 

@@ -144,6 +144,15 @@ describe('paging and duplicates', () => {
     expect(query(dbPath, 'SELECT * FROM weeks')).toEqual([]);
     for (const body of dataBodies()) expect(body.sortFields).toEqual(['summaryTypeCode', 'issueSymbolIdentifier', 'MPID']);
   });
+
+  it("refuses a week with FINRA's per-symbol ATS total twice", async () => {
+    const rows = tqqqRows();
+    const total = rows.find((r) => r.summaryTypeCode === 'ATS_W_SMBL')!;
+    const { env, dbPath } = await serve({ rows: [...rows, { ...total }] });
+    const run = await cli(['ingest', '--tiers', 'T2'], env);
+    expect(run.stderr).toMatch(/refused.*reconciliation: TQQQ: two FINRA totals/);
+    expect(query(dbPath, 'SELECT * FROM weeks')).toEqual([]);
+  });
 });
 
 // Twelve T2 weeks of the real TQQQ rows, published 35 days after each week starts (newest: 2026-10-19).
