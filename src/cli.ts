@@ -47,9 +47,10 @@ Commands:
                                      FINRA's weeks (default: weeks missing from the store, weeks FINRA
                                      changed since, and the newest 2 again; --weeks N: the newest N,
                                      older ones from FINRA's historic dataset)
-  import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE]
+  import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE] [--published-through YYYY-MM-DD]
                                      load FINRA export files, saved API JSON, or daily files
-                                     (CNMSshvol{YYYYMMDD}.txt)
+                                     (CNMSshvol{YYYYMMDD}.txt, gzipped or not); --published-through
+                                     keeps the weeks as FINRA had published them on that date
   backtest [--tiers T1,T2] [--weeks N] [--symbols A,B] [--weekly-totals FILE] [--format table|json]
                                      replay the estimate on stored history: each published week with
                                      every daily file, estimated from the weeks before it
@@ -238,8 +239,8 @@ function formatBytes(bytes: number): string {
 }
 
 /** The worse of two exit codes: failed (1), then partial (2), then ok (0). */
-function worse(a: number, b: number): number {
-  return a === 1 || b === 1 ? 1 : Math.max(a, b);
+function worse(...codes: number[]): number {
+  return codes.includes(1) ? 1 : Math.max(...codes);
 }
 
 async function ingestCommand(args: string[], config: Config, io: Io): Promise<number> {
@@ -295,10 +296,12 @@ async function ingestCommand(args: string[], config: Config, io: Io): Promise<nu
 const isDailyFile = (path: string) => /^CNMSshvol\d{8}\.txt(\.gz)?$/.test(basename(path));
 
 async function importCommand(args: string[], config: Config, io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { week: { type: 'string' }, tier: { type: 'string' } });
+  const { values, positionals } = parse(args, { week: { type: 'string' }, tier: { type: 'string' }, 'published-through': { type: 'string' } });
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
   const week = values.week;
   if (week !== undefined && !isIsoDate(week)) throw new UsageError('--week must be a date, YYYY-MM-DD');
+  const publishedThrough = values['published-through'];
+  if (publishedThrough !== undefined && !isIsoDate(publishedThrough)) throw new UsageError('--published-through must be a date, YYYY-MM-DD');
   const tierArg = values.tier?.toUpperCase();
   if (tierArg !== undefined && !isTier(tierArg)) throw new UsageError('--tier must be T1, T2 or OTCE');
   positionals.forEach(inputFile);
@@ -307,7 +310,7 @@ async function importCommand(args: string[], config: Config, io: Io): Promise<nu
   return withStore(config, io, async (_store, ctx, dailyCtx) => {
     let code = 0;
     if (dailyFiles.length) code = printDailySummary(await importDailyFiles(dailyCtx, dailyFiles), io);
-    if (weeklyFiles.length) code = worse(code, printSummary(await importFiles(ctx, weeklyFiles, { week, tier: tierArg }), io));
+    if (weeklyFiles.length) code = worse(code, printSummary(await importFiles(ctx, weeklyFiles, { week, tier: tierArg, publishedThrough }), io));
     return code;
   });
 }
@@ -342,10 +345,27 @@ async function backtestCommand(args: string[], config: Config, io: Io): Promise<
 export const DEMO_FILES = ['ats_otce_published_2025-12-15.psv', 'ats_otce_published_2025-12-22.psv', 'tqqq_2025-11-17_T2.api.json'].map(
   (f) => fileURLToPath(new URL(`../fixtures/finra/${f}`, import.meta.url)),
 );
+/** FINRA's published T1 totals of AAPL and BRK.B: per-symbol totals only, labelled so wherever they appear. */
+export const DEMO_TOTALS_FILE = fileURLToPath(new URL('../fixtures/finra/ats_w_smbl_T1_AAPL_BRK.B_248_weeks.json', import.meta.url));
+/**
+ * The totals as FINRA had published them on the Monday after the bundled daily files end: the week
+ * published that day is scored against its estimate, and the week after is estimated from the files.
+ */
+export const DEMO_TOTALS_PUBLISHED_THROUGH = '2022-01-10';
 /** FINRA's daily short-sale volume files of December 2021, bundled gzipped: the daily endpoints' data. */
 const DEMO_DAILY_DIR = fileURLToPath(new URL('../fixtures/finra/regsho/', import.meta.url));
 const demoDailyFiles = () =>
   existsSync(DEMO_DAILY_DIR) ? readdirSync(DEMO_DAILY_DIR).filter(isDailyFile).map((f) => join(DEMO_DAILY_DIR, f)) : [];
+
+/** One answer from each bundled dataset: the OTC weeks, TQQQ, the T1 totals, the daily files, the estimates. */
+const DEMO_URLS = [
+  '/darkpool/movers/top20?tier=OTCE',
+  '/darkpool/ratio/TQQQ',
+  '/darkpool/history/AAPL?weeks=3',
+  '/darkpool/daily/BRK-B?days=2',
+  '/darkpool/estimate/BRK.B',
+  '/darkpool/estimate/accuracy?tier=T1',
+];
 
 async function demoCommand(args: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
   parse(args, {});
@@ -354,14 +374,18 @@ async function demoCommand(args: string[], env: Record<string, string | undefine
   const code = await withStore({ ...config, LOG_LEVEL: 'warn' }, io, async (_store, ctx, dailyCtx) => {
     const daily = demoDailyFiles();
     const dailyCode = daily.length ? printDailySummary(await importDailyFiles(dailyCtx, daily), io) : 0;
-    return worse(dailyCode, printSummary(await importFiles(ctx, DEMO_FILES, {}), io));
+    const weeklyCode = printSummary(await importFiles(ctx, DEMO_FILES, {}), io);
+    // After the daily files, so that publishing the totals scores the estimates as the ingest would.
+    const totals = await importFiles(ctx, [DEMO_TOTALS_FILE], { publishedThrough: DEMO_TOTALS_PUBLISHED_THROUGH });
+    return worse(dailyCode, weeklyCode, printSummary(totals, io));
   });
   if (code !== 0) return code;
   const { closeOnSignals, serve } = await server();
   const running = await serve(config, { schedule: false });
   io.stdout(
-    `\nDarkPool Radar demo on the bundled FINRA weeks: ${running.url}\n` +
-      `  open ${running.url}/ in a browser for the dashboard; the JSON: ${running.url}/darkpool/movers/top20, docs: ${running.url}/docs\n` +
+    `\nDarkPool Radar demo on the bundled FINRA data: ${running.url}\n` +
+      `  open ${running.url}/ in a browser for the dashboard, ${running.url}/docs for the API reference; then try\n` +
+      DEMO_URLS.map((path) => `    curl -s '${running.url}${path}'\n`).join('') +
       `  temporary store ${config.DB_PATH}, removed on exit (Ctrl-C)\n`,
   );
   closeOnSignals({ ...running, close: () => running.close().finally(() => rmSync(dir, { recursive: true, force: true })) });

@@ -29,7 +29,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const apiKeys = ApiKeys.fromConfig(config.API_KEYS, config.API_KEYS_FILE);
   const store = Store.open(config.DB_PATH, SectorTable.load());
   const scheduler = options.schedule
-    ? new IngestScheduler({ cron: config.INGEST_CRON, logger, hasData: () => store.weeks.loadedWeeks().length > 0 })
+    ? new IngestScheduler({ cron: config.INGEST_CRON, logger, hasData: () => store.weeks.loadedWeeks().some((w) => w.coverage === 'full') })
     : null;
   const app = await buildApp(config, { store, logger, apiKeys, nextIngestAt: () => scheduler?.nextRun() ?? null });
 

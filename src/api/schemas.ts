@@ -17,6 +17,14 @@ export const trendSchema = z
   .enum(['rising', 'falling', 'stable'])
   .meta({ id: 'Trend', description: 'Week over week ATS shares: rising above +5%, falling below -5%, else stable' });
 
+export const coverageSchema = z
+  .enum(['full', 'symbol_totals'])
+  .describe(
+    "`full`: the week's every per-ATS row is loaded. `symbol_totals`: the week holds FINRA's per-symbol ATS totals " +
+      'of some symbols only (an imported ATS_W_SMBL file): no venues, and left out of movers, sectors and venues',
+  )
+  .meta({ id: 'Coverage' });
+
 export const sourceSchema = z
   .object({
     provider: z.literal('FINRA'),
@@ -29,6 +37,7 @@ export const sourceSchema = z
           tier: tierSchema,
           week_start: date('Monday the week started'),
           week_ending: date('Sunday the week ended'),
+          coverage: coverageSchema,
           finra_published: date("FINRA's first publication of the week").nullable(),
           finra_last_update: date("FINRA's latest revision of the week's rows").nullable(),
           loaded_at: z.string().describe('When this service first loaded the week (ISO 8601)'),
@@ -63,7 +72,13 @@ export const symbolWeekSchema = z
     dark_pool_volume_usd: z.number().nullable().describe("USD notional (FINRA totalNotionalSum); null when FINRA gave none"),
     dark_pool_trades: z.number().int().nonnegative(),
     avg_trade_size: z.number().nullable().describe('Shares per trade; null without trades'),
-    ats_venues: z.number().int().nonnegative().describe('Number of ATSs with volume in the symbol'),
+    ats_venues: z
+      .number()
+      .int()
+      .nonnegative()
+      .nullable()
+      .describe('Number of ATSs with volume in the symbol; null in a week loaded as FINRA\'s per-symbol totals only'),
+    coverage: coverageSchema,
     trend: trendSchema,
     change_pct: z.number().nullable().describe('Change of ATS shares vs the week before, in percent; null without a comparable week'),
     trading_days: z.number().int().min(0).max(5).describe('US market sessions in the week (fewer in holiday weeks)'),
@@ -235,6 +250,7 @@ export const weeksSchema = z
           z.object({
             week_start: z.string(),
             week_ending: z.string(),
+            coverage: coverageSchema,
             finra_published: z.string().nullable(),
             finra_last_update: z.string().nullable(),
             loaded_at: z.string(),

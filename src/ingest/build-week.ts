@@ -17,7 +17,15 @@ export interface WeekRows {
   symbolTotals: FinraRow[] | null;
   /** OTC_W_SMBL rows (non-ATS off-exchange volume); null when the source has none. */
   nonAts: FinraRow[] | null;
+  /**
+   * A file of FINRA's per-symbol totals without the per-ATS rows: the week is loaded for its symbols
+   * only, labelled as such. Never set for the API, whose weeks are whole or refused.
+   */
+  totalsOnly?: boolean;
 }
+
+/** `full`: every per-ATS row of the tier-week; `symbol_totals`: FINRA's per-symbol totals of some symbols, no venues. */
+export type Coverage = 'full' | 'symbol_totals';
 
 /** The `symbol` of an ATS row FINRA published without one (private-securities ATSs): never a ticker. */
 export const UNATTRIBUTED = '';
@@ -60,6 +68,7 @@ export interface Unattributed {
 export interface BuiltWeek {
   weekStart: string;
   tier: Tier;
+  coverage: Coverage;
   /** Per (symbol, venue); symbol-less rows summed per venue under UNATTRIBUTED. */
   rows: AtsRow[];
   symbols: SymbolAggregate[];
@@ -83,6 +92,7 @@ export class WeekRefusedError extends RefusedError<RefusalReason> {
 }
 
 export function buildWeek(input: WeekRows): BuiltWeek {
+  if (input.firm.length === 0 && input.totalsOnly && input.symbolTotals?.length) return buildTotalsWeek(input);
   // A published week always has ATS volume; an empty answer would zero every symbol's week.
   if (input.firm.length === 0) throw new WeekRefusedError('empty_week', ['no ATS_W_SMBL_FIRM rows for the week']);
   checkPartition(input);
@@ -98,6 +108,69 @@ export function buildWeek(input: WeekRows): BuiltWeek {
     );
   }
 
+  return {
+    weekStart: input.weekStart,
+    tier: input.tier,
+    coverage: 'full',
+    ...publicationDates(input),
+    rows,
+    symbols,
+    unattributed,
+    keptAside,
+    checksum: checksum(rows, symbols, 'full'),
+    reconciled,
+    hasNonAts: symbols.some((s) => s.nonAtsShares !== null),
+    nullQuantities: rows.filter((r) => r.shares === null || r.trades === null).length,
+  };
+}
+
+/**
+ * A week of FINRA's per-symbol totals only: each symbol's shares and trades as FINRA published them,
+ * no venue. Nothing to reconcile against; a symbol twice, or a total FINRA left null, refuses the week.
+ */
+function buildTotalsWeek(input: WeekRows): BuiltWeek {
+  checkPartition(input);
+  const keptAside: string[] = [];
+  const bySymbol = new Map<string, SymbolAggregate>();
+  const problems: string[] = [];
+  let symbolLess = 0;
+  for (const t of input.symbolTotals ?? []) {
+    const symbol = t.issueSymbolIdentifier;
+    if (!symbol) {
+      symbolLess++;
+      continue;
+    }
+    if (bySymbol.has(symbol)) collect(problems, `${symbol}: two FINRA totals`);
+    if (t.totalWeeklyShareQuantity === null || t.totalWeeklyTradeCount === null) collect(problems, `${symbol}: FINRA's total is null`);
+    bySymbol.set(symbol, {
+      ...newAggregate(symbol, t.issueName),
+      shares: t.totalWeeklyShareQuantity ?? 0,
+      trades: t.totalWeeklyTradeCount ?? 0,
+      notional: t.totalNotionalSum,
+    });
+  }
+  if (problems.length) throw new WeekRefusedError('duplicate_key', problems);
+  if (symbolLess) keptAside.push(`${symbolLess} ATS totals without a symbol, attributed to no symbol`);
+  attachNonAts(bySymbol, input.nonAts, keptAside);
+  const symbols = [...bySymbol.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  return {
+    weekStart: input.weekStart,
+    tier: input.tier,
+    coverage: 'symbol_totals',
+    ...publicationDates(input),
+    rows: [],
+    symbols,
+    unattributed: { rows: 0, shares: 0, trades: 0, venues: [] },
+    keptAside,
+    checksum: checksum([], symbols, 'symbol_totals'),
+    reconciled: false,
+    hasNonAts: symbols.some((s) => s.nonAtsShares !== null),
+    nullQuantities: 0,
+  };
+}
+
+/** FINRA's initialPublishedDate (earliest) and lastUpdateDate (newest) over every row of the week. */
+function publicationDates(input: WeekRows): { initialPublished: string | null; lastUpdate: string | null } {
   let initialPublished: string | null = null;
   let lastUpdate: string | null = null;
   for (const r of [...input.firm, ...(input.symbolTotals ?? []), ...(input.nonAts ?? [])]) {
@@ -106,21 +179,7 @@ export function buildWeek(input: WeekRows): BuiltWeek {
     }
     if (r.lastUpdateDate && (!lastUpdate || r.lastUpdateDate > lastUpdate)) lastUpdate = r.lastUpdateDate;
   }
-
-  return {
-    weekStart: input.weekStart,
-    tier: input.tier,
-    rows,
-    symbols,
-    unattributed,
-    keptAside,
-    initialPublished,
-    lastUpdate,
-    checksum: checksum(rows, symbols),
-    reconciled,
-    hasNonAts: symbols.some((s) => s.nonAtsShares !== null),
-    nullQuantities: rows.filter((r) => r.shares === null || r.trades === null).length,
-  };
+  return { initialPublished, lastUpdate };
 }
 
 /** Every row must belong to the requested week, tier and grain: a filter FINRA ignored shows here. */
@@ -228,6 +287,17 @@ function aggregate(rows: AtsRow[], nonAts: FinraRow[] | null, keptAside: string[
     if ((r.shares ?? 0) > 0) agg.venues++;
   }
   for (const [symbol, sum] of shareSums) bySymbol.get(symbol)!.shares = sum.value();
+  attachNonAts(bySymbol, nonAts, keptAside);
+  for (const agg of bySymbol.values()) {
+    if (!Number.isSafeInteger(Math.trunc(agg.shares)) || !Number.isSafeInteger(agg.trades)) {
+      throw new WeekRefusedError('incomplete_row', [`${agg.symbol}: sum exceeds the safe integer range`]);
+    }
+  }
+  return [...bySymbol.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+}
+
+/** FINRA's non-ATS totals (OTC_W_SMBL) onto the symbols, adding symbols with non-ATS volume only. */
+function attachNonAts(bySymbol: Map<string, SymbolAggregate>, nonAts: FinraRow[] | null, keptAside: string[]) {
   // A week in which FINRA published no non-ATS rows at all is missing data, not a week of zeros.
   const nonAtsRows = nonAts?.filter((r) => r.issueSymbolIdentifier) ?? [];
   const symbolLess = (nonAts?.length ?? 0) - nonAtsRows.length;
@@ -253,12 +323,6 @@ function aggregate(rows: AtsRow[], nonAts: FinraRow[] | null, keptAside: string[
     }
     if (duplicates.length) throw new WeekRefusedError('duplicate_key', duplicates);
   }
-  for (const agg of bySymbol.values()) {
-    if (!Number.isSafeInteger(Math.trunc(agg.shares)) || !Number.isSafeInteger(agg.trades)) {
-      throw new WeekRefusedError('incomplete_row', [`${agg.symbol}: sum exceeds the safe integer range`]);
-    }
-  }
-  return [...bySymbol.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
 }
 
 function newAggregate(symbol: string, issueName: string | null): SymbolAggregate {
@@ -322,8 +386,10 @@ function reconcile(symbols: SymbolAggregate[], unattributed: Unattributed, total
   if (mismatches.length) throw new WeekRefusedError('reconciliation', mismatches);
 }
 
-function checksum(rows: AtsRow[], symbols: SymbolAggregate[]): string {
+export function checksum(rows: AtsRow[], symbols: SymbolAggregate[], coverage: Coverage): string {
   const hash = createHash('sha256');
+  // A whole week's figures are its rows; a totals-only week's are the totals themselves.
+  if (coverage === 'symbol_totals') for (const s of symbols) hash.update(`totals|${s.symbol}|${s.issueName}|${s.shares}|${s.trades}|${s.notional}\n`);
   for (const r of rows) {
     hash.update(`${r.symbol}|${r.mpid}|${r.participantName}|${r.issueName}|${r.shares}|${r.trades}|${r.notional}|${r.lastUpdate}\n`);
   }

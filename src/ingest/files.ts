@@ -15,6 +15,11 @@ const gunzipAsync = promisify(gunzip);
 export interface FileOptions {
   week?: string;
   tier?: Tier;
+  /**
+   * Only the weeks FINRA had published by this date (YYYY-MM-DD), as it had published them: a week
+   * revised after it is left out, since the file holds only the revised figures.
+   */
+  publishedThrough?: string;
 }
 
 export interface ParsedFile {
@@ -103,13 +108,14 @@ function groupIntoWeeks(raw: Record<string, unknown>[], file: string, options: F
     const key = `${weekStart} ${tier}`;
     let group = groups.get(key);
     if (!group) {
-      group = { weekStart, tier, firm: [], symbolTotals: null, nonAts: null };
+      group = { weekStart, tier, firm: [], symbolTotals: null, nonAts: null, totalsOnly: true };
       groups.set(key, group);
     }
     row.weekStartDate = weekStart;
     switch (row.summaryTypeCode) {
       case SUMMARY_TYPES.atsFirm:
         group.firm.push(row);
+        group.totalsOnly = false;
         break;
       case SUMMARY_TYPES.atsSymbol:
         (group.symbolTotals ??= []).push(row);
@@ -130,7 +136,33 @@ function groupIntoWeeks(raw: Record<string, unknown>[], file: string, options: F
         : `${n} rows of unknown summaryTypeCode ${code} ignored`,
     );
   }
-  return { file, weeks: [...groups.values()].filter((g) => g.firm.length > 0 || g.symbolTotals), notes };
+  const weeks = [...groups.values()].filter((g) => g.firm.length > 0 || g.symbolTotals);
+  const totalsOnly = weeks.filter((g) => g.totalsOnly).length;
+  if (totalsOnly) notes.push(`${totalsOnly} weeks hold FINRA's per-symbol totals only (no per-ATS rows): loaded for their symbols, without venues`);
+  return { file, weeks: publishedBy(weeks, options.publishedThrough, notes), notes };
+}
+
+/** The weeks as FINRA had published them on `date`: later weeks, and weeks revised later, left out. */
+function publishedBy(weeks: WeekRows[], date: string | undefined, notes: string[]): WeekRows[] {
+  if (!date) return weeks;
+  let later = 0;
+  const kept = weeks.filter((w) => {
+    const rows = [...w.firm, ...(w.symbolTotals ?? []), ...(w.nonAts ?? [])];
+    const published = rows.map((r) => r.initialPublishedDate ?? r.lastUpdateDate).filter((d): d is string => !!d).sort()[0];
+    const revised = rows.map((r) => r.lastUpdateDate).filter((d): d is string => !!d).sort().at(-1);
+    if (!published) throw new FileFormatError(`week ${w.weekStart} ${w.tier}: its rows carry no publication date, so --published-through cannot place it`);
+    if (published > date) {
+      later++;
+      return false;
+    }
+    if (revised && revised > date) {
+      notes.push(`week ${w.weekStart} ${w.tier} left out: FINRA revised it on ${revised}, after ${date}, and the file holds only the revised figures`);
+      return false;
+    }
+    return true;
+  });
+  if (later) notes.push(`${later} weeks FINRA published after ${date} left out`);
+  return kept;
 }
 
 function resolveTier(row: FinraRow, options: FileOptions, file: string, line: number): Tier {

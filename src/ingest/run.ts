@@ -202,11 +202,14 @@ async function planFromFiles(paths: string[], options: FileOptions, notes: strin
       }
       entry.files.push(parsed.file);
       entry.rows.firm.push(...week.firm);
+      entry.rows.totalsOnly = entry.rows.totalsOnly && week.totalsOnly;
       if (week.symbolTotals) (entry.rows.symbolTotals ??= []).push(...week.symbolTotals);
       if (week.nonAts) (entry.rows.nonAts ??= []).push(...week.nonAts);
     }
   }
-  return [...merged.values()].map(({ rows, files }) => ({
+  // Oldest first: each week is then published, and its estimates scored, as FINRA published them.
+  const inOrder = [...merged.values()].sort((a, b) => a.rows.weekStart.localeCompare(b.rows.weekStart) || a.rows.tier.localeCompare(b.rows.tier));
+  return inOrder.map(({ rows, files }) => ({
     weekStart: rows.weekStart,
     tier: rows.tier,
     source: `file:${files.join(',')}`,
@@ -319,7 +322,8 @@ async function processWeek(ctx: IngestContext, item: WorkItem, loading: Loading,
     const published = ctx.publisher.publish(built, { source: rows.source ?? item.source, now: ctx.now().toISOString() });
     // What was loaded but attributed to no symbol is said, never dropped silently.
     if (built.keptAside.length) ctx.logger.warn({ ...base, keptAside: built.keptAside }, 'week loaded with volume attributed to no symbol');
-    const detail = [published.detail, ...built.keptAside].filter(Boolean).join('; ') || null;
+    const coverage = built.coverage === 'symbol_totals' ? `FINRA's per-symbol totals only (${built.symbols.length} symbols), no venues` : null;
+    const detail = [coverage, published.detail, ...built.keptAside].filter(Boolean).join('; ') || null;
     ctx.logger.info({ ...base, outcome: published.outcome, detail, rows: built.rows.length, symbols: built.symbols.length }, 'week processed');
     return done(published.outcome, detail, built.rows.length, built.symbols.length);
   } catch (err) {

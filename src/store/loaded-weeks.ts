@@ -4,22 +4,30 @@ import { weekEndingOf } from '../finra/calendar.js';
 import type { Tier } from '../finra/tiers.js';
 import type { LoadedWeek } from './status.js';
 
+//
+// Aggregates (movers, sectors, venues) and "the newest week" count whole weeks only: a week held as
+// FINRA's per-symbol totals of a few symbols says nothing about the others.
 export class LoadedWeeks {
   private readonly byKey = new Map<string, LoadedWeek>();
   private readonly byTier = new Map<Tier, LoadedWeek[]>();
-  private readonly byStart = new Map<string, LoadedWeek[]>();
+  private readonly wholeByTier = new Map<Tier, LoadedWeek[]>();
+  private readonly wholeByStart = new Map<string, LoadedWeek[]>();
+  /** The newest whole week of any tier. */
   readonly newest: string | null;
 
   constructor(readonly all: readonly LoadedWeek[]) {
     let newest: string | null = null;
+    const push = <K>(map: Map<K, LoadedWeek[]>, key: K, w: LoadedWeek) => map.set(key, [...(map.get(key) ?? []), w]);
     for (const w of all) {
       this.byKey.set(`${w.week_start}|${w.tier}`, w);
-      this.byTier.set(w.tier, [...(this.byTier.get(w.tier) ?? []), w]);
-      this.byStart.set(w.week_start, [...(this.byStart.get(w.week_start) ?? []), w]);
+      push(this.byTier, w.tier, w);
+      if (w.coverage !== 'full') continue;
+      push(this.wholeByTier, w.tier, w);
+      push(this.wholeByStart, w.week_start, w);
       if (!newest || w.week_start > newest) newest = w.week_start;
     }
-    for (const list of this.byTier.values()) list.sort((a, b) => b.week_start.localeCompare(a.week_start));
-    for (const list of this.byStart.values()) list.sort((a, b) => a.tier.localeCompare(b.tier));
+    for (const list of [...this.byTier.values(), ...this.wholeByTier.values()]) list.sort((a, b) => b.week_start.localeCompare(a.week_start));
+    for (const list of this.wholeByStart.values()) list.sort((a, b) => a.tier.localeCompare(b.tier));
     this.newest = newest;
   }
 
@@ -31,23 +39,24 @@ export class LoadedWeeks {
     return this.byKey.get(`${weekStart}|${tier}`);
   }
 
-  /** The newest `count` weeks of a tier, newest first. */
-  ofTier(tier: Tier, count = Infinity): LoadedWeek[] {
-    return (this.byTier.get(tier) ?? []).slice(0, count);
+  /** Every loaded week of a tier, whole or totals-only, newest first. */
+  ofTier(tier: Tier): readonly LoadedWeek[] {
+    return this.byTier.get(tier) ?? [];
   }
 
+  /** The newest whole week of a tier. */
   newestOfTier(tier: Tier): string | null {
-    return this.byTier.get(tier)?.[0]?.week_start ?? null;
+    return this.wholeByTier.get(tier)?.[0]?.week_start ?? null;
   }
 
-  /** The tiers loaded for a week, in tier order. */
+  /** The tiers loaded whole for a week, in tier order. */
   starting(weekStart: string): LoadedWeek[] {
-    return this.byStart.get(weekStart) ?? [];
+    return this.wholeByStart.get(weekStart) ?? [];
   }
 
-  /** The newest week of each tier, and when it was loaded. */
+  /** The newest whole week of each tier, and when it was loaded. */
   freshness() {
-    return [...this.byTier.values()].map(([w]) => ({
+    return [...this.wholeByTier.values()].map(([w]) => ({
       tier: w!.tier,
       newest_week_start: w!.week_start,
       newest_week_ending: weekEndingOf(w!.week_start),

@@ -327,4 +327,8 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE run_days;
   ALTER TABLE run_days_new RENAME TO run_days;
   `,
+  // 7: weeks that hold FINRA's per-symbol totals only (imported ATS_W_SMBL files, no per-ATS rows)
+  `
+  ALTER TABLE weeks ADD COLUMN coverage TEXT NOT NULL DEFAULT 'full' CHECK (coverage IN ('full', 'symbol_totals'));
+  `,
 ];

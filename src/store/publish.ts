@@ -5,7 +5,7 @@ import { addDays } from '../finra/calendar.js';
 import { lookupKey } from '../finra/symbols.js';
 import type { Tier } from '../finra/tiers.js';
 import type { EstimateScorer } from '../estimate/scoring.js';
-import type { BuiltWeek } from '../ingest/build-week.js';
+import { checksum, type BuiltWeek, type Coverage, type SymbolAggregate } from '../ingest/build-week.js';
 import { weekOverWeek } from '../ingest/trend.js';
 import type { SectorTable } from '../sectors/table.js';
 import type { Db } from './db.js';
@@ -33,8 +33,13 @@ export class Publisher {
     private readonly scorer: EstimateScorer | null = null,
   ) {
     this.stmts = {
-      week: db.prepare<[string, string], { checksum: string; last_update: string | null }>(
-        'SELECT checksum, last_update FROM weeks WHERE week_start = ? AND tier = ?',
+      week: db.prepare<[string, string], { checksum: string; last_update: string | null; initial_published: string | null; coverage: Coverage }>(
+        'SELECT checksum, last_update, initial_published, coverage FROM weeks WHERE week_start = ? AND tier = ?',
+      ),
+      storedTotals: db.prepare<[string, string], SymbolAggregate>(
+        `SELECT symbol, issue_name AS issueName, shares, trades, notional, venues, non_ats_shares AS nonAtsShares,
+                non_ats_trades AS nonAtsTrades, 0 AS nullShareRows, 0 AS nullTradeRows
+         FROM symbol_weeks WHERE week_start = ? AND tier = ?`,
       ),
       deleteRows: db.prepare('DELETE FROM ats_rows WHERE week_start = ? AND tier = ?'),
       deleteSymbols: db.prepare('DELETE FROM symbol_weeks WHERE week_start = ? AND tier = ?'),
@@ -61,7 +66,7 @@ export class Publisher {
       sharesOfWeek: db.prepare<[string, string], { symbol: string; shares: number }>(
         'SELECT symbol, shares FROM symbol_weeks WHERE week_start = ? AND tier = ?',
       ),
-      isLoaded: db.prepare<[string, string], { one: number }>('SELECT 1 AS one FROM weeks WHERE week_start = ? AND tier = ?'),
+      coverageOf: db.prepare<[string, string], Coverage>('SELECT coverage FROM weeks WHERE week_start = ? AND tier = ?').pluck(),
       setTrend: db.prepare(
         'UPDATE symbol_weeks SET prev_shares = ?, change_pct = ?, trend = ? WHERE week_start = ? AND tier = ? AND symbol = ?',
       ),
@@ -78,17 +83,17 @@ export class Publisher {
       upsertWeek: db.prepare(
         `INSERT INTO weeks (week_start, tier, initial_published, last_update, firm_rows, symbols, checksum, reconciled,
            has_non_ats, null_quantities, source, loaded_at, updated_at, revisions,
-           unattributed_rows, unattributed_shares, unattributed_trades)
+           unattributed_rows, unattributed_shares, unattributed_trades, coverage)
          VALUES (@week_start, @tier, @initial_published, @last_update, @firm_rows, @symbols, @checksum, @reconciled,
            @has_non_ats, @null_quantities, @source, @now, @now, 0,
-           @unattributed_rows, @unattributed_shares, @unattributed_trades)
+           @unattributed_rows, @unattributed_shares, @unattributed_trades, @coverage)
          ON CONFLICT (week_start, tier) DO UPDATE SET
            initial_published = excluded.initial_published, last_update = excluded.last_update,
            firm_rows = excluded.firm_rows, symbols = excluded.symbols, checksum = excluded.checksum,
            reconciled = excluded.reconciled, has_non_ats = excluded.has_non_ats,
            null_quantities = excluded.null_quantities, source = excluded.source,
            unattributed_rows = excluded.unattributed_rows, unattributed_shares = excluded.unattributed_shares,
-           unattributed_trades = excluded.unattributed_trades,
+           unattributed_trades = excluded.unattributed_trades, coverage = excluded.coverage,
            updated_at = excluded.updated_at, revisions = weeks.revisions + 1`,
       ),
     };
@@ -110,9 +115,13 @@ export class Publisher {
     return result;
   }
 
-  private write(week: BuiltWeek, meta: PublishMeta): PublishResult {
-    const { weekStart, tier } = week;
+  private write(built: BuiltWeek, meta: PublishMeta): PublishResult {
+    const { weekStart, tier } = built;
     const existing = this.stmts.week.get(weekStart, tier);
+    if (existing?.coverage === 'full' && built.coverage === 'symbol_totals') {
+      return { outcome: 'unchanged', detail: 'already loaded whole, with its venues: per-symbol totals do not replace it' };
+    }
+    const week = existing?.coverage === 'symbol_totals' && built.coverage === 'symbol_totals' ? this.withStoredTotals(built, existing) : built;
     if (existing?.checksum === week.checksum) return { outcome: 'unchanged', detail: null };
     const before = existing ? this.previousShares(weekStart, tier) : null;
     // Read before anything of the week is written: the estimates as the API served them until now.
@@ -127,7 +136,7 @@ export class Publisher {
     this.stmts.sumVenues.run(weekStart, tier);
     const previous = this.previousShares(addDays(weekStart, -7), tier);
     for (const s of week.symbols) {
-      const prev = previous === null ? null : (previous.get(s.symbol) ?? 0);
+      const prev = previous === null ? null : (previous.shares.get(s.symbol) ?? previous.absent);
       const t = weekOverWeek(s.shares, prev);
       this.stmts.insertSymbol.run(
         weekStart, tier, s.symbol, s.issueName, s.shares, s.trades, s.notional, s.venues,
@@ -150,33 +159,64 @@ export class Publisher {
       unattributed_rows: week.unattributed.rows,
       unattributed_shares: week.unattributed.shares,
       unattributed_trades: week.unattributed.trades,
+      coverage: week.coverage,
       source: meta.source,
       now: meta.now,
     });
     this.stmts.bumpRevision.run({ now: meta.now });
     const after = new Map(week.symbols.map((s) => [s.symbol, s.shares]));
-    this.refreshTrends(addDays(weekStart, 7), tier, after);
+    this.refreshTrends(addDays(weekStart, 7), tier, { shares: after, absent: absentShares(week.coverage) });
     if (estimates.length) this.scorer!.record(estimates, after, meta.now);
     if (!existing) return { outcome: 'published', detail: null };
-    return { outcome: 'revised', detail: describeRevision(before ?? new Map(), after, existing.last_update, week.lastUpdate) };
+    return { outcome: 'revised', detail: describeRevision(before?.shares ?? new Map(), after, existing.last_update, week.lastUpdate) };
   }
 
-  /** Shares per symbol in a loaded week; null when the week is not loaded for the tier. */
-  private previousShares(weekStart: string, tier: Tier): Map<string, number> | null {
-    if (!this.stmts.isLoaded.get(weekStart, tier)) return null;
-    return new Map(this.stmts.sharesOfWeek.all(weekStart, tier).map((r) => [r.symbol, r.shares]));
+  /**
+   * Totals-only files of one week add up: a file of other symbols keeps the stored ones, and a
+   * symbol in both takes the new figures.
+   */
+  private withStoredTotals(week: BuiltWeek, stored: { initial_published: string | null; last_update: string | null }): BuiltWeek {
+    const incoming = new Set(week.symbols.map((s) => s.symbol));
+    const kept = this.stmts.storedTotals.all(week.weekStart, week.tier).filter((s) => !incoming.has(s.symbol));
+    if (kept.length === 0) return week;
+    const symbols = [...kept, ...week.symbols].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+    const earliest = [stored.initial_published, week.initialPublished].filter((d): d is string => !!d).sort()[0] ?? null;
+    const newest = [stored.last_update, week.lastUpdate].filter((d): d is string => !!d).sort().at(-1) ?? null;
+    return {
+      ...week,
+      symbols,
+      initialPublished: earliest,
+      lastUpdate: newest,
+      hasNonAts: symbols.some((s) => s.nonAtsShares !== null),
+      checksum: checksum([], symbols, 'symbol_totals'),
+    };
+  }
+
+  /** Shares per symbol in a loaded week, and what a symbol missing from it had; null when the week is not loaded. */
+  private previousShares(weekStart: string, tier: Tier): PreviousWeek | null {
+    const coverage = this.stmts.coverageOf.get(weekStart, tier);
+    if (!coverage) return null;
+    return { shares: new Map(this.stmts.sharesOfWeek.all(weekStart, tier).map((r) => [r.symbol, r.shares])), absent: absentShares(coverage) };
   }
 
   /** The week after a (re)published week compares against it: its trends change with it. */
-  private refreshTrends(weekStart: string, tier: Tier, previous: Map<string, number>) {
-    if (!this.stmts.isLoaded.get(weekStart, tier)) return;
+  private refreshTrends(weekStart: string, tier: Tier, previous: PreviousWeek) {
+    if (!this.stmts.coverageOf.get(weekStart, tier)) return;
     for (const { symbol, shares } of this.stmts.sharesOfWeek.all(weekStart, tier)) {
-      const prev = previous.get(symbol) ?? 0;
+      const prev = previous.shares.get(symbol) ?? previous.absent;
       const t = weekOverWeek(shares, prev);
       this.stmts.setTrend.run(prev, t.changePct, t.trend, weekStart, tier, symbol);
     }
   }
 }
+
+interface PreviousWeek {
+  shares: Map<string, number>;
+  /** A symbol missing from a whole week had no ATS volume (0); from a totals-only week, it is not known (null). */
+  absent: 0 | null;
+}
+
+const absentShares = (coverage: Coverage): 0 | null => (coverage === 'full' ? 0 : null);
 
 function describeRevision(before: Map<string, number>, after: Map<string, number>, fromUpdate: string | null, toUpdate: string | null): string {
   let changed = 0;

@@ -109,7 +109,7 @@ export class Queries {
       newestWeek: db.prepare<[], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks'),
       freshness: db.prepare<[], TierFreshness>(
         `SELECT tier, week_start, loaded_at, updated_at FROM weeks w
-         WHERE week_start = (SELECT max(week_start) FROM weeks x WHERE x.tier = w.tier) ORDER BY tier`,
+         WHERE week_start = (SELECT max(week_start) FROM weeks x WHERE x.tier = w.tier AND x.coverage = 'full') ORDER BY tier`,
       ),
       symbolWeek: db.prepare<[string, string, string], SymbolWeekRow>(
         'SELECT * FROM symbol_weeks WHERE week_start = ? AND tier = ? AND symbol = ?',

@@ -12,6 +12,7 @@ import {
 import { exactSum } from '../domain/exact-sum.js';
 import { dottedSpelling, lookupKey } from '../finra/symbols.js';
 import { TIERS, type Tier } from '../finra/tiers.js';
+import type { Coverage } from '../ingest/build-week.js';
 import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../ingest/trend.js';
 import type { Db } from './db.js';
 import { LoadedWeeks } from './loaded-weeks.js';
@@ -64,7 +65,8 @@ export interface SymbolWeek {
   dark_pool_volume_usd: number | null;
   dark_pool_trades: number;
   avg_trade_size: number | null;
-  ats_venues: number;
+  ats_venues: number | null;
+  coverage: Coverage;
   trend: Trend;
   change_pct: number | null;
   trading_days: number;
@@ -76,6 +78,7 @@ export interface SourceWeek {
   tier: Tier;
   week_start: string;
   week_ending: string;
+  coverage: Coverage;
   finra_published: string | null;
   finra_last_update: string | null;
   loaded_at: string;
@@ -149,7 +152,7 @@ export class Reports {
     const record = this.record(symbol, weekStart, row);
     const venueRows = row ? this.q.venues(weekStart, symbol.tier, symbol.symbol) : [];
     const prevWeek = addDays(weekStart, -7);
-    const prevLoaded = this.weeks.week(prevWeek, symbol.tier) !== undefined;
+    const prevLoaded = this.covers(prevWeek, symbol);
     return {
       ...record,
       venues: venueRows.map((v) => ({
@@ -195,7 +198,11 @@ export class Reports {
   #historyNow(ticker: string, weeks: number) {
     const symbol = this.resolve(ticker);
     // One more week than asked, so that the oldest record can compare with its previous week.
-    const loaded = this.weeks.ofTier(symbol.tier, weeks + 1);
+    const loaded: LoadedWeek[] = [];
+    for (const w of this.weeks.ofTier(symbol.tier)) {
+      if (loaded.length > weeks) break;
+      if (this.covers(w.week_start, symbol)) loaded.push(w);
+    }
     const shown = loaded.slice(0, weeks);
     const oldest = loaded[loaded.length - 1]?.week_start ?? '';
     const rows = new Map(this.q.symbolHistory(symbol.symbol, symbol.tier, oldest).map((r) => [r.week_start, r]));
@@ -302,6 +309,7 @@ export class Reports {
           weeks: weeks.map((w) => ({
             week_start: w.week_start,
             week_ending: weekEndingOf(w.week_start),
+            coverage: w.coverage,
             finra_published: w.initial_published,
             finra_last_update: w.last_update,
             loaded_at: w.loaded_at,
@@ -362,10 +370,21 @@ export class Reports {
     throw new TickerNotFoundError(`no FINRA ATS or non-ATS data for "${ticker}" in any loaded week`);
   }
 
-  /** The symbol's latest week is the newest loaded week of its tier, with or without volume in it. */
+  /**
+   * The symbol's latest week: the newest whole week of its tier, with or without volume in it, unless
+   * a newer week holds FINRA's totals for the symbol.
+   */
   private latestOf(ticker: string): { symbol: SymbolRow; weekStart: string } {
     const symbol = this.resolve(ticker);
-    return { symbol, weekStart: this.weeks.newestOfTier(symbol.tier) ?? symbol.newest_week };
+    const whole = this.weeks.newestOfTier(symbol.tier);
+    return { symbol, weekStart: whole && whole > symbol.newest_week ? whole : symbol.newest_week };
+  }
+
+  /** A whole week covers every symbol of its tier; a totals-only week only the symbols it lists. */
+  private covers(weekStart: string, symbol: Pick<SymbolRow, 'symbol' | 'tier'>): boolean {
+    const week = this.weeks.week(weekStart, symbol.tier);
+    if (!week) return false;
+    return week.coverage === 'full' || this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol) !== undefined;
   }
 
   /**
@@ -377,9 +396,12 @@ export class Reports {
     const weekStart = week ? weekStartOf(week) : tier ? this.weeks.newestOfTier(tier) : this.weeks.newest;
     const weeks = weekStart ? this.weeks.starting(weekStart).filter((w) => !tier || w.tier === tier) : [];
     if (!weekStart || weeks.length === 0) {
-      const what = weekStart
-        ? `week ${weekStart} to ${weekEndingOf(weekStart)}${tier ? ` (tier ${tier})` : ''} is not loaded`
-        : `no week of tier ${tier} is loaded`;
+      const totalsOnly = weekStart !== null && TIERS.some((t) => (!tier || t === tier) && this.weeks.week(weekStart, t));
+      const what = !weekStart
+        ? `no week${tier ? ` of tier ${tier}` : ''} is loaded whole, only FINRA's per-symbol totals of some symbols`
+        : totalsOnly
+          ? `week ${weekStart} to ${weekEndingOf(weekStart)}${tier ? ` (tier ${tier})` : ''} holds FINRA's per-symbol totals of some symbols only, not the whole week`
+          : `week ${weekStart} to ${weekEndingOf(weekStart)}${tier ? ` (tier ${tier})` : ''} is not loaded`;
       throw new WeekNotFoundError(`${what}; /darkpool/weeks lists the loaded weeks`);
     }
     return { weekStart, weeks };
@@ -407,15 +429,16 @@ export class Reports {
     }));
   }
 
-  /** The week before can be compared only when it holds the same tiers: otherwise the sums differ in scope. */
+  /** The week before can be compared only when it holds the same tiers whole: otherwise the sums differ in scope. */
   private comparable(weekStart: string, tiers: readonly Tier[]): boolean {
-    return tiers.every((t) => this.weeks.week(weekStart, t));
+    return tiers.every((t) => this.weeks.week(weekStart, t)?.coverage === 'full');
   }
 
-  /** Shares in a week for the trend rule: 0 when the week is loaded without the symbol, null when not loaded. */
+  /** Shares in a week for the trend rule: 0 when the week is loaded whole without the symbol, null when not known. */
   private loadedShares(weekStart: string, symbol: Pick<SymbolRow, 'symbol' | 'tier'>): number | null {
-    if (!this.weeks.week(weekStart, symbol.tier)) return null;
-    return this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol)?.shares ?? 0;
+    const week = this.weeks.week(weekStart, symbol.tier);
+    if (!week) return null;
+    return this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol)?.shares ?? (week.coverage === 'full' ? 0 : null);
   }
 
   /**
@@ -434,6 +457,7 @@ export class Reports {
     const t = row ? { trend: row.trend, changePct: row.change_pct } : weekOverWeek(0, prev);
     const days = tradingDaysInWeek(weekStart);
     const perDay = perTradingDay(shares, days, prev, tradingDaysInWeek(addDays(weekStart, -7)));
+    const coverage = this.weeks.week(weekStart, symbol.tier)?.coverage ?? 'full';
     return {
       ticker: symbol.symbol,
       issue_name: row?.issue_name ?? symbol.issue_name,
@@ -446,7 +470,8 @@ export class Reports {
       dark_pool_volume_usd: row ? usd(row.notional) : 0,
       dark_pool_trades: trades,
       avg_trade_size: trades > 0 ? Math.round((shares / trades) * 100) / 100 : null,
-      ats_venues: row?.venues ?? 0,
+      ats_venues: coverage === 'full' ? (row?.venues ?? 0) : null,
+      coverage,
       trend: t.trend,
       change_pct: t.changePct,
       trading_days: days,
@@ -465,6 +490,7 @@ export class Reports {
       tier: w.tier,
       week_start: w.week_start,
       week_ending: weekEndingOf(w.week_start),
+      coverage: w.coverage,
       finra_published: w.initial_published,
       finra_last_update: w.last_update,
       loaded_at: w.loaded_at,

@@ -1,6 +1,7 @@
 // What the store holds: loaded weeks per tier. Used by `status`, planning, health and freshness.
 import { addDays } from '../finra/calendar.js';
 import type { Tier } from '../finra/tiers.js';
+import type { Coverage } from '../ingest/build-week.js';
 import type { Db } from './db.js';
 
 export interface LoadedWeek {
@@ -20,6 +21,8 @@ export interface LoadedWeek {
   unattributed_rows: number;
   unattributed_shares: number;
   unattributed_trades: number;
+  /** `symbol_totals`: FINRA's per-symbol totals of some symbols only, no venues (see build-week.ts). */
+  coverage: Coverage;
 }
 
 const CHANGES_KEY = 'finra_changes_loaded_through';
@@ -29,15 +32,16 @@ export class WeekStatus {
 
   constructor(db: Db) {
     this.stmts = {
-      newest: db.prepare<[string], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks WHERE tier = ?'),
-      oldest: db.prepare<[string], { week_start: string | null }>('SELECT min(week_start) AS week_start FROM weeks WHERE tier = ?'),
+      // Whole weeks only: a week held as per-symbol totals is still to be pulled whole.
+      newest: db.prepare<[string], { week_start: string | null }>("SELECT max(week_start) AS week_start FROM weeks WHERE tier = ? AND coverage = 'full'"),
+      oldest: db.prepare<[string], { week_start: string | null }>("SELECT min(week_start) AS week_start FROM weeks WHERE tier = ? AND coverage = 'full'"),
       newestUpdate: db.prepare<[], { last_update: string | null }>("SELECT max(last_update) AS last_update FROM weeks WHERE source LIKE 'api%'"),
       meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       all: db.prepare<[], LoadedWeek>(
         `SELECT week_start, tier, initial_published, last_update, firm_rows, symbols, reconciled, has_non_ats,
                 null_quantities, source, loaded_at, updated_at, revisions,
-                unattributed_rows, unattributed_shares, unattributed_trades
+                unattributed_rows, unattributed_shares, unattributed_trades, coverage
          FROM weeks ORDER BY tier, week_start DESC`,
       ),
     };

@@ -102,7 +102,7 @@ describe('shutdown and backups', () => {
 describe('npm run demo', () => {
   it('serves the bundled real FINRA weeks from a temporary store, offline, and cleans up on SIGTERM', async () => {
     proc = startNode(['dist/cli.js', 'demo'], { PORT: '0', LOG_LEVEL: 'warn', FINRA_API_URL: 'http://127.0.0.1:9' });
-    const [, base] = await proc.waitFor(/demo on the bundled FINRA weeks: (http:\/\/127\.0\.0\.1:\d+)/);
+    const [, base] = await proc.waitFor(/demo on the bundled FINRA data: (http:\/\/127\.0\.0\.1:\d+)/);
     const movers = (await (await fetch(`${base}/darkpool/movers/top20`)).json()) as any;
     expect(movers.data).toHaveLength(20);
     expect(movers.tiers).toEqual(['OTCE', 'T2']);

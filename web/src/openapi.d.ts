@@ -1322,6 +1322,11 @@ export interface components {
          * @enum {string}
          */
         Trend: "rising" | "falling" | "stable";
+        /**
+         * @description `full`: the week's every per-ATS row is loaded. `symbol_totals`: the week holds FINRA's per-symbol ATS totals of some symbols only (an imported ATS_W_SMBL file): no venues, and left out of movers, sectors and venues
+         * @enum {string}
+         */
+        Coverage: "full" | "symbol_totals";
         /** @description Where the figures come from, and the terms they are used under */
         Source: {
             /** @constant */
@@ -1336,6 +1341,7 @@ export interface components {
                 week_start: string;
                 /** @description Sunday the week ended */
                 week_ending: string;
+                coverage: components["schemas"]["Coverage"];
                 finra_published: string | null;
                 finra_last_update: string | null;
                 /** @description When this service first loaded the week (ISO 8601) */
@@ -1377,8 +1383,9 @@ export interface components {
             dark_pool_trades: number;
             /** @description Shares per trade; null without trades */
             avg_trade_size: number | null;
-            /** @description Number of ATSs with volume in the symbol */
-            ats_venues: number;
+            /** @description Number of ATSs with volume in the symbol; null in a week loaded as FINRA's per-symbol totals only */
+            ats_venues: number | null;
+            coverage: components["schemas"]["Coverage"];
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
@@ -1419,8 +1426,9 @@ export interface components {
             dark_pool_trades: number;
             /** @description Shares per trade; null without trades */
             avg_trade_size: number | null;
-            /** @description Number of ATSs with volume in the symbol */
-            ats_venues: number;
+            /** @description Number of ATSs with volume in the symbol; null in a week loaded as FINRA's per-symbol totals only */
+            ats_venues: number | null;
+            coverage: components["schemas"]["Coverage"];
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
@@ -1460,8 +1468,9 @@ export interface components {
             dark_pool_trades: number;
             /** @description Shares per trade; null without trades */
             avg_trade_size: number | null;
-            /** @description Number of ATSs with volume in the symbol */
-            ats_venues: number;
+            /** @description Number of ATSs with volume in the symbol; null in a week loaded as FINRA's per-symbol totals only */
+            ats_venues: number | null;
+            coverage: components["schemas"]["Coverage"];
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
@@ -1544,6 +1553,7 @@ export interface components {
                 weeks: {
                     week_start: string;
                     week_ending: string;
+                    coverage: components["schemas"]["Coverage"];
                     finra_published: string | null;
                     finra_last_update: string | null;
                     loaded_at: string;
@@ -1583,8 +1593,9 @@ export interface components {
             dark_pool_trades: number;
             /** @description Shares per trade; null without trades */
             avg_trade_size: number | null;
-            /** @description Number of ATSs with volume in the symbol */
-            ats_venues: number;
+            /** @description Number of ATSs with volume in the symbol; null in a week loaded as FINRA's per-symbol totals only */
+            ats_venues: number | null;
+            coverage: components["schemas"]["Coverage"];
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
@@ -1771,8 +1782,9 @@ export interface components {
                 dark_pool_trades: number;
                 /** @description Shares per trade; null without trades */
                 avg_trade_size: number | null;
-                /** @description Number of ATSs with volume in the symbol */
-                ats_venues: number;
+                /** @description Number of ATSs with volume in the symbol; null in a week loaded as FINRA's per-symbol totals only */
+                ats_venues: number | null;
+                coverage: components["schemas"]["Coverage"];
                 trend: components["schemas"]["Trend"];
                 /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
                 change_pct: number | null;
