@@ -18,6 +18,7 @@ import { isTier, TIERS, type Tier } from './finra/tiers.js';
 import { PACKAGE_VERSION } from './finra/user-agent.js';
 import { importFiles, ingestFromFinra, type IngestContext, type RunSummary } from './ingest/run.js';
 import { createLogger } from './logger.js';
+import type { DestinationStream } from 'pino';
 import { SectorTable } from './sectors/table.js';
 import { openDatabase } from './store/db.js';
 import { IngestLockedError } from './store/lock.js';
@@ -34,6 +35,10 @@ const server = () => import('./server.js');
 export interface Io {
   stdout: (text: string) => void;
   stderr: (text: string) => void;
+  /** Where the commands' pino logs go: JSON lines, or a line a person reads (see logSink). */
+  logs?: DestinationStream;
+  /** Standard error is a terminal (default: as Node sees it): progress with ETA, logs for people. */
+  terminal?: boolean;
 }
 
 const USAGE = `Usage: darkpool-radar <command> [options]
@@ -62,6 +67,8 @@ Commands:
   openapi                            print the OpenAPI document (YAML)
   help, --help                       this text (also COMMAND --help)
   --version                          the version
+  --verbose                          with any command: JSON logs at info level (LOG_LEVEL sets
+                                     another); without it a terminal shows warnings as plain lines
 
 Environment variables configure everything else (see README.md).`;
 
@@ -96,6 +103,13 @@ export async function main(argv: string[], env: Record<string, string | undefine
     io.stdout(`${USAGE}\n`);
     return 0;
   }
+  const verbose = args.includes('--verbose');
+  if (verbose) {
+    args.splice(args.indexOf('--verbose'), 1);
+    env = { ...env, LOG_LEVEL: env.LOG_LEVEL || 'info' };
+  }
+  const terminal = io.terminal ?? process.stderr.isTTY === true;
+  io = { ...io, terminal, logs: io.logs ?? logSink(verbose || !terminal, io) };
   try {
     switch (command) {
       case 'ingest':
@@ -146,6 +160,25 @@ export async function main(argv: string[], env: Record<string, string | undefine
   }
 }
 
+/**
+ * JSON log lines for machines (a pipe, a file, --verbose); on a terminal, a warning or an error as
+ * one line a person reads, its fields after it.
+ */
+function logSink(json: boolean, io: Io): DestinationStream {
+  if (json) return { write: (line: string) => io.stderr(line) };
+  const names: Record<number, string> = { 10: 'trace', 20: 'debug', 30: 'info', 40: 'warning', 50: 'error', 60: 'fatal' };
+  const quiet = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
+  return {
+    write(line: string) {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      const fields = Object.entries(entry)
+        .filter(([k]) => !quiet.has(k))
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+      io.stderr(`${names[entry.level as number] ?? 'log'}: ${String(entry.msg)}${fields.length ? ` (${fields.join(', ')})` : ''}\n`);
+    },
+  };
+}
+
 /** Commands print their own progress; logs stay at warn unless LOG_LEVEL asks for more. */
 function cliConfig(env: Record<string, string | undefined>): Config {
   return loadConfig({ ...env, LOG_LEVEL: env.LOG_LEVEL || 'warn' });
@@ -168,7 +201,8 @@ function parseTiers(value: string | undefined): Tier[] {
 }
 
 function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: IngestContext, daily: DailyContext) => Promise<T>): Promise<T> {
-  const logger = createLogger(config.LOG_LEVEL, process.stderr);
+  const logger = createLogger(config.LOG_LEVEL, io.logs ?? process.stderr);
+  const progressPrefix = progressCounter(io.terminal === true);
   const store = Store.open(config.DB_PATH, SectorTable.load());
   const base = { lock: store.lock, runs: store.runs, logger, now: () => new Date() };
   const ctx: IngestContext = {
@@ -191,8 +225,27 @@ function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: IngestCont
   return fn(store, ctx, daily).finally(() => store.close());
 }
 
-function progressPrefix(e: { index: number; count: number }): string {
-  return `[${String(e.index).padStart(String(e.count).length)}/${e.count}]`;
+/**
+ * `[ 3/22]` before each item's line; on a terminal also the share done and, from the pace so far,
+ * the time left. A run's first item restarts the clock (the daily and weekly phases are two runs).
+ */
+function progressCounter(terminal: boolean): (e: { index: number; count: number }) => string {
+  let started = performance.now();
+  return (e) => {
+    if (e.index === 1) started = performance.now();
+    const counter = `[${String(e.index).padStart(String(e.count).length)}/${e.count}]`;
+    if (!terminal) return counter;
+    const left = ((performance.now() - started) / e.index) * (e.count - e.index);
+    return `${counter} ${String(Math.floor((e.index / e.count) * 100)).padStart(3)}% ${e.index < e.count ? `ETA ${formatDuration(left)}` : 'done'}`;
+  };
+}
+
+/** 0:07, 12:30, 1:02:03. */
+function formatDuration(ms: number): string {
+  const total = Math.round(ms / 1000);
+  const [h, m, sec] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
 }
 
 /** Exit codes: 0 all fine, 2 some weeks or days refused or failed, 1 nothing loaded. */
@@ -370,8 +423,9 @@ const DEMO_URLS = [
 async function demoCommand(args: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
   parse(args, {});
   const dir = mkdtempSync(join(tmpdir(), 'darkpool-demo-'));
-  const config = loadConfig({ ...env, DB_PATH: join(dir, 'demo.db'), INGEST_CRON: 'off' });
-  const code = await withStore({ ...config, LOG_LEVEL: 'warn' }, io, async (_store, ctx, dailyCtx) => {
+  // Warnings only unless asked (LOG_LEVEL, --verbose): the demo's output is the URLs to try.
+  const config = loadConfig({ ...env, LOG_LEVEL: env.LOG_LEVEL || 'warn', DB_PATH: join(dir, 'demo.db'), INGEST_CRON: 'off' });
+  const code = await withStore(config, io, async (_store, ctx, dailyCtx) => {
     const daily = demoDailyFiles();
     const dailyCode = daily.length ? printDailySummary(await importDailyFiles(dailyCtx, daily), io) : 0;
     const weeklyCode = printSummary(await importFiles(ctx, DEMO_FILES, {}), io);
@@ -381,7 +435,7 @@ async function demoCommand(args: string[], env: Record<string, string | undefine
   });
   if (code !== 0) return code;
   const { closeOnSignals, serve } = await server();
-  const running = await serve(config, { schedule: false });
+  const running = await serve(config, { schedule: false, logs: io.logs });
   io.stdout(
     `\nDarkPool Radar demo on the bundled FINRA data: ${running.url}\n` +
       `  open ${running.url}/ in a browser for the dashboard, ${running.url}/docs for the API reference; then try\n` +
@@ -434,11 +488,19 @@ async function ticksCommand(args: string[], config: Config, io: Io): Promise<num
   // The FINRA cross-check reads the store when there is one; the analysis never needs it.
   const db = existsSync(config.DB_PATH) ? openDatabase(config.DB_PATH, { readonly: true }) : null;
   const started = performance.now();
-  const progress = process.stderr.isTTY
-    ? (lines: number) => io.stderr(`\r${lines.toLocaleString('en-US')} lines, ${Math.round(lines / ((performance.now() - started) / 1000)).toLocaleString('en-US')}/s`)
+  const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+  // A file's size is known: the share read so far, and the time left at the pace so far.
+  const size = file === '-' ? 0 : statSync(file).size;
+  const progress = io.terminal
+    ? (lines: number) => {
+        const elapsed = performance.now() - started;
+        const done = size && 'bytesRead' in input ? input.bytesRead / size : 0;
+        const eta = done > 0 && done < 1 ? `, ${Math.floor(done * 100)}%, ETA ${formatDuration((elapsed / done) * (1 - done))}` : '';
+        io.stderr(`\r${lines.toLocaleString('en-US')} lines, ${Math.round(lines / (elapsed / 1000)).toLocaleString('en-US')}/s${eta}   `);
+      }
     : undefined;
   try {
-    const report = await analyzeTape(file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 }), {
+    const report = await analyzeTape(input, {
       intervalSeconds: positiveNumber('interval', values.interval, 60, true),
       rules,
       largeSize: positiveNumber('large-size', values['large-size'], 5_000),

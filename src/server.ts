@@ -2,6 +2,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import { ApiKeys } from './api/api-keys.js';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -13,6 +14,8 @@ import { Store } from './store/store.js';
 export interface ServeOptions {
   /** Run the scheduled ingest (and an immediate one when the store is empty). */
   schedule: boolean;
+  /** Where logs go (default: standard output, as JSON lines). */
+  logs?: DestinationStream;
 }
 
 export interface Running {
@@ -24,7 +27,7 @@ export interface Running {
 const SHUTDOWN_GRACE_MS = 8_000;
 
 export async function serve(config: Config, options: ServeOptions): Promise<Running> {
-  const logger = createLogger(config.LOG_LEVEL);
+  const logger = createLogger(config.LOG_LEVEL, options.logs);
   // Keys first: a bad key setting stops the start before anything is opened.
   const apiKeys = ApiKeys.fromConfig(config.API_KEYS, config.API_KEYS_FILE);
   const store = Store.open(config.DB_PATH, SectorTable.load());

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TQQQ_JSON } from '../support/fixtures.js';
+import { AAPL_BRKB_WEEKS, TQQQ_JSON } from '../support/fixtures.js';
 import { cli, removeTempDirs, tempDbPath, tempDir } from '../support/harness.js';
 
 afterAll(removeTempDirs);
@@ -53,5 +53,30 @@ describe('darkpool-radar', () => {
       expect(run.stderr).toMatch(/is the live store itself/);
     }
     expect(readFileSync(dbPath).equals(before)).toBe(true);
+  });
+});
+
+describe('on a terminal', () => {
+  it('shows the share done and the time left, and logs as lines a person reads; --verbose gives JSON logs', async () => {
+    const args = ['import', AAPL_BRKB_WEEKS, '--published-through', '2022-01-10'];
+    const run = await cli(args, { DB_PATH: tempDbPath(), LOG_LEVEL: 'info' }, { terminal: true });
+    expect(run.code).toBe(0);
+    const lines = run.stderr.split('\n');
+    expect(lines.filter((l) => l.startsWith('['))).toEqual([
+      expect.stringMatching(/^\[1\/3\] {2}33% ETA \d+:\d\d T1 {3}2021-12-06 {2}published/),
+      expect.stringMatching(/^\[2\/3\] {2}66% ETA \d+:\d\d T1 {3}2021-12-13 {2}published/),
+      expect.stringMatching(/^\[3\/3\] 100% done T1 {3}2021-12-20 {2}published/),
+    ]);
+    expect(lines).toContainEqual(expect.stringMatching(/^info: week processed \(weekStart=2021-12-06, tier=T1, outcome=published/));
+    expect(lines.some((l) => l.startsWith('{'))).toBe(false);
+
+    const verbose = await cli([...args, '--verbose'], { DB_PATH: tempDbPath(), LOG_LEVEL: '' }, { terminal: true });
+    expect(verbose.code).toBe(0);
+    expect(verbose.stderr).not.toMatch(/^info: /m);
+    const json = verbose.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(json).toContainEqual(expect.objectContaining({ level: 30, msg: 'week processed' }));
+    // Off a terminal (a pipe, a file) progress keeps its plain counter.
+    const piped = await cli(args, { DB_PATH: tempDbPath() });
+    expect(piped.stderr).toMatch(/^\[1\/3\] T1 {3}2021-12-06 {2}published/m);
   });
 });

@@ -44,12 +44,13 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function cli(argv: string[], env: Record<string, string | undefined>): Promise<CliResult> {
+export async function cli(argv: string[], env: Record<string, string | undefined>, options: { terminal?: boolean } = {}): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
   const code = await main(argv, { LOG_LEVEL: 'silent', ...env }, {
     stdout: (t) => void (stdout += t),
     stderr: (t) => void (stderr += t),
+    terminal: options.terminal ?? false,
   });
   return { code, stdout, stderr };
 }
