@@ -11,7 +11,7 @@ import fastifyStatic from '@fastify/static';
 import { Redis } from 'ioredis';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type onSendHookHandler } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyRequest, type onSendHookHandler } from 'fastify';
 import {
   jsonSchemaTransform,
   jsonSchemaTransformObject,
@@ -28,7 +28,7 @@ import { clientError, frameworkError, handleError, registerErrorHandling } from 
 import { healthRoutes } from './api/health-routes.js';
 import { cachedRevision, httpCache } from './api/http-cache.js';
 import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } from './api/problems.js';
-import { apiBoundary, keyRequired, pageHeaders, security } from './api/security.js';
+import { apiBoundary, keyRequired, PAGE_HEADER_VALUES, pageHeaders, security } from './api/security.js';
 import { DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
 import type { Config } from './config.js';
 import { DailyReports } from './daily/reports.js';
@@ -198,7 +198,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   fastify.setValidatorCompiler(validatorCompiler);
   fastify.setSerializerCompiler(serializerCompiler);
   const apiKeys = deps.apiKeys ?? null;
-  registerErrorHandling(fastify, apiKeys ? keyRequired(apiKeys) : undefined);
+  const dashboard = readDashboard(deps.logger);
+  // A browser asking for a page that does not exist gets the dashboard, which shows its not-found page.
+  const notFoundPage = (req: FastifyRequest) =>
+    dashboard && (req.method === 'GET' || req.method === 'HEAD') && prefersHtml(req.headers.accept) ? { body: dashboard, headers: PAGE_HEADER_VALUES } : null;
+  registerErrorHandling(fastify, apiKeys ? keyRequired(apiKeys) : undefined, notFoundPage);
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   if (apiKeys) deps.logger.info({ keys: apiKeys.size }, 'API keys required on /darkpool');
@@ -322,7 +326,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     pageHeaders(pages);
     await compression(pages);
     await pages.register(fastifySwaggerUi, { routePrefix: '/docs' });
-    const dashboard = await registerDashboard(pages, deps.logger);
+    if (dashboard) await pages.register(fastifyStatic, { root: `${WEB_DIR}assets`, prefix: '/assets/', decorateReply: false, schemaHide: true });
     // Browsers get the dashboard; API clients (curl, scripts) get this index of the API.
     pages.get('/', { schema: { hide: true } }, async (req, reply) => {
       reply.header('vary', 'Accept');
@@ -357,12 +361,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
 /** The dashboard, built by `npm run build` into dist/web; null (and a warning) when it is not built. */
 const WEB_DIR = fileURLToPath(new URL('../dist/web/', import.meta.url));
 
-async function registerDashboard(app: FastifyInstance, logger: Logger): Promise<string | null> {
+function readDashboard(logger: Logger): string | null {
   if (!existsSync(`${WEB_DIR}index.html`)) {
     logger.warn({ dir: WEB_DIR }, 'the dashboard is not built (npm run build): / answers JSON only');
     return null;
   }
-  await app.register(fastifyStatic, { root: `${WEB_DIR}assets`, prefix: '/assets/', decorateReply: false, schemaHide: true });
   return readFileSync(`${WEB_DIR}index.html`, 'utf8');
 }
 

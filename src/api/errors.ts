@@ -27,12 +27,21 @@ const STATUS_CODES: Record<number, ProblemCode> = {
   429: 'rate_limited',
 };
 
-/** `notFoundGate`: a hook run before the not-found answer (with API keys on: the key check). */
-export function registerErrorHandling(app: FastifyInstance, notFoundGate?: preHandlerAsyncHookHandler) {
+/**
+ * `notFoundGate`: a hook run before the not-found answer (with API keys on: the key check).
+ * `notFoundPage`: the HTML page (and its headers) a browser gets instead of the problem (null: the problem).
+ */
+export function registerErrorHandling(
+  app: FastifyInstance,
+  notFoundGate?: preHandlerAsyncHookHandler,
+  notFoundPage: (req: FastifyRequest) => { body: string; headers: Readonly<Record<string, string>> } | null = () => null,
+) {
   app.setErrorHandler(handleError);
-  app.setNotFoundHandler({ preHandler: notFoundGate }, (req, reply) =>
-    sendProblem(reply, problem('not_found', `No resource at ${req.method} ${req.url.split('?')[0]}. See /docs.`, req.url.split('?')[0])),
-  );
+  app.setNotFoundHandler({ preHandler: notFoundGate }, (req, reply) => {
+    const page = notFoundPage(req);
+    if (page) return reply.code(404).headers(page.headers).header('vary', 'Accept').type('text/html; charset=utf-8').send(page.body);
+    return sendProblem(reply, problem('not_found', `No resource at ${req.method} ${req.url.split('?')[0]}. See /docs.`, req.url.split('?')[0]));
+  });
 }
 
 /** The one error path: whatever failed becomes a problem with a stable code. */

@@ -89,9 +89,12 @@ export const security = fp(async (app: FastifyInstance, options: SecurityOptions
   app.decorateRequest('apiKeyId', null);
 });
 
+/** The headers of a page (the dashboard, Swagger UI), for an answer outside a page scope. */
+export const PAGE_HEADER_VALUES: Readonly<Record<string, string>> = helmetHeaders(PAGE_HEADERS);
+
 /** Pages (the dashboard, Swagger UI) get helmet's full set: call on the scope that registers them. */
 export function pageHeaders(scope: FastifyInstance): void {
-  const headers = helmetHeaders(PAGE_HEADERS);
+  const headers = PAGE_HEADER_VALUES;
   scope.addHook('onRequest', (_req, reply, done) => {
     reply.headers(headers);
     done();

@@ -9,7 +9,9 @@ import { ApiKeys } from '../../src/api/api-keys.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
-import { seededStore } from '../support/app.js';
+import { importFiles } from '../../src/ingest/run.js';
+import { ingestContext, seededStore } from '../support/app.js';
+import { AAPL_BRKB_WEEKS } from '../support/fixtures.js';
 import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -135,12 +137,99 @@ describe.skipIf(!RUN)('the dashboard', () => {
     await page.close();
   });
 
-  it('is readable on a phone: nothing wider than the screen but the scrollable table', async () => {
+  // The sizes the dashboard must serve: a laptop window and a phone.
+  const SIZES = [
+    { width: 1200, height: 900 },
+    { width: 390, height: 844 },
+  ];
+  const PAGES = [
+    { name: 'movers', hash: '#/movers', ready: 'table.data tbody tr' },
+    { name: 'ticker', hash: '#/ticker/tqqq', ready: '[data-testid=venues] li' },
+    { name: 'sectors', hash: '#/sectors', ready: '[data-testid=sectors] li' },
+    { name: 'venues', hash: '#/venues', ready: 'table.data tbody tr' },
+  ];
+
+  it.each(SIZES)('fits $width x $height: no page overflow, no clipped column, the key figure beside the name on a phone', async (size) => {
     const base = await serve(store);
-    const page = await open(`${base}/#/ticker/tqqq`, { width: 390, height: 844 });
-    await page.locator('[data-testid=venues] li').first().waitFor();
-    expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth')).toBe(true);
-    await page.screenshot({ path: `${ARTIFACTS}/dashboard-phone.png`, fullPage: true });
+    const page = await open(`${base}/`, size);
+    for (const p of PAGES) {
+      await page.goto(`${base}/${p.hash}`);
+      await page.locator(p.ready).first().waitFor();
+      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `${p.name} overflows the page`).toBe(true);
+      await page.screenshot({ path: `${ARTIFACTS}/dashboard-${p.name}-${size.width}x${size.height}.png`, fullPage: true });
+      // Bar labels get room to be read, not a column one letter wide.
+      const names = await page.locator('.bar-name').evaluateAll((ns: { getBoundingClientRect(): { width: number } }[]) => ns.map((n) => n.getBoundingClientRect().width));
+      for (const width of names) expect(width, `${p.name}: a bar label is squeezed`).toBeGreaterThanOrEqual(100);
+      const tables = page.locator('.table-wrap');
+      for (let i = 0; i < (await tables.count()); i++) {
+        const [scrollWidth, clientWidth] = await tables.nth(i).evaluate((t: { scrollWidth: number; clientWidth: number }) => [t.scrollWidth, t.clientWidth]);
+        // A table may scroll only where it says so; on the laptop window nothing is cut off at all.
+        if (size.width >= 1200) expect(scrollWidth, `${p.name}: a column is cut off`).toBeLessThanOrEqual(clientWidth + 1);
+        else if (scrollWidth > clientWidth + 1) expect(await page.locator('.scroll-hint').nth(i).isVisible()).toBe(true);
+        // The ATS shares of the first row are on screen, not behind a sideways scroll.
+        const shares = page.locator('table.data tbody tr').first().locator('td', { hasText: /^\d{1,3}(,\d{3})+$/ }).first();
+        const box = (await shares.boundingBox())!;
+        expect(box.x + box.width, `${p.name}: the shares column is off screen`).toBeLessThanOrEqual(size.width);
+      }
+    }
+    await page.close();
+  });
+
+  it('offers the tiers that are loaded, shows counts with separators and small shares with enough digits', async () => {
+    const base = await serve(store);
+    const page = await open(`${base}/#/movers`);
+    await page.locator('table.data tbody tr').first().waitFor();
+    expect(await page.locator('#tier option').allInnerTexts()).toEqual(['All loaded tiers', 'T2', 'OTCE']);
+
+    const sectors = (await (await fetch(`${base}/darkpool/sectors`)).json()) as { data: { ticker_count: number }[] };
+    await page.goto(`${base}/#/sectors`);
+    await page.locator('[data-testid=sectors] li').first().waitFor();
+    const biggest = sectors.data[0]!.ticker_count;
+    expect(biggest).toBeGreaterThanOrEqual(1000);
+    expect(await page.locator('[data-testid=sectors] li').first().innerText()).toContain(`${biggest.toLocaleString('en-US')} symbols`);
+
+    const venues = (await (await fetch(`${base}/darkpool/venues`)).json()) as { data: { mpid: string; dark_pool_shares: number }[] };
+    const total = venues.data.reduce((n, v) => n + v.dark_pool_shares, 0);
+    await page.goto(`${base}/#/venues`);
+    await page.locator('table.data tbody tr').first().waitFor();
+    const rows = await page
+      .locator('table.data tbody tr')
+      .evaluateAll((trs: { cells: ArrayLike<{ innerText: string }> }[]) => trs.map((r) => Array.from(r.cells).map((c) => c.innerText)));
+    for (const cells of rows) {
+      const venue = venues.data.find((v) => v.mpid === cells[0])!;
+      const shown = Number(cells[3]!.replace('%', ''));
+      // Two significant digits at least: within 5% of the exact share, and never 0 for a venue with volume.
+      expect(Math.abs(shown - (venue.dark_pool_shares / total) * 100)).toBeLessThanOrEqual(((venue.dark_pool_shares / total) * 100) * 0.05);
+    }
+    await page.close();
+  });
+
+  it('labels a week of per-symbol totals, and says the venues are not known', async () => {
+    const totals = Store.open(tempDbPath(), SectorTable.load());
+    await importFiles(ingestContext(totals), [AAPL_BRKB_WEEKS], { publishedThrough: '2022-01-10' });
+    const base = await serve(totals);
+    const page = await open(`${base}/#/ticker/AAPL`);
+    await page.locator('[data-testid=history-chart] canvas').waitFor();
+    expect(await page.getByRole('note').innerText()).toMatch(/per-symbol total only/);
+    expect(await page.locator('.stat', { hasText: 'ATSs with volume' }).locator('dd').innerText()).toBe('—');
+    expect(await page.locator('figcaption').first().innerText()).toMatch(/left axis: shares per week/);
+    await page.close();
+    totals.close();
+  });
+
+  it('shows its own not-found page for an unknown path or view; API clients still get a problem', async () => {
+    const base = await serve(store);
+    const page = await browser.newPage();
+    const answer = await page.goto(`${base}/no/such/page`);
+    expect(answer!.status()).toBe(404);
+    expect(await page.locator('h1').innerText()).toBe('Page not found');
+    expect(await page.locator('main').innerText()).toContain('/no/such/page');
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-not-found.png` });
+    await page.goto(`${base}/#/nonsense`);
+    expect(await page.locator('h1').innerText()).toBe('Page not found');
+    const api = await fetch(`${base}/no/such/page`);
+    expect(api.status).toBe(404);
+    expect(api.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     await page.close();
   });
 
@@ -150,6 +239,7 @@ describe.skipIf(!RUN)('the dashboard', () => {
     const page = await open(`${base}/`);
     await page.getByRole('alert').waitFor();
     expect(await page.getByRole('alert').innerText()).toMatch(/No data loaded yet/);
+    expect(await page.locator('#freshness').innerText()).toBe('Freshness: no week loaded yet');
     empty.close();
 
     const live = await serve(store);
@@ -167,6 +257,11 @@ describe.skipIf(!RUN)('the dashboard', () => {
     await page.getByRole('button', { name: 'Use this key' }).click();
     await page.locator('table.data tbody tr').first().waitFor();
     expect(await page.evaluate('[sessionStorage.length, localStorage.length]')).toEqual([1, 0]);
+    // A JSON link opens the JSON, fetched with the key (a plain link would send none and get a 401).
+    const [tab] = await Promise.all([page.context().waitForEvent('page'), page.locator('a.json').first().click()]);
+    await tab.waitForURL(/^blob:/);
+    expect(JSON.parse(await tab.locator('body').innerText())).toMatchObject({ data: expect.any(Array), tiers: ['OTCE', 'T2'] });
+    await tab.close();
     await page.close();
   });
 });

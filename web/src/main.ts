@@ -1,24 +1,47 @@
-// The dashboard's router: #/movers[/tier], #/ticker/SYMBOL, #/sectors, #/venues[/tier].
+// The dashboard's router: #/movers[/tier], #/ticker/SYMBOL, #/sectors, #/venues[/tier]; anything else,
+// and any path but / (the server answers unknown pages with this page), is the not-found page.
 import 'uplot/dist/uPlot.min.css';
 import '../styles.css';
 import { moversView } from './views/movers.js';
 import { sectorsView } from './views/sectors.js';
 import { tickerView } from './views/ticker.js';
 import { venuesView } from './views/venues.js';
+import { el, heading } from './ui.js';
+
+const VIEWS = ['movers', 'ticker', 'sectors', 'venues'];
+
+function notFoundView(main: HTMLElement, what: string): void {
+  const freshness = document.getElementById('freshness');
+  if (freshness) freshness.textContent = 'Freshness: shown on the data pages';
+  main.replaceChildren(
+    heading('Page not found'),
+    el('p', { class: 'lede' }, `There is no page at ${what}.`),
+    el('ul', {}, el('li', {}, el('a', { href: '/#/movers' }, 'Movers'), ': this week\'s top 20'), el('li', {}, el('a', { href: '/#/ticker' }, 'Find a ticker')), el('li', {}, el('a', { href: '/docs' }, 'API documentation'))),
+  );
+}
 
 const main = document.getElementById('main')!;
 
 async function route() {
   // An empty hash splits to [''], so the default view is chosen with ||, not a destructuring default.
   const [first, param = ''] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
-  const view = first || 'movers';
+  const view = location.pathname !== '/' || !VIEWS.includes(first || 'movers') ? 'not-found' : first || 'movers';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-nav]')) {
     if (link.dataset.nav === view) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   main.setAttribute('aria-busy', 'true');
-  const page = view === 'ticker' ? tickerView(main, param) : view === 'sectors' ? sectorsView(main) : view === 'venues' ? venuesView(main, param) : moversView(main, param);
-  document.title = `${view[0]!.toUpperCase()}${view.slice(1)}${param ? ` ${param.toUpperCase()}` : ''} · DarkPool Radar`;
+  const page =
+    view === 'not-found'
+      ? notFoundView(main, location.pathname !== '/' ? location.pathname : location.hash)
+      : view === 'ticker'
+        ? tickerView(main, param)
+        : view === 'sectors'
+          ? sectorsView(main)
+          : view === 'venues'
+            ? venuesView(main, param)
+            : moversView(main, param);
+  document.title = view === 'not-found' ? 'Page not found · DarkPool Radar' : `${view[0]!.toUpperCase()}${view.slice(1)}${param ? ` ${param.toUpperCase()}` : ''} · DarkPool Radar`;
   main.querySelector('h1')?.focus();
   await page;
   main.removeAttribute('aria-busy');

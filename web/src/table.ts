@@ -7,7 +7,13 @@ export interface Column<T> {
   value: (row: T) => number | string | null;
   render?: (row: T) => Node | string;
   numeric?: boolean;
+  /** Long text (names) wraps instead of widening the table. */
+  wrap?: boolean;
+  /** Left out on a phone, where the key figures must fit beside the name. */
+  optional?: boolean;
 }
+
+const cellClass = (c: Column<unknown>) => [c.numeric ? 'num' : '', c.wrap ? 'wrap' : '', c.optional ? 'optional' : ''].filter(Boolean).join(' ');
 
 export function sortableTable<T>(caption: string, columns: Column<T>[], rows: T[], initial: { key: string; descending: boolean }): HTMLElement {
   let sort = initial;
@@ -15,7 +21,7 @@ export function sortableTable<T>(caption: string, columns: Column<T>[], rows: T[
   const body = el('tbody');
   const headers = columns.map((c) => {
     const button = el('button', { type: 'button', class: 'sort' }, c.label);
-    const th = el('th', { scope: 'col', class: c.numeric ? 'num' : '' }, button);
+    const th = el('th', { scope: 'col', class: cellClass(c as Column<unknown>) }, button);
     button.addEventListener('click', () => {
       sort = { key: c.key, descending: sort.key === c.key ? !sort.descending : Boolean(c.numeric) };
       draw();
@@ -37,12 +43,20 @@ export function sortableTable<T>(caption: string, columns: Column<T>[], rows: T[
     for (const h of headers) h.th.setAttribute('aria-sort', h.column.key === sort.key ? (sort.descending ? 'descending' : 'ascending') : 'none');
     body.replaceChildren(
       ...sorted.map((row) =>
-        el('tr', {}, ...columns.map((c) => el('td', { class: c.numeric ? 'num' : '' }, c.render ? c.render(row) : String(c.value(row) ?? '—')))),
+        el('tr', {}, ...columns.map((c) => el('td', { class: cellClass(c as Column<unknown>) }, c.render ? c.render(row) : String(c.value(row) ?? '—')))),
       ),
     );
   }
   draw();
-  return el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption }, table);
+  const wrap = el('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption }, table);
+  // A table wider than the screen says so, instead of hiding columns behind an unhinted scroll.
+  const hint = el('p', { class: 'scroll-hint', hidden: true }, 'More columns: scroll the table sideways →');
+  new ResizeObserver(() => {
+    const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+    wrap.classList.toggle('scrolls', scrolls);
+    hint.hidden = !scrolls;
+  }).observe(wrap);
+  return el('div', {}, hint, wrap);
 }
 
 /** Horizontal bars drawn in HTML: readable, printable, and accessible as a list. */

@@ -1,21 +1,20 @@
 // This week's movers: the top 20 by ATS shares, sortable, with a tier filter.
 import { api, call, jsonUrl, type Schemas } from '../api.js';
 import { sortableTable } from '../table.js';
-import { el, failure, heading, jsonLink, loading, num, showFreshness, trendBadge, usd } from '../ui.js';
+import { el, failure, heading, jsonLink, loading, num, showFreshness, tierMenu, trendBadge, usd } from '../ui.js';
 
 type Row = Schemas['SymbolWeek'];
-const TIERS = ['', 'T1', 'T2', 'OTCE'] as const;
 
 export async function moversView(main: HTMLElement, tier = ''): Promise<void> {
-  const select = el('select', { id: 'tier' }, ...TIERS.map((t) => el('option', { value: t, selected: t === tier }, t || 'All loaded tiers')));
-  select.addEventListener('change', () => (location.hash = select.value ? `#/movers/${select.value}` : '#/movers'));
+  const menu = tierMenu('movers', tier);
   const body = el('div', { class: 'panel' }, loading('movers', 560));
-  main.replaceChildren(heading('Movers'), el('div', { class: 'controls' }, el('label', { for: 'tier' }, 'Tier'), select), body);
+  main.replaceChildren(heading('Movers'), menu.control, body);
 
   const query = tier ? { tier: tier as 'T1' | 'T2' | 'OTCE' } : {};
   try {
     const data = await call(api.GET('/darkpool/movers/top20', { params: { query } }));
     showFreshness(data.source);
+    menu.offer(data.source);
     const url = jsonUrl('/darkpool/movers/top20', query);
     body.replaceChildren(
       el('p', { class: 'lede' }, `The 20 symbols with the most ATS (dark pool) shares in the week ending ${data.week_ending} (tiers ${data.tiers.join(', ')}). `, jsonLink(url)),
@@ -24,14 +23,14 @@ export async function moversView(main: HTMLElement, tier = ''): Promise<void> {
         [
           { key: 'rank', label: '#', numeric: true, value: (r) => data.data.indexOf(r) + 1 },
           { key: 'ticker', label: 'Ticker', value: (r) => r.ticker, render: (r) => el('a', { href: `#/ticker/${encodeURIComponent(r.ticker)}` }, r.ticker) },
-          { key: 'name', label: 'Name', value: (r) => r.issue_name },
-          { key: 'sector', label: 'Sector', value: (r) => r.sector },
-          { key: 'tier', label: 'Tier', value: (r) => r.tier },
+          { key: 'name', label: 'Name', value: (r) => r.issue_name, wrap: true, optional: true },
+          { key: 'sector', label: 'Sector', value: (r) => r.sector, wrap: true, optional: true },
+          { key: 'tier', label: 'Tier', value: (r) => r.tier, optional: true },
           { key: 'shares', label: 'ATS shares', numeric: true, value: (r) => r.dark_pool_shares, render: (r) => num(r.dark_pool_shares) },
-          { key: 'usd', label: 'Notional', numeric: true, value: (r) => r.dark_pool_volume_usd, render: (r) => usd(r.dark_pool_volume_usd) },
-          { key: 'trades', label: 'Trades', numeric: true, value: (r) => r.dark_pool_trades, render: (r) => num(r.dark_pool_trades) },
-          { key: 'venues', label: 'ATSs', numeric: true, value: (r) => r.ats_venues },
-          { key: 'trend', label: 'Trend', value: (r) => r.change_pct, render: (r) => trendBadge(r.trend, r.change_pct) },
+          { key: 'usd', label: 'Notional', numeric: true, optional: true, value: (r) => r.dark_pool_volume_usd, render: (r) => usd(r.dark_pool_volume_usd) },
+          { key: 'trades', label: 'Trades', numeric: true, optional: true, value: (r) => r.dark_pool_trades, render: (r) => num(r.dark_pool_trades) },
+          { key: 'venues', label: 'ATSs', numeric: true, optional: true, value: (r) => r.ats_venues, render: (r) => num(r.ats_venues) },
+          { key: 'trend', label: 'Trend', wrap: true, value: (r) => r.change_pct, render: (r) => trendBadge(r.trend, r.change_pct) },
         ],
         data.data,
         { key: 'rank', descending: false },

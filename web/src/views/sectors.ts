@@ -1,7 +1,7 @@
 // Share of ATS volume by sector, this week against the week before.
 import { api, ApiError, call, jsonUrl, type Schemas } from '../api.js';
 import { bars } from '../table.js';
-import { el, failure, heading, jsonLink, loading, showFreshness } from '../ui.js';
+import { el, failure, heading, jsonLink, loading, num, sharePct, showFreshness } from '../ui.js';
 
 function weekBefore(weekEnding: string): string {
   return new Date(Date.parse(`${weekEnding}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10);
@@ -20,7 +20,11 @@ export async function sectorsView(main: HTMLElement): Promise<void> {
     } catch (err) {
       if (!(err instanceof ApiError && err.problem?.code === 'week_not_found')) throw err;
     }
-    const last = new Map(before?.data.map((s) => [s.sector, s.share_pct]) ?? []);
+    // Shares from the counts, not the rounded percentages: a small sector never reads 0.00%.
+    const totalOf = (d: Schemas['Sectors']['data']) => d.reduce((sum, s) => sum + s.dark_pool_shares, 0);
+    const total = totalOf(now.data);
+    const totalBefore = before ? totalOf(before.data) : 0;
+    const last = new Map(before?.data.map((s) => [s.sector, s.dark_pool_shares]) ?? []);
     body.replaceChildren(
       el('p', { class: 'lede' }, `Share of all ATS shares by sector, week ending ${now.week_ending}`, before ? ` (darker) against ${previousWeek} (lighter). ` : ` (the week before is not loaded). `, jsonLink(jsonUrl('/darkpool/sectors')), ' ', before ? jsonLink(jsonUrl('/darkpool/sectors', { week: previousWeek }), 'previous week JSON') : ''),
       el(
@@ -30,9 +34,11 @@ export async function sectorsView(main: HTMLElement): Promise<void> {
           'Sectors by share of ATS volume',
           now.data.map((s) => ({
             name: s.sector,
-            value: s.share_pct,
-            text: `${s.share_pct.toFixed(2)}% · ${s.ticker_count} ${s.ticker_count === 1 ? 'symbol' : 'symbols'}`,
-            ...(before ? { secondary: last.get(s.sector) ?? 0, secondaryText: `last week ${(last.get(s.sector) ?? 0).toFixed(2)}%` } : {}),
+            value: s.dark_pool_shares / total,
+            text: `${sharePct(s.dark_pool_shares, total)} · ${num(s.ticker_count)} ${s.ticker_count === 1 ? 'symbol' : 'symbols'}`,
+            ...(before
+              ? { secondary: (last.get(s.sector) ?? 0) / (totalBefore || 1), secondaryText: `last week ${sharePct(last.get(s.sector) ?? 0, totalBefore)}` }
+              : {}),
           })),
         ),
       ),

@@ -1,33 +1,34 @@
 // The ATS leaderboard of the newest week.
 import { api, call, jsonUrl, type Schemas } from '../api.js';
 import { sortableTable } from '../table.js';
-import { el, failure, heading, jsonLink, loading, num, showFreshness, trendBadge, usd } from '../ui.js';
+import { el, failure, heading, jsonLink, loading, num, sharePct, showFreshness, tierMenu, trendBadge, usd } from '../ui.js';
 
 type Row = Schemas['VenueTotal'];
 
 export async function venuesView(main: HTMLElement, tier = ''): Promise<void> {
-  const select = el('select', { id: 'tier' }, ...['', 'T1', 'T2', 'OTCE'].map((t) => el('option', { value: t, selected: t === tier }, t || 'All loaded tiers')));
-  select.addEventListener('change', () => (location.hash = select.value ? `#/venues/${select.value}` : '#/venues'));
+  const menu = tierMenu('venues', tier);
   const body = el('div', { class: 'panel' }, loading('venues', 560));
-  main.replaceChildren(heading('Venues'), el('div', { class: 'controls' }, el('label', { for: 'tier' }, 'Tier'), select), body);
+  main.replaceChildren(heading('Venues'), menu.control, body);
   const query = tier ? { tier: tier as 'T1' | 'T2' | 'OTCE' } : {};
   try {
     const data = await call(api.GET('/darkpool/venues', { params: { query } }));
     showFreshness(data.source);
+    menu.offer(data.source);
+    const total = data.data.reduce((sum, r) => sum + r.dark_pool_shares, 0);
     body.replaceChildren(
       el('p', { class: 'lede' }, `Every ATS by its shares in the week ending ${data.week_ending} (tiers ${data.tiers.join(', ')}). `, jsonLink(jsonUrl('/darkpool/venues', query))),
       sortableTable<Row>(
         `ATS leaderboard, week ending ${data.week_ending}`,
         [
-          { key: 'mpid', label: 'MPID', value: (r) => r.mpid },
-          { key: 'name', label: 'Venue', value: (r) => r.name },
+          { key: 'mpid', label: 'MPID', value: (r) => r.mpid, optional: true },
+          { key: 'name', label: 'Venue', value: (r) => r.name, wrap: true },
           { key: 'shares', label: 'ATS shares', numeric: true, value: (r) => r.dark_pool_shares, render: (r) => num(r.dark_pool_shares) },
-          { key: 'share', label: 'Market share', numeric: true, value: (r) => r.market_share_pct, render: (r) => `${r.market_share_pct.toFixed(2)}%` },
-          { key: 'usd', label: 'Notional', numeric: true, value: (r) => r.dark_pool_volume_usd, render: (r) => usd(r.dark_pool_volume_usd) },
-          { key: 'trades', label: 'Trades', numeric: true, value: (r) => r.dark_pool_trades, render: (r) => num(r.dark_pool_trades) },
-          { key: 'size', label: 'Avg size', numeric: true, value: (r) => r.avg_trade_size, render: (r) => (r.avg_trade_size === null ? '—' : num(Math.round(r.avg_trade_size))) },
-          { key: 'symbols', label: 'Symbols', numeric: true, value: (r) => r.symbols_traded, render: (r) => num(r.symbols_traded) },
-          { key: 'trend', label: 'Trend', value: (r) => r.change_pct, render: (r) => trendBadge(r.trend, r.change_pct) },
+          { key: 'share', label: 'Market share', numeric: true, value: (r) => r.dark_pool_shares, render: (r) => sharePct(r.dark_pool_shares, total) },
+          { key: 'usd', label: 'Notional', numeric: true, optional: true, value: (r) => r.dark_pool_volume_usd, render: (r) => usd(r.dark_pool_volume_usd) },
+          { key: 'trades', label: 'Trades', numeric: true, optional: true, value: (r) => r.dark_pool_trades, render: (r) => num(r.dark_pool_trades) },
+          { key: 'size', label: 'Avg size', numeric: true, optional: true, value: (r) => r.avg_trade_size, render: (r) => (r.avg_trade_size === null ? '—' : num(Math.round(r.avg_trade_size))) },
+          { key: 'symbols', label: 'Symbols', numeric: true, optional: true, value: (r) => r.symbols_traded, render: (r) => num(r.symbols_traded) },
+          { key: 'trend', label: 'Trend', wrap: true, optional: true, value: (r) => r.change_pct, render: (r) => trendBadge(r.trend, r.change_pct) },
         ],
         data.data,
         { key: 'shares', descending: true },
