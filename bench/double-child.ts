@@ -3,7 +3,7 @@
 // ingest's event loop. argv: newest week, week count. The newest week is held back until "release"
 // arrives on stdin.
 import { createInterface } from 'node:readline';
-import type { Tier } from '../src/finra/tiers.js';
+import type { Tier } from '../src/domain/tiers.js';
 import { FinraDouble } from '../test/support/finra-double.js';
 import { ROW_FIELDS } from '../src/finra/client.js';
 import { readWeekFile, syntheticWeekRows, weekFile, weeksEndingAt, type Row } from './synthetic.js';

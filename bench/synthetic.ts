@@ -5,9 +5,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { DAILY_COLUMNS } from '../src/daily/short-volume-file.js';
-import { addDays, tradingDaysBetween } from '../src/finra/calendar.js';
+import { addDays, tradingDaysBetween } from '../src/domain/calendar.js';
 import { ROW_FIELDS } from '../src/finra/client.js';
-import type { Tier } from '../src/finra/tiers.js';
+import type { Tier } from '../src/domain/tiers.js';
 
 export type Row = Record<string, unknown>;
 

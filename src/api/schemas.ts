@@ -1,9 +1,9 @@
 // The API contract. These zod schemas validate input, shape output, type the handlers, and become
 // the OpenAPI document's components (each `.meta({ id })` is a named schema there).
 import { z } from 'zod';
-import { isIsoDate } from '../finra/calendar.js';
-import { isTickerInput } from '../finra/symbols.js';
-import { TIERS } from '../finra/tiers.js';
+import { isIsoDate } from '../domain/calendar.js';
+import { isTickerInput } from '../domain/symbols.js';
+import { TIERS } from '../domain/tiers.js';
 import { SECTORS } from '../sectors/sectors.js';
 import { MIN_PREV_SHARES_FOR_CHANGE } from '../store/reports.js';
 

@@ -4,7 +4,7 @@
 // day the CDN has no file for yet is "not published", to be asked again by the next run.
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
-import { addDays, tradingDaysBetween, todayUtc } from '../finra/calendar.js';
+import { addDays, tradingDaysBetween, todayUtc } from '../domain/calendar.js';
 import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
 import { readTextFile } from '../ingest/files.js';
 import { GIVE_UP_AFTER_FAILURES, SKIPPED, skippedWithRest, usageMeter, withLock } from '../ingest/run.js';

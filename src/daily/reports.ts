@@ -1,6 +1,6 @@
 // What /darkpool/daily answers: FINRA's daily figures for a symbol, per stored trading day, newest
 // first. These are FINRA's numbers as the files give them, not estimates.
-import { dottedSpelling, lookupKey } from '../finra/symbols.js';
+import { dottedSpelling, lookupKey } from '../domain/symbols.js';
 import type { Db } from '../store/db.js';
 import { FINRA_CREDIT, TickerNotFoundError } from '../store/reports.js';
 

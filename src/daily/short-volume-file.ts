@@ -2,8 +2,8 @@
 // with that day's off-exchange volume reported through FINRA's facilities (TotalVolume), its short and
 // short-exempt parts, and a last line that counts the rows. Pure: text in, a whole day or a refusal out.
 import { createHash } from 'node:crypto';
-import { weeklySpellingOfDaily } from '../finra/symbols.js';
-import { collect, RefusedError } from '../ingest/refusal.js';
+import { weeklySpellingOfDaily } from '../domain/symbols.js';
+import { collect, RefusedError } from '../domain/refusal.js';
 
 export const DAILY_COLUMNS = ['Date', 'Symbol', 'ShortVolume', 'ShortExemptVolume', 'TotalVolume', 'Market'] as const;
 

@@ -1,7 +1,7 @@
 // How far estimates were from what FINRA then published: median and 90th-percentile absolute
 // percentage error, the signed median (bias), and how often the 90% interval held the published figure.
-import { weekEndingOf } from '../finra/calendar.js';
-import { TIERS, type Tier } from '../finra/tiers.js';
+import { weekEndingOf } from '../domain/calendar.js';
+import { TIERS, type Tier } from '../domain/tiers.js';
 import { percentile, type EstimateMethod } from './model.js';
 
 export interface Score {

@@ -1,8 +1,8 @@
 // The estimate replayed on history: each published week with every day's daily file is estimated
 // from the published weeks before it, as if FINRA had not published it yet, and compared with what
 // FINRA published.
-import { weekEndingOf } from '../finra/calendar.js';
-import type { Tier } from '../finra/tiers.js';
+import { weekEndingOf } from '../domain/calendar.js';
+import type { Tier } from '../domain/tiers.js';
 import { summarize, type AccuracyRow, type Score } from './accuracy.js';
 import { Estimator } from './estimator.js';
 import type { DailyVolumes, WeeklyTruth } from './sources.js';

@@ -2,8 +2,8 @@
 // volume times its ATS share of that volume, calibrated on the published weeks before (see model.ts).
 // The same code serves live estimates, scores them when FINRA publishes, and replays them in backtests:
 // a week is always estimated from the published weeks before it, never from itself or later ones.
-import { addDays, tradingDaysInWeek, weekStartOf } from '../finra/calendar.js';
-import type { Tier } from '../finra/tiers.js';
+import { addDays, tradingDaysInWeek, weekStartOf } from '../domain/calendar.js';
+import type { Tier } from '../domain/tiers.js';
 import {
   CALIBRATION_WEEKS,
   LOOKBACK_WEEKS,

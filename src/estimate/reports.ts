@@ -1,8 +1,8 @@
 // What the estimate endpoints answer: a symbol's estimates for the weeks FINRA has not published yet
 // (always with their interval, method and calibration weeks, and labelled `estimate: true`), history
 // with those estimates on top, and the live accuracy of past estimates. Never mixed into published data.
-import { addDays, weekEndingOf } from '../finra/calendar.js';
-import { TIERS, type Tier } from '../finra/tiers.js';
+import { addDays, weekEndingOf } from '../domain/calendar.js';
+import { TIERS, type Tier } from '../domain/tiers.js';
 import { NoDailyDataError, type DailyReports } from '../daily/reports.js';
 import type { Db } from '../store/db.js';
 import { FINRA_CREDIT, type Reports, type SymbolWeek } from '../store/reports.js';

@@ -1,7 +1,7 @@
 // Accuracy, measured: when FINRA first publishes a week that this service was estimating, the
 // estimates it served for that week are stored next to FINRA's figures, in the same transaction as
 // the publication (so the estimates are computed from the store exactly as the API read it).
-import type { Tier } from '../finra/tiers.js';
+import type { Tier } from '../domain/tiers.js';
 import type { Db } from '../store/db.js';
 import type { Score } from './accuracy.js';
 import { Estimator, type WeekEstimate } from './estimator.js';

@@ -4,7 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseFinraRow, SUMMARY_TYPES } from '../finra/schema.js';
-import { isTier, type Tier } from '../finra/tiers.js';
+import { isTier, type Tier } from '../domain/tiers.js';
 import type { Db } from '../store/db.js';
 
 export interface WeeklyTruth {

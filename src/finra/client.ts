@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { TokenSource } from './auth.js';
 import { header, type HttpGateway, type HttpResponse } from './http.js';
 import { parseFinraRow, SUMMARY_TYPES, type FinraRow, type SummaryType } from './schema.js';
-import { isTier, type Tier } from './tiers.js';
+import { isTier, type Tier } from '../domain/tiers.js';
 
 /** `weeklySummary` holds recent weeks (FINRA documents 12 months); `weeklySummaryHistoric` older ones. */
 export const DATASETS = { current: 'weeklySummary', historic: 'weeklySummaryHistoric' } as const;

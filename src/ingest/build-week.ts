@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import { ExactSum } from '../domain/exact-sum.js';
 import type { FinraRow } from '../finra/schema.js';
 import { SUMMARY_TYPES } from '../finra/schema.js';
-import type { Tier } from '../finra/tiers.js';
-import { collect, RefusedError } from './refusal.js';
+import type { Tier } from '../domain/tiers.js';
+import { collect, RefusedError } from '../domain/refusal.js';
 
 export interface WeekRows {
   weekStart: string;

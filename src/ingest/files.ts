@@ -5,9 +5,9 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { weekPublishedOn, weekStartOf } from '../finra/calendar.js';
+import { weekPublishedOn, weekStartOf } from '../domain/calendar.js';
 import { KNOWN_SUMMARY_TYPES, parseFinraRow, SUMMARY_TYPES, type FinraRow } from '../finra/schema.js';
-import { isTier, type Tier } from '../finra/tiers.js';
+import { isTier, type Tier } from '../domain/tiers.js';
 import type { WeekRows } from './build-week.js';
 
 const gunzipAsync = promisify(gunzip);

@@ -1,7 +1,7 @@
 // Which (week, tier) partitions a run loads, and from which of FINRA's datasets.
-import { daysBetween, publishedWeeks } from '../finra/calendar.js';
+import { daysBetween, publishedWeeks } from '../domain/calendar.js';
 import { DATASETS, type Dataset, type Partition } from '../finra/client.js';
-import type { Tier } from '../finra/tiers.js';
+import type { Tier } from '../domain/tiers.js';
 
 /**
  * Weeks re-pulled on every run when FINRA could not say which weeks changed. With that answer only

@@ -1,11 +1,11 @@
 // An ingest run: plan -> fetch -> build (validate, reconcile, aggregate) -> publish, one week at a
 // time, with every outcome recorded. API pulls and file imports share everything after "fetch".
 import type { Logger } from 'pino';
-import { addDays, todayUtc } from '../finra/calendar.js';
+import { addDays, todayUtc } from '../domain/calendar.js';
 import { DATASETS, FinraClient, IncompleteDataError, type Dataset, type Partition } from '../finra/client.js';
 import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
 import { RowValidationError, SUMMARY_TYPES } from '../finra/schema.js';
-import { TIERS, type Tier } from '../finra/tiers.js';
+import { TIERS, type Tier } from '../domain/tiers.js';
 import type { IngestLock } from '../store/lock.js';
 import type { Publisher } from '../store/publish.js';
 import { WEEK_OUTCOMES, type RunLog, type RunStatus, type WeekOutcome } from '../store/runs.js';

@@ -1,7 +1,7 @@
 // The daily files in the store: publishing a day is one transaction that replaces the day's rows, so
 // readers see the old day or the new one, never a part.
-import { weekStartOf } from '../finra/calendar.js';
-import { lookupKey } from '../finra/symbols.js';
+import { weekStartOf } from '../domain/calendar.js';
+import { lookupKey } from '../domain/symbols.js';
 import type { Validators } from '../domain/validators.js';
 import type { DailyFile } from '../daily/short-volume-file.js';
 import type { Db } from './db.js';

@@ -7,8 +7,8 @@ import {
   newestPublishedWeek,
   todayUtc,
   weekEndingOf,
-} from '../finra/calendar.js';
-import { TIERS, type Tier } from '../finra/tiers.js';
+} from '../domain/calendar.js';
+import { TIERS, type Tier } from '../domain/tiers.js';
 import type { DailyStore } from './daily.js';
 import type { Queries } from './queries.js';
 import { DAY_OUTCOMES, WEEK_OUTCOMES, type RunLog, type RunRecord } from './runs.js';

@@ -1,7 +1,7 @@
 // The loaded weeks, in memory. The table is small and changes only when a week is published, yet
 // nearly every answer asks about it several times: one read per dataset change serves them all.
-import { weekEndingOf } from '../finra/calendar.js';
-import type { Tier } from '../finra/tiers.js';
+import { weekEndingOf } from '../domain/calendar.js';
+import type { Tier } from '../domain/tiers.js';
 import type { LoadedWeek } from './status.js';
 
 //

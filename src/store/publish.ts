@@ -1,12 +1,12 @@
 // Publishing a built week: one synchronous transaction that replaces the (week, tier) rows, writes
 // the per-symbol sums with their trends, and refreshes the trends of the week after it. Readers see
 // the old week or the new one, never a mix; a crash mid-way leaves the old one.
-import { addDays } from '../finra/calendar.js';
-import { lookupKey } from '../finra/symbols.js';
-import type { Tier } from '../finra/tiers.js';
+import { addDays } from '../domain/calendar.js';
+import { lookupKey } from '../domain/symbols.js';
+import type { Tier } from '../domain/tiers.js';
 import type { EstimateScorer } from '../estimate/scoring.js';
 import { checksum, type BuiltWeek, type Coverage, type SymbolAggregate } from '../ingest/build-week.js';
-import { weekOverWeek } from '../ingest/trend.js';
+import { weekOverWeek } from '../domain/trend.js';
 import type { SectorTable } from '../sectors/table.js';
 import type { Db } from './db.js';
 import { BUMP_DATASET_REVISION } from './revision.js';

@@ -1,6 +1,6 @@
 // Read queries, prepared once per connection. Every figure the API serves comes from these.
-import type { Tier } from '../finra/tiers.js';
-import type { Trend } from '../ingest/trend.js';
+import type { Tier } from '../domain/tiers.js';
+import type { Trend } from '../domain/trend.js';
 import type { Db } from './db.js';
 import type { LoadedWeek } from './status.js';
 

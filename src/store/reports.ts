@@ -8,12 +8,12 @@ import {
   tradingDaysInWeek,
   weekEndingOf,
   weekStartOf,
-} from '../finra/calendar.js';
+} from '../domain/calendar.js';
 import { exactSum } from '../domain/exact-sum.js';
-import { dottedSpelling, lookupKey } from '../finra/symbols.js';
-import { TIERS, type Tier } from '../finra/tiers.js';
+import { dottedSpelling, lookupKey } from '../domain/symbols.js';
+import { TIERS, type Tier } from '../domain/tiers.js';
 import type { Coverage } from '../ingest/build-week.js';
-import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../ingest/trend.js';
+import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../domain/trend.js';
 import type { Db } from './db.js';
 import { LoadedWeeks } from './loaded-weeks.js';
 import { Queries, type HistoryRow, type MoverSort, type SymbolRow } from './queries.js';

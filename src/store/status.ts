@@ -1,6 +1,6 @@
 // What the store holds: loaded weeks per tier. Used by `status`, planning, health and freshness.
-import { addDays } from '../finra/calendar.js';
-import type { Tier } from '../finra/tiers.js';
+import { addDays } from '../domain/calendar.js';
+import type { Tier } from '../domain/tiers.js';
 import type { Coverage } from '../ingest/build-week.js';
 import type { Db } from './db.js';
 

@@ -1,8 +1,8 @@
 // The tape cannot tell ATS prints from other off-exchange prints; FINRA's weekly data can, after the
 // fact. When the store holds the week of a symbol's trades, this splits the tape's off-exchange
 // volume by FINRA's ATS share of that week: an estimate, and labelled as one.
-import { weekEndingOf, weekStartOf } from '../finra/calendar.js';
-import { dottedSpelling, lookupKey } from '../finra/symbols.js';
+import { weekEndingOf, weekStartOf } from '../domain/calendar.js';
+import { dottedSpelling, lookupKey } from '../domain/symbols.js';
 import type { Queries } from '../store/queries.js';
 import type { CrossCheck } from './report.js';
 

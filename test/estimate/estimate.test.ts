@@ -8,7 +8,7 @@ import { ingestDaily } from '../../src/daily/ingest.js';
 import { importFiles } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
-import { addDays } from '../../src/finra/calendar.js';
+import { addDays } from '../../src/domain/calendar.js';
 import { appOn, cdnClient, dailyContext, ingestContext, seededStore } from '../support/app.js';
 import { CdnDouble } from '../support/cdn-double.js';
 import { AAPL_BRKB_WEEKS, aaplBrkbTotals, regshoFiles, regshoRows, type Row } from '../support/fixtures.js';

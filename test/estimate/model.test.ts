@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Estimator } from '../../src/estimate/estimator.js';
 import { percentile, symbolShare, tierShare, tQuantile95 } from '../../src/estimate/model.js';
 import type { DailyVolumes, WeeklyTruth } from '../../src/estimate/sources.js';
-import type { Tier } from '../../src/finra/tiers.js';
+import type { Tier } from '../../src/domain/tiers.js';
 
 describe('the share models', () => {
   it("symbol share: the mean of the symbol's ratios, and a t prediction interval for the next week", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseFinraRow, type FinraRow } from '../../src/finra/schema.js';
 import { buildWeek, WeekRefusedError, type WeekRows } from '../../src/ingest/build-week.js';
-import { weekOverWeek } from '../../src/ingest/trend.js';
+import { weekOverWeek } from '../../src/domain/trend.js';
 import { tqqqRows, type Row } from '../support/fixtures.js';
 
 function tqqqWeek(mutate?: (rows: Row[]) => void): WeekRows {

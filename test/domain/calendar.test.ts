@@ -8,7 +8,7 @@ import {
   weekEndingOf,
   weekPublishedOn,
   weekStartOf,
-} from '../../src/finra/calendar.js';
+} from '../../src/domain/calendar.js';
 import { FIXTURES } from '../support/fixtures.js';
 
 const realRows = JSON.parse(readFileSync(`${FIXTURES}finra/ats_w_smbl_T1_AAPL_BRK.B_248_weeks.json`, 'utf8')) as {
