@@ -1,11 +1,11 @@
 // Turns one (week, tier) of FINRA rows into what the store publishes: the per-ATS rows, and per
 // symbol the sums of those rows. Pure: no I/O. Refuses the week (throws WeekRefusedError) when the
 // rows cannot be trusted, so that a bad week is never half-published.
-import { createHash } from 'node:crypto';
 import { ExactSum } from '../domain/exact-sum.js';
 import type { FinraRow } from '../finra/schema.js';
 import { SUMMARY_TYPES } from '../finra/schema.js';
 import type { Tier } from '../domain/tiers.js';
+import { checksum, UNATTRIBUTED, type AtsRow, type BuiltWeek, type SymbolAggregate, type Unattributed } from '../domain/week.js';
 import { collect, RefusedError } from '../domain/refusal.js';
 
 export interface WeekRows {
@@ -22,67 +22,6 @@ export interface WeekRows {
    * only, labelled as such. Never set for the API, whose weeks are whole or refused.
    */
   totalsOnly?: boolean;
-}
-
-/** `full`: every per-ATS row of the tier-week; `symbol_totals`: FINRA's per-symbol totals of some symbols, no venues. */
-export type Coverage = 'full' | 'symbol_totals';
-
-/** The `symbol` of an ATS row FINRA published without one (private-securities ATSs): never a ticker. */
-export const UNATTRIBUTED = '';
-
-export interface AtsRow {
-  /** UNATTRIBUTED for FINRA's symbol-less rows, summed per venue. */
-  symbol: string;
-  mpid: string;
-  participantName: string;
-  issueName: string | null;
-  shares: number | null;
-  trades: number | null;
-  notional: number | null;
-  lastUpdate: string | null;
-}
-
-export interface SymbolAggregate {
-  symbol: string;
-  issueName: string | null;
-  shares: number;
-  trades: number;
-  notional: number | null;
-  venues: number;
-  nonAtsShares: number | null;
-  nonAtsTrades: number | null;
-  /** Firm rows of this symbol with a null share count: its share sum is then not known exactly. */
-  nullShareRows: number;
-  nullTradeRows: number;
-}
-
-/** ATS volume in rows without a symbol: the venue's and the week's, never a ticker's. */
-export interface Unattributed {
-  /** FINRA's rows, before they are summed per venue. */
-  rows: number;
-  shares: number;
-  trades: number;
-  venues: string[];
-}
-
-export interface BuiltWeek {
-  weekStart: string;
-  tier: Tier;
-  coverage: Coverage;
-  /** Per (symbol, venue); symbol-less rows summed per venue under UNATTRIBUTED. */
-  rows: AtsRow[];
-  symbols: SymbolAggregate[];
-  unattributed: Unattributed;
-  /** What was loaded but not attributed to a symbol, in words, for the run log. */
-  keptAside: string[];
-  initialPublished: string | null;
-  lastUpdate: string | null;
-  /** Over every stored field: an unchanged re-pull has the same checksum and is a no-op. */
-  checksum: string;
-  reconciled: boolean;
-  hasNonAts: boolean;
-  /** Firm rows whose share or trade count FINRA left null (kept null, never read as 0). */
-  nullQuantities: number;
 }
 
 export type RefusalReason = 'empty_week' | 'reconciliation' | 'duplicate_key' | 'wrong_partition' | 'incomplete_row';
@@ -384,15 +323,4 @@ function reconcile(symbols: SymbolAggregate[], unattributed: Unattributed, total
     });
   }
   if (mismatches.length) throw new WeekRefusedError('reconciliation', mismatches);
-}
-
-export function checksum(rows: AtsRow[], symbols: SymbolAggregate[], coverage: Coverage): string {
-  const hash = createHash('sha256');
-  // A whole week's figures are its rows; a totals-only week's are the totals themselves.
-  if (coverage === 'symbol_totals') for (const s of symbols) hash.update(`totals|${s.symbol}|${s.issueName}|${s.shares}|${s.trades}|${s.notional}\n`);
-  for (const r of rows) {
-    hash.update(`${r.symbol}|${r.mpid}|${r.participantName}|${r.issueName}|${r.shares}|${r.trades}|${r.notional}|${r.lastUpdate}\n`);
-  }
-  for (const s of symbols) hash.update(`${s.symbol}|${s.nonAtsShares}|${s.nonAtsTrades}\n`);
-  return hash.digest('hex');
 }

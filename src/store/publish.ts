@@ -5,7 +5,7 @@ import { addDays } from '../domain/calendar.js';
 import { lookupKey } from '../domain/symbols.js';
 import type { Tier } from '../domain/tiers.js';
 import type { EstimateScorer } from '../estimate/scoring.js';
-import { checksum, type BuiltWeek, type Coverage, type SymbolAggregate } from '../ingest/build-week.js';
+import { checksum, type BuiltWeek, type Coverage, type SymbolAggregate } from '../domain/week.js';
 import { weekOverWeek } from '../domain/trend.js';
 import type { SectorTable } from '../sectors/table.js';
 import type { Db } from './db.js';

@@ -12,7 +12,7 @@ import {
 import { exactSum } from '../domain/exact-sum.js';
 import { dottedSpelling, lookupKey } from '../domain/symbols.js';
 import { TIERS, type Tier } from '../domain/tiers.js';
-import type { Coverage } from '../ingest/build-week.js';
+import type { Coverage } from '../domain/week.js';
 import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../domain/trend.js';
 import type { Db } from './db.js';
 import { LoadedWeeks } from './loaded-weeks.js';

@@ -1,7 +1,7 @@
 // What the store holds: loaded weeks per tier. Used by `status`, planning, health and freshness.
 import { addDays } from '../domain/calendar.js';
 import type { Tier } from '../domain/tiers.js';
-import type { Coverage } from '../ingest/build-week.js';
+import type { Coverage } from '../domain/week.js';
 import type { Db } from './db.js';
 
 export interface LoadedWeek {
