@@ -11,15 +11,15 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pino from 'pino';
 import { Agent } from 'undici';
-import { parseShortVolumeFile } from '../src/daily/short-volume-file.js';
+import { parseShortVolumeFile } from '../src/finra/short-volume-file.js';
 import { addDays } from '../src/domain/calendar.js';
 import { createFinraClient } from '../src/finra/index.js';
 import type { Tier } from '../src/domain/tiers.js';
 import { ingestFromFinra } from '../src/ingest/run.js';
 import { SectorTable } from '../src/sectors/table.js';
-import { Store } from '../src/store/store.js';
 import { FinraDouble } from '../test/support/finra-double.js';
 import { symbolOf, syntheticDailyFiles, syntheticWeekRows, TIER_SHAPES, type Row } from './synthetic.js';
+import { openStore } from '../src/compose.js';
 
 const DURATION_S = Number(process.env.LOAD_SECONDS ?? 20);
 const NEWEST = '2026-10-26'; // the week the ingest publishes during the load
@@ -93,7 +93,7 @@ async function main() {
   const double = await new FinraDouble({ rows: [], generated: { partitions, rows } }).start();
 
   console.log(`prefilling ${PREFILLED.length} full-size weeks x 3 tiers through the ingest path ...`);
-  const store = Store.open(dbPath, SectorTable.load());
+  const store = openStore(dbPath, SectorTable.load());
   const agent = new Agent();
   const logger = pino({ level: 'warn' });
   const client = createFinraClient(

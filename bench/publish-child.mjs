@@ -4,10 +4,10 @@ import { readFileSync } from 'node:fs';
 import { parseFinraRow } from '../dist/finra/schema.js';
 import { buildWeek } from '../dist/ingest/build-week.js';
 import { SectorTable } from '../dist/sectors/table.js';
-import { Store } from '../dist/store/store.js';
+import { openStore } from '../dist/compose.js';
 
 const [dbPath, rowsPath] = process.argv.slice(2);
-const store = Store.open(dbPath, SectorTable.load());
+const store = openStore(dbPath, SectorTable.load());
 const byWeek = new Map();
 for (const raw of JSON.parse(readFileSync(rowsPath, 'utf8'))) {
   const r = parseFinraRow(raw, 0);

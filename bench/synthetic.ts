@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { DAILY_COLUMNS } from '../src/daily/short-volume-file.js';
+import { DAILY_COLUMNS } from '../src/finra/short-volume-file.js';
 import { addDays, tradingDaysBetween } from '../src/domain/calendar.js';
 import { ROW_FIELDS } from '../src/finra/client.js';
 import type { Tier } from '../src/domain/tiers.js';

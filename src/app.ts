@@ -31,9 +31,10 @@ import { ok, PROBLEM_CODES, problemResponses, ProblemError, type ProblemCode } f
 import { apiBoundary, keyRequired, PAGE_HEADER_VALUES, pageHeaders, security } from './api/security.js';
 import { DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
 import type { Config } from './config.js';
-import { DailyReports } from './daily/reports.js';
-import { EstimateReports } from './estimate/reports.js';
-import { FINRA_CREDIT, Reports } from './store/reports.js';
+import { DailyReports } from './read/daily.js';
+import { EstimateScorer } from './estimate/scoring.js';
+import { EstimateReports } from './read/estimates.js';
+import { FINRA_CREDIT, Reports } from './read/weekly.js';
 import type { RunLog } from './store/runs.js';
 import type { Store } from './store/store.js';
 
@@ -255,7 +256,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   const now = deps.now ?? (() => new Date());
   const reports = new Reports(deps.store.db);
   const daily = new DailyReports(deps.store.db);
-  const estimates = new EstimateReports(deps.store.db, reports, daily, deps.store.scores);
+  const estimates = new EstimateReports(deps.store.db, reports, daily, new EstimateScorer(deps.store.db));
   // Another process's publish is seen within a second; this process's at once.
   const revision = cachedRevision(() => reports.q.datasetRevision(), 1000);
   const forget = () => {

@@ -8,10 +8,10 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { toCsv } from './api/csv.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { isIsoDate, weekEndingOf } from './domain/calendar.js';
-import { importDailyFiles, ingestDaily, type DailyContext, type DailyRunSummary } from './daily/ingest.js';
+import { importDailyFiles, ingestDaily, type DailyContext, type DailyRunSummary } from './ingest/daily.js';
 import { backtest, formatBacktest } from './estimate/backtest.js';
 import { FileTruth, StoreDailyVolumes, StoreTruth } from './estimate/sources.js';
-import type { Usage } from './finra/http.js';
+import type { Usage } from './domain/usage.js';
 import { createCdnClient, createDispatcher, createFinraClient } from './finra/index.js';
 import { dottedSpelling } from './domain/symbols.js';
 import { isTier, TIERS, type Tier } from './domain/tiers.js';
@@ -22,12 +22,13 @@ import type { DestinationStream } from 'pino';
 import { SectorTable } from './sectors/table.js';
 import { openDatabase } from './store/db.js';
 import { IngestLockedError } from './store/lock.js';
-import { Queries } from './store/queries.js';
+import { Queries } from './read/queries.js';
 import { Store } from './store/store.js';
 import { finraCrossCheck } from './ticks/finra-check.js';
 import { analyzeTape } from './ticks/index.js';
 import { CANDLE_CSV_COLUMNS } from './ticks/report.js';
 import { isRuleSetName } from './ticks/rules.js';
+import { openStore } from './compose.js';
 
 // The HTTP server (Fastify and its plugins) loads only for the commands that serve.
 const server = () => import('./server.js');
@@ -203,7 +204,7 @@ function parseTiers(value: string | undefined): Tier[] {
 function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: IngestContext, daily: DailyContext) => Promise<T>): Promise<T> {
   const logger = createLogger(config.LOG_LEVEL, io.logs ?? process.stderr);
   const progressPrefix = progressCounter(io.terminal === true);
-  const store = Store.open(config.DB_PATH, SectorTable.load());
+  const store = openStore(config.DB_PATH, SectorTable.load());
   const base = { lock: store.lock, runs: store.runs, logger, now: () => new Date() };
   const ctx: IngestContext = {
     ...base,
@@ -449,7 +450,7 @@ async function demoCommand(args: string[], env: Record<string, string | undefine
 async function openapiCommand(io: Io): Promise<number> {
   const { buildApp, OPEN_APP_CONFIG } = await import('./app.js');
   const { stringify } = await import('yaml');
-  const store = Store.open(':memory:', SectorTable.empty());
+  const store = openStore(':memory:', SectorTable.empty());
   try {
     const app = await buildApp(OPEN_APP_CONFIG, { store, logger: createLogger('silent') });
     await app.ready();
@@ -559,7 +560,7 @@ function statusCommand(args: string[], config: Config, io: Io): number {
     io.stderr(`darkpool-radar status: no store at ${config.DB_PATH} (DB_PATH): run \`darkpool-radar ingest\` or \`darkpool-radar import FILE\` first\n`);
     return 1;
   }
-  const store = Store.open(config.DB_PATH, SectorTable.load());
+  const store = openStore(config.DB_PATH, SectorTable.load());
   try {
     const weeks = store.weeks.loadedWeeks();
     io.stdout(`store: ${config.DB_PATH}\n`);

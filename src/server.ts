@@ -9,7 +9,7 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { IngestScheduler } from './ingest/scheduler.js';
 import { createLogger } from './logger.js';
 import { SectorTable } from './sectors/table.js';
-import { Store } from './store/store.js';
+import { openStore } from './compose.js';
 
 export interface ServeOptions {
   /** Run the scheduled ingest (and an immediate one when the store is empty). */
@@ -30,7 +30,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const logger = createLogger(config.LOG_LEVEL, options.logs);
   // Keys first: a bad key setting stops the start before anything is opened.
   const apiKeys = ApiKeys.fromConfig(config.API_KEYS, config.API_KEYS_FILE);
-  const store = Store.open(config.DB_PATH, SectorTable.load());
+  const store = openStore(config.DB_PATH, SectorTable.load());
   const scheduler = options.schedule
     ? new IngestScheduler({ cron: config.INGEST_CRON, logger, hasData: () => store.weeks.loadedWeeks().some((w) => w.coverage === 'full') })
     : null;

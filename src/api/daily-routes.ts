@@ -1,8 +1,8 @@
 // Fresher than the weekly data: FINRA's daily off-exchange volume per symbol, estimates of the weeks
 // FINRA has not published yet, and how accurate past estimates were. HTTP shape only.
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import type { DailyReports } from '../daily/reports.js';
-import type { EstimateReports } from '../estimate/reports.js';
+import type { DailyReports } from '../read/daily.js';
+import type { EstimateReports } from '../read/estimates.js';
 import { answer, listAnswer, listOk, SECURITY } from './darkpool-routes.js';
 import { ok, problemResponses } from './problems.js';
 import { accuracyQuery, accuracySchema, dailyQuery, dailyRecordSchema, dailySchema, estimateSchema, tickerParams } from './schemas.js';

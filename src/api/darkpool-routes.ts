@@ -3,9 +3,9 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NoDailyDataError } from '../daily/reports.js';
-import { EstimateUnavailableError, type EstimateReports } from '../estimate/reports.js';
-import { NoDataError, TickerNotFoundError, WeekNotFoundError, type Reports } from '../store/reports.js';
+import { NoDailyDataError } from '../read/daily.js';
+import { EstimateUnavailableError, type EstimateReports } from '../read/estimates.js';
+import { NoDataError, TickerNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
 import { toCsv } from './csv.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
 import {

@@ -1,9 +1,9 @@
 // Liveness, readiness and health: for orchestrators (livez, readyz) and for people (health).
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { healthReport } from '../store/health.js';
+import { healthReport } from '../read/health.js';
 import type { DailyStore } from '../store/daily.js';
-import type { Queries } from '../store/queries.js';
+import type { Queries } from '../read/queries.js';
 import type { RunLog } from '../store/runs.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
 import { tierSchema } from './schemas.js';

@@ -5,7 +5,7 @@ import { isIsoDate } from '../domain/calendar.js';
 import { isTickerInput } from '../domain/symbols.js';
 import { TIERS } from '../domain/tiers.js';
 import { SECTORS } from '../sectors/sectors.js';
-import { MIN_PREV_SHARES_FOR_CHANGE } from '../store/reports.js';
+import { MIN_PREV_SHARES_FOR_CHANGE } from '../read/weekly.js';
 
 const date = (description: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe(description);
 

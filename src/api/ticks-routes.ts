@@ -2,7 +2,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { Queries } from '../store/queries.js';
+import type { Queries } from '../read/queries.js';
 import { finraCrossCheck } from '../ticks/finra-check.js';
 import { analyzeTape } from '../ticks/index.js';
 import { MalformedRowError, TradeFormatError } from '../ticks/parse.js';

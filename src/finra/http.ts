@@ -1,5 +1,6 @@
 // One way out to FINRA: every request goes through the injected undici dispatcher, is spaced to stay
 // well under FINRA's 20 requests/second, and is retried on faults that are worth retrying.
+import type { Usage } from '../domain/usage.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
@@ -33,12 +34,6 @@ export interface HttpDeps {
   userAgent?: string;
 }
 
-/** What a gateway has sent and received so far: a free FINRA credential is capped at 10 GB a month. */
-export interface Usage {
-  requests: number;
-  /** Body bytes as they came over the wire (compressed), every attempt counted. */
-  bytes: number;
-}
 
 export interface HttpResponse {
   status: number;

@@ -1,7 +1,7 @@
 // Builds the FINRA client from configuration: the one place its HTTP agent is created.
 import { Agent, type Dispatcher } from 'undici';
 import type { Config } from '../config.js';
-import { FinraCdnClient } from '../daily/cdn.js';
+import { FinraCdnClient } from './cdn.js';
 import { ClientCredentialsToken } from './auth.js';
 import { FinraClient } from './client.js';
 import { HttpGateway, type HttpDeps } from './http.js';

@@ -3,7 +3,8 @@
 import type { Logger } from 'pino';
 import { addDays, todayUtc } from '../domain/calendar.js';
 import { DATASETS, FinraClient, IncompleteDataError, type Dataset, type Partition } from '../finra/client.js';
-import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
+import type { Usage } from '../domain/usage.js';
+import { UpstreamHttpError, UpstreamNetworkError } from '../finra/http.js';
 import { RowValidationError, SUMMARY_TYPES } from '../finra/schema.js';
 import { TIERS, type Tier } from '../domain/tiers.js';
 import type { IngestLock } from '../store/lock.js';

@@ -3,7 +3,7 @@
 import { weekStartOf } from '../domain/calendar.js';
 import { lookupKey } from '../domain/symbols.js';
 import type { Validators } from '../domain/validators.js';
-import type { DailyFile } from '../daily/short-volume-file.js';
+import type { DailyFile } from '../domain/daily-file.js';
 import type { Db } from './db.js';
 import { BUMP_DATASET_REVISION } from './revision.js';
 

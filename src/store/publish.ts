@@ -4,12 +4,28 @@
 import { addDays } from '../domain/calendar.js';
 import { lookupKey } from '../domain/symbols.js';
 import type { Tier } from '../domain/tiers.js';
-import type { EstimateScorer } from '../estimate/scoring.js';
 import { checksum, type BuiltWeek, type Coverage, type SymbolAggregate } from '../domain/week.js';
 import { weekOverWeek } from '../domain/trend.js';
-import type { SectorTable } from '../sectors/table.js';
 import type { Db } from './db.js';
 import { BUMP_DATASET_REVISION } from './revision.js';
+
+/** Places a symbol in a sector as it is published (sectors/table.ts is the service's). */
+export interface SectorClassifier {
+  /** Changes when the classification does: stored symbols are then placed again. */
+  readonly version: string;
+  classify(symbol: string, issueName: string | null): { sector: string; source: string };
+}
+
+/**
+ * Scores what was served for a week (estimates) against FINRA's figures when FINRA first publishes
+ * it, inside the publish transaction; the estimate model provides it (see compose.ts).
+ */
+export interface PublishScorer {
+  /** Read before anything of the week is written. */
+  estimatesBefore(weekStart: string, tier: Tier): readonly unknown[];
+  /** After: the week's published shares per symbol. */
+  record(estimates: readonly unknown[], published: ReadonlyMap<string, number>, now: string): void;
+}
 
 export interface PublishResult {
   outcome: 'published' | 'revised' | 'unchanged';
@@ -28,9 +44,9 @@ export class Publisher {
 
   constructor(
     db: Db,
-    private readonly sectors: SectorTable,
+    private readonly sectors: SectorClassifier,
     /** Scores the estimates of a week when FINRA first publishes it. */
-    private readonly scorer: EstimateScorer | null = null,
+    private readonly scorer: PublishScorer | null = null,
   ) {
     this.stmts = {
       week: db.prepare<[string, string], { checksum: string; last_update: string | null; initial_published: string | null; coverage: Coverage }>(

@@ -1,5 +1,5 @@
 // The ingest run log: every run and what it did to each week, refusals included.
-import type { Usage } from '../finra/http.js';
+import type { Usage } from '../domain/usage.js';
 import type { Db } from './db.js';
 
 export type RunStatus = 'running' | 'ok' | 'partial' | 'failed';

@@ -1,10 +1,8 @@
 // The store: one SQLite connection and the prepared statements that use it.
-import { EstimateScorer } from '../estimate/scoring.js';
-import type { SectorTable } from '../sectors/table.js';
 import { DailyStore } from './daily.js';
 import { openDatabase, type Db, type OpenOptions } from './db.js';
 import { IngestLock } from './lock.js';
-import { Publisher } from './publish.js';
+import { Publisher, type PublishScorer, type SectorClassifier } from './publish.js';
 import { RunLog } from './runs.js';
 import { WeekStatus } from './status.js';
 
@@ -14,14 +12,13 @@ export class Store {
   readonly weeks: WeekStatus;
   readonly lock: IngestLock;
   readonly daily: DailyStore;
-  readonly scores: EstimateScorer;
 
   constructor(
     readonly db: Db,
-    readonly sectors: SectorTable,
+    readonly sectors: SectorClassifier,
+    scorer: PublishScorer | null = null,
   ) {
-    this.scores = new EstimateScorer(db);
-    this.publisher = new Publisher(db, sectors, this.scores);
+    this.publisher = new Publisher(db, sectors, scorer);
     this.daily = new DailyStore(db);
     this.runs = new RunLog(db);
     this.weeks = new WeekStatus(db);
@@ -29,8 +26,10 @@ export class Store {
     if (!db.readonly) this.syncSectors();
   }
 
-  static open(path: string, sectors: SectorTable, options?: OpenOptions): Store {
-    return new Store(openDatabase(path, options), sectors);
+  /** `scorer`: what scores estimates in the publish transaction (the composition root supplies it). */
+  static open(path: string, sectors: SectorClassifier, options: OpenOptions & { scorer?: (db: Db) => PublishScorer } = {}): Store {
+    const db = openDatabase(path, options);
+    return new Store(db, sectors, options.scorer?.(db) ?? null);
   }
 
   /** Re-classifies stored symbols when the sector table (or the ETP rule) changed since last time. */

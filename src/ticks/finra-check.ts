@@ -3,7 +3,7 @@
 // volume by FINRA's ATS share of that week: an estimate, and labelled as one.
 import { weekEndingOf, weekStartOf } from '../domain/calendar.js';
 import { dottedSpelling, lookupKey } from '../domain/symbols.js';
-import type { Queries } from '../store/queries.js';
+import type { Queries } from '../read/queries.js';
 import type { CrossCheck } from './report.js';
 
 export function finraCrossCheck(q: Queries): CrossCheck {

@@ -10,6 +10,7 @@ import { ingestContext, seededStore } from '../support/app.js';
 import { otceFirmRows, sumFirmRows, tqqqRows, type Row } from '../support/fixtures.js';
 import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
 import { syntheticWeek, writeJson } from '../support/synthetic.js';
+import { openStore } from '../../src/compose.js';
 
 let store: Store;
 let app: FastifyInstance;
@@ -126,7 +127,7 @@ describe('movers: week, tier, sector, sort', () => {
 describe('trend per trading day (synthetic holiday week)', () => {
   it('is fair to a four-day week: raw falling, per day rising', async () => {
     // Week 2025-11-24 holds Thanksgiving: 4 sessions against 5.
-    const s = Store.open(tempDbPath(), SectorTable.load());
+    const s = openStore(tempDbPath(), SectorTable.load());
     const file = writeJson([
       ...syntheticWeek('2025-11-17', 'T1', [{ symbol: 'HOLI', mpid: 'UBSA', shares: 500_000, trades: 5 }]),
       ...syntheticWeek('2025-11-24', 'T1', [{ symbol: 'HOLI', mpid: 'UBSA', shares: 440_000, trades: 4 }]),
@@ -184,7 +185,7 @@ describe('CSV', () => {
   }
 
   it('quotes names with commas and answers 406 where CSV is not offered', async () => {
-    const s = Store.open(tempDbPath(), SectorTable.load());
+    const s = openStore(tempDbPath(), SectorTable.load());
     await importFiles(ingestContext(s), [writeJson(syntheticWeek('2026-01-05', 'T1', [{ symbol: 'CMMA', mpid: 'UBSA', shares: 1, trades: 1, name: 'Comma, Inc. "Class A"' }]))], {});
     const a = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger });
     const csv = (await a.inject({ url: '/darkpool/movers/top20?format=csv' })).body;
@@ -240,7 +241,7 @@ describe('HTTP caching', () => {
 
 describe('answers kept in memory per dataset revision', () => {
   it('computes an answer once per revision and serves the same bytes again', async () => {
-    const { Reports } = await import('../../src/store/reports.js');
+    const { Reports } = await import('../../src/read/weekly.js');
     const spy = vi.spyOn(Reports.prototype, 'sectors');
     const s = await seededStore();
     const a = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger });

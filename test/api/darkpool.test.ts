@@ -8,6 +8,7 @@ import { appOn, ingestContext, seededStore } from '../support/app.js';
 import { otceFirmRows, sumFirmRows, tqqqRows, type ExpectedSymbol } from '../support/fixtures.js';
 import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
 import { syntheticWeek, writeJson } from '../support/synthetic.js';
+import { openStore } from '../../src/compose.js';
 
 let app: FastifyInstance;
 let store: Store;
@@ -193,7 +194,7 @@ describe('tickers', () => {
 
   beforeAll(async () => {
     // Synthetic: no real sample has a class share in per-ATS rows.
-    spelledStore = Store.open(tempDbPath(), SectorTable.load());
+    spelledStore = openStore(tempDbPath(), SectorTable.load());
     const file = writeJson(syntheticWeek('2026-01-05', 'T1', [
       { symbol: 'BRK.B', mpid: 'UBSA', shares: 1000, trades: 10 },
       { symbol: 'ABRpD', mpid: 'UBSA', shares: 500, trades: 5 },
@@ -240,7 +241,7 @@ describe('tickers', () => {
 
 describe('trend boundaries through the API (synthetic weeks)', () => {
   it('is stable at exactly +5% and -5%, rising and falling just beyond, rising from a week without volume', async () => {
-    const s = Store.open(tempDbPath(), SectorTable.load());
+    const s = openStore(tempDbPath(), SectorTable.load());
     const rows = [
       ...syntheticWeek('2026-01-05', 'T1', [
         { symbol: 'UPFIVE', mpid: 'UBSA', shares: 2_000_000, trades: 1 },
@@ -276,7 +277,7 @@ describe('trend boundaries through the API (synthetic weeks)', () => {
 
 describe('errors', () => {
   it('answers 503 no_data, with how to load data, on an empty store', async () => {
-    const empty = Store.open(tempDbPath(), SectorTable.load());
+    const empty = openStore(tempDbPath(), SectorTable.load());
     const a = await appOn(empty);
     for (const url of ['/darkpool/weekly/AAPL', '/darkpool/movers/top20', '/darkpool/ratio/AAPL', '/darkpool/history/AAPL', '/darkpool/sectors']) {
       const res = await a.inject({ url });
@@ -289,7 +290,7 @@ describe('errors', () => {
   });
 
   it('says in 503 no_data why nothing is loaded and when to ask again (Retry-After), or that nothing is scheduled', async () => {
-    const empty = Store.open(tempDbPath(), SectorTable.load());
+    const empty = openStore(tempDbPath(), SectorTable.load());
     const runId = empty.runs.start('startup', '2026-01-06T04:15:00Z');
     empty.runs.finish(runId, 'failed', { weeks: [{ outcome: 'failed', detail: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:443' }], notes: [] }, '2026-01-06T04:16:00Z');
     const at = new Date('2026-01-06T05:00:00Z');

@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/api/api-keys.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
-import { parseShortVolumeFile } from '../../src/daily/short-volume-file.js';
+import { parseShortVolumeFile } from '../../src/finra/short-volume-file.js';
 import type { Store } from '../../src/store/store.js';
 import { seededStore } from '../support/app.js';
 import { regshoFiles } from '../support/fixtures.js';

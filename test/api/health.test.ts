@@ -5,6 +5,7 @@ import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
 import { seededStore } from '../support/app.js';
 import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
+import { openStore } from '../../src/compose.js';
 
 let store: Store;
 afterAll(() => {
@@ -56,7 +57,7 @@ describe('/health against FINRA’s publication calendar (fixed clock)', () => {
   });
 
   it('shows the run in progress in the daily phase as well as the weekly one', async () => {
-    const s = Store.open(tempDbPath(), SectorTable.empty());
+    const s = openStore(tempDbPath(), SectorTable.empty());
     const app = await appAt('2026-01-06T12:00:00Z', s);
     try {
       const daily = s.runs.start('schedule', '2026-01-06T04:15:00Z', 'daily');
@@ -72,7 +73,7 @@ describe('/health against FINRA’s publication calendar (fixed clock)', () => {
 
   it('moves the publication day past a Monday holiday', async () => {
     // T1 week 2023-05-08 is due on Monday 2023-05-29, Memorial Day: FINRA publishes on Tuesday.
-    const empty = Store.open(tempDbPath(), SectorTable.empty());
+    const empty = openStore(tempDbPath(), SectorTable.empty());
     const app = await appAt('2023-05-29T12:00:00Z', empty);
     const t1 = (await app.inject({ url: '/health' })).json().tiers[0];
     expect(t1).toMatchObject({ tier: 'T1', calendar_newest_week_start: '2023-05-01', next_expected_publication: '2023-05-22' });
@@ -90,7 +91,7 @@ describe('/livez and /readyz', () => {
     expect((await app.inject({ url: '/livez' })).json()).toEqual({ status: 'live' });
     expect((await app.inject({ url: '/readyz' })).json()).toEqual({ status: 'ready' });
     await app.close();
-    const empty = Store.open(tempDbPath(), SectorTable.empty());
+    const empty = openStore(tempDbPath(), SectorTable.empty());
     const bare = await appAt('2026-01-06T12:00:00Z', empty);
     const res = await bare.inject({ url: '/readyz' });
     expect(res.statusCode).toBe(503);

@@ -3,8 +3,8 @@
 import { gunzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Agent } from 'undici';
-import { FinraCdnClient, CdnBlockedError } from '../../src/daily/cdn.js';
-import { ingestDaily } from '../../src/daily/ingest.js';
+import { FinraCdnClient, CdnBlockedError } from '../../src/finra/cdn.js';
+import { ingestDaily } from '../../src/ingest/daily.js';
 import { HttpGateway } from '../../src/finra/http.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
@@ -12,6 +12,7 @@ import { appOn, cdnClient, dailyContext } from '../support/app.js';
 import { CdnDouble } from '../support/cdn-double.js';
 import { regshoFiles, regshoRows } from '../support/fixtures.js';
 import { cli, removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
+import { openStore } from '../../src/compose.js';
 
 // Monday 3 January 2022, noon UTC: every December 2021 file is out.
 const NOW = new Date('2022-01-03T12:00:00Z');
@@ -20,7 +21,7 @@ let store: Store;
 
 beforeEach(async () => {
   cdn = await new CdnDouble(regshoFiles()).start();
-  store = Store.open(tempDbPath(), SectorTable.load());
+  store = openStore(tempDbPath(), SectorTable.load());
 });
 afterEach(async () => {
   await cdn.close();
@@ -64,7 +65,7 @@ describe('a blocked CDN', () => {
     const lines = result.stderr.split('\n').filter((l) => / day {2}\d{4}-\d{2}-\d{2} /.test(l));
     expect(lines).toHaveLength(3);
     expect(lines[2]).toMatch(/skipped: FINRA unreachable in this run \(and the \d+ days after it\)/);
-    const served = Store.open(dbPath, SectorTable.load());
+    const served = openStore(dbPath, SectorTable.load());
     const app = await appOn(served);
     try {
       const health = (await app.inject({ url: '/health' })).json() as { status: string; daily: Record<string, unknown> };

@@ -4,13 +4,14 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importDailyFiles, ingestDaily } from '../../src/daily/ingest.js';
+import { importDailyFiles, ingestDaily } from '../../src/ingest/daily.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
 import { appOn, cdnClient, dailyContext } from '../support/app.js';
 import { CdnDouble } from '../support/cdn-double.js';
 import { regshoFiles, regshoRows } from '../support/fixtures.js';
 import { cli, removeTempDirs, tempDbPath, tempDir } from '../support/harness.js';
+import { openStore } from '../../src/compose.js';
 
 // Monday 3 January 2022, noon UTC: the 31 December file is out, the day's own is not yet.
 const NOW = new Date('2022-01-03T12:00:00Z');
@@ -21,7 +22,7 @@ let cdn: CdnDouble;
 const stores: Store[] = [];
 
 function newStore(): Store {
-  const store = Store.open(tempDbPath(), SectorTable.load());
+  const store = openStore(tempDbPath(), SectorTable.load());
   stores.push(store);
   return store;
 }
@@ -215,7 +216,7 @@ describe('daily files saved gzipped', () => {
     const run = await cli(['import', file], { DB_PATH: dbPath });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^daily run \d+: ok; 1 days: 1 published/);
-    const s = Store.open(dbPath, SectorTable.load());
+    const s = openStore(dbPath, SectorTable.load());
     try {
       expect(s.daily.days()).toMatchObject([{ trade_date: '2021-12-31', file: 'CNMSshvol20211231.txt', rows: regshoRows('CNMSshvol20211231.txt').size }]);
       expect(s.runs.last('weekly')).toBeUndefined();

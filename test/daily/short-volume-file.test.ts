@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DailyFileRefusedError, parseShortVolumeFile, tradeDateOfFileName } from '../../src/daily/short-volume-file.js';
+import { DailyFileRefusedError, parseShortVolumeFile, tradeDateOfFileName } from '../../src/finra/short-volume-file.js';
 
 const HEADER = 'Date|Symbol|ShortVolume|ShortExemptVolume|TotalVolume|Market';
 

@@ -13,6 +13,7 @@ import { importFiles } from '../../src/ingest/run.js';
 import { ingestContext, seededStore } from '../support/app.js';
 import { AAPL_BRKB_WEEKS } from '../support/fixtures.js';
 import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
+import { openStore } from '../../src/compose.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // Without a browser the suite is skipped, loudly, so that `npm test` passes where `npm install` ran;
@@ -205,7 +206,7 @@ describe.skipIf(!RUN)('the dashboard', () => {
   });
 
   it('labels a week of per-symbol totals, and says the venues are not known', async () => {
-    const totals = Store.open(tempDbPath(), SectorTable.load());
+    const totals = openStore(tempDbPath(), SectorTable.load());
     await importFiles(ingestContext(totals), [AAPL_BRKB_WEEKS], { publishedThrough: '2022-01-10' });
     const base = await serve(totals);
     const page = await open(`${base}/#/ticker/AAPL`);
@@ -234,7 +235,7 @@ describe.skipIf(!RUN)('the dashboard', () => {
   });
 
   it('says when no data is loaded yet, and when the network fails', async () => {
-    const empty = Store.open(tempDbPath(), SectorTable.empty());
+    const empty = openStore(tempDbPath(), SectorTable.empty());
     const base = await serve(empty);
     const page = await open(`${base}/`);
     await page.getByRole('alert').waitFor();

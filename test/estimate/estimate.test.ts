@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestDaily } from '../../src/daily/ingest.js';
+import { ingestDaily } from '../../src/ingest/daily.js';
 import { importFiles } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
@@ -13,6 +13,7 @@ import { appOn, cdnClient, dailyContext, ingestContext, seededStore } from '../s
 import { CdnDouble } from '../support/cdn-double.js';
 import { AAPL_BRKB_WEEKS, aaplBrkbTotals, regshoFiles, regshoRows, type Row } from '../support/fixtures.js';
 import { cli, removeTempDirs, tempDbPath, tempDir } from '../support/harness.js';
+import { openStore } from '../../src/compose.js';
 
 const NOW = new Date('2022-01-03T12:00:00Z');
 const SYMBOLS = { AAPL: 'AAPL', 'BRK.B': 'BRK/B' } as const; // weekly spelling -> the daily files'
@@ -69,7 +70,7 @@ async function get(url: string) {
 beforeAll(async () => {
   cdn = await new CdnDouble(regshoFiles()).start();
   dbPath = tempDbPath();
-  store = Store.open(dbPath, SectorTable.load());
+  store = openStore(dbPath, SectorTable.load());
   await ingestDaily(dailyContext(store, () => NOW), cdnClient(cdn.url), { trigger: 'test', windowDays: 40 });
   // FINRA has published the first two full December weeks; 20 and 27 December are still to come.
   await importFiles(ingestContext(store), [weekFile('2021-12-06'), weekFile('2021-12-13')], {});
@@ -159,7 +160,7 @@ describe('live estimates', () => {
   });
 
   it('never enters movers, sectors, venues or trends: they are the same as without any daily file', async () => {
-    const bare = Store.open(tempDbPath(), SectorTable.load());
+    const bare = openStore(tempDbPath(), SectorTable.load());
     await importFiles(ingestContext(bare), [weekFile('2021-12-06'), weekFile('2021-12-13')], {});
     const other = await appOn(bare);
     for (const url of ['/darkpool/movers/top20', '/darkpool/sectors', '/darkpool/venues', '/darkpool/weekly/AAPL', '/darkpool/history/AAPL']) {

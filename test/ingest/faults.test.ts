@@ -9,6 +9,7 @@ import { ingestContext } from '../support/app.js';
 import { FinraDouble, type Fault, type Row } from '../support/finra-double.js';
 import { defaultFinraRows } from '../support/fixtures.js';
 import { captureLogs, tempDbPath, testClient, type TestClient } from '../support/harness.js';
+import { openStore } from '../../src/compose.js';
 
 let double: FinraDouble;
 let store: Store;
@@ -16,7 +17,7 @@ let t: TestClient;
 
 beforeEach(async () => {
   double = await new FinraDouble({ rows: defaultFinraRows() }).start();
-  store = Store.open(tempDbPath(), SectorTable.load());
+  store = openStore(tempDbPath(), SectorTable.load());
   t = testClient(double.url, { bodyTimeout: 500 });
 });
 afterEach(async () => {

@@ -3,11 +3,11 @@
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { SectorTable } from '../../src/sectors/table.js';
-import { Store } from '../../src/store/store.js';
 import { appOn } from '../support/app.js';
 import { FinraDouble, HISTORIC_PATH, type Row } from '../support/finra-double.js';
 import { defaultFinraRows, derivedSymbolTotals, mondaysBack, otceFirmRows, relabelWeek, tqqqRows } from '../support/fixtures.js';
 import { cli, removeTempDirs, tempDbPath } from '../support/harness.js';
+import { openStore } from '../../src/compose.js';
 
 let double: FinraDouble;
 afterEach(() => double?.close());
@@ -89,7 +89,7 @@ describe('ATS rows without a symbol', () => {
 
     const unattributedShares = symbolLess.reduce((n, r) => n + (r.totalWeeklyShareQuantity as number), 0);
     const unattributedTrades = symbolLess.reduce((n, r) => n + (r.totalWeeklyTradeCount as number), 0);
-    const store = Store.open(dbPath, SectorTable.load());
+    const store = openStore(dbPath, SectorTable.load());
     const app = await appOn(store);
     try {
       const weeks = (await app.inject({ url: '/darkpool/weeks' })).json() as { tiers: { tier: string; weeks: Record<string, unknown>[] }[] };
@@ -281,7 +281,7 @@ describe('fractional shares', () => {
     expect(stored).toHaveLength(bySymbol.size);
     for (const s of stored) expect(s.shares, s.symbol).toBe(decimal(bySymbol.get(s.symbol)!));
 
-    const store = Store.open(dbPath, SectorTable.load());
+    const store = openStore(dbPath, SectorTable.load());
     const app = await appOn(store);
     try {
       const venues = (await app.inject({ url: '/darkpool/venues?tier=OTCE' })).json() as { data: { mpid: string; dark_pool_shares: number }[] };

@@ -9,11 +9,12 @@ import { appOn, ingestContext } from '../support/app.js';
 import { aaplBrkbTotals, AAPL_BRKB_WEEKS, TQQQ_JSON, tqqqRows } from '../support/fixtures.js';
 import { removeTempDirs, tempDbPath } from '../support/harness.js';
 import { writeJson } from '../support/synthetic.js';
+import { openStore } from '../../src/compose.js';
 
 type Row = Record<string, any>;
 const totals = aaplBrkbTotals() as Row[];
 const totalOf = (symbol: string, week: string): Row => totals.find((r) => r.issueSymbolIdentifier === symbol && r.weekStartDate === week)!;
-const open = () => Store.open(tempDbPath(), SectorTable.load());
+const open = () => openStore(tempDbPath(), SectorTable.load());
 
 afterAll(removeTempDirs);
 

@@ -2,14 +2,15 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { Agent } from 'undici';
-import { FinraCdnClient } from '../../src/daily/cdn.js';
-import type { DailyContext } from '../../src/daily/ingest.js';
+import { FinraCdnClient } from '../../src/finra/cdn.js';
+import type { DailyContext } from '../../src/ingest/daily.js';
 import { HttpGateway } from '../../src/finra/http.js';
 import { importFiles, type IngestContext } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
 import { OTCE_FILES, TQQQ_JSON } from './fixtures.js';
 import { silentLogger, tempDbPath } from './harness.js';
+import { openStore } from '../../src/compose.js';
 
 export function ingestContext(store: Store, now = () => new Date('2026-01-05T12:00:00Z')): IngestContext {
   return { publisher: store.publisher, lock: store.lock, runs: store.runs, weeks: store.weeks, logger: silentLogger, now };
@@ -17,7 +18,7 @@ export function ingestContext(store: Store, now = () => new Date('2026-01-05T12:
 
 /** A store holding the two real OTCE weeks (2025-11-10, 2025-11-17) and the real TQQQ T2 week. */
 export async function seededStore(path = tempDbPath()): Promise<Store> {
-  const store = Store.open(path, SectorTable.load());
+  const store = openStore(path, SectorTable.load());
   const ctx = ingestContext(store);
   await importFiles(ctx, [OTCE_FILES['2025-11-10']], { week: '2025-11-10', tier: 'OTCE' });
   await importFiles(ctx, [OTCE_FILES['2025-11-17']], { week: '2025-11-17', tier: 'OTCE' });

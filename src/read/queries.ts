@@ -1,8 +1,8 @@
 // Read queries, prepared once per connection. Every figure the API serves comes from these.
 import type { Tier } from '../domain/tiers.js';
 import type { Trend } from '../domain/trend.js';
-import type { Db } from './db.js';
-import type { LoadedWeek } from './status.js';
+import type { Db } from '../store/db.js';
+import type { LoadedWeek } from '../store/status.js';
 
 export interface SymbolRow {
   symbol: string;

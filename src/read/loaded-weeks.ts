@@ -2,7 +2,7 @@
 // nearly every answer asks about it several times: one read per dataset change serves them all.
 import { weekEndingOf } from '../domain/calendar.js';
 import type { Tier } from '../domain/tiers.js';
-import type { LoadedWeek } from './status.js';
+import type { LoadedWeek } from '../store/status.js';
 
 //
 // Aggregates (movers, sectors, venues) and "the newest week" count whole weeks only: a week held as

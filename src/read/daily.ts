@@ -2,7 +2,7 @@
 // first. These are FINRA's numbers as the files give them, not estimates.
 import { dottedSpelling, lookupKey } from '../domain/symbols.js';
 import type { Db } from '../store/db.js';
-import { FINRA_CREDIT, TickerNotFoundError } from '../store/reports.js';
+import { FINRA_CREDIT, TickerNotFoundError } from './weekly.js';
 
 export class NoDailyDataError extends Error {
   override name = 'NoDailyDataError';

@@ -4,29 +4,9 @@
 import { createHash } from 'node:crypto';
 import { weeklySpellingOfDaily } from '../domain/symbols.js';
 import { collect, RefusedError } from '../domain/refusal.js';
+import type { DailyFile, DailyRow } from '../domain/daily-file.js';
 
 export const DAILY_COLUMNS = ['Date', 'Symbol', 'ShortVolume', 'ShortExemptVolume', 'TotalVolume', 'Market'] as const;
-
-export interface DailyRow {
-  /** The weekly data's spelling (BRK.B), under which daily and weekly figures meet. */
-  symbol: string;
-  /** As the file writes it (BRK/B). */
-  fileSymbol: string;
-  shortVolume: number;
-  shortExemptVolume: number;
-  /** Off-exchange shares: ATS and non-ATS trades reported to a TRF or the ADF in regular hours. */
-  totalVolume: number;
-  /** Facilities with volume, as FINRA writes them: "B,Q,N". */
-  markets: string;
-}
-
-export interface DailyFile {
-  tradeDate: string;
-  file: string;
-  rows: DailyRow[];
-  /** Over the parsed rows, not the bytes: the same day re-sent with other line endings is unchanged. */
-  checksum: string;
-}
 
 export type DailyRefusal = 'empty' | 'header' | 'no_trailer' | 'trailer_count' | 'bad_row' | 'duplicate_symbol';
 

@@ -3,14 +3,14 @@
 // with those estimates on top, and the live accuracy of past estimates. Never mixed into published data.
 import { addDays, weekEndingOf } from '../domain/calendar.js';
 import { TIERS, type Tier } from '../domain/tiers.js';
-import { NoDailyDataError, type DailyReports } from '../daily/reports.js';
+import { NoDailyDataError, type DailyReports } from './daily.js';
 import type { Db } from '../store/db.js';
-import { FINRA_CREDIT, type Reports, type SymbolWeek } from '../store/reports.js';
-import { summarize, type AccuracyRow } from './accuracy.js';
-import { Estimator, type WeekEstimate } from './estimator.js';
-import { CONFIDENCE, type EstimateMethod } from './model.js';
-import type { EstimateScorer } from './scoring.js';
-import { StoreDailyVolumes, StoreTruth } from './sources.js';
+import { FINRA_CREDIT, type Reports, type SymbolWeek } from './weekly.js';
+import { summarize, type AccuracyRow } from '../estimate/accuracy.js';
+import { Estimator, type WeekEstimate } from '../estimate/estimator.js';
+import { CONFIDENCE, type EstimateMethod } from '../estimate/model.js';
+import type { EstimateScorer } from '../estimate/scoring.js';
+import { StoreDailyVolumes, StoreTruth } from '../estimate/sources.js';
 
 /** The accuracy an estimate answer quotes: its tier's newest this many scored weeks. */
 export const ACCURACY_WEEKS = 13;

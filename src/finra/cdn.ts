@@ -4,7 +4,7 @@
 // HTML page from the edge, an empty body) is the edge refusing us, never "no file": it is thrown.
 // Everything goes through the gateway's spacing and retries like the API's requests.
 import type { Validators } from '../domain/validators.js';
-import { header, UpstreamHttpError, type HttpGateway, type HttpResponse } from '../finra/http.js';
+import { header, UpstreamHttpError, type HttpGateway, type HttpResponse } from './http.js';
 import { dailyFileName } from './short-volume-file.js';
 
 

@@ -9,9 +9,9 @@ import {
   weekEndingOf,
 } from '../domain/calendar.js';
 import { TIERS, type Tier } from '../domain/tiers.js';
-import type { DailyStore } from './daily.js';
+import type { DailyStore } from '../store/daily.js';
 import type { Queries } from './queries.js';
-import { DAY_OUTCOMES, WEEK_OUTCOMES, type RunLog, type RunRecord } from './runs.js';
+import { DAY_OUTCOMES, WEEK_OUTCOMES, type RunLog, type RunRecord } from '../store/runs.js';
 
 /** A tier is stale once the first week it lacks was due from FINRA more than this many days ago. */
 export const STALE_AFTER_DAYS = 7;

@@ -5,15 +5,17 @@
 import { basename } from 'node:path';
 import type { Logger } from 'pino';
 import { addDays, tradingDaysBetween, todayUtc } from '../domain/calendar.js';
-import { UpstreamHttpError, UpstreamNetworkError, type Usage } from '../finra/http.js';
-import { readTextFile } from '../ingest/files.js';
-import { GIVE_UP_AFTER_FAILURES, SKIPPED, skippedWithRest, usageMeter, withLock } from '../ingest/run.js';
+import type { Usage } from '../domain/usage.js';
+import { UpstreamHttpError, UpstreamNetworkError } from '../finra/http.js';
+import { readTextFile } from './files.js';
+import { GIVE_UP_AFTER_FAILURES, SKIPPED, skippedWithRest, usageMeter, withLock } from './run.js';
 import type { DailyStore } from '../store/daily.js';
 import type { IngestLock } from '../store/lock.js';
 import { DAY_OUTCOMES, type DayRunOutcome, type RunLog, type RunStatus } from '../store/runs.js';
 import type { Validators } from '../domain/validators.js';
-import { CdnBlockedError, type FinraCdnClient } from './cdn.js';
-import { DailyFileRefusedError, parseShortVolumeFile, tradeDateOfFileName, type DailyFile } from './short-volume-file.js';
+import { CdnBlockedError, type FinraCdnClient } from '../finra/cdn.js';
+import type { DailyFile } from '../domain/daily-file.js';
+import { DailyFileRefusedError, parseShortVolumeFile, tradeDateOfFileName } from '../finra/short-volume-file.js';
 
 /** How far back a run looks for missing days, unless configured (DAILY_WINDOW_DAYS). */
 export const DEFAULT_DAILY_WINDOW_DAYS = 70;

@@ -14,10 +14,10 @@ import { dottedSpelling, lookupKey } from '../domain/symbols.js';
 import { TIERS, type Tier } from '../domain/tiers.js';
 import type { Coverage } from '../domain/week.js';
 import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../domain/trend.js';
-import type { Db } from './db.js';
+import type { Db } from '../store/db.js';
 import { LoadedWeeks } from './loaded-weeks.js';
 import { Queries, type HistoryRow, type MoverSort, type SymbolRow } from './queries.js';
-import type { LoadedWeek } from './status.js';
+import type { LoadedWeek } from '../store/status.js';
 
 export class NoDataError extends Error {
   override name = 'NoDataError';
