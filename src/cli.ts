@@ -15,7 +15,7 @@ import type { Usage } from './domain/usage.js';
 import { createCdnClient, createDispatcher, createFinraClient } from './finra/index.js';
 import { dottedSpelling } from './domain/symbols.js';
 import { isTier, TIERS, type Tier } from './domain/tiers.js';
-import { PACKAGE_VERSION } from './finra/user-agent.js';
+import { PACKAGE_VERSION } from './package-info.js';
 import { importFiles, ingestFromFinra, type IngestContext, type RunSummary } from './ingest/run.js';
 import { createLogger } from './logger.js';
 import type { DestinationStream } from 'pino';

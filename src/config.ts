@@ -2,7 +2,7 @@
 // the typed `Config`; nothing else reads process.env.
 import cron from 'node-cron';
 import { z } from 'zod';
-import { PROJECT_URL } from './finra/user-agent.js';
+import { PROJECT_URL } from './package-info.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

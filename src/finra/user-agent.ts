@@ -1,11 +1,6 @@
 // The User-Agent every request to FINRA carries (API, token endpoint, CDN). FINRA's edge answers 403 to
 // requests without one, and a product name with a contact URL lets FINRA reach the operator.
-import { createRequire } from 'node:module';
-
-const pkg = createRequire(import.meta.url)('../../package.json') as { version: string; homepage: string };
-
-export const PACKAGE_VERSION = pkg.version;
-export const PROJECT_URL = pkg.homepage;
+import { PACKAGE_VERSION, PROJECT_URL } from '../package-info.js';
 
 export function userAgent(contactUrl: string = PROJECT_URL): string {
   return `darkpool-radar/${PACKAGE_VERSION} (+${contactUrl})`;
