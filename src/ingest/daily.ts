@@ -8,7 +8,7 @@ import { addDays, tradingDaysBetween, todayUtc } from '../domain/calendar.js';
 import type { Usage } from '../domain/usage.js';
 import { UpstreamHttpError, UpstreamNetworkError } from '../finra/http.js';
 import { readTextFile } from './files.js';
-import { GIVE_UP_AFTER_FAILURES, SKIPPED, skippedWithRest, usageMeter, withLock } from './run.js';
+import { runPipeline, SKIPPED, withLock } from './pipeline.js';
 import type { DailyStore } from '../store/daily.js';
 import type { IngestLock } from '../store/lock.js';
 import { DAY_OUTCOMES, type DayRunOutcome, type RunLog, type RunStatus } from '../store/runs.js';
@@ -118,56 +118,33 @@ type Loaded =
   | { missing: string }
   | { unchanged: string };
 
-async function processDays(
+function processDays(
   ctx: DailyContext,
   trigger: string,
   dates: string[],
   load: (tradeDate: string) => Promise<Loaded>,
   usage?: () => Usage,
 ): Promise<DailyRunSummary> {
-  const used = usageMeter(usage);
-  const stamp = () => ctx.now().toISOString();
-  const runId = ctx.runs.start(trigger, stamp(), 'daily');
-  ctx.lock.heartbeat(ctx.now(), runId);
-  const days: DayResult[] = [];
-  let unreachable = 0;
-  try {
-    for (const [index, tradeDate] of dates.entries()) {
-      const started = performance.now();
-      const done = (outcome: DayRunOutcome, detail: string | null, rows = 0): DayResult => ({
-        tradeDate,
-        outcome,
-        detail,
-        rows,
-        ms: Math.round(performance.now() - started),
-      });
-      let result: DayResult;
-      let progress: string | null | undefined;
-      if (unreachable >= GIVE_UP_AFTER_FAILURES) {
-        result = done('failed', SKIPPED);
-        // Every skipped day is in the run log; progress says it once, for all of them.
-        progress = unreachable++ === GIVE_UP_AFTER_FAILURES ? skippedWithRest(dates.length - index - 1, 'days') : undefined;
-      } else {
-        result = await processDay(ctx, tradeDate, load, done);
-        unreachable = result.outcome === 'failed' ? unreachable + 1 : 0;
-        progress = result.detail;
-      }
-      days.push(result);
-      ctx.runs.day(runId, tradeDate, result.outcome, result.detail, stamp());
-      ctx.lock.heartbeat(ctx.now());
-      if (progress !== undefined) ctx.onProgress?.({ ...result, detail: progress, index: index + 1, count: dates.length });
-    }
-  } catch (err) {
-    ctx.runs.finish(runId, 'failed', { days, error: String(err) }, stamp(), used());
-    throw err;
-  }
-  const bad = days.filter((d) => d.outcome === 'refused' || d.outcome === 'failed' || d.outcome === 'missing').length;
-  const status = bad === 0 ? 'ok' : bad === days.length ? 'failed' : 'partial';
-  const cost = used();
-  ctx.runs.finish(runId, status, { days }, stamp(), cost);
-  const counts = Object.fromEntries(DAY_OUTCOMES.map((o) => [o, days.filter((d) => d.outcome === o).length]));
-  ctx.logger.info({ runId, status, ...counts, ...cost }, 'daily ingest finished');
-  return { runId, status, days, usage: cost };
+  const result = (tradeDate: string, started: number) => (outcome: DayRunOutcome, detail: string | null, rows = 0): DayResult => ({
+    tradeDate,
+    outcome,
+    detail,
+    rows,
+    ms: Math.round(performance.now() - started),
+  });
+  return runPipeline<string, DayResult>(ctx, {
+    kind: 'daily',
+    trigger,
+    unit: 'days',
+    plan: async () => dates,
+    process: (tradeDate) => processDay(ctx, tradeDate, load, result(tradeDate, performance.now())),
+    skipped: (tradeDate) => result(tradeDate, performance.now())('failed', SKIPPED),
+    record: (runId, tradeDate, day, at) => ctx.runs.day(runId, tradeDate, day.outcome, day.detail, at),
+    bad: ['refused', 'failed', 'missing'],
+    outcomes: DAY_OUTCOMES,
+    onProgress: ctx.onProgress,
+    usage,
+  }).then((s) => ({ runId: s.runId, status: s.status, days: s.results, usage: s.usage }));
 }
 
 async function processDay(

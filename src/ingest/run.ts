@@ -13,6 +13,7 @@ import { WEEK_OUTCOMES, type RunLog, type RunStatus, type WeekOutcome } from '..
 import type { WeekStatus } from '../store/status.js';
 import { buildWeek, WeekRefusedError, type WeekRows } from './build-week.js';
 import { FileFormatError, readFinraFile, type FileOptions } from './files.js';
+import { runPipeline, SKIPPED, withLock } from './pipeline.js';
 import { planWeeks } from './plan.js';
 
 /** FINRA serves the week in neither dataset (any more): nothing to load, nothing wrong with the data. */
@@ -47,16 +48,6 @@ export interface RunSummary {
   notes: string[];
   /** What the run asked of FINRA; null for file imports. */
   usage: Usage | null;
-}
-
-/** A run's cost so far: its gateway's counters now, less what they read when the meter started. */
-export function usageMeter(usage?: () => Usage): () => Usage | null {
-  const before = usage?.();
-  return () => {
-    if (!usage || !before) return null;
-    const now = usage();
-    return { requests: now.requests - before.requests, bytes: now.bytes - before.bytes };
-  };
 }
 
 interface WorkItem {
@@ -218,80 +209,37 @@ async function planFromFiles(paths: string[], options: FileOptions, notes: strin
   }));
 }
 
-/** After this many weeks (or days) in a row failed to reach FINRA, each after its retries, stop asking. */
-export const GIVE_UP_AFTER_FAILURES = 2;
-
-export const SKIPPED = 'skipped: FINRA unreachable in this run';
-
-/** The one progress line for every item skipped once FINRA is given up on. */
-export function skippedWithRest(rest: number, what: 'weeks' | 'days'): string {
-  return rest > 0 ? `${SKIPPED} (and the ${rest} ${what} after it)` : SKIPPED;
-}
-
-/** The whole run, planning included, holds the ingest lock (IngestLockedError when another has it). */
-export async function withLock<T>(ctx: Pick<IngestContext, 'lock' | 'now'>, fn: () => Promise<T>): Promise<T> {
-  ctx.lock.acquire(ctx.now());
-  try {
-    return await fn();
-  } finally {
-    ctx.lock.release();
-  }
-}
-
-/** One recorded run: plan the work, then each week in turn. A failure anywhere is recorded, then thrown. */
+/** One recorded run of weeks: the shared run loop, each week fetched while the one before is published. */
 async function processWeeks(
   ctx: IngestContext,
   trigger: string,
   plan: (notes: string[]) => Promise<WorkItem[]>,
   usage?: () => Usage,
 ): Promise<RunSummary> {
-  const used = usageMeter(usage);
-  const { logger } = ctx;
-  const stamp = () => ctx.now().toISOString();
-  const runId = ctx.runs.start(trigger, stamp());
-  ctx.lock.heartbeat(ctx.now(), runId);
-  const notes: string[] = [];
-  const results: WeekResult[] = [];
-  let unreachable = 0;
-  try {
-    const items = await plan(notes);
-    logger.info({ runId, trigger, weeks: items.length }, 'ingest run started');
-    // The next week is fetched while this one is built and published (one fetch in flight at a
-    // time): FINRA's answers, not our CPU, set the pace.
-    let next: Loading | null = null;
-    for (const [index, item] of items.entries()) {
-      if (unreachable >= GIVE_UP_AFTER_FAILURES) {
-        const result: WeekResult = { weekStart: item.weekStart, tier: item.tier, outcome: 'failed', detail: SKIPPED, rows: 0, symbols: 0, ms: 0 };
-        results.push(result);
-        ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, stamp());
-        // Every skipped week is in the run log; progress says it once, for all of them.
-        const rest = items.length - index - 1;
-        if (unreachable++ === GIVE_UP_AFTER_FAILURES) ctx.onProgress?.({ ...result, detail: skippedWithRest(rest, 'weeks'), index: index + 1, count: items.length });
-        continue;
-      }
+  // The next week is fetched while this one is built and published (one fetch in flight at a time):
+  // FINRA's answers, not our CPU, set the pace.
+  let next: Loading | null = null;
+  const summary = await runPipeline<WorkItem, WeekResult>(ctx, {
+    kind: 'weekly',
+    trigger,
+    unit: 'weeks',
+    plan,
+    process: (item, index, items) => {
       const loading = next ?? prefetch(item);
       next = null;
       const following = items[index + 1];
-      const result = await processWeek(ctx, item, loading, () => {
+      return processWeek(ctx, item, loading, () => {
         if (following) next = prefetch(following);
       });
-      unreachable = result.outcome === 'failed' ? unreachable + 1 : 0;
-      results.push(result);
-      ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, stamp());
-      ctx.lock.heartbeat(ctx.now());
-      ctx.onProgress?.({ ...result, index: index + 1, count: items.length });
-    }
-  } catch (err) {
-    ctx.runs.finish(runId, 'failed', { weeks: results, notes, error: String(err) }, stamp(), used());
-    throw err;
-  }
-  const bad = results.filter((r) => r.outcome === 'refused' || r.outcome === 'failed' || r.outcome === 'unavailable').length;
-  const status = bad === 0 ? 'ok' : bad === results.length ? 'failed' : 'partial';
-  const cost = used();
-  ctx.runs.finish(runId, status, { weeks: results, notes }, stamp(), cost);
-  const counts = Object.fromEntries(WEEK_OUTCOMES.map((o) => [o, results.filter((r) => r.outcome === o).length]));
-  logger.info({ runId, status, ...counts, ...cost }, 'ingest run finished');
-  return { runId, status, weeks: results, notes, usage: cost };
+    },
+    skipped: (item) => ({ weekStart: item.weekStart, tier: item.tier, outcome: 'failed', detail: SKIPPED, rows: 0, symbols: 0, ms: 0 }),
+    record: (runId, item, result, at) => ctx.runs.week(runId, item.weekStart, item.tier, result.outcome, result.detail, at),
+    bad: ['refused', 'failed', 'unavailable'],
+    outcomes: WEEK_OUTCOMES,
+    onProgress: ctx.onProgress,
+    usage,
+  });
+  return { runId: summary.runId, status: summary.status, weeks: summary.results, notes: summary.notes, usage: summary.usage };
 }
 
 interface Loading {
