@@ -307,13 +307,7 @@ export class Reports {
           next_week_start: next,
           next_expected_publication: expectedPublicationDate(next, tier),
           weeks: weeks.map((w) => ({
-            week_start: w.week_start,
-            week_ending: weekEndingOf(w.week_start),
-            coverage: w.coverage,
-            finra_published: w.initial_published,
-            finra_last_update: w.last_update,
-            loaded_at: w.loaded_at,
-            updated_at: w.updated_at,
+            ...sourceWeek(w),
             revisions: w.revisions,
             ats_rows: w.firm_rows,
             symbols: w.symbols,
@@ -486,16 +480,7 @@ export class Reports {
   }
 
   private source(weeks: LoadedWeek[]): Source {
-    const out: SourceWeek[] = weeks.map((w) => ({
-      tier: w.tier,
-      week_start: w.week_start,
-      week_ending: weekEndingOf(w.week_start),
-      coverage: w.coverage,
-      finra_published: w.initial_published,
-      finra_last_update: w.last_update,
-      loaded_at: w.loaded_at,
-      updated_at: w.updated_at,
-    }));
+    const out: SourceWeek[] = weeks.map((w) => ({ tier: w.tier, ...sourceWeek(w) }));
     out.sort((a, b) => b.week_start.localeCompare(a.week_start) || TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
     return { ...FINRA_CREDIT, weeks: out, freshness: this.freshness() };
   }
@@ -504,6 +489,19 @@ export class Reports {
   freshness(): Freshness[] {
     return this.weeks.freshness().sort((a, b) => TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
   }
+}
+
+/** A loaded week as answers cite it: FINRA's dates for it and ours. */
+function sourceWeek(w: LoadedWeek): Omit<SourceWeek, 'tier'> {
+  return {
+    week_start: w.week_start,
+    week_ending: weekEndingOf(w.week_start),
+    coverage: w.coverage,
+    finra_published: w.initial_published,
+    finra_last_update: w.last_update,
+    loaded_at: w.loaded_at,
+    updated_at: w.updated_at,
+  };
 }
 
 /** FINRA prefixes ATS names with their MPID ("UBSA UBS ATS"); the MPID is served separately. */
