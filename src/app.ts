@@ -222,6 +222,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     });
   });
 
+  // The index at / lists the documented routes as they register: a new route appears there by itself.
+  const documented: string[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as string[]).concat(route.method).filter((m) => m === 'GET' || m === 'POST');
+    if ((route.schema as { hide?: boolean } | undefined)?.hide || !methods.length) return;
+    documented.push(...methods.map((m) => `${m} ${route.url.replace(/:(\w+)/g, '{$1}')}`));
+  });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -340,19 +347,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     description: 'Weekly ATS (dark pool) volume for US equities, from FINRA OTC Transparency data',
     docs: '/docs',
     openapi: '/openapi.json',
-    endpoints: [
-      '/darkpool/weekly/{ticker}',
-      '/darkpool/movers/top20',
-      '/darkpool/ratio/{ticker}',
-      '/darkpool/history/{ticker}?weeks=N',
-      '/darkpool/sectors',
-      '/darkpool/venues',
-      '/darkpool/weeks',
-      '/darkpool/weekly?tickers=A,B',
-      '/darkpool/daily/{ticker}?days=N',
-      '/darkpool/estimate/{ticker}',
-      '/darkpool/estimate/accuracy',
-    ],
+    endpoints: documented,
     source: FINRA_CREDIT,
   };
 

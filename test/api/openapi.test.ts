@@ -34,6 +34,22 @@ describe('the OpenAPI contract', () => {
   });
 });
 
+describe('the index at /', () => {
+  it('lists every operation of the OpenAPI document, and nothing it leaves out', async () => {
+    const store = await seededStore();
+    const app = await appOn(store);
+    const index = (await app.inject({ url: '/' })).json() as { endpoints: string[] };
+    const documented = Object.entries(parse(committed).paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops)
+        .filter((m) => ['get', 'post'].includes(m))
+        .map((m) => `${m.toUpperCase()} ${path}`),
+    );
+    expect([...index.endpoints].sort()).toEqual(documented.sort());
+    await app.close();
+    store.close();
+  });
+});
+
 describe('a client generated from openapi.yaml, against a running server', () => {
   let app: FastifyInstance;
   let store: Store;
