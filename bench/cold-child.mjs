@@ -1,13 +1,15 @@
 // The cost of an answer the in-memory cache does not hold yet: the read model and JSON for random
 // symbols. argv: db, then symbols (comma-separated).
 import { SectorTable } from '../dist/sectors/table.js';
+import { Queries } from '../dist/read/queries.js';
+import { Snapshot } from '../dist/read/snapshot.js';
 import { Reports } from '../dist/read/weekly.js';
 import { openStore } from '../dist/compose.js';
 
 const [dbPath, list] = process.argv.slice(2);
 const symbols = list.split(',');
 const store = openStore(dbPath, SectorTable.load(), { readonly: true });
-const reports = new Reports(store.db);
+const reports = new Reports(new Queries(store.db), new Snapshot(store.db));
 const time = (fn) => {
   for (const s of symbols.slice(0, 100)) fn(s); // warm the JIT
   const started = performance.now();

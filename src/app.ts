@@ -34,6 +34,8 @@ import type { Config } from './config.js';
 import { DailyReports } from './read/daily.js';
 import { EstimateScorer } from './estimate/scoring.js';
 import { EstimateReports } from './read/estimates.js';
+import { Queries } from './read/queries.js';
+import { Snapshot } from './read/snapshot.js';
 import { FINRA_CREDIT, Reports } from './read/weekly.js';
 import type { RunLog } from './store/runs.js';
 import type { Store } from './store/store.js';
@@ -261,18 +263,17 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   const now = deps.now ?? (() => new Date());
-  const reports = new Reports(deps.store.db);
-  const daily = new DailyReports(deps.store.db);
-  const estimates = new EstimateReports(deps.store.db, reports, daily, new EstimateScorer(deps.store.db));
-  // Another process's publish is seen within a second; this process's at once.
-  const revision = cachedRevision(() => reports.q.datasetRevision(), 1000);
-  const forget = () => {
+  const snapshot = new Snapshot(deps.store.db);
+  const queries = new Queries(deps.store.db);
+  const reports = new Reports(queries, snapshot);
+  const daily = new DailyReports(deps.store.db, snapshot);
+  const estimates = new EstimateReports(deps.store.db, reports, daily, new EstimateScorer(deps.store.db), snapshot);
+  // Another process's publish is seen within a second (and by the snapshot at the next answer); this process's at once.
+  const revision = cachedRevision(() => queries.datasetRevision(), 1000);
+  deps.store.onChange(() => {
     revision.invalidate();
-    reports.invalidate();
-    estimates.invalidate();
-  };
-  deps.store.publisher.onPublished(forget);
-  deps.store.daily.onPublished(forget);
+    snapshot.changed();
+  });
   // The API: every route registered in this scope needs a key (when keys are configured) and is
   // rate limited, whatever spelling of its URL reached it. A new data route belongs here.
   await app.register(async (api) => {
@@ -297,11 +298,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     api.setErrorHandler((err: FastifyError, req, reply) => handleError(noData(err), req, reply));
     await api.register(darkpoolRoutes, { reports, estimates, now });
     await api.register(dailyRoutes, { daily, estimates });
-    await api.register(ticksRoutes, { queries: reports.q, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
+    await api.register(ticksRoutes, { queries, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
 
   });
   // Probes and health: open to everyone, never counted (a load balancer must always get through).
-  await app.register(healthRoutes, { queries: reports.q, runs: deps.store.runs, daily: deps.store.daily, now });
+  await app.register(healthRoutes, { queries, runs: deps.store.runs, daily: deps.store.daily, now });
 
   app.get(
     '/problems/:code',

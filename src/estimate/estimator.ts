@@ -95,7 +95,8 @@ export class Estimator {
     return out;
   }
 
-  private publishedWeeks(tier: Tier): string[] {
+  /** The tier's published weeks (Mondays), newest first. */
+  publishedWeeks(tier: Tier): string[] {
     let weeks = this.published.get(tier);
     if (!weeks) {
       weeks = this.truth.publishedWeeks(tier);

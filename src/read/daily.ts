@@ -1,6 +1,7 @@
 // What /darkpool/daily answers: FINRA's daily figures for a symbol, per stored trading day, newest
 // first. These are FINRA's numbers as the files give them, not estimates.
-import { dottedSpelling, lookupKey } from '../domain/symbols.js';
+import type { Snapshot } from './snapshot.js';
+import { resolveSpelling } from './symbols.js';
 import type { Db } from '../store/db.js';
 import { FINRA_CREDIT, TickerNotFoundError } from './weekly.js';
 
@@ -45,9 +46,11 @@ export interface DailyRecord {
 
 export class DailyReports {
   private readonly s;
-  private readonly snapshot: <T>(fn: () => T) => T;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly snapshot: Snapshot,
+  ) {
     this.s = {
       exact: db.prepare<[string], string>('SELECT symbol FROM daily_symbols WHERE symbol = ?').pluck(),
       noCase: db.prepare<[string], string>('SELECT symbol FROM daily_symbols WHERE symbol = ? COLLATE NOCASE ORDER BY newest_date DESC LIMIT 1').pluck(),
@@ -62,13 +65,11 @@ export class DailyReports {
          FROM daily_volumes WHERE symbol = ? AND trade_date >= ?`,
       ),
     };
-    const tx = db.transaction((fn: () => unknown) => fn());
-    this.snapshot = <T>(fn: () => T) => tx(fn) as T;
   }
 
   /** The symbol's `days` newest stored trading days; a day whose file lacks the symbol shows zeros. */
   daily(ticker: string, days: number) {
-    return this.snapshot(() => {
+    return this.snapshot.read(() => {
       const symbol = this.resolve(ticker);
       const files = this.s.files.all(days);
       const rows = new Map(this.s.volumes.all(symbol, files.at(-1)!.trade_date).map((r) => [r.trade_date, r]));
@@ -115,9 +116,7 @@ export class DailyReports {
   }
 
   private resolve(ticker: string): string {
-    const raw = ticker.trim();
-    const dotted = dottedSpelling(raw);
-    const symbol = this.s.exact.get(raw) ?? this.s.exact.get(dotted) ?? this.s.noCase.get(dotted) ?? this.s.byKey.get(lookupKey(raw));
+    const symbol = resolveSpelling(ticker, { exact: (t) => this.s.exact.get(t), noCase: (t) => this.s.noCase.get(t), byKey: (k) => this.s.byKey.get(k) });
     if (symbol) return symbol;
     if (!this.hasData()) throw new NoDailyDataError('no daily file is loaded yet');
     throw new TickerNotFoundError(`no FINRA daily off-exchange volume for "${ticker}" in any loaded day (the daily files cover NMS stocks, not OTC equities)`);

@@ -5,6 +5,7 @@ import { addDays, weekEndingOf } from '../domain/calendar.js';
 import { TIERS, type Tier } from '../domain/tiers.js';
 import { NoDailyDataError, type DailyReports } from './daily.js';
 import type { Db } from '../store/db.js';
+import type { Snapshot } from './snapshot.js';
 import { FINRA_CREDIT, type Reports, type SymbolWeek } from './weekly.js';
 import { summarize, type AccuracyRow } from '../estimate/accuracy.js';
 import { Estimator, type WeekEstimate } from '../estimate/estimator.js';
@@ -69,32 +70,18 @@ export class EstimateReports {
   private estimator: Estimator | null = null;
   /** Accuracy summaries by tier and weeks: every estimate answer quotes one, so it is not re-read each time. */
   private readonly accuracyCache = new Map<string, AccuracyRow[]>();
-  private dataVersion = -1;
-  private readonly snapshot: <T>(fn: () => T) => T;
 
   constructor(
     private readonly db: Db,
     private readonly reports: Reports,
     private readonly daily: DailyReports,
     private readonly scorer: EstimateScorer,
+    private readonly snapshot: Snapshot,
   ) {
-    const version = db.prepare<[], number>('PRAGMA data_version').pluck();
-    const tx = db.transaction((fn: () => unknown) => {
-      // data_version moves when another connection (an ingest process) commits.
-      const v = version.get()!;
-      if (v !== this.dataVersion) {
-        this.dataVersion = v;
-        this.invalidate();
-      }
-      return fn();
+    snapshot.onChange(() => {
+      this.estimator = null;
+      this.accuracyCache.clear();
     });
-    this.snapshot = <T>(fn: () => T) => tx(fn) as T;
-  }
-
-  /** Forget what was read: a publish on this connection. */
-  invalidate(): void {
-    this.estimator = null;
-    this.accuracyCache.clear();
   }
 
   private get current(): Estimator {
@@ -103,13 +90,13 @@ export class EstimateReports {
 
   /** The symbol's estimates for every week after its tier's newest published one, newest first. */
   estimates(ticker: string) {
-    return this.snapshot(() => {
+    return this.snapshot.read(() => {
       const symbol = this.reports.symbol(ticker);
       if (!this.daily.hasData()) throw new NoDailyDataError('no daily file is loaded yet');
       const { data, unavailable } = this.forSymbol(symbol.symbol, symbol.tier);
       const pending = this.current.pendingWeeks(symbol.tier);
       const calibrationWeeks = new Set(data.flatMap((d) => d.calibration.map((c) => addDays(c.week_ending, -6))));
-      const newestPublished = this.reports.q.newestWeekOfTier(symbol.tier);
+      const newestPublished = this.current.publishedWeeks(symbol.tier)[0] ?? null;
       return {
         ticker: symbol.symbol,
         tier: symbol.tier,
@@ -126,7 +113,7 @@ export class EstimateReports {
 
   /** History with the estimates on top, each record saying whether it is one. */
   withEstimates<H extends { ticker: string; data: SymbolWeek[] }>(history: H) {
-    return this.snapshot(() => {
+    return this.snapshot.read(() => {
       const tier = history.data[0]?.tier;
       let estimates: EstimatedWeek[] = [];
       try {
@@ -140,7 +127,7 @@ export class EstimateReports {
 
   /** Live accuracy: estimates scored when FINRA published their weeks, per tier and method. */
   accuracy(weeks: number, tier?: Tier) {
-    return this.snapshot(() => {
+    return this.snapshot.read(() => {
       const data = (tier ? [tier] : TIERS).flatMap((t) => this.accuracyOf(t, weeks));
       return { weeks, data, source: FINRA_CREDIT };
     });

@@ -2,6 +2,7 @@
 import type { Tier } from '../domain/tiers.js';
 import type { Trend } from '../domain/trend.js';
 import type { Db } from '../store/db.js';
+import { resolveSpelling } from './symbols.js';
 import type { LoadedWeek } from '../store/status.js';
 
 export interface SymbolRow {
@@ -101,12 +102,8 @@ export class Queries {
       ),
       anyWeek: db.prepare<[], { one: number }>('SELECT 1 AS one FROM weeks LIMIT 1'),
       meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
-      newestWeekOfTier: db.prepare<[string], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks WHERE tier = ?'),
-      tierWeeks: db.prepare<[string, number], LoadedWeek>('SELECT * FROM weeks WHERE tier = ? ORDER BY week_start DESC LIMIT ?'),
-      week: db.prepare<[string, string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? AND tier = ?'),
       allWeeks: db.prepare<[], LoadedWeek>('SELECT * FROM weeks ORDER BY tier, week_start DESC'),
       weeksOf: db.prepare<[string], LoadedWeek>('SELECT * FROM weeks WHERE week_start = ? ORDER BY tier'),
-      newestWeek: db.prepare<[], { week_start: string | null }>('SELECT max(week_start) AS week_start FROM weeks'),
       freshness: db.prepare<[], TierFreshness>(
         `SELECT tier, week_start, loaded_at, updated_at FROM weeks w
          WHERE week_start = (SELECT max(week_start) FROM weeks x WHERE x.tier = w.tier AND x.coverage = 'full') ORDER BY tier`,
@@ -157,14 +154,13 @@ export class Queries {
     };
   }
 
-  /** Exactly as typed, then in FINRA's dotted spelling, then ignoring case, then ignoring separators. */
-  resolveSymbol(raw: string, dotted: string, key: string): SymbolRow | undefined {
-    return (
-      this.s.symbolExact.get(raw) ??
-      this.s.symbolExact.get(dotted) ??
-      this.s.symbolNoCase.get(dotted) ??
-      this.s.symbolByKey.get(key)
-    );
+  /** A ticker in any spelling (see read/symbols.ts). */
+  resolveSymbol(ticker: string): SymbolRow | undefined {
+    return resolveSpelling(ticker, {
+      exact: (t) => this.s.symbolExact.get(t),
+      noCase: (t) => this.s.symbolNoCase.get(t),
+      byKey: (k) => this.s.symbolByKey.get(k),
+    });
   }
 
   /** Moves whenever served data changes (any process's publish); 0 before the first. */
@@ -179,19 +175,6 @@ export class Queries {
     return this.s.anyWeek.get() !== undefined;
   }
 
-  newestWeekOfTier(tier: Tier): string | null {
-    return this.s.newestWeekOfTier.get(tier)?.week_start ?? null;
-  }
-
-  /** The newest `count` loaded weeks of a tier, newest first. */
-  tierWeeks(tier: Tier, count: number): LoadedWeek[] {
-    return this.s.tierWeeks.all(tier, count);
-  }
-
-  week(weekStart: string, tier: Tier): LoadedWeek | undefined {
-    return this.s.week.get(weekStart, tier);
-  }
-
   /** Every loaded week, newest first within each tier. */
   allWeeks(): LoadedWeek[] {
     return this.s.allWeeks.all();
@@ -204,10 +187,6 @@ export class Queries {
   /** The newest loaded week of each tier, and when it was loaded. */
   freshness(): TierFreshness[] {
     return this.s.freshness.all();
-  }
-
-  newestWeek(): string | null {
-    return this.s.newestWeek.get()?.week_start ?? null;
   }
 
   symbolWeek(weekStart: string, tier: Tier, symbol: string): SymbolWeekRow | undefined {

@@ -10,13 +10,12 @@ import {
   weekStartOf,
 } from '../domain/calendar.js';
 import { exactSum } from '../domain/exact-sum.js';
-import { dottedSpelling, lookupKey } from '../domain/symbols.js';
 import { TIERS, type Tier } from '../domain/tiers.js';
 import type { Coverage } from '../domain/week.js';
 import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../domain/trend.js';
-import type { Db } from '../store/db.js';
 import { LoadedWeeks } from './loaded-weeks.js';
-import { Queries, type HistoryRow, type MoverSort, type SymbolRow } from './queries.js';
+import type { HistoryRow, MoverSort, Queries, SymbolRow } from './queries.js';
+import type { Snapshot } from './snapshot.js';
 import type { LoadedWeek } from '../store/status.js';
 
 export class NoDataError extends Error {
@@ -105,32 +104,14 @@ export interface Source {
 const usd = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
 
 export class Reports {
-  readonly q: Queries;
-  /** Runs an answer's queries in one read transaction: one snapshot, even while an ingest commits. */
-  private readonly snapshot: <T>(fn: () => T) => T;
-
   private loadedWeeks: LoadedWeeks | null = null;
-  private dataVersion = -1;
-  private readonly dataVersionStmt;
 
-  constructor(db: Db) {
-    this.q = new Queries(db);
-    // data_version moves when another connection (an ingest process) commits.
-    this.dataVersionStmt = db.prepare<[], number>('PRAGMA data_version').pluck();
-    const tx = db.transaction((fn: () => unknown) => {
-      const version = this.dataVersionStmt.get()!;
-      if (version !== this.dataVersion) {
-        this.dataVersion = version;
-        this.loadedWeeks = null;
-      }
-      return fn();
-    });
-    this.snapshot = <T>(fn: () => T) => tx(fn) as T;
-  }
-
-  /** Forget what was read: a publish on this connection (data_version only sees other connections). */
-  invalidate(): void {
-    this.loadedWeeks = null;
+  constructor(
+    readonly q: Queries,
+    /** Every answer's reads in one transaction: one snapshot, even while an ingest commits. */
+    private readonly snapshot: Snapshot,
+  ) {
+    snapshot.onChange(() => (this.loadedWeeks = null));
   }
 
   private get weeks(): LoadedWeeks {
@@ -138,7 +119,7 @@ export class Reports {
   }
 
   weekly(ticker: string) {
-    return this.snapshot(() => this.#weeklyNow(ticker));
+    return this.snapshot.read(() => this.#weeklyNow(ticker));
   }
 
   #weeklyNow(ticker: string) {
@@ -170,7 +151,7 @@ export class Reports {
   }
 
   ratio(ticker: string) {
-    return this.snapshot(() => this.#ratioNow(ticker));
+    return this.snapshot.read(() => this.#ratioNow(ticker));
   }
 
   #ratioNow(ticker: string) {
@@ -192,7 +173,7 @@ export class Reports {
   }
 
   history(ticker: string, weeks: number) {
-    return this.snapshot(() => this.#historyNow(ticker, weeks));
+    return this.snapshot.read(() => this.#historyNow(ticker, weeks));
   }
 
   #historyNow(ticker: string, weeks: number) {
@@ -216,7 +197,7 @@ export class Reports {
   }
 
   movers(options: MoversOptions = {}) {
-    return this.snapshot(() => this.#moversNow(options));
+    return this.snapshot.read(() => this.#moversNow(options));
   }
 
   #moversNow(options: MoversOptions) {
@@ -240,7 +221,7 @@ export class Reports {
   }
 
   sectors(options: { week?: string } = {}) {
-    return this.snapshot(() => this.#sectorsNow(options));
+    return this.snapshot.read(() => this.#sectorsNow(options));
   }
 
   #sectorsNow(options: { week?: string }) {
@@ -263,7 +244,7 @@ export class Reports {
 
   /** The ATS leaderboard of a week: each venue (by MPID) summed over the symbols it traded. */
   venues(options: { week?: string; tier?: Tier } = {}) {
-    return this.snapshot(() => this.#venuesNow(options));
+    return this.snapshot.read(() => this.#venuesNow(options));
   }
 
   #venuesNow(options: { week?: string; tier?: Tier }) {
@@ -291,7 +272,7 @@ export class Reports {
 
   /** Every loaded week per tier with FINRA's dates and our revision counts, and the next one due. */
   weeksOverview(now: Date) {
-    return this.snapshot(() => this.#weeksOverviewNow(now));
+    return this.snapshot.read(() => this.#weeksOverviewNow(now));
   }
 
   #weeksOverviewNow(now: Date) {
@@ -324,7 +305,7 @@ export class Reports {
 
   /** Several tickers in one call: each as /weekly answers it; unknown ones listed, not fatal. */
   weeklyMany(tickers: string[]) {
-    return this.snapshot(() => this.#weeklyManyNow(tickers));
+    return this.snapshot.read(() => this.#weeklyManyNow(tickers));
   }
 
   #weeklyManyNow(tickers: string[]) {
@@ -347,18 +328,18 @@ export class Reports {
 
   /** A ticker in any spelling, as the weekly data knows it (for answers built elsewhere). */
   symbol(ticker: string): SymbolRow {
-    return this.snapshot(() => this.resolve(ticker));
+    return this.snapshot.read(() => this.resolve(ticker));
   }
 
   /** The FINRA credit and freshness for answers built from these weeks elsewhere (estimates). */
   sourceFor(pairs: [string, Tier][]): Source {
-    return this.snapshot(() => this.source(this.loaded(pairs)));
+    return this.snapshot.read(() => this.source(this.loaded(pairs)));
   }
 
   // ---------------------------------------------------------------------------------------------
 
   private resolve(ticker: string): SymbolRow {
-    const symbol = this.q.resolveSymbol(ticker.trim(), dottedSpelling(ticker), lookupKey(ticker));
+    const symbol = this.q.resolveSymbol(ticker);
     if (symbol) return symbol;
     if (this.weeks.empty) throw new NoDataError('no weeks are loaded yet');
     throw new TickerNotFoundError(`no FINRA ATS or non-ATS data for "${ticker}" in any loaded week`);

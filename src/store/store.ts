@@ -27,6 +27,12 @@ export class Store {
   }
 
   /** `scorer`: what scores estimates in the publish transaction (the composition root supplies it). */
+  /** Called after every publish that changed data, weekly or daily (readers in this process forget what they read). */
+  onChange(listener: () => void): void {
+    this.publisher.onPublished(listener);
+    this.daily.onPublished(listener);
+  }
+
   static open(path: string, sectors: SectorClassifier, options: OpenOptions & { scorer?: (db: Db) => PublishScorer } = {}): Store {
     const db = openDatabase(path, options);
     return new Store(db, sectors, options.scorer?.(db) ?? null);

@@ -2,7 +2,6 @@
 // fact. When the store holds the week of a symbol's trades, this splits the tape's off-exchange
 // volume by FINRA's ATS share of that week: an estimate, and labelled as one.
 import { weekEndingOf, weekStartOf } from '../domain/calendar.js';
-import { dottedSpelling, lookupKey } from '../domain/symbols.js';
 import type { Queries } from '../read/queries.js';
 import type { CrossCheck } from './report.js';
 
@@ -11,7 +10,7 @@ export function finraCrossCheck(q: Queries): CrossCheck {
     const week = weekStartOf(newYorkDate);
     const loaded = q.weeksStarting(week);
     if (!loaded.length) return { status: 'week_not_loaded', week_start: week, week_ending: weekEndingOf(week) };
-    const known = q.resolveSymbol(symbol, dottedSpelling(symbol), lookupKey(symbol));
+    const known = q.resolveSymbol(symbol);
     const row = known ? loaded.map((w) => q.symbolWeek(week, w.tier, known.symbol)).find(Boolean) : undefined;
     const tier = row?.tier ?? known?.tier ?? null;
     const nonAtsPublished = loaded.some((w) => w.has_non_ats === 1 && (!tier || w.tier === tier));
