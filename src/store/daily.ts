@@ -5,7 +5,7 @@ import { lookupKey } from '../domain/symbols.js';
 import type { Validators } from '../domain/validators.js';
 import type { DailyFile } from '../domain/daily-file.js';
 import type { Db } from './db.js';
-import { BUMP_DATASET_REVISION } from './revision.js';
+import { DataChanges } from './changes.js';
 
 export type DayOutcome = 'published' | 'revised' | 'unchanged';
 
@@ -29,9 +29,11 @@ export interface StoredDay {
 export class DailyStore {
   private readonly stmts;
   private readonly publishTx;
-  private readonly listeners: (() => void)[] = [];
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly changes = new DataChanges(db),
+  ) {
     this.stmts = {
       day: db.prepare<[string], { checksum: string }>('SELECT checksum FROM daily_files WHERE trade_date = ?'),
       validators: db.prepare<[string], { etag: string | null; last_modified: string | null }>(
@@ -55,7 +57,6 @@ export class DailyStore {
            source = excluded.source, updated_at = excluded.updated_at, revisions = daily_files.revisions + 1,
            etag = excluded.etag, last_modified = excluded.last_modified`,
       ),
-      bumpRevision: db.prepare(BUMP_DATASET_REVISION),
       storedBetween: db.prepare<[string, string], { trade_date: string }>(
         'SELECT trade_date FROM daily_files WHERE trade_date BETWEEN ? AND ? ORDER BY trade_date',
       ),
@@ -88,20 +89,15 @@ export class DailyStore {
         etag: meta.validators?.etag ?? null,
         last_modified: meta.validators?.lastModified ?? null,
       });
-      this.stmts.bumpRevision.run({ now: meta.now });
+      this.changes.record(meta.now);
       return existing ? 'revised' : 'published';
     });
-  }
-
-  /** Called after every publish that changed data (readers in this process drop their caches). */
-  onPublished(listener: () => void): void {
-    this.listeners.push(listener);
   }
 
   /** Stores the day unless the stored copy has the same checksum (a changed file is a revision of the day). */
   publish(file: DailyFile, meta: DayMeta): DayOutcome {
     const outcome = this.publishTx.immediate(file, meta);
-    if (outcome !== 'unchanged') for (const listener of this.listeners) listener();
+    if (outcome !== 'unchanged') this.changes.notify();
     return outcome;
   }
 

@@ -7,7 +7,7 @@ import type { Tier } from '../domain/tiers.js';
 import { checksum, type BuiltWeek, type Coverage, type SymbolAggregate } from '../domain/week.js';
 import { weekOverWeek } from '../domain/trend.js';
 import type { Db } from './db.js';
-import { BUMP_DATASET_REVISION } from './revision.js';
+import { DataChanges } from './changes.js';
 
 /** Places a symbol in a sector as it is published (sectors/table.ts is the service's). */
 export interface SectorClassifier {
@@ -47,6 +47,7 @@ export class Publisher {
     private readonly sectors: SectorClassifier,
     /** Scores the estimates of a week when FINRA first publishes it. */
     private readonly scorer: PublishScorer | null = null,
+    private readonly changes = new DataChanges(db),
   ) {
     this.stmts = {
       week: db.prepare<[string, string], { checksum: string; last_update: string | null; initial_published: string | null; coverage: Coverage }>(
@@ -95,7 +96,6 @@ export class Publisher {
            sector = excluded.sector, sector_source = excluded.sector_source
          WHERE excluded.newest_week >= symbols.newest_week`,
       ),
-      bumpRevision: db.prepare(BUMP_DATASET_REVISION),
       upsertWeek: db.prepare(
         `INSERT INTO weeks (week_start, tier, initial_published, last_update, firm_rows, symbols, checksum, reconciled,
            has_non_ats, null_quantities, source, loaded_at, updated_at, revisions,
@@ -116,18 +116,11 @@ export class Publisher {
     this.publishTx = db.transaction((week: BuiltWeek, meta: PublishMeta): PublishResult => this.write(week, meta));
   }
 
-  private readonly listeners: (() => void)[] = [];
-
-  /** Called after every publish that changed data (readers in this process drop their caches). */
-  onPublished(listener: () => void): void {
-    this.listeners.push(listener);
-  }
-
   /** Publishes the week unless the stored copy has the same checksum. */
   publish(week: BuiltWeek, meta: PublishMeta): PublishResult {
     // IMMEDIATE takes the write lock up front, so two writers queue instead of failing mid-transaction.
     const result = this.publishTx.immediate(week, meta);
-    if (result.outcome !== 'unchanged') for (const listener of this.listeners) listener();
+    if (result.outcome !== 'unchanged') this.changes.notify();
     return result;
   }
 
@@ -179,7 +172,7 @@ export class Publisher {
       source: meta.source,
       now: meta.now,
     });
-    this.stmts.bumpRevision.run({ now: meta.now });
+    this.changes.record(meta.now);
     const after = new Map(week.symbols.map((s) => [s.symbol, s.shares]));
     this.refreshTrends(addDays(weekStart, 7), tier, { shares: after, absent: absentShares(week.coverage) });
     if (estimates.length) this.scorer!.record(estimates, after, meta.now);

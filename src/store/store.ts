@@ -1,4 +1,5 @@
 // The store: one SQLite connection and the prepared statements that use it.
+import { DataChanges } from './changes.js';
 import { DailyStore } from './daily.js';
 import { openDatabase, type Db, type OpenOptions } from './db.js';
 import { IngestLock } from './lock.js';
@@ -7,6 +8,7 @@ import { RunLog } from './runs.js';
 import { WeekStatus } from './status.js';
 
 export class Store {
+  private readonly changes: DataChanges;
   readonly publisher: Publisher;
   readonly runs: RunLog;
   readonly weeks: WeekStatus;
@@ -18,8 +20,9 @@ export class Store {
     readonly sectors: SectorClassifier,
     scorer: PublishScorer | null = null,
   ) {
-    this.publisher = new Publisher(db, sectors, scorer);
-    this.daily = new DailyStore(db);
+    this.changes = new DataChanges(db);
+    this.publisher = new Publisher(db, sectors, scorer, this.changes);
+    this.daily = new DailyStore(db, this.changes);
     this.runs = new RunLog(db);
     this.weeks = new WeekStatus(db);
     this.lock = new IngestLock(db);
@@ -29,8 +32,7 @@ export class Store {
   /** `scorer`: what scores estimates in the publish transaction (the composition root supplies it). */
   /** Called after every publish that changed data, weekly or daily (readers in this process forget what they read). */
   onChange(listener: () => void): void {
-    this.publisher.onPublished(listener);
-    this.daily.onPublished(listener);
+    this.changes.on(listener);
   }
 
   static open(path: string, sectors: SectorClassifier, options: OpenOptions & { scorer?: (db: Db) => PublishScorer } = {}): Store {

@@ -8,6 +8,7 @@ import { parseShortVolumeFile } from '../../src/finra/short-volume-file.js';
 import { buildWeek } from '../../src/ingest/build-week.js';
 import { readFinraFile } from '../../src/ingest/files.js';
 import { SectorTable } from '../../src/sectors/table.js';
+import { DataChanges } from '../../src/store/changes.js';
 import { DailyStore } from '../../src/store/daily.js';
 import { openDatabase, type Db } from '../../src/store/db.js';
 import { IngestLock, IngestLockedError, STALE_AFTER_MS } from '../../src/store/lock.js';
@@ -36,13 +37,15 @@ describe('openDatabase', () => {
 
 describe('Publisher', () => {
   it('publishes a week, then finds an identical one unchanged and tells its listeners only of changes', async () => {
-    const publisher = new Publisher(db, SectorTable.load());
+    const changes = new DataChanges(db);
+    const publisher = new Publisher(db, SectorTable.load(), null, changes);
     let told = 0;
-    publisher.onPublished(() => told++);
+    changes.on(() => told++);
     const week = await tqqqWeek();
     expect(publisher.publish(week, { source: 'test', now: NOW })).toEqual({ outcome: 'published', detail: null });
     expect(publisher.publish(week, { source: 'test', now: NOW })).toEqual({ outcome: 'unchanged', detail: null });
     expect(told).toBe(1);
+    expect(db.prepare("SELECT value FROM meta WHERE key = 'dataset_revision'").pluck().get()).toBe('1'); // moved once, in the publish
     const stored = db.prepare('SELECT symbol, shares, venues FROM symbol_weeks').all();
     expect(stored).toEqual([{ symbol: 'TQQQ', shares: week.symbols[0]!.shares, venues: 26 }]);
     expect(db.prepare('SELECT count(*) AS n FROM ats_rows').get()).toEqual({ n: week.rows.length });
