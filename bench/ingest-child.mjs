@@ -1,5 +1,5 @@
 // Runs the built CLI's `ingest` in a process of its own and reports its wall time and peak memory.
-import { main } from '../dist/cli.js';
+import { main } from '../dist/cli/index.js';
 
 let out = '';
 const started = performance.now();

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { DEMO_FILES } from '../../src/cli.js';
+import { DEMO_FILES } from '../../src/cli/commands/demo.js';
 import { FinraDouble } from '../support/finra-double.js';
 import { defaultFinraRows, regshoFiles, regshoRows } from '../support/fixtures.js';
 import { cli, removeTempDirs, tempDbPath } from '../support/harness.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { Agent } from 'undici';
-import { main } from '../../src/cli.js';
+import { main } from '../../src/cli/index.js';
 import { FinraClient } from '../../src/finra/client.js';
 import { createFinraClient } from '../../src/finra/index.js';
 import type { RetryPolicy } from '../../src/finra/http.js';
