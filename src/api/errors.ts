@@ -5,6 +5,7 @@ import { STATUS_CODES as HTTP_STATUS } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import type { RunLog } from '../store/runs.js';
 import { problem, PROBLEM_CODES, ProblemError, type Problem, type ProblemCode } from './problems.js';
 
 export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}) {
@@ -114,3 +115,27 @@ function tickerOf(req: FastifyRequest): string {
 function clientMessage(err: FastifyError): string {
   return (err.message || 'Bad request').slice(0, 200);
 }
+
+/**
+ * `503 no_data` with what a client can act on: the last ingest's failure, when the next one is due
+ * (`Retry-After`), or that none is scheduled.
+ */
+export function noDataContext(runs: RunLog, nextIngestAt: () => Date | null, now: () => Date) {
+  return (err: FastifyError): FastifyError => {
+    if (!(err instanceof ProblemError) || err.code !== 'no_data') return err;
+    const last = runs.lastFinished('weekly');
+    let why = '';
+    if (last && last.status !== 'ok') {
+      const summary = JSON.parse(last.summary ?? '{}') as { error?: string; weeks?: { detail: string | null }[] };
+      const cause = summary.error ?? summary.weeks?.find((w) => w.detail)?.detail ?? last.status;
+      why = ` The last ingest (finished ${last.finished_at}) loaded nothing: ${cause}.`;
+    }
+    const next = nextIngestAt();
+    if (!next) return new ProblemError('no_data', `${err.detail}${why} No ingest is scheduled (INGEST_CRON=off): load data with \`darkpool-radar import\`.`);
+    const seconds = Math.max(1, Math.ceil((next.getTime() - now().getTime()) / 1000));
+    return new ProblemError('no_data', `${err.detail}${why} The next ingest is due at ${next.toISOString()}.`, {
+      headers: { 'retry-after': String(seconds) },
+    });
+  };
+}
+

@@ -1,0 +1,70 @@
+// Pages: the dashboard and its assets, Swagger UI at /docs, and / (the dashboard for a browser, an
+// index of the API for anything else). Page headers, no key, never counted: the dashboard keeps
+// loading after a client has spent its API limit.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { FINRA_CREDIT } from '../read/weekly.js';
+import { compression } from './compression.js';
+import { PAGE_HEADER_VALUES, pageHeaders } from './security.js';
+
+/** The dashboard, built by `npm run build` into dist/web. */
+const WEB_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
+
+/** The dashboard's page; null (and a warning) when it is not built. */
+export function readDashboard(logger: Logger): string | null {
+  if (!existsSync(`${WEB_DIR}index.html`)) {
+    logger.warn({ dir: WEB_DIR }, 'the dashboard is not built (npm run build): / answers JSON only');
+    return null;
+  }
+  return readFileSync(`${WEB_DIR}index.html`, 'utf8');
+}
+
+function prefersHtml(accept: string | undefined): boolean {
+  if (!accept) return false;
+  const html = accept.indexOf('text/html');
+  const json = accept.indexOf('application/json');
+  return html !== -1 && (json === -1 || html < json);
+}
+
+/** A browser asking for a page that does not exist gets the dashboard, which shows its not-found page. */
+export function notFoundPage(dashboard: string | null) {
+  return (req: FastifyRequest) =>
+    dashboard && (req.method === 'GET' || req.method === 'HEAD') && prefersHtml(req.headers.accept) ? { body: dashboard, headers: PAGE_HEADER_VALUES } : null;
+}
+
+/** The documented routes (GET and POST, not hidden) as they register, in "GET /path/{param}" form. */
+export function routeIndex(app: FastifyInstance): string[] {
+  const documented: string[] = [];
+  app.addHook('onRoute', (route) => {
+    const methods = ([] as string[]).concat(route.method).filter((m) => m === 'GET' || m === 'POST');
+    if ((route.schema as { hide?: boolean } | undefined)?.hide || !methods.length) return;
+    documented.push(...methods.map((m) => `${m} ${route.url.replace(/:(\w+)/g, '{$1}')}`));
+  });
+  return documented;
+}
+
+export async function pages(scope: FastifyInstance, options: { dashboard: string | null; endpoints: readonly string[] }): Promise<void> {
+  const { dashboard } = options;
+  pageHeaders(scope);
+  await compression(scope);
+  await scope.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  if (dashboard) await scope.register(fastifyStatic, { root: `${WEB_DIR}assets`, prefix: '/assets/', decorateReply: false, schemaHide: true });
+  const index = {
+    name: 'DarkPool Radar',
+    description: 'Weekly ATS (dark pool) volume for US equities, from FINRA OTC Transparency data',
+    docs: '/docs',
+    openapi: '/openapi.json',
+    endpoints: options.endpoints,
+    source: FINRA_CREDIT,
+  };
+  // Browsers get the dashboard; API clients (curl, scripts) get this index of the API.
+  scope.get('/', { schema: { hide: true } }, async (req, reply) => {
+    reply.header('vary', 'Accept');
+    if (dashboard && prefersHtml(req.headers.accept)) return reply.type('text/html; charset=utf-8').send(dashboard);
+    return index;
+  });
+}
