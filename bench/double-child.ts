@@ -34,7 +34,8 @@ const double = await new FinraDouble({ rows: [], generated: { partitions, rows, 
 process.stdout.write(`${double.url}\n`);
 // "changes:fail": FINRA refuses the changed-weeks query (the service then re-pulls its trailing window,
 // as it always did before it could ask); "changes:ok" undoes it.
-const isChangeQuery = (r: { body: Record<string, unknown> | null }) => JSON.stringify(r.body?.compareFilters ?? []).includes('lastUpdateDate');
+const isChangeQuery = (r: { body: Record<string, unknown> | null }) =>
+  JSON.stringify(r.body?.compareFilters ?? []).includes('lastUpdateDate');
 for await (const line of createInterface({ input: process.stdin })) {
   if (line.trim() === 'changes:fail') {
     double.faults.push(...Array.from({ length: 100 }, () => ({ kind: 'status' as const, status: 400, when: isChangeQuery })));

@@ -7,7 +7,12 @@ import { createFinraClient } from '../dist/finra/index.js';
 const [weekStart, tiers] = process.argv.slice(2);
 const dispatcher = new Agent();
 const client = createFinraClient(
-  { FINRA_API_URL: process.env.FINRA_API_URL, FINRA_TOKEN_URL: process.env.FINRA_API_URL, FINRA_CLIENT_ID: undefined, FINRA_CLIENT_SECRET: undefined },
+  {
+    FINRA_API_URL: process.env.FINRA_API_URL,
+    FINRA_TOKEN_URL: process.env.FINRA_API_URL,
+    FINRA_CLIENT_ID: undefined,
+    FINRA_CLIENT_SECRET: undefined,
+  },
   { dispatcher, logger: pino({ level: 'silent' }) },
 );
 const started = performance.now();

@@ -63,13 +63,26 @@ export interface LoadResult {
 }
 
 /** Loopback load at `connections` for `seconds`, paths drawn by `path()`, with extra request headers. */
-export function load(url: string, path: () => string, connections: number, seconds: number, headers: Record<string, string> = {}): Promise<LoadResult> {
+export function load(
+  url: string,
+  path: () => string,
+  connections: number,
+  seconds: number,
+  headers: Record<string, string> = {},
+): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
     autocannon(
       { url, connections, duration: seconds, headers, requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }] },
       (err, r) => {
         if (err) return reject(err);
-        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx });
+        resolve({
+          rps: r.requests.average,
+          p50: r.latency.p50,
+          p99: r.latency.p99,
+          requests: r.requests.total,
+          errors: r.errors + r.timeouts,
+          non2xx: r.non2xx,
+        });
       },
     );
   });

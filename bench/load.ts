@@ -32,7 +32,13 @@ function generator() {
   return (week: string, tier: string, type: string): Row[] => {
     const key = `${week}|${tier}`;
     if (last?.key !== key) last = { key, rows: syntheticWeekRows(week, tier as Tier) };
-    return type === 'ATS_W_SMBL_FIRM' ? last.rows.firm : type === 'ATS_W_SMBL' ? last.rows.totals : type === 'OTC_W_SMBL' ? last.rows.nonAts : [];
+    return type === 'ATS_W_SMBL_FIRM'
+      ? last.rows.firm
+      : type === 'ATS_W_SMBL'
+        ? last.rows.totals
+        : type === 'OTC_W_SMBL'
+          ? last.rows.nonAts
+          : [];
   };
 }
 
@@ -109,14 +115,25 @@ async function main() {
   // FINRA's daily files of the prefilled weeks and of the week about to be published: until the ingest
   // publishes it, that week is served as an estimate; publishing it scores those estimates.
   const dailyFiles = [...PREFILLED, NEWEST].flatMap(syntheticDailyFiles);
-  for (const f of dailyFiles) store.daily.publish(parseShortVolumeFile(f.text, f.tradeDate), { source: 'synthetic', now: new Date().toISOString() });
+  for (const f of dailyFiles)
+    store.daily.publish(parseShortVolumeFile(f.text, f.tradeDate), { source: 'synthetic', now: new Date().toISOString() });
   console.log(`and ${dailyFiles.length} daily files (${TIER_SHAPES.T1.symbols + TIER_SHAPES.T2.symbols} NMS symbols a day)`);
   store.close();
   await agent.close();
   partitions.unshift([NEWEST, 'T1']); // FINRA publishes a new T1 week
 
   const port = await freePort();
-  const env = { ...process.env, PORT: String(port), HOST: '127.0.0.1', DB_PATH: dbPath, INGEST_CRON: 'off', RATE_LIMIT_MAX: '0', LOG_LEVEL: 'warn', FINRA_API_URL: double.url, DAILY_WINDOW_DAYS: '0' };
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DB_PATH: dbPath,
+    INGEST_CRON: 'off',
+    RATE_LIMIT_MAX: '0',
+    LOG_LEVEL: 'warn',
+    FINRA_API_URL: double.url,
+    DAILY_WINDOW_DAYS: '0',
+  };
   const server = spawn(process.execPath, ['dist/server.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
@@ -128,12 +145,17 @@ async function main() {
     await new Promise((r) => setTimeout(r, 100));
   }
 
-  console.log(`load: ${DURATION_S} s, 100 connections (90 on valid paths, 10 on intended 404s); ingest of week ${NEWEST} T1 starts after 2 s`);
+  console.log(
+    `load: ${DURATION_S} s, 100 connections (90 on valid paths, 10 on intended 404s); ingest of week ${NEWEST} T1 starts after 2 s`,
+  );
   const started = Date.now();
   const loads = Promise.all([run(base, 90, validPath), run(base, 10, missPath)]);
   await new Promise((r) => setTimeout(r, 2000));
   const ingestStart = (Date.now() - started) / 1000;
-  const ingest = spawn(process.execPath, ['dist/cli.js', 'ingest', '--tiers', 'T1', '--weeks', '1'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const ingest = spawn(process.execPath, ['dist/cli.js', 'ingest', '--tiers', 'T1', '--weeks', '1'], {
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let ingestOut = '';
   ingest.stdout!.on('data', (d) => (ingestOut += d));
   ingest.stderr!.on('data', (d) => (ingestOut += d));
@@ -153,18 +175,27 @@ async function main() {
 
   const line = (name: string, r: autocannon.Result) =>
     `| ${name} | ${r.requests.total.toLocaleString('en-US')} | ${Math.round(r.requests.average).toLocaleString('en-US')} | ${r.latency.p50} | ${r.latency.p99} | ${r.latency.max} | ${r.errors} | ${r.timeouts} | ${JSON.stringify(Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])))} |`;
-  console.log('\n| traffic | requests | req/s | p50 ms | p99 ms | max ms | errors | timeouts | status codes |\n|---|---|---|---|---|---|---|---|---|');
+  console.log(
+    '\n| traffic | requests | req/s | p50 ms | p99 ms | max ms | errors | timeouts | status codes |\n|---|---|---|---|---|---|---|---|---|',
+  );
   console.log(line('valid paths (90 conns)', valid));
   console.log(line('intended 404s (10 conns)', misses));
-  console.log(`\ntotal ${Math.round(valid.requests.average + misses.requests.average).toLocaleString('en-US')} req/s; ingest ran from ${ingestStart.toFixed(1)} s to ${ingestEnd.toFixed(1)} s (exit ${ingestCode}): ${ingestOut.trim().split('\n').at(-1)}`);
+  console.log(
+    `\ntotal ${Math.round(valid.requests.average + misses.requests.average).toLocaleString('en-US')} req/s; ingest ran from ${ingestStart.toFixed(1)} s to ${ingestEnd.toFixed(1)} s (exit ${ingestCode}): ${ingestOut.trim().split('\n').at(-1)}`,
+  );
   console.log(`after the load, /darkpool/movers/top20 serves week ending ${newest.week_ending}`);
-  console.log(`the publish scored ${scored?.estimates ?? 0} T1 estimates of that week (synthetic data: their error says nothing about real accuracy)`);
+  console.log(
+    `the publish scored ${scored?.estimates ?? 0} T1 estimates of that week (synthetic data: their error says nothing about real accuracy)`,
+  );
 
   const problems: string[] = [];
-  if (valid.errors || valid.timeouts || valid.non2xx) problems.push(`valid paths: ${valid.errors} errors, ${valid.timeouts} timeouts, ${valid.non2xx} non-2xx`);
+  if (valid.errors || valid.timeouts || valid.non2xx)
+    problems.push(`valid paths: ${valid.errors} errors, ${valid.timeouts} timeouts, ${valid.non2xx} non-2xx`);
   const missCodes = Object.keys(misses.statusCodeStats ?? {});
-  if (misses.errors || misses.timeouts || missCodes.some((c) => c !== '404')) problems.push(`intended 404s answered ${missCodes.join(',')}, ${misses.errors} errors`);
-  if (ingestCode !== 0 || ingestEnd > DURATION_S) problems.push(`the ingest did not publish within the load (exit ${ingestCode}, ended at ${ingestEnd.toFixed(1)} s)`);
+  if (misses.errors || misses.timeouts || missCodes.some((c) => c !== '404'))
+    problems.push(`intended 404s answered ${missCodes.join(',')}, ${misses.errors} errors`);
+  if (ingestCode !== 0 || ingestEnd > DURATION_S)
+    problems.push(`the ingest did not publish within the load (exit ${ingestCode}, ended at ${ingestEnd.toFixed(1)} s)`);
   if (newest.week_ending !== addDays(NEWEST, 6)) problems.push(`served week ${newest.week_ending}, expected ${addDays(NEWEST, 6)}`);
   if (!scored?.estimates) problems.push('publishing the new T1 week scored no estimates');
   if (problems.length) {

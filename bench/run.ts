@@ -36,10 +36,26 @@ const tick = (ok: boolean) => (ok ? 'met' : 'MISSED');
 // Tape analysis: trades/s end to end against a plain read-and-split of the same file.
 
 async function ticksPart(): Promise<PartResult> {
-  const table = [['file', 'trades', 'candles', 'size', 'read+split floor', 'analysis', 'trades/s', 'vs floor', 'peak RSS (analysis)', 'peak RSS (floor)']];
+  const table = [
+    [
+      'file',
+      'trades',
+      'candles',
+      'size',
+      'read+split floor',
+      'analysis',
+      'trades/s',
+      'vs floor',
+      'peak RSS (analysis)',
+      'peak RSS (floor)',
+    ],
+  ];
   const measured: { trades: number; rate: number; ratio: number; rss: number; floorRss: number }[] = [];
   // The same 52 days, once and four times over: 4x the trades, the same candles.
-  for (const [target, perDay] of [[1_000_000, 1], [4_000_000, 4]] as const) {
+  for (const [target, perDay] of [
+    [1_000_000, 1],
+    [4_000_000, 4],
+  ] as const) {
     const path = `${DATA}/ticks-${Math.ceil(target / 19_264 / perDay) * perDay * 19_264}.csv`;
     const { trades, bytes } = await buildTapeFile(path, target, perDay);
     const floors: number[] = [];
@@ -60,7 +76,18 @@ async function ticksPart(): Promise<PartResult> {
     const floor = median(floors);
     const ms = median(runs);
     measured.push({ trades, rate: (trades / ms) * 1000, ratio: ms / floor, rss, floorRss });
-    table.push([path.split('/').pop()!, fmt(trades), fmt(candles), `${fmt(bytes / 2 ** 20)} MB`, `${fmt(floor)} ms`, `${fmt(ms)} ms`, fmt((trades / ms) * 1000), `${fmt(ms / floor, 2)}x`, mb(rss), mb(floorRss)]);
+    table.push([
+      path.split('/').pop()!,
+      fmt(trades),
+      fmt(candles),
+      `${fmt(bytes / 2 ** 20)} MB`,
+      `${fmt(floor)} ms`,
+      `${fmt(ms)} ms`,
+      fmt((trades / ms) * 1000),
+      `${fmt(ms / floor, 2)}x`,
+      mb(rss),
+      mb(floorRss),
+    ]);
   }
   const [small, big] = measured as [(typeof measured)[0], (typeof measured)[0]];
   return {
@@ -115,7 +142,12 @@ async function withDouble<T>(fn: (url: string, control: DoubleControl) => Promis
 async function backfill(url: string): Promise<IngestRun> {
   rmSync(BENCH_DB, { force: true });
   rmSync(`${BENCH_DB}-wal`, { force: true });
-  const run = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '52'], { FINRA_API_URL: url, DB_PATH: BENCH_DB, LOG_LEVEL: 'error', DAILY_WINDOW_DAYS: '0' });
+  const run = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '52'], {
+    FINRA_API_URL: url,
+    DB_PATH: BENCH_DB,
+    LOG_LEVEL: 'error',
+    DAILY_WINDOW_DAYS: '0',
+  });
   if (run.code !== 0) throw new Error(`backfill failed: ${run.summary}`);
   writeFileSync(`${BENCH_DB}.version`, NEWEST);
   return run;
@@ -129,7 +161,10 @@ async function ingestPart(): Promise<PartResult> {
       const env = { FINRA_API_URL: url, LOG_LEVEL: 'error', DAILY_WINDOW_DAYS: '0' };
       const newestLoaded = addDays(NEWEST, -7);
       // One full-size week (three tiers) into an empty store, and the same requests doing nothing.
-      const week = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], { ...env, DB_PATH: join(dir, 'week.db') });
+      const week = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], {
+        ...env,
+        DB_PATH: join(dir, 'week.db'),
+      });
       const fetchOnly = await nodeJson<{ ms: number; rows: number }>(['bench/fetch-child.mjs', newestLoaded, TIERS.join(',')], env);
       const full = await backfill(url);
 
@@ -142,7 +177,11 @@ async function ingestPart(): Promise<PartResult> {
         const run = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest'], { ...env, DB_PATH: db });
         const conn = new Database(db, { readonly: true });
         try {
-          const usage = conn.prepare<[], { requests: number; bytes: number }>("SELECT requests, bytes FROM runs WHERE kind = 'weekly' ORDER BY id DESC LIMIT 1").get()!;
+          const usage = conn
+            .prepare<[], { requests: number; bytes: number }>(
+              "SELECT requests, bytes FROM runs WHERE kind = 'weekly' ORDER BY id DESC LIMIT 1",
+            )
+            .get()!;
           return { ...run, ...usage };
         } finally {
           conn.close();
@@ -157,16 +196,28 @@ async function ingestPart(): Promise<PartResult> {
       const rowsFile = join(dir, 'week.json');
       writeFileSync(rowsFile, JSON.stringify(TIERS.flatMap((t) => Object.values(syntheticWeekRows(NEWEST, t)).flat())));
       copyFileSync(BENCH_DB, join(dir, 'copy.db'));
-      const inThread = await nodeJson<{ publishes: { tier: string; rows: number; ms: number }[] }>(['bench/publish-child.mjs', join(dir, 'copy.db'), rowsFile]);
+      const inThread = await nodeJson<{ publishes: { tier: string; rows: number; ms: number }[] }>([
+        'bench/publish-child.mjs',
+        join(dir, 'copy.db'),
+        rowsFile,
+      ]);
 
       // ...whereas with the ingest in a child process the server only sees its commits.
       copyFileSync(BENCH_DB, join(dir, 'live.db'));
-      const server = await startService(process.execPath, ['bench/server-child.mjs'], { DB_PATH: join(dir, 'live.db'), INGEST_CRON: 'off', RATE_LIMIT_MAX: '0', LOG_LEVEL: 'error' });
+      const server = await startService(process.execPath, ['bench/server-child.mjs'], {
+        DB_PATH: join(dir, 'live.db'),
+        INGEST_CRON: 'off',
+        RATE_LIMIT_MAX: '0',
+        LOG_LEVEL: 'error',
+      });
       await waitReady(`${server.firstLine}/readyz`);
       await control('release');
       const latencies: number[] = [];
       let done = false;
-      const ingest = nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], { ...env, DB_PATH: join(dir, 'live.db') }).finally(() => (done = true));
+      const ingest = nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], {
+        ...env,
+        DB_PATH: join(dir, 'live.db'),
+      }).finally(() => (done = true));
       while (!done) {
         const t = performance.now();
         await fetch(`${server.firstLine}/livez`);
@@ -180,10 +231,42 @@ async function ingestPart(): Promise<PartResult> {
 
       const table = [
         ['run', 'ATS rows', 'wall time', 'rows/s', 'fetch-only floor', 'vs floor', 'peak RSS'],
-        ['one full-size week (3 tiers)', fmt(week.rows), `${fmt(week.ms / 1000, 1)} s`, fmt((week.rows / week.ms) * 1000), `${fmt(fetchOnly.ms / 1000, 1)} s`, `${fmt(week.ms / fetchOnly.ms, 2)}x`, mb(week.maxRssKb)],
-        ['52-week backfill (156 tier-weeks)', fmt(full.rows), `${fmt(full.ms / 1000, 1)} s`, fmt((full.rows / full.ms) * 1000), '', '', mb(full.maxRssKb)],
-        [`nightly, trailing 8 weeks re-pulled: ${fmt(windowRun.requests)} requests, ${mb(windowRun.bytes / 1024)} downloaded`, fmt(windowRun.rows), `${fmt(windowRun.ms / 1000, 1)} s`, '', '', '', mb(windowRun.maxRssKb)],
-        [`nightly, changed weeks + newest 2: ${fmt(changesRun.requests)} requests, ${mb(changesRun.bytes / 1024)} downloaded`, fmt(changesRun.rows), `${fmt(changesRun.ms / 1000, 1)} s`, '', '', '', mb(changesRun.maxRssKb)],
+        [
+          'one full-size week (3 tiers)',
+          fmt(week.rows),
+          `${fmt(week.ms / 1000, 1)} s`,
+          fmt((week.rows / week.ms) * 1000),
+          `${fmt(fetchOnly.ms / 1000, 1)} s`,
+          `${fmt(week.ms / fetchOnly.ms, 2)}x`,
+          mb(week.maxRssKb),
+        ],
+        [
+          '52-week backfill (156 tier-weeks)',
+          fmt(full.rows),
+          `${fmt(full.ms / 1000, 1)} s`,
+          fmt((full.rows / full.ms) * 1000),
+          '',
+          '',
+          mb(full.maxRssKb),
+        ],
+        [
+          `nightly, trailing 8 weeks re-pulled: ${fmt(windowRun.requests)} requests, ${mb(windowRun.bytes / 1024)} downloaded`,
+          fmt(windowRun.rows),
+          `${fmt(windowRun.ms / 1000, 1)} s`,
+          '',
+          '',
+          '',
+          mb(windowRun.maxRssKb),
+        ],
+        [
+          `nightly, changed weeks + newest 2: ${fmt(changesRun.requests)} requests, ${mb(changesRun.bytes / 1024)} downloaded`,
+          fmt(changesRun.rows),
+          `${fmt(changesRun.ms / 1000, 1)} s`,
+          '',
+          '',
+          '',
+          mb(changesRun.maxRssKb),
+        ],
       ];
       return {
         part: 'ingest',
@@ -199,8 +282,8 @@ async function ingestPart(): Promise<PartResult> {
         ],
         notes: [
           `Synthetic full-size weeks (bench/synthetic.ts): ${fmt(TIERS.reduce((n, t) => n + TIER_SHAPES[t].symbols, 0))} symbols and about 110,000 per-ATS rows a week over 35 ATSs, with matching FINRA totals.`,
-          'The FINRA double runs in its own process with FINRA\'s paging (5,000 rows, 3 MB) and gzip; it shares the two cores with the ingest.',
-          'Floor = the same requests through the same client, spacing included, with nothing done to the rows: FINRA\'s 20/s limit (we use 10/s) sets it.',
+          "The FINRA double runs in its own process with FINRA's paging (5,000 rows, 3 MB) and gzip; it shares the two cores with the ingest.",
+          "Floor = the same requests through the same client, spacing included, with nothing done to the rows: FINRA's 20/s limit (we use 10/s) sets it.",
         ],
       };
     });
@@ -222,8 +305,14 @@ async function apiPart(): Promise<PartResult> {
   copyFileSync(BENCH_DB, join(dir, 'api.db'));
   // The servers get core 1, the load generator (this process) core 0: neither steals from the other.
   const pinned = pinTo(process.pid, 0);
-  const onCore1 = (args: string[]) => (pinned ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args]) as [string, string[]];
-  const server = await startService(...onCore1(['bench/server-child.mjs']), { DB_PATH: join(dir, 'api.db'), INGEST_CRON: 'off', RATE_LIMIT_MAX: '0', LOG_LEVEL: 'error' });
+  const onCore1 = (args: string[]) =>
+    (pinned ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args]) as [string, string[]];
+  const server = await startService(...onCore1(['bench/server-child.mjs']), {
+    DB_PATH: join(dir, 'api.db'),
+    INGEST_CRON: 'off',
+    RATE_LIMIT_MAX: '0',
+    LOG_LEVEL: 'error',
+  });
   const base = server.firstLine;
   await waitReady(`${base}/readyz`);
 
@@ -239,7 +328,11 @@ async function apiPart(): Promise<PartResult> {
   for (const [name, path] of endpoints) bodies[name] = await (await fetch(`${base}${path()}`)).text();
   writeFileSync(join(dir, 'bodies.json'), JSON.stringify(bodies));
   const bare = await startService(...onCore1(['bench/bare-server.mjs', join(dir, 'bodies.json')]));
-  const cold = await nodeJson<{ weekly_us: number; history52_us: number }>(['bench/cold-child.mjs', join(dir, 'api.db'), Array.from({ length: 2000 }, randomSymbol).join(',')]);
+  const cold = await nodeJson<{ weekly_us: number; history52_us: number }>([
+    'bench/cold-child.mjs',
+    join(dir, 'api.db'),
+    Array.from({ length: 2000 }, randomSymbol).join(','),
+  ]);
 
   const table = [['endpoint', 'body', 'req/s', 'p50', 'p99', 'bare route req/s', 'bare p99', 'vs bare']];
   const verdicts: string[] = [];
@@ -258,7 +351,16 @@ async function apiPart(): Promise<PartResult> {
     const b = medianRun(bareRounds);
     if (apiRounds.some((r) => r.errors || r.non2xx)) throw new Error(`${name}: errors or non-2xx answers under load`);
     rows.push({ name, api, bare: b });
-    table.push([`/darkpool/${name}${name === 'weekly' ? '/{random}' : name === 'history' ? '/{random}?weeks=52' : name === 'movers' ? '/top20' : ''}`, `${fmt(bodies[name]!.length / 1024, 1)} KB`, fmt(api.rps), `${api.p50} ms`, `${api.p99} ms`, fmt(b.rps), `${b.p99} ms`, `${fmt(api.rps / b.rps, 2)}x`]);
+    table.push([
+      `/darkpool/${name}${name === 'weekly' ? '/{random}' : name === 'history' ? '/{random}?weeks=52' : name === 'movers' ? '/top20' : ''}`,
+      `${fmt(bodies[name]!.length / 1024, 1)} KB`,
+      fmt(api.rps),
+      `${api.p50} ms`,
+      `${api.p99} ms`,
+      fmt(b.rps),
+      `${b.p99} ms`,
+      `${fmt(api.rps / b.rps, 2)}x`,
+    ]);
   }
   await bare.stop();
 
@@ -279,8 +381,12 @@ async function apiPart(): Promise<PartResult> {
   }
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
-  verdicts.push(`each endpoint at least 0.8x the bare route: ${tick(rows.every((r) => r.api.rps >= 0.8 * r.bare.rps))} (${rows.map((r) => `${r.name} ${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')})`);
-  verdicts.push(`p99 under 5 ms at 50 connections: ${tick(rows.every((r) => r.api.p99 < 5))} (${rows.map((r) => `${r.name} ${r.api.p99} ms`).join(', ')})`);
+  verdicts.push(
+    `each endpoint at least 0.8x the bare route: ${tick(rows.every((r) => r.api.rps >= 0.8 * r.bare.rps))} (${rows.map((r) => `${r.name} ${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')})`,
+  );
+  verdicts.push(
+    `p99 under 5 ms at 50 connections: ${tick(rows.every((r) => r.api.p99 < 5))} (${rows.map((r) => `${r.name} ${r.api.p99} ms`).join(', ')})`,
+  );
   verdicts.push(
     `compression (req/s against the same answer uncompressed, bytes sent): ${encodingRows.map((r) => `${r.name} ${r.encoding} ${fmt(r.ratio, 2)}x ${fmt(r.bytes)} B`).join(', ')}`,
   );
@@ -330,8 +436,18 @@ function writeResults() {
   ];
   const titles: Record<string, string> = { api: 'API', ingest: 'Ingest', ticks: 'Tape analysis' };
   for (const p of parts) {
-    md.push(`## ${titles[p.part]}`, '', `${p.date.slice(0, 16).replace('T', ' ')} UTC on ${p.machine.cpu}, ${p.machine.memory_gib} GiB, Node ${p.machine.node}, ${p.machine.kernel}`, '');
-    md.push(`| ${p.table[0]!.join(' | ')} |`, `|${p.table[0]!.map(() => '---').join('|')}|`, ...p.table.slice(1).map((r) => `| ${r.join(' | ')} |`), '');
+    md.push(
+      `## ${titles[p.part]}`,
+      '',
+      `${p.date.slice(0, 16).replace('T', ' ')} UTC on ${p.machine.cpu}, ${p.machine.memory_gib} GiB, Node ${p.machine.node}, ${p.machine.kernel}`,
+      '',
+    );
+    md.push(
+      `| ${p.table[0]!.join(' | ')} |`,
+      `|${p.table[0]!.map(() => '---').join('|')}|`,
+      ...p.table.slice(1).map((r) => `| ${r.join(' | ')} |`),
+      '',
+    );
     md.push('Targets:', ...p.verdicts.map((v) => `- ${v}`), '', ...p.notes.map((n) => `- ${n}`), '');
   }
   writeFileSync('bench/RESULTS.md', md.join('\n'));

@@ -12,9 +12,41 @@ import type { Tier } from '../src/domain/tiers.js';
 export type Row = Record<string, unknown>;
 
 export const ATSS = [
-  'UBSA', 'JPBX', 'MLIX', 'INCR', 'KCGM', 'SGMT', 'LATS', 'EBXL', 'CGXS', 'BIDS', 'ICBX', 'IATS', 'MSPL', 'MSRP', 'MSTX',
-  'XSTM', 'CODA', 'ONEC', 'MOON', 'BLUE', 'IEOS', 'BOSS', 'PURE', 'ITGP', 'BNPX', 'ALPX', 'DBAX', 'GSCO', 'CBLC', 'NYFX',
-  'TWXS', 'AQUA', 'LQNT', 'FNLX', 'HRTS',
+  'UBSA',
+  'JPBX',
+  'MLIX',
+  'INCR',
+  'KCGM',
+  'SGMT',
+  'LATS',
+  'EBXL',
+  'CGXS',
+  'BIDS',
+  'ICBX',
+  'IATS',
+  'MSPL',
+  'MSRP',
+  'MSTX',
+  'XSTM',
+  'CODA',
+  'ONEC',
+  'MOON',
+  'BLUE',
+  'IEOS',
+  'BOSS',
+  'PURE',
+  'ITGP',
+  'BNPX',
+  'ALPX',
+  'DBAX',
+  'GSCO',
+  'CBLC',
+  'NYFX',
+  'TWXS',
+  'AQUA',
+  'LQNT',
+  'FNLX',
+  'HRTS',
 ] as const;
 
 interface TierShape {
@@ -116,9 +148,21 @@ export function syntheticWeekRows(weekStart: string, tier: Tier): { firm: Row[];
       });
     }
     const total = { ...base, issueSymbolIdentifier: symbol, issueName, MPID: null, marketParticipantName: null };
-    totals.push({ ...total, summaryTypeCode: 'ATS_W_SMBL', totalWeeklyShareQuantity: shares, totalWeeklyTradeCount: trades, totalNotionalSum: Math.round(notional * 100) / 100 });
+    totals.push({
+      ...total,
+      summaryTypeCode: 'ATS_W_SMBL',
+      totalWeeklyShareQuantity: shares,
+      totalWeeklyTradeCount: trades,
+      totalNotionalSum: Math.round(notional * 100) / 100,
+    });
     const other = Math.round(shares * (1 + 3 * week()));
-    nonAts.push({ ...total, summaryTypeCode: 'OTC_W_SMBL', totalWeeklyShareQuantity: other, totalWeeklyTradeCount: Math.max(1, Math.round(other / 150)), totalNotionalSum: null });
+    nonAts.push({
+      ...total,
+      summaryTypeCode: 'OTC_W_SMBL',
+      totalWeeklyShareQuantity: other,
+      totalWeeklyTradeCount: Math.max(1, Math.round(other / 150)),
+      totalNotionalSum: null,
+    });
   }
   return { firm, totals, nonAts };
 }
@@ -148,7 +192,10 @@ export function syntheticDailyFiles(weekStart: string): { tradeDate: string; tex
       });
     });
   }
-  return days.map((tradeDate, k) => ({ tradeDate, text: `${[DAILY_COLUMNS.join('|'), ...lines[k]!, String(lines[k]!.length)].join('\r\n')}\r\n` }));
+  return days.map((tradeDate, k) => ({
+    tradeDate,
+    text: `${[DAILY_COLUMNS.join('|'), ...lines[k]!, String(lines[k]!.length)].join('\r\n')}\r\n`,
+  }));
 }
 
 /**
@@ -166,7 +213,9 @@ export function ensureWeekFiles(dir: string, weeks: string[], tiers: readonly Ti
       const file = weekFile(dir, week, tier);
       if (existsSync(file)) continue;
       const { firm, totals, nonAts } = syntheticWeekRows(week, tier);
-      const lines = [...firm, ...totals, ...nonAts].map((r) => JSON.stringify(Object.fromEntries(ROW_FIELDS.map((f) => [f, r[f] ?? null]))));
+      const lines = [...firm, ...totals, ...nonAts].map((r) =>
+        JSON.stringify(Object.fromEntries(ROW_FIELDS.map((f) => [f, r[f] ?? null]))),
+      );
       writeFileSync(`${file}.tmp`, gzipSync(lines.join('\n')));
       renameSync(`${file}.tmp`, file);
       onWrite?.(file);

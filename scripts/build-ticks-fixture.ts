@@ -68,7 +68,9 @@ if (process.argv[1]?.endsWith('build-ticks-fixture.ts')) {
   const out = ['symbol,timestamp,price,size,exchange,conditions,trf_id,participant_timestamp,tape'];
   for (const line of lines) {
     const [ms, price, size, exchange, conditions] = line.split(',');
-    out.push(['IBM', isoTime(Number(ms)), String(Number(price) / 10_000), size, exchange, leanConditions(conditions!), '', '', 'A'].join(','));
+    out.push(
+      ['IBM', isoTime(Number(ms)), String(Number(price) / 10_000), size, exchange, leanConditions(conditions!), '', '', 'A'].join(','),
+    );
   }
   writeFileSync('fixtures/ticks/ibm_2013-10-11_trades.csv', `${out.join('\n')}\n`);
   console.log(`wrote ${lines.length} trades`);

@@ -45,7 +45,13 @@ export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LI
   Partial<Pick<Config, 'RATE_LIMIT_REDIS_URL'>>;
 
 /** Defaults for callers (tests, tools) that do not care about the public-facing settings. */
-export const OPEN_APP_CONFIG: AppConfig = { TRUST_PROXY: false, RATE_LIMIT_MAX: 0, RATE_LIMIT_WINDOW: '1 minute', CORS_ORIGINS: ['*'], ANSWER_CACHE_MB: 256 };
+export const OPEN_APP_CONFIG: AppConfig = {
+  TRUST_PROXY: false,
+  RATE_LIMIT_MAX: 0,
+  RATE_LIMIT_WINDOW: '1 minute',
+  CORS_ORIGINS: ['*'],
+  ANSWER_CACHE_MB: 256,
+};
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
@@ -111,7 +117,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     await apiBoundary(api, {
       apiKeys,
       rateLimit:
-        config.RATE_LIMIT_MAX > 0 ? { max: config.RATE_LIMIT_MAX, timeWindow: config.RATE_LIMIT_WINDOW, redis: await sharedCounters(fastify, config.RATE_LIMIT_REDIS_URL, deps.logger) } : null,
+        config.RATE_LIMIT_MAX > 0
+          ? {
+              max: config.RATE_LIMIT_MAX,
+              timeWindow: config.RATE_LIMIT_WINDOW,
+              redis: await sharedCounters(fastify, config.RATE_LIMIT_REDIS_URL, deps.logger),
+            }
+          : null,
     });
     // After the boundary: a cached answer or a 304 is only for a caller the boundary let through.
     await api.register(httpCache, {

@@ -8,13 +8,14 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 const emptyAsUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
 
-const httpUrl = z
-  .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
-  .transform((u) => u.replace(/\/+$/, ''));
+const httpUrl = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).transform((u) => u.replace(/\/+$/, ''));
 
-const list = z
-  .string()
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const list = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
 
 const TIME_WINDOW = /^\d+\s*(ms|s|sec|second|seconds|m|min|minute|minutes|h|hour|hours)$/i;
 
@@ -52,7 +53,10 @@ const schema = z
         if (v === 'true') return true;
         if (v === 'false') return false;
         if (/^\d+$/.test(v)) return Number(v);
-        const addrs = v.split(',').map((x) => x.trim()).filter(Boolean);
+        const addrs = v
+          .split(',')
+          .map((x) => x.trim())
+          .filter(Boolean);
         if (addrs.every((a) => /^[0-9a-fA-F.:/]+$/.test(a))) return addrs;
         ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count or a list of addresses/CIDRs' });
         return z.NEVER;

@@ -24,7 +24,12 @@ export class ApiKeys {
       } catch (err) {
         throw new ApiKeyError(`API_KEYS_FILE: cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
       }
-      entries.push(...text.split(/\r?\n/).map((l) => l.replace(/#.*$/, '').trim()).filter(Boolean));
+      entries.push(
+        ...text
+          .split(/\r?\n/)
+          .map((l) => l.replace(/#.*$/, '').trim())
+          .filter(Boolean),
+      );
     }
     // Fail closed: keys asked for but none usable must never leave the API open.
     if (!entries.length) {

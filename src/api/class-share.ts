@@ -4,6 +4,8 @@ const CLASS_SHARE_PATH = /^(\/darkpool\/(?:weekly|ratio|history|daily|estimate)\
 
 /** `/darkpool/weekly/BRK/B` (the slash unencoded, as people type it) means the ticker BRK/B. */
 export function classShareSlash(url: string): string {
-  return url.replace(CLASS_SHARE_PATH, (_m, prefix: string, base: string, cls: string, query?: string) => `${prefix}${base}%2F${cls}${query ?? ''}`);
+  return url.replace(
+    CLASS_SHARE_PATH,
+    (_m, prefix: string, base: string, cls: string, query?: string) => `${prefix}${base}%2F${cls}${query ?? ''}`,
+  );
 }
-

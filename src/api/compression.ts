@@ -26,4 +26,3 @@ export async function compression(scope: FastifyInstance): Promise<void> {
     route.onSend = [...(route.onSend ? [route.onSend].flat() : []), weakWhenEncoded];
   });
 }
-

@@ -26,7 +26,12 @@ export function negotiate(formatParam: Format | undefined, accept: string | unde
   let csv = 0;
   for (const part of accept.split(',')) {
     const [type = '', ...params] = part.trim().toLowerCase().split(';');
-    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? 1);
+    const q = Number(
+      params
+        .map((p) => p.trim())
+        .find((p) => p.startsWith('q='))
+        ?.slice(2) ?? 1,
+    );
     const weight = Number.isFinite(q) ? q : 0;
     const t = type.trim();
     if (t === 'application/json' || t === 'application/*' || t === 'application/problem+json') json = Math.max(json, weight);

@@ -39,13 +39,19 @@ export function answer<T>(fn: () => T): T {
     return fn();
   } catch (err) {
     if (err instanceof NoDataError) {
-      throw new ProblemError('no_data', 'No FINRA week is loaded yet. Run `darkpool-radar ingest` (or wait for the first scheduled ingest), or try `npm run demo`.');
+      throw new ProblemError(
+        'no_data',
+        'No FINRA week is loaded yet. Run `darkpool-radar ingest` (or wait for the first scheduled ingest), or try `npm run demo`.',
+      );
     }
     if (err instanceof TickerNotFoundError) throw new ProblemError('ticker_not_found', err.message);
     if (err instanceof WeekNotFoundError) throw new ProblemError('week_not_found', err.message);
     if (err instanceof EstimateUnavailableError) throw new ProblemError('estimate_unavailable', err.message);
     if (err instanceof NoDailyDataError) {
-      throw new ProblemError('no_daily_data', "No FINRA daily file is loaded yet. Run `darkpool-radar ingest` (it fetches the daily files from FINRA's CDN).");
+      throw new ProblemError(
+        'no_daily_data',
+        "No FINRA daily file is loaded yet. Run `darkpool-radar ingest` (it fetches the daily files from FINRA's CDN).",
+      );
     }
     throw err;
   }
@@ -56,7 +62,13 @@ const SECTOR_COLUMNS = Object.keys(sectorsSchema.shape.data.element.shape);
 const VENUE_COLUMNS = Object.keys(venueTotalSchema.shape);
 
 /** JSON as is; CSV of the `data` records when negotiated (the envelope's facts go in the file name). */
-export function listAnswer<T extends { data: readonly object[] }>(req: FastifyRequest, reply: FastifyReply, body: T, columns: string[], name: string): T | string {
+export function listAnswer<T extends { data: readonly object[] }>(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  body: T,
+  columns: string[],
+  name: string,
+): T | string {
   if (req.format !== 'csv') return body;
   reply.type('text/csv; charset=utf-8').header('content-disposition', `inline; filename="${name.replace(/[^\w.-]/g, '_')}.csv"`);
   return toCsv(columns, body.data as Record<string, unknown>[]);
@@ -150,7 +162,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       schema: {
         tags,
         security,
-        summary: 'Weekly history, newest first (with include=estimates, the unpublished weeks\' estimates on top)',
+        summary: "Weekly history, newest first (with include=estimates, the unpublished weeks' estimates on top)",
         params: tickerParams,
         querystring: historyQueryWithFormat,
         response: { ...listOk(historySchema, 'One record per loaded week'), ...problemResponses(400, 401, 404, 406, 429, 503) },
@@ -158,9 +170,13 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
     },
     async (req, reply) => {
       if (req.query.include && req.format === 'csv') {
-        throw new ProblemError('invalid_parameter', 'include=estimates is JSON only: estimates carry an interval and their calibration weeks', {
-          errors: [{ parameter: 'include', message: 'not available with CSV' }],
-        });
+        throw new ProblemError(
+          'invalid_parameter',
+          'include=estimates is JSON only: estimates carry an interval and their calibration weeks',
+          {
+            errors: [{ parameter: 'include', message: 'not available with CSV' }],
+          },
+        );
       }
       const body = answer(() => reports.history(req.params.ticker, req.query.weeks));
       if (req.query.include) return answer(() => estimates.withEstimates(body));

@@ -41,7 +41,10 @@ export function registerErrorHandling(
   app.setNotFoundHandler({ preHandler: notFoundGate }, (req, reply) => {
     const page = notFoundPage(req);
     if (page) return reply.code(404).headers(page.headers).header('vary', 'Accept').type('text/html; charset=utf-8').send(page.body);
-    return sendProblem(reply, problem('not_found', `No resource at ${req.method} ${req.url.split('?')[0]}. See /docs.`, req.url.split('?')[0]));
+    return sendProblem(
+      reply,
+      problem('not_found', `No resource at ${req.method} ${req.url.split('?')[0]}. See /docs.`, req.url.split('?')[0]),
+    );
   });
 }
 
@@ -49,7 +52,11 @@ export function registerErrorHandling(
 export function handleError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
   const instance = req.url.split('?')[0];
   if (err instanceof ProblemError) {
-    return sendProblem(reply, { ...problem(err.code, err.detail, instance), ...(err.extra.errors ? { errors: err.extra.errors } : {}) }, err.extra.headers);
+    return sendProblem(
+      reply,
+      { ...problem(err.code, err.detail, instance), ...(err.extra.errors ? { errors: err.extra.errors } : {}) },
+      err.extra.headers,
+    );
   }
   if (hasZodFastifySchemaValidationErrors(err)) {
     const errors = err.validation.map((v) => ({
@@ -80,7 +87,9 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
 
 /** Errors Fastify raises before routing (a bad percent-encoding, an over-long segment): problems too. */
 export function frameworkError(err: FastifyError, req: FastifyRequest, reply: FastifyReply) {
-  const path = String(req.url ?? '').split('?')[0]!.slice(0, 100);
+  const path = String(req.url ?? '')
+    .split('?')[0]!
+    .slice(0, 100);
   if (err.code === 'FST_ERR_MAX_PARAM_LENGTH') {
     return sendProblem(reply, problem('uri_too_long', 'A path segment is longer than 200 characters.', path));
   }
@@ -131,11 +140,14 @@ export function noDataContext(runs: RunLog, nextIngestAt: () => Date | null, now
       why = ` The last ingest (finished ${last.finished_at}) loaded nothing: ${cause}.`;
     }
     const next = nextIngestAt();
-    if (!next) return new ProblemError('no_data', `${err.detail}${why} No ingest is scheduled (INGEST_CRON=off): load data with \`darkpool-radar import\`.`);
+    if (!next)
+      return new ProblemError(
+        'no_data',
+        `${err.detail}${why} No ingest is scheduled (INGEST_CRON=off): load data with \`darkpool-radar import\`.`,
+      );
     const seconds = Math.max(1, Math.ceil((next.getTime() - now().getTime()) / 1000));
     return new ProblemError('no_data', `${err.detail}${why} The next ingest is due at ${next.toISOString()}.`, {
       headers: { 'retry-after': String(seconds) },
     });
   };
 }
-

@@ -17,7 +17,7 @@ export interface HealthRoutesOptions {
 
 const runSchema = z.object({
   id: z.number().int(),
-  kind: z.enum(['weekly', 'daily']).describe('daily: FINRA\'s daily files; weekly: its weekly ATS data'),
+  kind: z.enum(['weekly', 'daily']).describe("daily: FINRA's daily files; weekly: its weekly ATS data"),
   trigger: z.string(),
   status: z.string(),
   started_at: z.string(),
@@ -29,7 +29,9 @@ export const healthSchema = z
   .object({
     status: z
       .enum(['ok', 'degraded', 'no_data'])
-      .describe('degraded: a tier (or, once any is loaded, the daily files) is stale, or the last weekly or daily ingest did not finish cleanly'),
+      .describe(
+        'degraded: a tier (or, once any is loaded, the daily files) is stale, or the last weekly or daily ingest did not finish cleanly',
+      ),
     now: z.string(),
     tiers: z.array(
       z.object({
@@ -54,7 +56,7 @@ export const healthSchema = z
         expected_trade_date: z.string().describe('The newest trading day whose file FINRA has published by now'),
         stale: z.boolean().describe('true when more than one published trading day is missing'),
         missing_days: z.array(z.string()).describe('Trading days the last run found still without a file two business days later'),
-        blocked: z.boolean().describe("true when FINRA's CDN refused the last run (a 403 that is not S3's \"no such file\")"),
+        blocked: z.boolean().describe('true when FINRA\'s CDN refused the last run (a 403 that is not S3\'s "no such file")'),
         last_run: runSchema
           .omit({ weeks: true })
           .extend({ days: z.record(z.string(), z.number().int()).describe('Days by outcome') })

@@ -163,10 +163,15 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     if (!config?.cache || (req.method !== 'GET' && req.method !== 'HEAD')) return done();
     const asked = (req.query as { format?: unknown } | undefined)?.format;
     if (asked !== undefined && asked !== 'json' && asked !== 'csv') {
-      return done(new ProblemError('invalid_parameter', 'format must be json or csv', { errors: [{ parameter: 'format', message: 'must be json or csv' }] }));
+      return done(
+        new ProblemError('invalid_parameter', 'format must be json or csv', {
+          errors: [{ parameter: 'format', message: 'must be json or csv' }],
+        }),
+      );
     }
     const format = negotiate(asked, req.headers.accept, config.csv === true);
-    if (!format) return done(new ProblemError('not_acceptable', `This endpoint answers application/json${config.csv ? ' or text/csv' : ''}.`));
+    if (!format)
+      return done(new ProblemError('not_acceptable', `This endpoint answers application/json${config.csv ? ' or text/csv' : ''}.`));
     req.format = format;
 
     const v = validators();

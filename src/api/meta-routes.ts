@@ -13,7 +13,9 @@ export const metaRoutes: FastifyPluginAsyncZod = async (app) => {
         params: z.object({ code: z.string() }),
         response: {
           ...ok(
-            z.object({ code: z.string(), status: z.number().int(), title: z.string(), description: z.string() }).meta({ id: 'ProblemType' }),
+            z
+              .object({ code: z.string(), status: z.number().int(), title: z.string(), description: z.string() })
+              .meta({ id: 'ProblemType' }),
             'The meaning of the code',
           ),
           ...problemResponses(404),

@@ -52,7 +52,10 @@ export async function openApiDocument(app: FastifyInstance): Promise<void> {
       },
       tags: [
         { name: 'darkpool', description: 'Weekly ATS volume per symbol, sector and week' },
-        { name: 'daily', description: "FINRA's daily off-exchange volume, and labelled estimates of the weeks FINRA has not published yet" },
+        {
+          name: 'daily',
+          description: "FINRA's daily off-exchange volume, and labelled estimates of the weeks FINRA has not published yet",
+        },
         { name: 'health', description: 'Liveness, readiness, data freshness' },
         { name: 'ticks', description: 'Consolidated-tape trade analysis' },
         { name: 'meta', description: 'Documentation of error codes' },

@@ -33,7 +33,9 @@ function prefersHtml(accept: string | undefined): boolean {
 /** A browser asking for a page that does not exist gets the dashboard, which shows its not-found page. */
 export function notFoundPage(dashboard: string | null) {
   return (req: FastifyRequest) =>
-    dashboard && (req.method === 'GET' || req.method === 'HEAD') && prefersHtml(req.headers.accept) ? { body: dashboard, headers: PAGE_HEADER_VALUES } : null;
+    dashboard && (req.method === 'GET' || req.method === 'HEAD') && prefersHtml(req.headers.accept)
+      ? { body: dashboard, headers: PAGE_HEADER_VALUES }
+      : null;
 }
 
 /** The documented routes (GET and POST, not hidden) as they register, in "GET /path/{param}" form. */
@@ -52,7 +54,8 @@ export async function pages(scope: FastifyInstance, options: { dashboard: string
   pageHeaders(scope);
   await compression(scope);
   await scope.register(fastifySwaggerUi, { routePrefix: '/docs' });
-  if (dashboard) await scope.register(fastifyStatic, { root: `${WEB_DIR}assets`, prefix: '/assets/', decorateReply: false, schemaHide: true });
+  if (dashboard)
+    await scope.register(fastifyStatic, { root: `${WEB_DIR}assets`, prefix: '/assets/', decorateReply: false, schemaHide: true });
   const index = {
     name: 'DarkPool Radar',
     description: 'Weekly ATS (dark pool) volume for US equities, from FINRA OTC Transparency data',

@@ -28,4 +28,3 @@ export async function sharedCounters(app: FastifyInstance, url: string | undefin
   await Promise.race([once(redis, 'ready'), delay(2_000, undefined, { ref: false })]).catch(() => {});
   return redis;
 }
-

@@ -7,12 +7,18 @@ import { TIERS } from '../domain/tiers.js';
 import { SECTORS } from '../sectors/sectors.js';
 import { MIN_PREV_SHARES_FOR_CHANGE } from '../read/weekly.js';
 
-const date = (description: string) => z.string().regex(/^\d{4}-\d{2}-\d{2}$/).describe(description);
+const date = (description: string) =>
+  z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/)
+    .describe(description);
 
 /** Shares: whole numbers through 2026; FINRA may publish fractional shares (up to six decimals), summed exactly. */
 const shareCount = z.number().nonnegative();
 
-export const tierSchema = z.enum(TIERS).meta({ id: 'Tier', description: 'FINRA tier: T1 (NMS Tier 1), T2 (NMS Tier 2), OTCE (OTC equities)' });
+export const tierSchema = z
+  .enum(TIERS)
+  .meta({ id: 'Tier', description: 'FINRA tier: T1 (NMS Tier 1), T2 (NMS Tier 2), OTCE (OTC equities)' });
 export const trendSchema = z
   .enum(['rising', 'falling', 'stable'])
   .meta({ id: 'Trend', description: 'Week over week ATS shares: rising above +5%, falling below -5%, else stable' });
@@ -68,8 +74,8 @@ export const symbolWeekSchema = z
     week_ending: date('Sunday the week ended'),
     sector: z.string().describe('GICS sector, "ETFs & ETPs", or "Unknown"'),
     sector_source: z.string().describe('Where the sector came from (see README)'),
-    dark_pool_shares: shareCount.describe('Shares traded in ATSs: the sum of FINRA\'s per-ATS rows'),
-    dark_pool_volume_usd: z.number().nullable().describe("USD notional (FINRA totalNotionalSum); null when FINRA gave none"),
+    dark_pool_shares: shareCount.describe("Shares traded in ATSs: the sum of FINRA's per-ATS rows"),
+    dark_pool_volume_usd: z.number().nullable().describe('USD notional (FINRA totalNotionalSum); null when FINRA gave none'),
     dark_pool_trades: z.number().int().nonnegative(),
     avg_trade_size: z.number().nullable().describe('Shares per trade; null without trades'),
     ats_venues: z
@@ -77,7 +83,7 @@ export const symbolWeekSchema = z
       .int()
       .nonnegative()
       .nullable()
-      .describe('Number of ATSs with volume in the symbol; null in a week loaded as FINRA\'s per-symbol totals only'),
+      .describe("Number of ATSs with volume in the symbol; null in a week loaded as FINRA's per-symbol totals only"),
     coverage: coverageSchema,
     trend: trendSchema,
     change_pct: z.number().nullable().describe('Change of ATS shares vs the week before, in percent; null without a comparable week'),
@@ -89,7 +95,7 @@ export const symbolWeekSchema = z
 
 export const venueSchema = z
   .object({
-    mpid: z.string().describe('The ATS\'s market participant id'),
+    mpid: z.string().describe("The ATS's market participant id"),
     name: z.string(),
     shares: shareCount.nullable(),
     trades: z.number().int().nonnegative().nullable(),
@@ -122,7 +128,6 @@ export const ratioSchema = symbolWeekSchema
     source: sourceSchema,
   })
   .meta({ id: 'Ratio' });
-
 
 export const moversSchema = z
   .object({
@@ -193,7 +198,7 @@ export const formatParam = z.enum(['json', 'csv']).describe('Or send Accept: tex
 
 export const moversQuery = z.object({
   week: isoDateParam.optional(),
-  tier: tierParam.optional().describe('Only this tier; without week, that tier\'s newest week'),
+  tier: tierParam.optional().describe("Only this tier; without week, that tier's newest week"),
   sector: z.enum(SECTORS).optional().describe('Only this sector'),
   sort: z.enum(['shares', 'notional', 'trades', 'change']).default('shares'),
   order: z.enum(['desc', 'asc']).default('desc'),
@@ -233,7 +238,9 @@ export const venuesSchema = z
     tiers: z.array(tierSchema),
     unattributed: z
       .array(z.object({ tier: tierSchema, unattributed_shares: shareCount, unattributed_trades: z.number().int().nonnegative() }))
-      .describe('Per tier of the week: ATS volume FINRA published without a symbol (private securities); in the venues\' totals, under no ticker'),
+      .describe(
+        "Per tier of the week: ATS volume FINRA published without a symbol (private securities); in the venues' totals, under no ticker",
+      ),
     data: z.array(venueTotalSchema),
     source: sourceSchema,
   })
@@ -258,7 +265,9 @@ export const weeksSchema = z
             revisions: z.number().int().nonnegative().describe('Times FINRA changed the week after we first loaded it'),
             ats_rows: z.number().int().nonnegative(),
             symbols: z.number().int().nonnegative(),
-            unattributed_shares: shareCount.describe('ATS shares FINRA published without a symbol: in venue and week totals, under no ticker'),
+            unattributed_shares: shareCount.describe(
+              'ATS shares FINRA published without a symbol: in venue and week totals, under no ticker',
+            ),
             unattributed_trades: z.number().int().nonnegative(),
             reconciled: z.boolean().describe("Checked against FINRA's per-symbol totals"),
             source: z.enum(['api', 'file']),
@@ -285,7 +294,14 @@ export const MAX_TICKERS = 100;
 export const weeklyManyQuery = z.object({
   tickers: z
     .string()
-    .transform((s) => [...new Set(s.split(',').map((t) => t.trim()).filter(Boolean))])
+    .transform((s) => [
+      ...new Set(
+        s
+          .split(',')
+          .map((t) => t.trim())
+          .filter(Boolean),
+      ),
+    ])
     .pipe(
       z
         .array(z.string().refine(isTickerInput, 'not a ticker'))
@@ -326,11 +342,18 @@ export const dailyRecordSchema = z
     off_exchange_shares: z
       .number()
       .nonnegative()
-      .describe("FINRA's TotalVolume: regular-hours off-exchange shares reported to its TRFs and ADF, ATS and non-ATS alike (fractional since 2026)"),
+      .describe(
+        "FINRA's TotalVolume: regular-hours off-exchange shares reported to its TRFs and ADF, ATS and non-ATS alike (fractional since 2026)",
+      ),
     short_volume: z.number().nonnegative(),
     short_exempt_volume: z.number().nonnegative(),
-    markets: z.string().describe('Facilities with volume, as FINRA writes them (Q, N, B: the TRFs; D: the ADF); empty when the file lacks the symbol'),
-    file_symbol: z.string().nullable().describe('The symbol as the file writes it (BRK/B); null when that day\'s file does not list the symbol'),
+    markets: z
+      .string()
+      .describe('Facilities with volume, as FINRA writes them (Q, N, B: the TRFs; D: the ADF); empty when the file lacks the symbol'),
+    file_symbol: z
+      .string()
+      .nullable()
+      .describe("The symbol as the file writes it (BRK/B); null when that day's file does not list the symbol"),
     source_file: z.string(),
   })
   .meta({ id: 'DailyVolume' });
@@ -377,7 +400,7 @@ export const estimatedWeekSchema = z
     complete: z.boolean().describe('Every trading day of the week is loaded; otherwise the estimate covers the loaded days only'),
     calibration: z
       .array(z.object({ week_ending: date('A published week'), ats_share_of_off_exchange: z.number().nonnegative() }))
-      .describe('The published weeks the share was calibrated on, newest first, and their shares (the symbol\'s or the tier\'s)'),
+      .describe("The published weeks the share was calibrated on, newest first, and their shares (the symbol's or the tier's)"),
   })
   .meta({ id: 'EstimatedWeek', description: 'An estimate of a week FINRA has not published yet' });
 
@@ -387,7 +410,11 @@ export const accuracyRowSchema = z
     method: z.enum(['all', 'symbol_share', 'tier_share']),
     weeks: z.number().int().nonnegative(),
     estimates: z.number().int().nonnegative(),
-    with_ats_volume: z.number().int().nonnegative().describe('Estimates whose published figure was above zero: the percentage errors are over these'),
+    with_ats_volume: z
+      .number()
+      .int()
+      .nonnegative()
+      .describe('Estimates whose published figure was above zero: the percentage errors are over these'),
     median_ape_pct: z.number().nullable().describe('Median absolute percentage error against the published figure'),
     p90_ape_pct: z.number().nullable().describe('90th percentile of the absolute percentage error'),
     median_error_pct: z.number().nullable().describe('Median signed error: above zero, estimates ran high'),
@@ -404,7 +431,9 @@ export const estimateSchema = z
     newest_published_week_ending: z.string().nullable().describe("The tier's newest week FINRA has published (and this service loaded)"),
     data: z.array(estimatedWeekSchema).describe('One estimate per week after it that has daily files, newest first'),
     unavailable: z.array(z.object({ week_ending: z.string(), reason: z.string() })).describe('Weeks that could not be estimated, and why'),
-    accuracy: accuracyRowSchema.nullable().describe("Live accuracy of the tier's past estimates (newest 13 scored weeks); null before any was scored"),
+    accuracy: accuracyRowSchema
+      .nullable()
+      .describe("Live accuracy of the tier's past estimates (newest 13 scored weeks); null before any was scored"),
     note: z.string(),
     source: sourceSchema.describe('The FINRA weeks the shares were calibrated on'),
     daily_source: dailySourceSchema.describe('The daily files summed'),
@@ -435,7 +464,12 @@ export const historySchema = z
     ticker: z.string(),
     weeks: z.number().int().nonnegative(),
     data: z
-      .array(z.union([symbolWeekSchema.extend({ estimate: z.literal(false).optional().describe('With include=estimates: false on FINRA\'s figures') }), estimatedWeekSchema]))
+      .array(
+        z.union([
+          symbolWeekSchema.extend({ estimate: z.literal(false).optional().describe("With include=estimates: false on FINRA's figures") }),
+          estimatedWeekSchema,
+        ]),
+      )
       .describe("Newest first; one record per loaded week of the symbol's tier, and with include=estimates the estimates on top"),
     source: sourceSchema,
   })

@@ -140,7 +140,10 @@ export async function apiBoundary(scope: FastifyInstance, options: ApiBoundaryOp
       enableDraftSpec: true,
       keyGenerator: (req) => (req.apiKeyId ? `key:${req.apiKeyId}` : `ip:${req.ip}`),
       errorResponseBuilder: (_req, ctx) =>
-        new ProblemError('rate_limited', `Rate limit of ${ctx.max} requests per ${options.rateLimit!.timeWindow} reached; retry in ${ctx.after}.`),
+        new ProblemError(
+          'rate_limited',
+          `Rate limit of ${ctx.max} requests per ${options.rateLimit!.timeWindow} reached; retry in ${ctx.after}.`,
+        ),
     });
     scope.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
       await limit.call(scope, req, reply);

@@ -115,7 +115,9 @@ export const tapeReportSchema = z
         }),
         finra: z
           .looseObject({ status: z.enum(['loaded', 'week_not_loaded', 'no_store']) })
-          .describe("FINRA's ATS and non-ATS shares for the week of the trades, and the tape's off-exchange volume split by them (an estimate)"),
+          .describe(
+            "FINRA's ATS and non-ATS shares for the week of the trades, and the tape's off-exchange volume split by them (an estimate)",
+          ),
         candles: z.array(candleSchema),
       }),
     ),
@@ -178,7 +180,10 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
       },
     },
     async (req) => {
-      const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const type = String(req.headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
       if (!(TICKS_MEDIA_TYPES as readonly string[]).includes(type)) {
         throw new ProblemError('unsupported_media_type', `Send trades as ${TICKS_MEDIA_TYPES.join(' or ')}.`);
       }

@@ -10,7 +10,11 @@ import { openDatabase, type Db } from '../store/db.js';
 import type { Store } from '../store/store.js';
 import { progressCounter, type Io } from './output.js';
 
-export function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: IngestContext, daily: DailyContext) => Promise<T>): Promise<T> {
+export function withStore<T>(
+  config: Config,
+  io: Io,
+  fn: (store: Store, ctx: IngestContext, daily: DailyContext) => Promise<T>,
+): Promise<T> {
   const logger = createLogger(config.LOG_LEVEL, io.logs ?? process.stderr);
   const progressPrefix = progressCounter(io.terminal === true);
   const store = openStore(config.DB_PATH, SectorTable.load());
@@ -21,7 +25,9 @@ export function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: Ing
     weeks: store.weeks,
     onProgress: (e) => {
       const counts = e.rows ? `  ${e.rows.toLocaleString('en-US')} rows  ${e.symbols.toLocaleString('en-US')} symbols` : '';
-      io.stderr(`${progressPrefix(e)} ${e.tier.padEnd(4)} ${e.weekStart}  ${e.outcome.padEnd(9)}${counts}  ${(e.ms / 1000).toFixed(1)}s${e.detail ? `  ${e.detail}` : ''}\n`);
+      io.stderr(
+        `${progressPrefix(e)} ${e.tier.padEnd(4)} ${e.weekStart}  ${e.outcome.padEnd(9)}${counts}  ${(e.ms / 1000).toFixed(1)}s${e.detail ? `  ${e.detail}` : ''}\n`,
+      );
     },
   };
   const daily: DailyContext = {
@@ -29,7 +35,9 @@ export function withStore<T>(config: Config, io: Io, fn: (store: Store, ctx: Ing
     daily: store.daily,
     onProgress: (e) => {
       const counts = e.rows ? `  ${e.rows.toLocaleString('en-US')} rows` : '';
-      io.stderr(`${progressPrefix(e)} day  ${e.tradeDate}  ${e.outcome.padEnd(13)}${counts}  ${(e.ms / 1000).toFixed(1)}s${e.detail ? `  ${e.detail}` : ''}\n`);
+      io.stderr(
+        `${progressPrefix(e)} day  ${e.tradeDate}  ${e.outcome.padEnd(13)}${counts}  ${(e.ms / 1000).toFixed(1)}s${e.detail ? `  ${e.detail}` : ''}\n`,
+      );
     },
   };
   return fn(store, ctx, daily).finally(() => store.close());

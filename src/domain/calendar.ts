@@ -79,8 +79,16 @@ export function todayUtc(now: Date): string {
 
 /** Closures that follow no rule (national days of mourning, weather). */
 const SPECIAL_CLOSURES = new Set([
-  '2001-09-11', '2001-09-12', '2001-09-13', '2001-09-14', '2004-06-11', '2007-01-02',
-  '2012-10-29', '2012-10-30', '2018-12-05', '2025-01-09',
+  '2001-09-11',
+  '2001-09-12',
+  '2001-09-13',
+  '2001-09-14',
+  '2004-06-11',
+  '2007-01-02',
+  '2012-10-29',
+  '2012-10-30',
+  '2018-12-05',
+  '2025-01-09',
 ]);
 
 function nthWeekday(year: number, month: number, dow: number, n: number): string {

@@ -68,7 +68,8 @@ export interface BuiltWeek {
 export function checksum(rows: AtsRow[], symbols: SymbolAggregate[], coverage: Coverage): string {
   const hash = createHash('sha256');
   // A whole week's figures are its rows; a totals-only week's are the totals themselves.
-  if (coverage === 'symbol_totals') for (const s of symbols) hash.update(`totals|${s.symbol}|${s.issueName}|${s.shares}|${s.trades}|${s.notional}\n`);
+  if (coverage === 'symbol_totals')
+    for (const s of symbols) hash.update(`totals|${s.symbol}|${s.issueName}|${s.shares}|${s.trades}|${s.notional}\n`);
   for (const r of rows) {
     hash.update(`${r.symbol}|${r.mpid}|${r.participantName}|${r.issueName}|${r.shares}|${r.trades}|${r.notional}|${r.lastUpdate}\n`);
   }

@@ -46,7 +46,16 @@ export function backtest(truth: WeeklyTruth, daily: DailyVolumes, options: Backt
           continue;
         }
         const e = outcome.value;
-        scores.push({ tier, weekStart: week, symbol: e.symbol, method: e.model.method, estimate: e.estimate, low: e.low, high: e.high, actual: published.get(e.symbol) ?? 0 });
+        scores.push({
+          tier,
+          weekStart: week,
+          symbol: e.symbol,
+          method: e.model.method,
+          estimate: e.estimate,
+          low: e.low,
+          high: e.high,
+          actual: published.get(e.symbol) ?? 0,
+        });
       }
     }
   }
@@ -59,7 +68,9 @@ const pct = (v: number | null) => (v === null ? '-' : `${v.toFixed(2)}%`);
 export function formatBacktest(result: BacktestResult): string {
   const lines = ['Backtest: each published week estimated from the published weeks before it, against what FINRA published.'];
   for (const [tier, weeks] of Object.entries(result.weeks)) {
-    lines.push(`${tier}: ${weeks.length ? `weeks ending ${weeks.map(weekEndingOf).join(', ')}` : 'no published week has every daily file loaded'}`);
+    lines.push(
+      `${tier}: ${weeks.length ? `weeks ending ${weeks.map(weekEndingOf).join(', ')}` : 'no published week has every daily file loaded'}`,
+    );
   }
   lines.push('', 'tier  method        weeks  estimates  median APE  p90 APE  median error  inside 90% interval');
   for (const r of result.summary) {

@@ -111,7 +111,14 @@ export class Estimator {
     const from = calWeeks.at(-1) ?? weekStart;
     const off = this.daily.symbolWeeks(symbol, from);
     const ats = this.truth.symbolShares(symbol, tier, from);
-    return this.estimateWith(symbol, tier, weekStart, calWeeks, (w) => off.get(w) ?? 0, (w) => ats.get(w) ?? 0);
+    return this.estimateWith(
+      symbol,
+      tier,
+      weekStart,
+      calWeeks,
+      (w) => off.get(w) ?? 0,
+      (w) => ats.get(w) ?? 0,
+    );
   }
 
   /**
@@ -125,7 +132,14 @@ export class Estimator {
     for (const [symbol, volume] of this.weekTotals(weekStart)) {
       if (volume <= 0 || this.tierOfSymbol(symbol) !== tier || (only && !only.has(symbol))) continue;
       out.push(
-        this.estimateWith(symbol, tier, weekStart, calWeeks, (w) => this.weekTotals(w).get(symbol) ?? 0, (w) => shares.get(w)?.get(symbol) ?? 0),
+        this.estimateWith(
+          symbol,
+          tier,
+          weekStart,
+          calWeeks,
+          (w) => this.weekTotals(w).get(symbol) ?? 0,
+          (w) => shares.get(w)?.get(symbol) ?? 0,
+        ),
       );
     }
     return out;

@@ -16,9 +16,11 @@ export class EstimateScorer {
         `INSERT OR REPLACE INTO estimate_scores (tier, week_start, symbol, method, calibration_weeks, estimate, low, high, actual, scored_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
-      weeks: db.prepare<[string, number], string>(
-        'SELECT DISTINCT week_start FROM estimate_scores WHERE tier = ? ORDER BY week_start DESC LIMIT ?',
-      ).pluck(),
+      weeks: db
+        .prepare<[string, number], string>(
+          'SELECT DISTINCT week_start FROM estimate_scores WHERE tier = ? ORDER BY week_start DESC LIMIT ?',
+        )
+        .pluck(),
       scores: db.prepare<[string, string], Omit<Score, 'weekStart'> & { week_start: string }>(
         `SELECT tier, week_start, symbol, method, estimate, low, high, actual FROM estimate_scores
          WHERE tier = ? AND week_start >= ?`,
@@ -43,7 +45,18 @@ export class EstimateScorer {
   /** After: each estimate with FINRA's figure (0 for a symbol without ATS volume that week). */
   record(estimates: readonly WeekEstimate[], published: ReadonlyMap<string, number>, now: string): void {
     for (const e of estimates) {
-      this.s.insert.run(e.tier, e.weekStart, e.symbol, e.model.method, e.calibration.weeks.length, e.estimate, e.low, e.high, published.get(e.symbol) ?? 0, now);
+      this.s.insert.run(
+        e.tier,
+        e.weekStart,
+        e.symbol,
+        e.model.method,
+        e.calibration.weeks.length,
+        e.estimate,
+        e.low,
+        e.high,
+        published.get(e.symbol) ?? 0,
+        now,
+      );
     }
   }
 

@@ -7,7 +7,6 @@ import type { Validators } from '../domain/validators.js';
 import { header, UpstreamHttpError, type HttpGateway, type HttpResponse } from './http.js';
 import { dailyFileName } from './short-volume-file.js';
 
-
 export type DayFetch =
   | { kind: 'file'; url: string; text: string; validators: Validators }
   | { kind: 'not_modified'; url: string }

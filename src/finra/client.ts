@@ -41,8 +41,18 @@ export interface WeekQuery {
 
 /** The fields the service uses: asking for these only makes FINRA's pages smaller. */
 export const ROW_FIELDS = [
-  'weekStartDate', 'tierIdentifier', 'summaryTypeCode', 'issueSymbolIdentifier', 'issueName', 'MPID', 'marketParticipantName',
-  'totalWeeklyShareQuantity', 'totalWeeklyTradeCount', 'totalNotionalSum', 'initialPublishedDate', 'lastUpdateDate',
+  'weekStartDate',
+  'tierIdentifier',
+  'summaryTypeCode',
+  'issueSymbolIdentifier',
+  'issueName',
+  'MPID',
+  'marketParticipantName',
+  'totalWeeklyShareQuantity',
+  'totalWeeklyTradeCount',
+  'totalNotionalSum',
+  'initialPublishedDate',
+  'lastUpdateDate',
 ] as const;
 
 export interface Partition {
@@ -105,7 +115,8 @@ export class FinraClient {
     const parsed = partitionsSchema.safeParse(parseJson(res));
     if (!parsed.success) throw new IncompleteDataError('partitions answer has an unexpected shape');
     const list = partitionList(parsed.data.availablePartitions.map(({ partitions: [weekStart, tier] }) => [weekStart, tier]));
-    if (Object.keys(list.skipped).length) this.logger.warn({ skipped: list.skipped }, 'FINRA partitions under tiers we do not load, skipped');
+    if (Object.keys(list.skipped).length)
+      this.logger.warn({ skipped: list.skipped }, 'FINRA partitions under tiers we do not load, skipped');
     return list;
   }
 
@@ -131,7 +142,8 @@ export class FinraClient {
       },
     );
     const list = partitionList(pairs);
-    if (Object.keys(list.skipped).length) this.logger.warn({ skipped: list.skipped, since }, 'changed weeks under tiers we do not load, skipped');
+    if (Object.keys(list.skipped).length)
+      this.logger.warn({ skipped: list.skipped, since }, 'changed weeks under tiers we do not load, skipped');
     return list;
   }
 
@@ -163,7 +175,7 @@ export class FinraClient {
   ): Promise<T[]> {
     const rows: T[] = [];
     let expectedTotal: number | null = null;
-    for (let offset = 0; expectedTotal === null || offset < expectedTotal; ) {
+    for (let offset = 0; expectedTotal === null || offset < expectedTotal;) {
       const res = await this.call({
         method: 'POST',
         url: this.baseUrl + dataPath(dataset),

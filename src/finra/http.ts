@@ -34,7 +34,6 @@ export interface HttpDeps {
   userAgent?: string;
 }
 
-
 export interface HttpResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
@@ -93,7 +92,9 @@ function upstreamMessage(body: Buffer, status: number): string {
   const text = body.toString('utf8').slice(0, 2_000);
   try {
     const parsed = JSON.parse(text) as Record<string, unknown>;
-    const parts = [parsed.statusDescription, parsed.message, parsed.error, parsed.error_description].filter((p) => typeof p === 'string' && p);
+    const parts = [parsed.statusDescription, parsed.message, parsed.error, parsed.error_description].filter(
+      (p) => typeof p === 'string' && p,
+    );
     if (parts.length) return `HTTP ${status}: ${parts.join(': ')}`;
   } catch {
     // not JSON: fall through to the raw text

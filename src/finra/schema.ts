@@ -12,17 +12,20 @@ export type SummaryType = (typeof SUMMARY_TYPES)[keyof typeof SUMMARY_TYPES];
 
 /** Every code FINRA documents for the weekly data; anything else is logged, never silently dropped. */
 export const KNOWN_SUMMARY_TYPES = new Set<string>([
-  'ATS_W_SMBL_FIRM', 'ATS_W_SMBL', 'ATS_W_FIRM', 'ATS_W_VOL_STATS',
-  'OTC_W_SMBL_FIRM', 'OTC_W_SMBL', 'OTC_W_FIRM', 'OTC_W_VOL_STATS',
+  'ATS_W_SMBL_FIRM',
+  'ATS_W_SMBL',
+  'ATS_W_FIRM',
+  'ATS_W_VOL_STATS',
+  'OTC_W_SMBL_FIRM',
+  'OTC_W_SMBL',
+  'OTC_W_FIRM',
+  'OTC_W_VOL_STATS',
 ]);
 
 const NUMBER_TEXT = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 /** FINRA writes numbers as integers or in exponent notation; files carry them as text. */
-const numeric = z.union([
-  z.number(),
-  z.string().trim().regex(NUMBER_TEXT, 'not a number').transform(Number),
-]);
+const numeric = z.union([z.number(), z.string().trim().regex(NUMBER_TEXT, 'not a number').transform(Number)]);
 
 const count = z
   .union([numeric.pipe(z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER)), z.null()])

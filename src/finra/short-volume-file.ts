@@ -41,7 +41,9 @@ export function parseShortVolumeFile(text: string, tradeDate: string, file = dai
   // The last line counts the rows; without it the file was cut short somewhere.
   const trailer = lines.length > 1 ? lines[lines.length - 1]!.trim() : '';
   if (!/^\d+$/.test(trailer)) {
-    throw new DailyFileRefusedError('no_trailer', [`${file} does not end with FINRA's row count (last line "${trailer.slice(0, 80)}"): truncated?`]);
+    throw new DailyFileRefusedError('no_trailer', [
+      `${file} does not end with FINRA's row count (last line "${trailer.slice(0, 80)}"): truncated?`,
+    ]);
   }
   const body = lines.slice(1, -1);
   if (Number(trailer) !== body.length) {
@@ -61,7 +63,8 @@ export function parseShortVolumeFile(text: string, tradeDate: string, file = dai
     const [date, fileSymbol, short, exempt, total, markets] = f as [string, string, string, string, string, string];
     if (date !== day) return note(`line ${lineNo}: date ${date}, not ${day}`);
     if (!SYMBOL.test(fileSymbol)) return note(`line ${lineNo}: symbol "${fileSymbol.slice(0, 30)}"`);
-    if (!VOLUME.test(short) || !VOLUME.test(exempt) || !VOLUME.test(total)) return note(`line ${lineNo}: volumes "${short}|${exempt}|${total}"`);
+    if (!VOLUME.test(short) || !VOLUME.test(exempt) || !VOLUME.test(total))
+      return note(`line ${lineNo}: volumes "${short}|${exempt}|${total}"`);
     if (!MARKETS.test(markets)) return note(`line ${lineNo}: market "${markets.slice(0, 30)}"`);
     const symbol = weeklySpellingOfDaily(fileSymbol);
     const earlier = seen.get(symbol);

@@ -173,7 +173,12 @@ function firmRows(firm: FinraRow[]): { rows: AtsRow[]; unattributed: Unattribute
       if (!acc) {
         const shares = new ExactSum();
         if (row.shares !== null) shares.add(row.shares);
-        symbolLess.set(row.mpid, { row: { ...row, issueName: null }, shares, nullShares: row.shares === null, nullTrades: row.trades === null });
+        symbolLess.set(row.mpid, {
+          row: { ...row, issueName: null },
+          shares,
+          nullShares: row.shares === null,
+          nullTrades: row.trades === null,
+        });
         return;
       }
       if (row.shares === null) acc.nullShares = true;
@@ -265,7 +270,18 @@ function attachNonAts(bySymbol: Map<string, SymbolAggregate>, nonAts: FinraRow[]
 }
 
 function newAggregate(symbol: string, issueName: string | null): SymbolAggregate {
-  return { symbol, issueName, shares: 0, trades: 0, notional: null, venues: 0, nonAtsShares: null, nonAtsTrades: null, nullShareRows: 0, nullTradeRows: 0 };
+  return {
+    symbol,
+    issueName,
+    shares: 0,
+    trades: 0,
+    notional: null,
+    venues: 0,
+    nonAtsShares: null,
+    nonAtsTrades: null,
+    nullShareRows: 0,
+    nullTradeRows: 0,
+  };
 }
 
 /**
@@ -285,7 +301,12 @@ function reconcile(symbols: SymbolAggregate[], unattributed: Unattributed, total
     if (bySymbol.has(t.issueSymbolIdentifier)) collect(mismatches, `${t.issueSymbolIdentifier}: two FINRA totals`);
     bySymbol.set(t.issueSymbolIdentifier, t);
   }
-  const compare = (label: string, shares: number | null, trades: number | null, total: { shares: number | null; trades: number | null }) => {
+  const compare = (
+    label: string,
+    shares: number | null,
+    trades: number | null,
+    total: { shares: number | null; trades: number | null },
+  ) => {
     if (total.shares !== shares) collect(mismatches, `${label}: firm rows sum to ${shares} shares, FINRA's total is ${total.shares}`);
     if (total.trades !== trades) collect(mismatches, `${label}: firm rows sum to ${trades} trades, FINRA's total is ${total.trades}`);
   };

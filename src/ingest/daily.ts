@@ -113,10 +113,7 @@ export function importDailyFiles(ctx: DailyContext, paths: string[]): Promise<Da
 }
 
 type Loaded =
-  | { file: DailyFile; source: string; validators?: Validators }
-  | { absent: string }
-  | { missing: string }
-  | { unchanged: string };
+  { file: DailyFile; source: string; validators?: Validators } | { absent: string } | { missing: string } | { unchanged: string };
 
 function processDays(
   ctx: DailyContext,
@@ -125,13 +122,15 @@ function processDays(
   load: (tradeDate: string) => Promise<Loaded>,
   usage?: () => Usage,
 ): Promise<DailyRunSummary> {
-  const result = (tradeDate: string, started: number) => (outcome: DayRunOutcome, detail: string | null, rows = 0): DayResult => ({
-    tradeDate,
-    outcome,
-    detail,
-    rows,
-    ms: Math.round(performance.now() - started),
-  });
+  const result =
+    (tradeDate: string, started: number) =>
+    (outcome: DayRunOutcome, detail: string | null, rows = 0): DayResult => ({
+      tradeDate,
+      outcome,
+      detail,
+      rows,
+      ms: Math.round(performance.now() - started),
+    });
   return runPipeline<string, DayResult>(ctx, {
     kind: 'daily',
     trigger,
@@ -172,7 +171,10 @@ async function processDay(
     }
     if (err instanceof UpstreamHttpError || err instanceof UpstreamNetworkError) {
       const blocked = err instanceof CdnBlockedError;
-      ctx.logger.error({ tradeDate, err: err.message, blocked }, blocked ? "FINRA's CDN refused us" : 'daily file not fetched, previous data kept');
+      ctx.logger.error(
+        { tradeDate, err: err.message, blocked },
+        blocked ? "FINRA's CDN refused us" : 'daily file not fetched, previous data kept',
+      );
       return done('failed', err.message);
     }
     throw err;

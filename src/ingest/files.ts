@@ -138,7 +138,8 @@ function groupIntoWeeks(raw: Record<string, unknown>[], file: string, options: F
   }
   const weeks = [...groups.values()].filter((g) => g.firm.length > 0 || g.symbolTotals);
   const totalsOnly = weeks.filter((g) => g.totalsOnly).length;
-  if (totalsOnly) notes.push(`${totalsOnly} weeks hold FINRA's per-symbol totals only (no per-ATS rows): loaded for their symbols, without venues`);
+  if (totalsOnly)
+    notes.push(`${totalsOnly} weeks hold FINRA's per-symbol totals only (no per-ATS rows): loaded for their symbols, without venues`);
   return { file, weeks: publishedBy(weeks, options.publishedThrough, notes), notes };
 }
 
@@ -148,15 +149,27 @@ function publishedBy(weeks: WeekRows[], date: string | undefined, notes: string[
   let later = 0;
   const kept = weeks.filter((w) => {
     const rows = [...w.firm, ...(w.symbolTotals ?? []), ...(w.nonAts ?? [])];
-    const published = rows.map((r) => r.initialPublishedDate ?? r.lastUpdateDate).filter((d): d is string => !!d).sort()[0];
-    const revised = rows.map((r) => r.lastUpdateDate).filter((d): d is string => !!d).sort().at(-1);
-    if (!published) throw new FileFormatError(`week ${w.weekStart} ${w.tier}: its rows carry no publication date, so --published-through cannot place it`);
+    const published = rows
+      .map((r) => r.initialPublishedDate ?? r.lastUpdateDate)
+      .filter((d): d is string => !!d)
+      .sort()[0];
+    const revised = rows
+      .map((r) => r.lastUpdateDate)
+      .filter((d): d is string => !!d)
+      .sort()
+      .at(-1);
+    if (!published)
+      throw new FileFormatError(
+        `week ${w.weekStart} ${w.tier}: its rows carry no publication date, so --published-through cannot place it`,
+      );
     if (published > date) {
       later++;
       return false;
     }
     if (revised && revised > date) {
-      notes.push(`week ${w.weekStart} ${w.tier} left out: FINRA revised it on ${revised}, after ${date}, and the file holds only the revised figures`);
+      notes.push(
+        `week ${w.weekStart} ${w.tier} left out: FINRA revised it on ${revised}, after ${date}, and the file holds only the revised figures`,
+      );
       return false;
     }
     return true;
@@ -205,6 +218,8 @@ function resolveWeek(rows: FinraRow[], options: FileOptions, file: string, notes
       `${file}: rows carry no weekStartDate and their lastUpdateDate is not one publication day; give --week YYYY-MM-DD`,
     );
   }
-  notes.push(`week ${week} inferred from the publication date ${date} (${tier} weeks appear ${tier === 'T1' ? 21 : 35} days after they start); give --week to override`);
+  notes.push(
+    `week ${week} inferred from the publication date ${date} (${tier} weeks appear ${tier === 'T1' ? 21 : 35} days after they start); give --week to override`,
+  );
   return () => week;
 }

@@ -55,7 +55,9 @@ export function planWeeks(input: PlanInput): PlannedWeek[] {
     const add = (weeks: string[], reason: PlanReason) => {
       for (const w of weeks) if (!chosen.has(w)) chosen.set(w, reason);
     };
-    const available = (listed ?? publishedWeeks(tier, input.today, Math.max(input.weeks ?? 0, MAX_CATCH_UP))).sort((a, b) => b.localeCompare(a));
+    const available = (listed ?? publishedWeeks(tier, input.today, Math.max(input.weeks ?? 0, MAX_CATCH_UP))).sort((a, b) =>
+      b.localeCompare(a),
+    );
     if (input.weeks !== undefined) {
       // Weeks older than `weeklySummary` lists live in the historic dataset: FINRA's calendar names them.
       const oldestListed = available.at(-1);
@@ -69,7 +71,10 @@ export function planWeeks(input: PlanInput): PlannedWeek[] {
       if (!newest) add(available.slice(0, FIRST_RUN_WEEKS), 'new');
       else add(available.filter((w) => w > newest).slice(0, MAX_CATCH_UP), 'new');
       if (input.changed) {
-        add(input.changed.filter((p) => p.tier === tier && oldest !== undefined && p.weekStart >= oldest).map((p) => p.weekStart), 'changed');
+        add(
+          input.changed.filter((p) => p.tier === tier && oldest !== undefined && p.weekStart >= oldest).map((p) => p.weekStart),
+          'changed',
+        );
         add(available.slice(0, SAFETY_WINDOW), 'window');
       } else {
         add(available.slice(0, REVISION_WINDOW), 'window');

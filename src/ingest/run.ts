@@ -136,7 +136,8 @@ async function planFromFinra(
     weeks: options.weeks,
   });
   const changedCount = plan.filter((p) => p.reason === 'changed').length;
-  if (changed) ctx.logger.info({ since, changedWeeks: changed.length, replanned: changedCount }, 'FINRA weeks changed since our newest update');
+  if (changed)
+    ctx.logger.info({ since, changedWeeks: changed.length, replanned: changedCount }, 'FINRA weeks changed since our newest update');
   const items = plan.map(({ weekStart, tier, dataset }) => ({
     weekStart,
     tier,
@@ -200,7 +201,9 @@ async function planFromFiles(paths: string[], options: FileOptions, notes: strin
     }
   }
   // Oldest first: each week is then published, and its estimates scored, as FINRA published them.
-  const inOrder = [...merged.values()].sort((a, b) => a.rows.weekStart.localeCompare(b.rows.weekStart) || a.rows.tier.localeCompare(b.rows.tier));
+  const inOrder = [...merged.values()].sort(
+    (a, b) => a.rows.weekStart.localeCompare(b.rows.weekStart) || a.rows.tier.localeCompare(b.rows.tier),
+  );
   return inOrder.map(({ rows, files }) => ({
     weekStart: rows.weekStart,
     tier: rows.tier,
@@ -271,9 +274,13 @@ async function processWeek(ctx: IngestContext, item: WorkItem, loading: Loading,
     const published = ctx.publisher.publish(built, { source: rows.source ?? item.source, now: ctx.now().toISOString() });
     // What was loaded but attributed to no symbol is said, never dropped silently.
     if (built.keptAside.length) ctx.logger.warn({ ...base, keptAside: built.keptAside }, 'week loaded with volume attributed to no symbol');
-    const coverage = built.coverage === 'symbol_totals' ? `FINRA's per-symbol totals only (${built.symbols.length} symbols), no venues` : null;
+    const coverage =
+      built.coverage === 'symbol_totals' ? `FINRA's per-symbol totals only (${built.symbols.length} symbols), no venues` : null;
     const detail = [coverage, published.detail, ...built.keptAside].filter(Boolean).join('; ') || null;
-    ctx.logger.info({ ...base, outcome: published.outcome, detail, rows: built.rows.length, symbols: built.symbols.length }, 'week processed');
+    ctx.logger.info(
+      { ...base, outcome: published.outcome, detail, rows: built.rows.length, symbols: built.symbols.length },
+      'week processed',
+    );
     return done(published.outcome, detail, built.rows.length, built.symbols.length);
   } catch (err) {
     if (err instanceof WeekUnavailableError) {

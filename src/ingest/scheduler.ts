@@ -43,7 +43,10 @@ export class IngestScheduler {
     const { logger } = this.options;
     if (this.options.cron === 'off') {
       // Air-gapped: no network at all, not even on an empty store; data comes in by `darkpool-radar import`.
-      logger.info({ empty: !this.options.hasData() }, 'ingest is off (INGEST_CRON=off): no request to FINRA; load data with `darkpool-radar import`');
+      logger.info(
+        { empty: !this.options.hasData() },
+        'ingest is off (INGEST_CRON=off): no request to FINRA; load data with `darkpool-radar import`',
+      );
       return;
     }
     this.task = cron.schedule(this.options.cron, () => void this.runNow('schedule'), { timezone: 'Etc/UTC', name: 'finra-ingest' });

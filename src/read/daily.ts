@@ -53,9 +53,15 @@ export class DailyReports {
   ) {
     this.s = {
       exact: db.prepare<[string], string>('SELECT symbol FROM daily_symbols WHERE symbol = ?').pluck(),
-      noCase: db.prepare<[string], string>('SELECT symbol FROM daily_symbols WHERE symbol = ? COLLATE NOCASE ORDER BY newest_date DESC LIMIT 1').pluck(),
-      byKey: db.prepare<[string], string>('SELECT symbol FROM daily_symbols WHERE lookup_key = ? ORDER BY newest_date DESC, symbol LIMIT 1').pluck(),
-      files: db.prepare<[number], FileRow>('SELECT trade_date, file, loaded_at, updated_at FROM daily_files ORDER BY trade_date DESC LIMIT ?'),
+      noCase: db
+        .prepare<[string], string>('SELECT symbol FROM daily_symbols WHERE symbol = ? COLLATE NOCASE ORDER BY newest_date DESC LIMIT 1')
+        .pluck(),
+      byKey: db
+        .prepare<[string], string>('SELECT symbol FROM daily_symbols WHERE lookup_key = ? ORDER BY newest_date DESC, symbol LIMIT 1')
+        .pluck(),
+      files: db.prepare<[number], FileRow>(
+        'SELECT trade_date, file, loaded_at, updated_at FROM daily_files ORDER BY trade_date DESC LIMIT ?',
+      ),
       filesBetween: db.prepare<[string, string], FileRow>(
         'SELECT trade_date, file, loaded_at, updated_at FROM daily_files WHERE trade_date BETWEEN ? AND ? ORDER BY trade_date DESC',
       ),
@@ -116,9 +122,15 @@ export class DailyReports {
   }
 
   private resolve(ticker: string): string {
-    const symbol = resolveSpelling(ticker, { exact: (t) => this.s.exact.get(t), noCase: (t) => this.s.noCase.get(t), byKey: (k) => this.s.byKey.get(k) });
+    const symbol = resolveSpelling(ticker, {
+      exact: (t) => this.s.exact.get(t),
+      noCase: (t) => this.s.noCase.get(t),
+      byKey: (k) => this.s.byKey.get(k),
+    });
     if (symbol) return symbol;
     if (!this.hasData()) throw new NoDailyDataError('no daily file is loaded yet');
-    throw new TickerNotFoundError(`no FINRA daily off-exchange volume for "${ticker}" in any loaded day (the daily files cover NMS stocks, not OTC equities)`);
+    throw new TickerNotFoundError(
+      `no FINRA daily off-exchange volume for "${ticker}" in any loaded day (the daily files cover NMS stocks, not OTC equities)`,
+    );
   }
 }

@@ -17,8 +17,8 @@ import { StoreDailyVolumes, StoreTruth } from '../estimate/sources.js';
 export const ACCURACY_WEEKS = 13;
 
 export const ESTIMATE_NOTE =
-  'Estimates, not FINRA figures: the week\'s summed FINRA daily off-exchange volume times the ATS share of it ' +
-  'calibrated on the published weeks listed, with a 90% interval. FINRA\'s weekly figure replaces each estimate ' +
+  "Estimates, not FINRA figures: the week's summed FINRA daily off-exchange volume times the ATS share of it " +
+  "calibrated on the published weeks listed, with a 90% interval. FINRA's weekly figure replaces each estimate " +
   'once published; /darkpool/estimate/accuracy shows how far past estimates were from it.';
 
 export interface EstimatedWeek {
@@ -62,7 +62,10 @@ export function estimatedWeek(e: WeekEstimate): EstimatedWeek {
     trading_days: e.tradingDays,
     days_loaded: e.daysLoaded,
     complete: e.daysLoaded === e.tradingDays,
-    calibration: e.calibration.weeks.map((w, i) => ({ week_ending: weekEndingOf(w), ats_share_of_off_exchange: round6(e.calibration.ratios[i]!) })),
+    calibration: e.calibration.weeks.map((w, i) => ({
+      week_ending: weekEndingOf(w),
+      ats_share_of_off_exchange: round6(e.calibration.ratios[i]!),
+    })),
   };
 }
 
@@ -145,7 +148,9 @@ export class EstimateReports {
 
   private forSymbol(symbol: string, tier: Tier): { data: EstimatedWeek[]; unavailable: { week_ending: string; reason: string }[] } {
     if (tier === 'OTCE') {
-      throw new EstimateUnavailableError(`${symbol} is an OTC equity: FINRA's daily files cover NMS stocks (T1, T2) only, so there is no daily volume to estimate from`);
+      throw new EstimateUnavailableError(
+        `${symbol} is an OTC equity: FINRA's daily files cover NMS stocks (T1, T2) only, so there is no daily volume to estimate from`,
+      );
     }
     if (!this.daily.lists(symbol)) throw new EstimateUnavailableError(`FINRA's daily files do not list ${symbol} on any loaded day`);
     const data: EstimatedWeek[] = [];

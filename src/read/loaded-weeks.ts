@@ -26,7 +26,8 @@ export class LoadedWeeks {
       push(this.wholeByStart, w.week_start, w);
       if (!newest || w.week_start > newest) newest = w.week_start;
     }
-    for (const list of [...this.byTier.values(), ...this.wholeByTier.values()]) list.sort((a, b) => b.week_start.localeCompare(a.week_start));
+    for (const list of [...this.byTier.values(), ...this.wholeByTier.values()])
+      list.sort((a, b) => b.week_start.localeCompare(a.week_start));
     for (const list of this.wholeByStart.values()) list.sort((a, b) => a.tier.localeCompare(b.tier));
     this.newest = newest;
   }

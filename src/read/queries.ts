@@ -97,9 +97,7 @@ export class Queries {
       symbolNoCase: db.prepare<[string], SymbolRow>(
         'SELECT * FROM symbols WHERE symbol = ? COLLATE NOCASE ORDER BY newest_week DESC, symbol LIMIT 1',
       ),
-      symbolByKey: db.prepare<[string], SymbolRow>(
-        'SELECT * FROM symbols WHERE lookup_key = ? ORDER BY newest_week DESC, symbol LIMIT 1',
-      ),
+      symbolByKey: db.prepare<[string], SymbolRow>('SELECT * FROM symbols WHERE lookup_key = ? ORDER BY newest_week DESC, symbol LIMIT 1'),
       anyWeek: db.prepare<[], { one: number }>('SELECT 1 AS one FROM weeks LIMIT 1'),
       meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       allWeeks: db.prepare<[], LoadedWeek>('SELECT * FROM weeks ORDER BY tier, week_start DESC'),

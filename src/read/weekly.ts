@@ -227,7 +227,12 @@ export class Reports {
   #sectorsNow(options: { week?: string }) {
     const { weekStart, weeks } = this.pickWeek(options.week);
     const tiers = weeks.map((w) => w.tier);
-    const data = this.againstPreviousWeek(weekStart, tiers, (w, t) => this.q.sectorTotals(w, t), (r) => r.sector)
+    const data = this.againstPreviousWeek(
+      weekStart,
+      tiers,
+      (w, t) => this.q.sectorTotals(w, t),
+      (r) => r.sector,
+    )
       .map(({ row: r, change, sharePct }) => ({
         sector: r.sector,
         dark_pool_shares: r.shares,
@@ -250,7 +255,12 @@ export class Reports {
   #venuesNow(options: { week?: string; tier?: Tier }) {
     const { weekStart, weeks } = this.pickWeek(options.week, options.tier);
     const tiers = weeks.map((w) => w.tier);
-    const data = this.againstPreviousWeek(weekStart, tiers, (w, t) => this.q.venueTotals(w, t), (r) => r.mpid)
+    const data = this.againstPreviousWeek(
+      weekStart,
+      tiers,
+      (w, t) => this.q.venueTotals(w, t),
+      (r) => r.mpid,
+    )
       .map(({ row: r, change, sharePct }) => ({
         mpid: r.mpid,
         name: venueName(r.mpid, r.participant_name),
@@ -266,7 +276,11 @@ export class Reports {
         change_pct: change.changePct,
       }))
       .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.mpid.localeCompare(b.mpid));
-    const unattributed = weeks.map((w) => ({ tier: w.tier, unattributed_shares: w.unattributed_shares, unattributed_trades: w.unattributed_trades }));
+    const unattributed = weeks.map((w) => ({
+      tier: w.tier,
+      unattributed_shares: w.unattributed_shares,
+      unattributed_trades: w.unattributed_trades,
+    }));
     return { week_ending: weekEndingOf(weekStart), tiers, unattributed, data, source: this.source(weeks) };
   }
 

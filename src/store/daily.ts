@@ -60,7 +60,9 @@ export class DailyStore {
       storedBetween: db.prepare<[string, string], { trade_date: string }>(
         'SELECT trade_date FROM daily_files WHERE trade_date BETWEEN ? AND ? ORDER BY trade_date',
       ),
-      all: db.prepare<[], StoredDay>('SELECT trade_date, file, rows, source, loaded_at, updated_at, revisions FROM daily_files ORDER BY trade_date DESC'),
+      all: db.prepare<[], StoredDay>(
+        'SELECT trade_date, file, rows, source, loaded_at, updated_at, revisions FROM daily_files ORDER BY trade_date DESC',
+      ),
       count: db.prepare<[], number>('SELECT count(*) FROM daily_files').pluck(),
       newest: db.prepare<[], StoredDay>(
         'SELECT trade_date, file, rows, source, loaded_at, updated_at, revisions FROM daily_files ORDER BY trade_date DESC LIMIT 1',
@@ -76,7 +78,16 @@ export class DailyStore {
       const week = weekStartOf(file.tradeDate);
       this.stmts.deleteDay.run(file.tradeDate);
       for (const r of file.rows) {
-        this.stmts.insertRow.run(r.symbol, file.tradeDate, week, r.fileSymbol, r.shortVolume, r.shortExemptVolume, r.totalVolume, r.markets);
+        this.stmts.insertRow.run(
+          r.symbol,
+          file.tradeDate,
+          week,
+          r.fileSymbol,
+          r.shortVolume,
+          r.shortExemptVolume,
+          r.totalVolume,
+          r.markets,
+        );
         this.stmts.upsertSymbol.run(r.symbol, lookupKey(r.symbol), file.tradeDate);
       }
       this.stmts.upsertFile.run({

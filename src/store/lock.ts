@@ -37,7 +37,9 @@ export class IngestLock {
   ) {
     this.me = { pid: me?.pid ?? process.pid, host: me?.host ?? hostname() };
     this.stmts = {
-      get: db.prepare<[], LockHolder>("SELECT holder_pid, holder_host, run_id, acquired_at, heartbeat_at FROM ingest_lock WHERE name = 'ingest'"),
+      get: db.prepare<[], LockHolder>(
+        "SELECT holder_pid, holder_host, run_id, acquired_at, heartbeat_at FROM ingest_lock WHERE name = 'ingest'",
+      ),
       take: db.prepare(
         `INSERT INTO ingest_lock (name, holder_pid, holder_host, run_id, acquired_at, heartbeat_at) VALUES ('ingest', ?, ?, NULL, ?, ?)
          ON CONFLICT (name) DO UPDATE SET holder_pid = excluded.holder_pid, holder_host = excluded.holder_host,
@@ -46,7 +48,9 @@ export class IngestLock {
       abandon: db.prepare(
         "UPDATE runs SET status = 'failed', finished_at = ?, summary = json_object('error', 'abandoned: the process running it died') WHERE id = ? AND status = 'running'",
       ),
-      beat: db.prepare("UPDATE ingest_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE name = 'ingest' AND holder_pid = ? AND holder_host = ?"),
+      beat: db.prepare(
+        "UPDATE ingest_lock SET heartbeat_at = ?, run_id = coalesce(?, run_id) WHERE name = 'ingest' AND holder_pid = ? AND holder_host = ?",
+      ),
       release: db.prepare("DELETE FROM ingest_lock WHERE name = 'ingest' AND holder_pid = ? AND holder_host = ?"),
     };
   }

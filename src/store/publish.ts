@@ -50,9 +50,10 @@ export class Publisher {
     private readonly changes = new DataChanges(db),
   ) {
     this.stmts = {
-      week: db.prepare<[string, string], { checksum: string; last_update: string | null; initial_published: string | null; coverage: Coverage }>(
-        'SELECT checksum, last_update, initial_published, coverage FROM weeks WHERE week_start = ? AND tier = ?',
-      ),
+      week: db.prepare<
+        [string, string],
+        { checksum: string; last_update: string | null; initial_published: string | null; coverage: Coverage }
+      >('SELECT checksum, last_update, initial_published, coverage FROM weeks WHERE week_start = ? AND tier = ?'),
       storedTotals: db.prepare<[string, string], SymbolAggregate>(
         `SELECT symbol, issue_name AS issueName, shares, trades, notional, venues, non_ats_shares AS nonAtsShares,
                 non_ats_trades AS nonAtsTrades, 0 AS nullShareRows, 0 AS nullTradeRows
@@ -130,7 +131,8 @@ export class Publisher {
     if (existing?.coverage === 'full' && built.coverage === 'symbol_totals') {
       return { outcome: 'unchanged', detail: 'already loaded whole, with its venues: per-symbol totals do not replace it' };
     }
-    const week = existing?.coverage === 'symbol_totals' && built.coverage === 'symbol_totals' ? this.withStoredTotals(built, existing) : built;
+    const week =
+      existing?.coverage === 'symbol_totals' && built.coverage === 'symbol_totals' ? this.withStoredTotals(built, existing) : built;
     if (existing?.checksum === week.checksum) return { outcome: 'unchanged', detail: null };
     const before = existing ? this.previousShares(weekStart, tier) : null;
     // Read before anything of the week is written: the estimates as the API served them until now.
@@ -148,8 +150,19 @@ export class Publisher {
       const prev = previous === null ? null : (previous.shares.get(s.symbol) ?? previous.absent);
       const t = weekOverWeek(s.shares, prev);
       this.stmts.insertSymbol.run(
-        weekStart, tier, s.symbol, s.issueName, s.shares, s.trades, s.notional, s.venues,
-        s.nonAtsShares, s.nonAtsTrades, prev, t.changePct, t.trend,
+        weekStart,
+        tier,
+        s.symbol,
+        s.issueName,
+        s.shares,
+        s.trades,
+        s.notional,
+        s.venues,
+        s.nonAtsShares,
+        s.nonAtsTrades,
+        prev,
+        t.changePct,
+        t.trend,
       );
       const sector = this.sectors.classify(s.symbol, s.issueName);
       this.stmts.upsertSymbol.run(s.symbol, lookupKey(s.symbol), s.issueName, tier, weekStart, sector.sector, sector.source);
@@ -190,7 +203,11 @@ export class Publisher {
     if (kept.length === 0) return week;
     const symbols = [...kept, ...week.symbols].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
     const earliest = [stored.initial_published, week.initialPublished].filter((d): d is string => !!d).sort()[0] ?? null;
-    const newest = [stored.last_update, week.lastUpdate].filter((d): d is string => !!d).sort().at(-1) ?? null;
+    const newest =
+      [stored.last_update, week.lastUpdate]
+        .filter((d): d is string => !!d)
+        .sort()
+        .at(-1) ?? null;
     return {
       ...week,
       symbols,
@@ -205,7 +222,10 @@ export class Publisher {
   private previousShares(weekStart: string, tier: Tier): PreviousWeek | null {
     const coverage = this.stmts.coverageOf.get(weekStart, tier);
     if (!coverage) return null;
-    return { shares: new Map(this.stmts.sharesOfWeek.all(weekStart, tier).map((r) => [r.symbol, r.shares])), absent: absentShares(coverage) };
+    return {
+      shares: new Map(this.stmts.sharesOfWeek.all(weekStart, tier).map((r) => [r.symbol, r.shares])),
+      absent: absentShares(coverage),
+    };
   }
 
   /** The week after a (re)published week compares against it: its trends change with it. */
@@ -227,7 +247,12 @@ interface PreviousWeek {
 
 const absentShares = (coverage: Coverage): 0 | null => (coverage === 'full' ? 0 : null);
 
-function describeRevision(before: Map<string, number>, after: Map<string, number>, fromUpdate: string | null, toUpdate: string | null): string {
+function describeRevision(
+  before: Map<string, number>,
+  after: Map<string, number>,
+  fromUpdate: string | null,
+  toUpdate: string | null,
+): string {
   let changed = 0;
   for (const [symbol, shares] of after) if (before.get(symbol) !== shares) changed++;
   for (const symbol of before.keys()) if (!after.has(symbol)) changed++;

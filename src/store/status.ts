@@ -33,9 +33,15 @@ export class WeekStatus {
   constructor(db: Db) {
     this.stmts = {
       // Whole weeks only: a week held as per-symbol totals is still to be pulled whole.
-      newest: db.prepare<[string], { week_start: string | null }>("SELECT max(week_start) AS week_start FROM weeks WHERE tier = ? AND coverage = 'full'"),
-      oldest: db.prepare<[string], { week_start: string | null }>("SELECT min(week_start) AS week_start FROM weeks WHERE tier = ? AND coverage = 'full'"),
-      newestUpdate: db.prepare<[], { last_update: string | null }>("SELECT max(last_update) AS last_update FROM weeks WHERE source LIKE 'api%'"),
+      newest: db.prepare<[string], { week_start: string | null }>(
+        "SELECT max(week_start) AS week_start FROM weeks WHERE tier = ? AND coverage = 'full'",
+      ),
+      oldest: db.prepare<[string], { week_start: string | null }>(
+        "SELECT min(week_start) AS week_start FROM weeks WHERE tier = ? AND coverage = 'full'",
+      ),
+      newestUpdate: db.prepare<[], { last_update: string | null }>(
+        "SELECT max(last_update) AS last_update FROM weeks WHERE source LIKE 'api%'",
+      ),
       meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       setMeta: db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
       all: db.prepare<[], LoadedWeek>(

@@ -47,13 +47,17 @@ export class Store {
     if (stored?.value === this.sectors.version) return;
     const symbols = this.db.prepare<[], { symbol: string; issue_name: string | null }>('SELECT symbol, issue_name FROM symbols').all();
     const update = this.db.prepare('UPDATE symbols SET sector = ?, sector_source = ? WHERE symbol = ?');
-    this.db.transaction(() => {
-      for (const s of symbols) {
-        const a = this.sectors.classify(s.symbol, s.issue_name);
-        update.run(a.sector, a.source, s.symbol);
-      }
-      this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, this.sectors.version);
-    }).immediate();
+    this.db
+      .transaction(() => {
+        for (const s of symbols) {
+          const a = this.sectors.classify(s.symbol, s.issue_name);
+          update.run(a.sector, a.source, s.symbol);
+        }
+        this.db
+          .prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+          .run(key, this.sectors.version);
+      })
+      .immediate();
   }
 
   close(): void {

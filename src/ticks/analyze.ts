@@ -1,16 +1,7 @@
 // Classifies each print by the rule set and folds it into candles and statistics, per symbol.
 // Only aggregates are kept (never the trades), so memory grows with symbols x intervals, not with
 // the file.
-import {
-  compileRules,
-  NO_PRICE,
-  NO_STATISTIC,
-  ODD_LOT,
-  OFF_EXCHANGE,
-  roundLot,
-  type CompiledRules,
-  type RuleSet,
-} from './rules.js';
+import { compileRules, NO_PRICE, NO_STATISTIC, ODD_LOT, OFF_EXCHANGE, roundLot, type CompiledRules, type RuleSet } from './rules.js';
 import type { Trade } from './parse.js';
 import { newYorkOffsetMinutes, SESSION_CLOSE_MIN, SESSION_MIDPOINT_MIN, SESSION_OPEN_MIN } from './session.js';
 
@@ -258,7 +249,8 @@ export class TapeAnalyzer {
   /** Which FINRA facility an off-exchange print went through, by its tape's TRF id table. */
   private facility(t: Trade): string {
     if (t.trfId === '') return 'facility not given';
-    const table = t.tape === 'C' ? this.compiled.rules.facilities.UTP : t.tape === 'A' || t.tape === 'B' ? this.compiled.rules.facilities.CTS : null;
+    const table =
+      t.tape === 'C' ? this.compiled.rules.facilities.UTP : t.tape === 'A' || t.tape === 'B' ? this.compiled.rules.facilities.CTS : null;
     if (!table) return t.trfId ? `TRF id ${t.trfId} (tape unknown)` : 'unknown facility';
     return table[t.trfId] ?? `unknown TRF id ${t.trfId}`;
   }

@@ -9,7 +9,10 @@ export interface TapeOptions extends Partial<Omit<AnalyzeOptions, 'rules'>>, Par
   crossCheck?: CrossCheck | null;
 }
 
-export async function analyzeTape(input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, options: TapeOptions = {}): Promise<TapeReport> {
+export async function analyzeTape(
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  options: TapeOptions = {},
+): Promise<TapeReport> {
   const analyzer = new TapeAnalyzer({
     ...DEFAULT_ANALYZE_OPTIONS,
     ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k in DEFAULT_ANALYZE_OPTIONS)),

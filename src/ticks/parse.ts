@@ -145,7 +145,15 @@ function csvParser(headerLine: string): RowParser {
   }
   const at = (c: Column) => index.get(c) ?? -1;
   const [iSym, iTs, iPx, iSz, iEx, iCond, iTrf, iPts, iTape] = [
-    at('symbol'), at('timestamp'), at('price'), at('size'), at('exchange'), at('conditions'), at('trf_id'), at('participant_timestamp'), at('tape'),
+    at('symbol'),
+    at('timestamp'),
+    at('price'),
+    at('size'),
+    at('exchange'),
+    at('conditions'),
+    at('trf_id'),
+    at('participant_timestamp'),
+    at('tape'),
   ];
   const width = names.length;
   const slow = (line: string): Trade => {
@@ -217,7 +225,8 @@ function csvParser(headerLine: string): RowParser {
     trade.conditions = lastConditions = repeat(text, iCond, lastConditions);
     trade.trfId = lastTrf = repeat(text, iTrf, lastTrf);
     trade.participantMs = participantMs;
-    trade.tape = iTape >= 0 && ends[iTape]! - starts[iTape]! === 1 ? text[starts[iTape]!]!.toUpperCase() : field(text, iTape).trim().toUpperCase();
+    trade.tape =
+      iTape >= 0 && ends[iTape]! - starts[iTape]! === 1 ? text[starts[iTape]!]!.toUpperCase() : field(text, iTape).trim().toUpperCase();
     return trade;
   };
 }
@@ -290,7 +299,8 @@ function scanTimestamp(line: string, start: number, end: number): number {
     return high + low / 1e6;
   }
   // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
-  if (end - start < 20 || line.charCodeAt(start + 7) !== 45 || line.charCodeAt(start + 13) !== 58 || line.charCodeAt(start + 16) !== 58) return NaN;
+  if (end - start < 20 || line.charCodeAt(start + 7) !== 45 || line.charCodeAt(start + 13) !== 58 || line.charCodeAt(start + 16) !== 58)
+    return NaN;
   const t = line.charCodeAt(start + 10);
   if (t !== 84 && t !== 32) return NaN;
   let i = start + 19;
@@ -340,12 +350,32 @@ function parseJsonLine(line: string): Trade {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new BadRow('not a JSON object');
   const text = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' || typeof v === 'number' ? String(v) : '\u0000');
   const conditions = Array.isArray(o.conditions) ? o.conditions.map(String).join('') : text(o.conditions);
-  return makeTrade(text(o.symbol), text(o.timestamp), text(o.price), text(o.size), text(o.exchange), conditions, text(o.trf_id), text(o.participant_timestamp), text(o.tape));
+  return makeTrade(
+    text(o.symbol),
+    text(o.timestamp),
+    text(o.price),
+    text(o.size),
+    text(o.exchange),
+    conditions,
+    text(o.trf_id),
+    text(o.participant_timestamp),
+    text(o.tape),
+  );
 }
 
 const SYMBOL = /^[A-Za-z0-9.\-/^ ]{1,20}$/;
 
-function makeTrade(symbolText: string, ts: string, px: string, sz: string, ex: string, conditions: string, trf: string, pts: string, tape: string): Trade {
+function makeTrade(
+  symbolText: string,
+  ts: string,
+  px: string,
+  sz: string,
+  ex: string,
+  conditions: string,
+  trf: string,
+  pts: string,
+  tape: string,
+): Trade {
   const symbol = symbolText.trim();
   if (!SYMBOL.test(symbol)) throw new BadRow(`symbol "${symbol.slice(0, 30)}" is not a ticker`);
   const timeMs = parseTimestamp(ts.trim());
@@ -355,7 +385,8 @@ function makeTrade(symbolText: string, ts: string, px: string, sz: string, ex: s
   const size = Number(sz);
   if (!(size > 0) || !Number.isFinite(size) || sz.trim() === '') throw new BadRow(`size "${sz.slice(0, 20)}" is not a positive number`);
   const exchange = ex.trim();
-  if (exchange.length !== 1 || exchange.charCodeAt(0) > 127) throw new BadRow(`exchange "${ex.slice(0, 10)}" is not one participant letter`);
+  if (exchange.length !== 1 || exchange.charCodeAt(0) > 127)
+    throw new BadRow(`exchange "${ex.slice(0, 10)}" is not one participant letter`);
   let participantMs = NaN;
   if (pts.trim() !== '') {
     participantMs = parseTimestamp(pts.trim());
@@ -395,7 +426,8 @@ function parseIso(text: string): number {
   const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as string[];
   const key = `${y}-${mo}-${d}${zone}`;
   if (key !== isoDayKey) {
-    const zoneMs = zone === 'Z' ? 0 : (zone!.startsWith('-') ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(-2))) * 60_000;
+    const zoneMs =
+      zone === 'Z' ? 0 : (zone!.startsWith('-') ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(-2))) * 60_000;
     const day = Date.UTC(Number(y), Number(mo) - 1, Number(d));
     const check = new Date(day);
     if (check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1) return NaN;

@@ -1,5 +1,13 @@
 // The tape analysis as JSON (and candles as CSV): per symbol and for the whole run.
-import { Candle, SIZE_BUCKET_LABELS, type AnalyzeOptions, type DelayedPrint, type Print, type SymbolTape, type TapeAnalyzer } from './analyze.js';
+import {
+  Candle,
+  SIZE_BUCKET_LABELS,
+  type AnalyzeOptions,
+  type DelayedPrint,
+  type Print,
+  type SymbolTape,
+  type TapeAnalyzer,
+} from './analyze.js';
 import type { ParseSummary } from './parse.js';
 import { newYorkDate } from './session.js';
 
@@ -83,7 +91,15 @@ export function candleRecord(c: Candle, intervalMs: number) {
 }
 
 function printRecord(p: Print) {
-  return { time: iso(p.timeMs), price: p.price, size: p.size, notional: r6(p.price * p.size), exchange: p.exchange, conditions: p.conditions, off_exchange: p.offExchange };
+  return {
+    time: iso(p.timeMs),
+    price: p.price,
+    size: p.size,
+    notional: r6(p.price * p.size),
+    exchange: p.exchange,
+    conditions: p.conditions,
+    off_exchange: p.offExchange,
+  };
 }
 
 function sizeDistribution(s: SymbolTape) {
@@ -105,7 +121,10 @@ function sizeDistribution(s: SymbolTape) {
     // Percentage points of trades that moved into (or out of) each bucket from the first half to the second.
     shift_pct_points: SIZE_BUCKET_LABELS.map((label, b) => ({
       bucket: label,
-      change: first[b]!.trade_share === null || second[b]!.trade_share === null ? null : r4((second[b]!.trade_share! - first[b]!.trade_share!) * 100),
+      change:
+        first[b]!.trade_share === null || second[b]!.trade_share === null
+          ? null
+          : r4((second[b]!.trade_share! - first[b]!.trade_share!) * 100),
     })),
   };
 }
@@ -144,7 +163,11 @@ export function buildReport(analyzer: TapeAnalyzer, parse: ParseSummary, crossCh
           threshold_seconds: options.delaySeconds,
           with_participant_time: s.withParticipantTime,
           count: s.delayedCount,
-          longest: s.delayed.map((p: DelayedPrint) => ({ ...printRecord(p), participant_time: iso(p.participantMs), delay_seconds: r6(p.delaySeconds) })),
+          longest: s.delayed.map((p: DelayedPrint) => ({
+            ...printRecord(p),
+            participant_time: iso(p.participantMs),
+            delay_seconds: r6(p.delaySeconds),
+          })),
         },
         size_distribution: sizeDistribution(s),
         finra: crossCheck ? crossCheck(s.symbol, day, s.offVolume) : { status: 'no_store' as const },

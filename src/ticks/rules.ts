@@ -100,7 +100,12 @@ function conditionTable(rules: RuleSet, withOddLots: boolean): Uint8Array {
 export function compileRules(rules: RuleSet): CompiledRules {
   const offExchangeParticipant = new Uint8Array(128);
   for (const c of rules.offExchangeParticipants) offExchangeParticipant[c.charCodeAt(0)] = 1;
-  return { rules, conditionFlags: conditionTable(rules, true), earlierConditionFlags: conditionTable(rules, false), offExchangeParticipant };
+  return {
+    rules,
+    conditionFlags: conditionTable(rules, true),
+    earlierConditionFlags: conditionTable(rules, false),
+    offExchangeParticipant,
+  };
 }
 /** Price-tiered round lots since 3 Nov 2025; 100 shares before. */
 export const TIERED_ROUND_LOTS_SINCE_MS = Date.UTC(2025, 10, 3);

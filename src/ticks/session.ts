@@ -28,7 +28,7 @@ export function newYorkOffsetMinutes(timeMs: number): number {
 /** Minutes since New York midnight. */
 export function newYorkMinuteOfDay(timeMs: number): number {
   const local = timeMs + newYorkOffsetMinutes(timeMs) * 60_000;
-  return ((local % DAY_MS) + DAY_MS) % DAY_MS / 60_000;
+  return (((local % DAY_MS) + DAY_MS) % DAY_MS) / 60_000;
 }
 
 /** The New York calendar date (YYYY-MM-DD) of a trade. */

@@ -18,7 +18,12 @@ const NOW = new Date('2026-01-06T12:00:00Z');
 
 beforeAll(async () => {
   store = await seededStore();
-  app = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger, now: () => NOW, nextIngestAt: () => new Date('2026-01-07T04:15:00Z') });
+  app = await buildApp(OPEN_APP_CONFIG, {
+    store,
+    logger: silentLogger,
+    now: () => NOW,
+    nextIngestAt: () => new Date('2026-01-07T04:15:00Z'),
+  });
   await app.ready();
 });
 afterAll(async () => {
@@ -63,7 +68,8 @@ describe('GET /darkpool/venues', () => {
   it('compares with the previous week when it holds the same tiers', async () => {
     const { body } = await json('/darkpool/venues?tier=OTCE');
     const prev = new Map<string, number>();
-    for (const r of otceFirmRows('2025-11-10')) prev.set(r.MPID as string, (prev.get(r.MPID as string) ?? 0) + (r.totalWeeklyShareQuantity as number));
+    for (const r of otceFirmRows('2025-11-10'))
+      prev.set(r.MPID as string, (prev.get(r.MPID as string) ?? 0) + (r.totalWeeklyShareQuantity as number));
     const otcn = body.data.find((v: any) => v.mpid === 'OTCN');
     const expected = Math.round(((otcn.dark_pool_shares - prev.get('OTCN')!) / prev.get('OTCN')!) * 100 * 100) / 100;
     expect(otcn.change_pct).toBe(expected);
@@ -113,7 +119,7 @@ describe('movers: week, tier, sector, sort', () => {
     const expected = [...cur.entries()]
       .filter(([s]) => (prev.get(s)?.shares ?? 0) >= 100_000)
       .map(([s, e]) => [s, Math.round(((e.shares - prev.get(s)!.shares) / prev.get(s)!.shares) * 100 * 100) / 100] as const)
-      .sort((a, b) => b[1] - a[1] || (cur.get(b[0])!.shares - cur.get(a[0])!.shares))
+      .sort((a, b) => b[1] - a[1] || cur.get(b[0])!.shares - cur.get(a[0])!.shares)
       .slice(0, 20);
     const byChange = (await json('/darkpool/movers/top20?sort=change&tier=OTCE')).body.data;
     expect(byChange.map((r: any) => [r.ticker, r.change_pct])).toEqual(expected);
@@ -186,7 +192,15 @@ describe('CSV', () => {
 
   it('quotes names with commas and answers 406 where CSV is not offered', async () => {
     const s = openStore(tempDbPath(), SectorTable.load());
-    await importFiles(ingestContext(s), [writeJson(syntheticWeek('2026-01-05', 'T1', [{ symbol: 'CMMA', mpid: 'UBSA', shares: 1, trades: 1, name: 'Comma, Inc. "Class A"' }]))], {});
+    await importFiles(
+      ingestContext(s),
+      [
+        writeJson(
+          syntheticWeek('2026-01-05', 'T1', [{ symbol: 'CMMA', mpid: 'UBSA', shares: 1, trades: 1, name: 'Comma, Inc. "Class A"' }]),
+        ),
+      ],
+      {},
+    );
     const a = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger });
     const csv = (await a.inject({ url: '/darkpool/movers/top20?format=csv' })).body;
     expect(csv).toContain('"Comma, Inc. ""Class A"""');
@@ -201,7 +215,12 @@ describe('CSV', () => {
 describe('HTTP caching', () => {
   it('answers 304 exactly while the data is unchanged, and stops after an ingest publishes a new week', async () => {
     const s = await seededStore();
-    const a = await buildApp(OPEN_APP_CONFIG, { store: s, logger: silentLogger, now: () => NOW, nextIngestAt: () => new Date('2026-01-07T04:15:00Z') });
+    const a = await buildApp(OPEN_APP_CONFIG, {
+      store: s,
+      logger: silentLogger,
+      now: () => NOW,
+      nextIngestAt: () => new Date('2026-01-07T04:15:00Z'),
+    });
     const first = await a.inject({ url: '/darkpool/movers/top20' });
     const etag = first.headers.etag as string;
     expect(etag).toMatch(/^"[\w.]+-r3-json"$/);
@@ -212,21 +231,34 @@ describe('HTTP caching', () => {
     expect(again.statusCode).toBe(304);
     expect(again.body).toBe('');
     expect((await a.inject({ url: '/darkpool/movers/top20', headers: { 'if-none-match': `W/${etag}` } })).statusCode).toBe(304);
-    expect((await a.inject({ url: '/darkpool/movers/top20', headers: { 'if-modified-since': first.headers['last-modified'] as string } })).statusCode).toBe(304);
+    expect(
+      (await a.inject({ url: '/darkpool/movers/top20', headers: { 'if-modified-since': first.headers['last-modified'] as string } }))
+        .statusCode,
+    ).toBe(304);
     // The CSV of the same resource is another representation, with its own tag.
     const csv = await a.inject({ url: '/darkpool/movers/top20?format=csv', headers: { 'if-none-match': etag } });
     expect(csv.statusCode).toBe(200);
     expect(csv.headers.etag).not.toBe(etag);
 
     // An ingest publishes a new week: the old tag no longer matches.
-    await importFiles(ingestContext(s, () => new Date('2026-01-06T13:00:00Z')), [writeJson(syntheticWeek('2025-11-24', 'OTCE', [{ symbol: 'AABB', mpid: 'OTCN', shares: 5, trades: 1 }]))], {});
+    await importFiles(
+      ingestContext(s, () => new Date('2026-01-06T13:00:00Z')),
+      [writeJson(syntheticWeek('2025-11-24', 'OTCE', [{ symbol: 'AABB', mpid: 'OTCN', shares: 5, trades: 1 }]))],
+      {},
+    );
     const after = await a.inject({ url: '/darkpool/movers/top20', headers: { 'if-none-match': etag } });
     expect(after.statusCode).toBe(200);
     expect(after.headers.etag).not.toBe(etag);
     expect(after.json().week_ending).toBe('2025-11-30');
     // A re-pull that changes nothing does not move the tag.
-    await importFiles(ingestContext(s, () => new Date('2026-01-06T14:00:00Z')), [writeJson(syntheticWeek('2025-11-24', 'OTCE', [{ symbol: 'AABB', mpid: 'OTCN', shares: 5, trades: 1 }]))], {});
-    expect((await a.inject({ url: '/darkpool/movers/top20', headers: { 'if-none-match': after.headers.etag as string } })).statusCode).toBe(304);
+    await importFiles(
+      ingestContext(s, () => new Date('2026-01-06T14:00:00Z')),
+      [writeJson(syntheticWeek('2025-11-24', 'OTCE', [{ symbol: 'AABB', mpid: 'OTCN', shares: 5, trades: 1 }]))],
+      {},
+    );
+    expect((await a.inject({ url: '/darkpool/movers/top20', headers: { 'if-none-match': after.headers.etag as string } })).statusCode).toBe(
+      304,
+    );
     await a.close();
     s.close();
   });
@@ -252,8 +284,14 @@ describe('answers kept in memory per dataset revision', () => {
     expect(second.headers['content-type']).toBe(first.headers['content-type']);
     const csv = await a.inject({ url: '/darkpool/sectors?format=csv' });
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect((await a.inject({ url: '/darkpool/sectors?format=csv' })).headers['content-disposition']).toBe(csv.headers['content-disposition']);
-    await importFiles(ingestContext(s, () => new Date('2026-01-06T13:00:00Z')), [writeJson(syntheticWeek('2025-11-24', 'OTCE', [{ symbol: 'AABB', mpid: 'OTCN', shares: 5, trades: 1 }]))], {});
+    expect((await a.inject({ url: '/darkpool/sectors?format=csv' })).headers['content-disposition']).toBe(
+      csv.headers['content-disposition'],
+    );
+    await importFiles(
+      ingestContext(s, () => new Date('2026-01-06T13:00:00Z')),
+      [writeJson(syntheticWeek('2025-11-24', 'OTCE', [{ symbol: 'AABB', mpid: 'OTCN', shares: 5, trades: 1 }]))],
+      {},
+    );
     const after = await a.inject({ url: '/darkpool/sectors' });
     expect(after.json().week_ending).toBe('2025-11-30');
     expect(spy).toHaveBeenCalledTimes(3); // json, csv, then json again after the publish

@@ -21,7 +21,10 @@ let port: number;
 
 beforeAll(async () => {
   store = await seededStore();
-  app = await buildApp({ ...OPEN_APP_CONFIG, RATE_LIMIT_MAX: 1_000_000 }, { store, logger: silentLogger, apiKeys: ApiKeys.fromConfig([KEY], undefined) });
+  app = await buildApp(
+    { ...OPEN_APP_CONFIG, RATE_LIMIT_MAX: 1_000_000 },
+    { store, logger: silentLogger, apiKeys: ApiKeys.fromConfig([KEY], undefined) },
+  );
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as { port: number }).port;
 });
@@ -40,7 +43,12 @@ function raw(method: string, target: string, headers: Record<string, string> = {
     socket.on('data', (chunk) => (data += chunk));
     socket.on('error', reject);
     socket.on('end', () => resolve({ status: Number(/^HTTP\/1\.1 (\d{3})/.exec(data)?.[1] ?? 0), text: data }));
-    const lines = [`${method} ${target} HTTP/1.1`, `Host: 127.0.0.1:${port}`, 'Connection: close', ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`)];
+    const lines = [
+      `${method} ${target} HTTP/1.1`,
+      `Host: 127.0.0.1:${port}`,
+      'Connection: close',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+    ];
     if (body) lines.push('Content-Type: text/csv', `Content-Length: ${Buffer.byteLength(body)}`);
     socket.write(`${lines.join('\r\n')}\r\n\r\n${body}`);
   });
@@ -105,7 +113,12 @@ describe('with keys on', () => {
   });
 
   it('lets a keyed caller through the encoded and absolute spellings: they reach the very route, and it still asks for the key', async () => {
-    for (const target of ['/%64arkpool/weekly/TQQQ', '/d%61rkpool/movers/top20', `http://127.0.0.1:${port}/darkpool/sectors`, '/darkpool/weeks/']) {
+    for (const target of [
+      '/%64arkpool/weekly/TQQQ',
+      '/d%61rkpool/movers/top20',
+      `http://127.0.0.1:${port}/darkpool/sectors`,
+      '/darkpool/weeks/',
+    ]) {
       const open = await raw('GET', target, {});
       expect(open.status, target).toBe(401);
       const keyed = await raw('GET', target, { authorization: `Bearer ${KEY}` });
@@ -190,7 +203,11 @@ describe('conditional requests', () => {
         const first = await open.inject({ url: '/darkpool/weekly/TQQQ' });
         expect(first.statusCode).toBe(200);
         const etag = first.headers.etag as string;
-        for (const headers of [{ 'if-none-match': etag }, { 'if-none-match': '*' }, { 'if-modified-since': first.headers['last-modified'] as string }]) {
+        for (const headers of [
+          { 'if-none-match': etag },
+          { 'if-none-match': '*' },
+          { 'if-modified-since': first.headers['last-modified'] as string },
+        ]) {
           const again = await open.inject({ url: '/darkpool/weekly/TQQQ', headers });
           expect(again.statusCode).toBe(304);
           expect(again.body).toBe('');
@@ -222,7 +239,7 @@ describe('every error is a problem', () => {
     expect(problemOf(post.text).json).toMatchObject({ code: 'method_not_allowed' });
   });
 
-  it("lets a CORS preflight advertise only the methods of the route it asks about", async () => {
+  it('lets a CORS preflight advertise only the methods of the route it asks about', async () => {
     const preflight = (url: string) =>
       app.inject({ method: 'OPTIONS', url, headers: { origin: 'https://example.org', 'access-control-request-method': 'GET' } });
     expect((await preflight('/darkpool/weekly/TQQQ')).headers['access-control-allow-methods']).toBe('GET, HEAD, OPTIONS');
@@ -236,7 +253,11 @@ describe('every error is a problem', () => {
     const bad = await raw('GET', '/darkpool/sectors', { 'X-Bad\u0001Header': 'x' });
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/\r\nContent-Type: application\/problem\+json\r\n/);
-    expect(problemOf(bad.text).json).toMatchObject({ code: 'bad_request', status: 400, request_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(problemOf(bad.text).json).toMatchObject({
+      code: 'bad_request',
+      status: 400,
+      request_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
     const big = await raw('GET', '/darkpool/sectors', { 'X-Big': 'x'.repeat(20_000) });
     expect(big.status).toBe(431);
     expect(problemOf(big.text).json).toMatchObject({ code: 'headers_too_large', status: 431 });
@@ -254,7 +275,9 @@ describe('every error is a problem', () => {
         socket.on('data', (c) => (data += c));
         socket.on('error', reject);
         socket.on('close', () => resolve(data));
-        socket.write(`POST /ticks/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`);
+        socket.write(
+          `POST /ticks/analyze HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n`,
+        );
         const chunk = 'symbol,timestamp,price,size,exchange,conditions\n'.padEnd(900, '#');
         for (let i = 0; i < 4; i++) socket.write(`${Buffer.byteLength(chunk).toString(16)}\r\n${chunk}\r\n`);
         socket.write('0\r\n\r\n');

@@ -195,10 +195,12 @@ describe('tickers', () => {
   beforeAll(async () => {
     // Synthetic: no real sample has a class share in per-ATS rows.
     spelledStore = openStore(tempDbPath(), SectorTable.load());
-    const file = writeJson(syntheticWeek('2026-01-05', 'T1', [
-      { symbol: 'BRK.B', mpid: 'UBSA', shares: 1000, trades: 10 },
-      { symbol: 'ABRpD', mpid: 'UBSA', shares: 500, trades: 5 },
-    ]));
+    const file = writeJson(
+      syntheticWeek('2026-01-05', 'T1', [
+        { symbol: 'BRK.B', mpid: 'UBSA', shares: 1000, trades: 10 },
+        { symbol: 'ABRpD', mpid: 'UBSA', shares: 500, trades: 5 },
+      ]),
+    );
     await importFiles(ingestContext(spelledStore), [file], {});
     spelled = await appOn(spelledStore);
   });
@@ -216,7 +218,7 @@ describe('tickers', () => {
     }
   });
 
-  it("finds mixed-case FINRA symbols case-insensitively", async () => {
+  it('finds mixed-case FINRA symbols case-insensitively', async () => {
     const res = await spelled.inject({ url: '/darkpool/weekly/abrpd' });
     expect(res.json().ticker).toBe('ABRpD');
   });
@@ -279,7 +281,13 @@ describe('errors', () => {
   it('answers 503 no_data, with how to load data, on an empty store', async () => {
     const empty = openStore(tempDbPath(), SectorTable.load());
     const a = await appOn(empty);
-    for (const url of ['/darkpool/weekly/AAPL', '/darkpool/movers/top20', '/darkpool/ratio/AAPL', '/darkpool/history/AAPL', '/darkpool/sectors']) {
+    for (const url of [
+      '/darkpool/weekly/AAPL',
+      '/darkpool/movers/top20',
+      '/darkpool/ratio/AAPL',
+      '/darkpool/history/AAPL',
+      '/darkpool/sectors',
+    ]) {
       const res = await a.inject({ url });
       expect(res.statusCode, url).toBe(503);
       expect(res.json()).toMatchObject({ code: 'no_data', status: 503 });
@@ -292,15 +300,27 @@ describe('errors', () => {
   it('says in 503 no_data why nothing is loaded and when to ask again (Retry-After), or that nothing is scheduled', async () => {
     const empty = openStore(tempDbPath(), SectorTable.load());
     const runId = empty.runs.start('startup', '2026-01-06T04:15:00Z');
-    empty.runs.finish(runId, 'failed', { weeks: [{ outcome: 'failed', detail: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:443' }], notes: [] }, '2026-01-06T04:16:00Z');
+    empty.runs.finish(
+      runId,
+      'failed',
+      { weeks: [{ outcome: 'failed', detail: 'ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:443' }], notes: [] },
+      '2026-01-06T04:16:00Z',
+    );
     const at = new Date('2026-01-06T05:00:00Z');
-    const scheduled = await buildApp(OPEN_APP_CONFIG, { store: empty, logger: silentLogger, now: () => at, nextIngestAt: () => new Date('2026-01-06T05:15:00Z') });
+    const scheduled = await buildApp(OPEN_APP_CONFIG, {
+      store: empty,
+      logger: silentLogger,
+      now: () => at,
+      nextIngestAt: () => new Date('2026-01-06T05:15:00Z'),
+    });
     const off = await buildApp(OPEN_APP_CONFIG, { store: empty, logger: silentLogger, now: () => at });
     try {
       const res = await scheduled.inject({ url: '/darkpool/sectors' });
       expect(res.statusCode).toBe(503);
       expect(res.headers['retry-after']).toBe('900');
-      expect(res.json().detail).toMatch(/The last ingest \(finished 2026-01-06T04:16:00Z\) loaded nothing: ECONNREFUSED: .* The next ingest is due at 2026-01-06T05:15:00.000Z\./);
+      expect(res.json().detail).toMatch(
+        /The last ingest \(finished 2026-01-06T04:16:00Z\) loaded nothing: ECONNREFUSED: .* The next ingest is due at 2026-01-06T05:15:00.000Z\./,
+      );
       const none = await off.inject({ url: '/darkpool/sectors' });
       expect(none.headers['retry-after']).toBeUndefined();
       expect(none.json().detail).toMatch(/No ingest is scheduled \(INGEST_CRON=off\): load data with `darkpool-radar import`/);

@@ -36,7 +36,10 @@ beforeAll(async () => {
     store.daily.publish(parseShortVolumeFile(text, day), { source: 'fuzz', now: '2026-01-05T12:00:00Z' });
   }
   store.db.pragma('wal_checkpoint(TRUNCATE)');
-  app = await buildApp({ ...OPEN_APP_CONFIG, RATE_LIMIT_MAX: 1_000_000 }, { store, logger: silentLogger, apiKeys: ApiKeys.fromConfig([KEY], undefined) });
+  app = await buildApp(
+    { ...OPEN_APP_CONFIG, RATE_LIMIT_MAX: 1_000_000 },
+    { store, logger: silentLogger, apiKeys: ApiKeys.fromConfig([KEY], undefined) },
+  );
   await app.ready();
 });
 afterAll(async () => {
@@ -46,11 +49,44 @@ afterAll(async () => {
 });
 
 const hostile = fc.constantFrom(
-  "' OR 1=1--", '"; DROP TABLE weeks; --', '../../etc/passwd', '..%2f..%2fetc%2fpasswd', '%2e%2e%2f', '%00', '%zz', '%',
-  '%E2%82%AC', '%F0%9F%92%A9', 'BRK%2FB', 'brk.b', 'TQQQ', 'AABB', 'A'.repeat(5000), '\u202e', '\uFEFFAAPL', 'NaN',
-  '-1', '1e309', '__proto__', 'constructor', '<script>', '${7*7}', '%25%32%65', '.', '..', '~', '*', '%20', '+',
+  "' OR 1=1--",
+  '"; DROP TABLE weeks; --',
+  '../../etc/passwd',
+  '..%2f..%2fetc%2fpasswd',
+  '%2e%2e%2f',
+  '%00',
+  '%zz',
+  '%',
+  '%E2%82%AC',
+  '%F0%9F%92%A9',
+  'BRK%2FB',
+  'brk.b',
+  'TQQQ',
+  'AABB',
+  'A'.repeat(5000),
+  '\u202e',
+  '\uFEFFAAPL',
+  'NaN',
+  '-1',
+  '1e309',
+  '__proto__',
+  'constructor',
+  '<script>',
+  '${7*7}',
+  '%25%32%65',
+  '.',
+  '..',
+  '~',
+  '*',
+  '%20',
+  '+',
 );
-const text = fc.oneof(hostile, fc.string({ maxLength: 40 }), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.stringMatching(/^[A-Za-z0-9.\-/^ ]{1,25}$/));
+const text = fc.oneof(
+  hostile,
+  fc.string({ maxLength: 40 }),
+  fc.string({ unit: 'grapheme', maxLength: 20 }),
+  fc.stringMatching(/^[A-Za-z0-9.\-/^ ]{1,25}$/),
+);
 const encoded = text.map((t) => (t.includes('%') ? t : encodeURIComponent(t)));
 const segment = fc.oneof(encoded, hostile);
 
@@ -61,7 +97,21 @@ const route = fc.oneof(
   segment.map((t) => `/darkpool/daily/${t}`),
   segment.map((t) => `/darkpool/estimate/${t}`),
   fc.tuple(segment, segment).map(([a, b]) => `/darkpool/weekly/${a}/${b}`),
-  fc.constantFrom('/darkpool/movers/top20', '/darkpool/sectors', '/darkpool/venues', '/darkpool/weeks', '/darkpool/weekly', '/darkpool/estimate/accuracy', '/livez', '/readyz', '/health', '/openapi.json', '/', '/docs', '/ticks/analyze'),
+  fc.constantFrom(
+    '/darkpool/movers/top20',
+    '/darkpool/sectors',
+    '/darkpool/venues',
+    '/darkpool/weeks',
+    '/darkpool/weekly',
+    '/darkpool/estimate/accuracy',
+    '/livez',
+    '/readyz',
+    '/health',
+    '/openapi.json',
+    '/',
+    '/docs',
+    '/ticks/analyze',
+  ),
   segment.map((t) => `/problems/${t}`),
   fc.array(segment, { maxLength: 4 }).map((parts) => `/${parts.join('/')}`),
   segment.map((t) => `/darkpool/${t}`),
@@ -76,15 +126,54 @@ const spelled = fc.tuple(route, fc.nat(), fc.constantFrom('encode', 'absolute', 
   if (how === 'dot') return `/x/..${path}`;
   return `${path};x=1`;
 });
-const queryKey = fc.constantFrom('weeks', 'week', 'tier', 'sector', 'sort', 'order', 'format', 'tickers', 'min_prev_shares', 'days', 'include', 'x', '__proto__');
-const query = fc.array(fc.tuple(queryKey, fc.oneof(encoded, fc.integer().map(String), fc.constantFrom('csv', 'json', 'T1', 'otce', 'change', 'asc', '2025-11-17', '2025-02-30', '52', '0', 'estimates', '260'))), { maxLength: 4 });
+const queryKey = fc.constantFrom(
+  'weeks',
+  'week',
+  'tier',
+  'sector',
+  'sort',
+  'order',
+  'format',
+  'tickers',
+  'min_prev_shares',
+  'days',
+  'include',
+  'x',
+  '__proto__',
+);
+const query = fc.array(
+  fc.tuple(
+    queryKey,
+    fc.oneof(
+      encoded,
+      fc.integer().map(String),
+      fc.constantFrom('csv', 'json', 'T1', 'otce', 'change', 'asc', '2025-11-17', '2025-02-30', '52', '0', 'estimates', '260'),
+    ),
+  ),
+  { maxLength: 4 },
+);
 const headers = fc.record(
   {
-    accept: fc.constantFrom('text/csv', 'application/json', '*/*', 'image/png', 'text/csv;q=0.1, application/json;q=0.2', 'garbage;;q=x', ''),
-    authorization: fc.oneof(fc.constant(`Bearer ${KEY}`), fc.string({ maxLength: 60 }).map((s) => `Bearer ${s}`), fc.string({ maxLength: 30 })),
+    accept: fc.constantFrom(
+      'text/csv',
+      'application/json',
+      '*/*',
+      'image/png',
+      'text/csv;q=0.1, application/json;q=0.2',
+      'garbage;;q=x',
+      '',
+    ),
+    authorization: fc.oneof(
+      fc.constant(`Bearer ${KEY}`),
+      fc.string({ maxLength: 60 }).map((s) => `Bearer ${s}`),
+      fc.string({ maxLength: 30 }),
+    ),
     'x-api-key': fc.oneof(fc.constant(KEY), fc.string({ maxLength: 40 })),
     'if-none-match': fc.oneof(fc.string({ maxLength: 40 }), fc.constant('*')),
-    'if-modified-since': fc.oneof(fc.string({ maxLength: 30 }), fc.date({ noInvalidDate: true }).map((d) => d.toUTCString())),
+    'if-modified-since': fc.oneof(
+      fc.string({ maxLength: 30 }),
+      fc.date({ noInvalidDate: true }).map((d) => d.toUTCString()),
+    ),
     'x-request-id': fc.string({ maxLength: 80 }),
   },
   { requiredKeys: [] },
@@ -119,7 +208,11 @@ describe('fuzzing every route', () => {
         }
       }),
       // A fixed seed keeps CI reproducible; FUZZ_SEED / FUZZ_RUNS explore further by hand.
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 10_000), interruptAfterTimeLimit: 50_000, seed: Number(process.env.FUZZ_SEED ?? 20261122) },
+      {
+        numRuns: Number(process.env.FUZZ_RUNS ?? 10_000),
+        interruptAfterTimeLimit: 50_000,
+        seed: Number(process.env.FUZZ_SEED ?? 20261122),
+      },
     );
     expect(requests).toBeGreaterThan(1000);
     expect(fingerprint()).toBe(before);

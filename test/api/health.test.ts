@@ -47,10 +47,21 @@ describe('/health against FINRA’s publication calendar (fixed clock)', () => {
     const body = (await app.inject({ url: '/health' })).json();
     expect(body.status).toBe('degraded');
     const byTier = Object.fromEntries(body.tiers.map((t: { tier: string }) => [t.tier, t]));
-    expect(byTier.OTCE).toMatchObject({ stale: true, weeks_behind: 2, calendar_newest_week_start: '2025-12-01', next_expected_publication: '2025-12-29' });
+    expect(byTier.OTCE).toMatchObject({
+      stale: true,
+      weeks_behind: 2,
+      calendar_newest_week_start: '2025-12-01',
+      next_expected_publication: '2025-12-29',
+    });
     // T2 holds only 2025-11-17 too; T1 holds nothing at all.
     expect(byTier.T2).toMatchObject({ stale: true, newest_week_start: '2025-11-17' });
-    expect(byTier.T1).toMatchObject({ stale: true, newest_week_start: null, weeks_behind: null, calendar_newest_week_start: '2025-12-15', next_expected_publication: '2026-01-05' });
+    expect(byTier.T1).toMatchObject({
+      stale: true,
+      newest_week_start: null,
+      weeks_behind: null,
+      calendar_newest_week_start: '2025-12-15',
+      next_expected_publication: '2026-01-05',
+    });
     expect(body.last_run).toMatchObject({ trigger: 'import', status: 'ok', weeks: { published: 1 } });
     expect(body.running).toBeNull();
     await app.close();
@@ -105,11 +116,29 @@ describe('/livez and /readyz', () => {
 describe('freshness in every data answer', () => {
   it('names the newest week per tier and when it was loaded', async () => {
     const app = await appAt('2026-01-06T12:00:00Z');
-    for (const url of ['/darkpool/weekly/TQQQ', '/darkpool/movers/top20', '/darkpool/ratio/TQQQ', '/darkpool/history/AABB', '/darkpool/sectors']) {
+    for (const url of [
+      '/darkpool/weekly/TQQQ',
+      '/darkpool/movers/top20',
+      '/darkpool/ratio/TQQQ',
+      '/darkpool/history/AABB',
+      '/darkpool/sectors',
+    ]) {
       const fresh = (await app.inject({ url })).json().source.freshness;
       expect(fresh, url).toEqual([
-        { tier: 'T2', newest_week_start: '2025-11-17', newest_week_ending: '2025-11-23', loaded_at: expect.any(String), updated_at: expect.any(String) },
-        { tier: 'OTCE', newest_week_start: '2025-11-17', newest_week_ending: '2025-11-23', loaded_at: expect.any(String), updated_at: expect.any(String) },
+        {
+          tier: 'T2',
+          newest_week_start: '2025-11-17',
+          newest_week_ending: '2025-11-23',
+          loaded_at: expect.any(String),
+          updated_at: expect.any(String),
+        },
+        {
+          tier: 'OTCE',
+          newest_week_start: '2025-11-17',
+          newest_week_ending: '2025-11-23',
+          loaded_at: expect.any(String),
+          updated_at: expect.any(String),
+        },
       ]);
     }
     await app.close();

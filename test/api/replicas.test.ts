@@ -12,7 +12,8 @@ import { seededStore } from '../support/app.js';
 import { captureLogs, removeTempDirs, silentLogger } from '../support/harness.js';
 
 const REDIS_SERVER = ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].find((p) => existsSync(p));
-if (!REDIS_SERVER) console.warn('test/api/replicas.test.ts: no redis-server installed (apt-get install redis-server); shared rate limits not tested here');
+if (!REDIS_SERVER)
+  console.warn('test/api/replicas.test.ts: no redis-server installed (apt-get install redis-server); shared rate limits not tested here');
 
 async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
@@ -61,7 +62,8 @@ async function replicas(config: Partial<AppConfig>, logger = silentLogger): Prom
 /** Six requests from one address, alternating between the replicas. */
 async function alternate(apps: FastifyInstance[]): Promise<number[]> {
   const statuses = [];
-  for (let i = 0; i < 6; i++) statuses.push((await apps[i % 2]!.inject({ url: '/darkpool/sectors', remoteAddress: '203.0.113.7' })).statusCode);
+  for (let i = 0; i < 6; i++)
+    statuses.push((await apps[i % 2]!.inject({ url: '/darkpool/sectors', remoteAddress: '203.0.113.7' })).statusCode);
   return statuses;
 }
 
@@ -97,7 +99,11 @@ describe.runIf(REDIS_SERVER)('rate limits across replicas', () => {
 describe('RATE_LIMIT_REDIS_URL', () => {
   it('takes redis:// and rediss:// URLs only, and never prints the URL (it may hold a password)', async () => {
     const { loadConfig } = await import('../../src/config.js');
-    expect(loadConfig({ RATE_LIMIT_REDIS_URL: 'rediss://:secret@cache.internal:6380' }).RATE_LIMIT_REDIS_URL).toBe('rediss://:secret@cache.internal:6380');
-    expect(() => loadConfig({ RATE_LIMIT_REDIS_URL: 'http://:secret@cache.internal' })).toThrow(/RATE_LIMIT_REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL \(got \[redacted\]\)/);
+    expect(loadConfig({ RATE_LIMIT_REDIS_URL: 'rediss://:secret@cache.internal:6380' }).RATE_LIMIT_REDIS_URL).toBe(
+      'rediss://:secret@cache.internal:6380',
+    );
+    expect(() => loadConfig({ RATE_LIMIT_REDIS_URL: 'http://:secret@cache.internal' })).toThrow(
+      /RATE_LIMIT_REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL \(got \[redacted\]\)/,
+    );
   });
 });

@@ -22,7 +22,10 @@ afterAll(() => {
 });
 
 async function appWith(config: Partial<AppConfig>, keys: string[] | null, logger = silentLogger): Promise<FastifyInstance> {
-  const app = await buildApp({ ...OPEN_APP_CONFIG, ...config }, { store, logger, apiKeys: keys ? ApiKeys.fromConfig(keys, undefined) : null });
+  const app = await buildApp(
+    { ...OPEN_APP_CONFIG, ...config },
+    { store, logger, apiKeys: keys ? ApiKeys.fromConfig(keys, undefined) : null },
+  );
   await app.ready();
   return app;
 }
@@ -109,7 +112,8 @@ describe('rate limits', () => {
   it('counts wrong keys per address, so keys cannot be guessed at speed', async () => {
     const app = await appWith({ RATE_LIMIT_MAX: 3, RATE_LIMIT_WINDOW: '1 minute' }, [KEY_A]);
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await app.inject({ url: '/darkpool/sectors', headers: { 'x-api-key': `guess-${i}-0123456789ab` } })).statusCode);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await app.inject({ url: '/darkpool/sectors', headers: { 'x-api-key': `guess-${i}-0123456789ab` } })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
     await app.close();
   });
@@ -117,7 +121,9 @@ describe('rate limits', () => {
   it('with the server open, counts per address', async () => {
     const app = await appWith({ RATE_LIMIT_MAX: 2, RATE_LIMIT_WINDOW: '1 minute' }, null);
     const from = (ip: string) => app.inject({ url: '/darkpool/sectors', remoteAddress: ip });
-    expect([(await from('10.0.0.1')).statusCode, (await from('10.0.0.1')).statusCode, (await from('10.0.0.1')).statusCode]).toEqual([200, 200, 429]);
+    expect([(await from('10.0.0.1')).statusCode, (await from('10.0.0.1')).statusCode, (await from('10.0.0.1')).statusCode]).toEqual([
+      200, 200, 429,
+    ]);
     expect((await from('10.0.0.2')).statusCode).toBe(200);
     await app.close();
   });
@@ -176,7 +182,12 @@ describe('hardening', () => {
 
   it('sets its limits deliberately', async () => {
     const app = await appWith({}, null);
-    expect(app.initialConfig).toMatchObject({ bodyLimit: 65_536, connectionTimeout: 10_000, requestTimeout: 30_000, keepAliveTimeout: 65_000 });
+    expect(app.initialConfig).toMatchObject({
+      bodyLimit: 65_536,
+      connectionTimeout: 10_000,
+      requestTimeout: 30_000,
+      keepAliveTimeout: 65_000,
+    });
     await app.close();
   });
 

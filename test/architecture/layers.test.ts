@@ -56,7 +56,9 @@ const edges: Edge[] = sources(SRC).flatMap((file) => imports(file).map((target) 
 function wrongWay(list: readonly Edge[]): string[] {
   return list
     .filter((e) => e.from !== e.to && !(layerOf.get(e.to)! < layerOf.get(e.from)!))
-    .map((e) => `${relative(SRC, e.file)} imports ${e.to} (${e.from} is layer ${layerOf.get(e.from)}, ${e.to} is layer ${layerOf.get(e.to)})`);
+    .map(
+      (e) => `${relative(SRC, e.file)} imports ${e.to} (${e.from} is layer ${layerOf.get(e.from)}, ${e.to} is layer ${layerOf.get(e.to)})`,
+    );
 }
 
 describe('the layers of src/', () => {
@@ -88,7 +90,13 @@ describe('the layers of src/', () => {
 
   it('names a wrong-way import: up, or sideways between parts of one layer', () => {
     const file = join(SRC, 'store/publish.ts');
-    expect(wrongWay([{ file, from: 'store', to: 'ingest' }, { file, from: 'ingest', to: 'estimate' }, { file, from: 'store', to: 'domain' }])).toEqual([
+    expect(
+      wrongWay([
+        { file, from: 'store', to: 'ingest' },
+        { file, from: 'ingest', to: 'estimate' },
+        { file, from: 'store', to: 'domain' },
+      ]),
+    ).toEqual([
       'store/publish.ts imports ingest (store is layer 3, ingest is layer 4)',
       'store/publish.ts imports estimate (ingest is layer 4, estimate is layer 4)',
     ]);

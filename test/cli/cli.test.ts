@@ -47,7 +47,10 @@ describe('darkpool-radar', () => {
     const dbPath = tempDbPath();
     expect((await cli(['import', TQQQ_JSON], { DB_PATH: dbPath })).code).toBe(0);
     const before = readFileSync(dbPath);
-    for (const args of [['backup', dbPath], ['backup', dbPath, '--force']]) {
+    for (const args of [
+      ['backup', dbPath],
+      ['backup', dbPath, '--force'],
+    ]) {
       const run = await cli(args, { DB_PATH: dbPath });
       expect(run.code).toBe(64);
       expect(run.stderr).toMatch(/is the live store itself/);
@@ -73,7 +76,10 @@ describe('on a terminal', () => {
     const verbose = await cli([...args, '--verbose'], { DB_PATH: tempDbPath(), LOG_LEVEL: '' }, { terminal: true });
     expect(verbose.code).toBe(0);
     expect(verbose.stderr).not.toMatch(/^info: /m);
-    const json = verbose.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { level: number; msg: string });
+    const json = verbose.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { level: number; msg: string });
     expect(json).toContainEqual(expect.objectContaining({ level: 30, msg: 'week processed' }));
     // Off a terminal (a pipe, a file) progress keeps its plain counter.
     const piped = await cli(args, { DB_PATH: tempDbPath() });

@@ -29,7 +29,12 @@ afterEach(async () => {
 });
 afterAll(removeTempDirs);
 
-const run = (windowDays: number, now = NOW) => ingestDaily(dailyContext(store, () => now), cdnClient(cdn.url), { trigger: 'test', windowDays });
+const run = (windowDays: number, now = NOW) =>
+  ingestDaily(
+    dailyContext(store, () => now),
+    cdnClient(cdn.url),
+    { trigger: 'test', windowDays },
+  );
 
 describe("what FINRA's CDN answers for a day without a file", () => {
   it("is absence when S3 says so (403 AccessDenied, 404 NoSuchKey), and a block when the edge's HTML says 403", async () => {
@@ -108,14 +113,24 @@ describe('a file FINRA re-posts ("Updated")', () => {
     const file = 'CNMSshvol20211230.txt';
     const original = gunzipSync(regshoFiles().get(file)!).toString('latin1');
     const aapl = regshoRows(file).get('AAPL')!;
-    const updated = original.replace(`|AAPL|${aapl.short}|${aapl.exempt}|${aapl.total}|`, `|AAPL|${aapl.short + 100}|${aapl.exempt}|${aapl.total + 100}|`);
+    const updated = original.replace(
+      `|AAPL|${aapl.short}|${aapl.exempt}|${aapl.total}|`,
+      `|AAPL|${aapl.short + 100}|${aapl.exempt}|${aapl.total + 100}|`,
+    );
     expect(updated).not.toBe(original);
     cdn.update(file, updated, new Date('2022-01-03T10:00:00Z'));
     cdn.requests.length = 0;
     const next = await run(33);
     expect(next.days.filter((d) => d.outcome === 'revised').map((d) => d.tradeDate)).toEqual(['2021-12-30']);
-    expect(next.days.filter((d) => d.outcome === 'unchanged').map((d) => d.tradeDate)).toEqual(['2021-12-27', '2021-12-28', '2021-12-29', '2021-12-31']);
-    expect(store.db.prepare("SELECT total_volume FROM daily_volumes WHERE symbol = 'AAPL' AND trade_date = '2021-12-30'").get()).toEqual({ total_volume: aapl.total + 100 });
+    expect(next.days.filter((d) => d.outcome === 'unchanged').map((d) => d.tradeDate)).toEqual([
+      '2021-12-27',
+      '2021-12-28',
+      '2021-12-29',
+      '2021-12-31',
+    ]);
+    expect(store.db.prepare("SELECT total_volume FROM daily_volumes WHERE symbol = 'AAPL' AND trade_date = '2021-12-30'").get()).toEqual({
+      total_volume: aapl.total + 100,
+    });
     expect(store.daily.days().find((d) => d.trade_date === '2021-12-30')).toMatchObject({ revisions: 1 });
   });
 });

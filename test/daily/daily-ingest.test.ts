@@ -29,7 +29,11 @@ function newStore(): Store {
 
 // 33 days back from 3 January 2022 is 1 December 2021, the first day the double has a file for.
 function run(store: Store, windowDays = 33, now = NOW) {
-  return ingestDaily(dailyContext(store, () => now), cdnClient(cdn.url), { trigger: 'test', windowDays });
+  return ingestDaily(
+    dailyContext(store, () => now),
+    cdnClient(cdn.url),
+    { trigger: 'test', windowDays },
+  );
 }
 
 beforeAll(async () => {
@@ -77,13 +81,29 @@ describe("the daily ingest from FINRA's CDN", () => {
     for (const symbol of symbols) {
       const res = await app.inject({ url: `/darkpool/daily/${encodeURIComponent(symbol)}?days=22` });
       expect(res.statusCode, symbol).toBe(200);
-      const body = res.json() as { data: { trade_date: string; off_exchange_shares: number; short_volume: number; short_exempt_volume: number; markets: string; file_symbol: string | null; source_file: string }[] };
+      const body = res.json() as {
+        data: {
+          trade_date: string;
+          off_exchange_shares: number;
+          short_volume: number;
+          short_exempt_volume: number;
+          markets: string;
+          file_symbol: string | null;
+          source_file: string;
+        }[];
+      };
       expect(body.data.map((d) => d.trade_date)).toEqual(DECEMBER.map(dateOf).reverse());
       for (const d of body.data) {
         const row = regshoRows(d.source_file).get(symbol);
         expect(d, `${symbol} ${d.trade_date}`).toMatchObject(
           row
-            ? { off_exchange_shares: row.total, short_volume: row.short, short_exempt_volume: row.exempt, markets: row.market, file_symbol: symbol }
+            ? {
+                off_exchange_shares: row.total,
+                short_volume: row.short,
+                short_exempt_volume: row.exempt,
+                markets: row.market,
+                file_symbol: symbol,
+              }
             : { off_exchange_shares: 0, short_volume: 0, short_exempt_volume: 0, markets: '', file_symbol: null },
         );
       }
@@ -91,12 +111,19 @@ describe("the daily ingest from FINRA's CDN", () => {
   });
 
   it('stores every row of every day: the sums per day equal the files', () => {
-    const sums = store.db.prepare<[], { trade_date: string; n: number; total: number; short: number }>(
-      'SELECT trade_date, count(*) AS n, sum(total_volume) AS total, sum(short_volume) AS short FROM daily_volumes GROUP BY trade_date',
-    ).all();
+    const sums = store.db
+      .prepare<[], { trade_date: string; n: number; total: number; short: number }>(
+        'SELECT trade_date, count(*) AS n, sum(total_volume) AS total, sum(short_volume) AS short FROM daily_volumes GROUP BY trade_date',
+      )
+      .all();
     for (const s of sums) {
       const rows = [...regshoRows(`CNMSshvol${s.trade_date.replaceAll('-', '')}.txt`).values()];
-      expect(s).toEqual({ trade_date: s.trade_date, n: rows.length, total: rows.reduce((a, r) => a + r.total, 0), short: rows.reduce((a, r) => a + r.short, 0) });
+      expect(s).toEqual({
+        trade_date: s.trade_date,
+        n: rows.length,
+        total: rows.reduce((a, r) => a + r.total, 0),
+        short: rows.reduce((a, r) => a + r.short, 0),
+      });
     }
   });
 
@@ -105,7 +132,11 @@ describe("the daily ingest from FINRA's CDN", () => {
       const body = (await app.inject({ url: `/darkpool/daily/${spelling}?days=1` })).json() as Record<string, any>;
       expect(body.ticker, spelling).toBe('BRK.B');
       expect(body.data[0]).toMatchObject({ trade_date: '2021-12-31', file_symbol: 'BRK/B', source_file: 'CNMSshvol20211231.txt' });
-      expect(body.source).toMatchObject({ provider: 'FINRA', newest_trade_date: '2021-12-31', files: [{ trade_date: '2021-12-31', file: 'CNMSshvol20211231.txt' }] });
+      expect(body.source).toMatchObject({
+        provider: 'FINRA',
+        newest_trade_date: '2021-12-31',
+        files: [{ trade_date: '2021-12-31', file: 'CNMSshvol20211231.txt' }],
+      });
       expect(body.source.terms).toMatch(/FINRA is the owner and the source/);
     }
   });
@@ -162,7 +193,9 @@ describe('a daily file that cannot be trusted', () => {
       ['2021-12-16', 'trailer_count'],
     ]);
     expect(store.daily.storedBetween('2021-12-15', '2021-12-16').size).toBe(0);
-    expect(store.db.prepare('SELECT count(*) AS n FROM daily_volumes WHERE trade_date IN (?, ?)').get('2021-12-15', '2021-12-16')).toEqual({ n: 0 });
+    expect(store.db.prepare('SELECT count(*) AS n FROM daily_volumes WHERE trade_date IN (?, ?)').get('2021-12-15', '2021-12-16')).toEqual({
+      n: 0,
+    });
     expect(store.daily.days()).toHaveLength(20);
 
     const second = await run(store);
@@ -191,7 +224,10 @@ describe('a daily file that cannot be trusted', () => {
     expect((await importDailyFiles(ctx, [original])).days[0]!.outcome).toBe('unchanged');
     const revisedDir = tempDir();
     const revised = join(revisedDir, 'CNMSshvol20211201.txt');
-    writeFileSync(revised, gunzipSync(regshoFiles().get('CNMSshvol20211201.txt')!).toString('latin1').replace('|AAPL|38173560|', '|AAPL|38173561|'));
+    writeFileSync(
+      revised,
+      gunzipSync(regshoFiles().get('CNMSshvol20211201.txt')!).toString('latin1').replace('|AAPL|38173560|', '|AAPL|38173561|'),
+    );
     expect((await importDailyFiles(ctx, [revised])).days[0]!.outcome).toBe('revised');
     expect(store.daily.days()[0]).toMatchObject({ trade_date: '2021-12-01', revisions: 1, source: 'file:CNMSshvol20211201.txt' });
     expect(store.db.prepare("SELECT short_volume FROM daily_volumes WHERE symbol = 'AAPL'").get()).toEqual({ short_volume: 38173561 });
@@ -218,7 +254,9 @@ describe('daily files saved gzipped', () => {
     expect(run.stdout).toMatch(/^daily run \d+: ok; 1 days: 1 published/);
     const s = openStore(dbPath, SectorTable.load());
     try {
-      expect(s.daily.days()).toMatchObject([{ trade_date: '2021-12-31', file: 'CNMSshvol20211231.txt', rows: regshoRows('CNMSshvol20211231.txt').size }]);
+      expect(s.daily.days()).toMatchObject([
+        { trade_date: '2021-12-31', file: 'CNMSshvol20211231.txt', rows: regshoRows('CNMSshvol20211231.txt').size },
+      ]);
       expect(s.runs.last('weekly')).toBeUndefined();
     } finally {
       s.close();

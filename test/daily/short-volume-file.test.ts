@@ -25,7 +25,14 @@ describe("FINRA's daily short-sale volume file", () => {
     expect(crlf.rows).toEqual(lf.rows);
     expect(crlf.checksum).toBe(lf.checksum);
     expect(crlf.file).toBe('CNMSshvol20211201.txt');
-    expect(crlf.rows[0]).toEqual({ symbol: 'AAPL', fileSymbol: 'AAPL', shortVolume: 38173560, shortExemptVolume: 208632, totalVolume: 65101577, markets: 'B,Q,N' });
+    expect(crlf.rows[0]).toEqual({
+      symbol: 'AAPL',
+      fileSymbol: 'AAPL',
+      shortVolume: 38173560,
+      shortExemptVolume: 208632,
+      totalVolume: 65101577,
+      markets: 'B,Q,N',
+    });
   });
 
   it("writes class shares in the weekly data's spelling: BRK/B becomes BRK.B, the file's own kept beside it", () => {

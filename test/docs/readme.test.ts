@@ -30,9 +30,12 @@ interface Command {
 function examples(markdown: string): Command[][] {
   const fence = /^( *)```(\w*)\n([\s\S]*?)^\1```$/gm;
   const found: { lang: string; body: string; line: number; start: number; end: number }[] = [];
-  for (let m; (m = fence.exec(markdown)); ) {
+  for (let m; (m = fence.exec(markdown));) {
     const indent = m[1]!.length;
-    const body = m[3]!.split('\n').map((l) => l.slice(indent)).join('\n');
+    const body = m[3]!
+      .split('\n')
+      .map((l) => l.slice(indent))
+      .join('\n');
     found.push({ lang: m[2]!, body, line: markdown.slice(0, m.index).split('\n').length, start: m.index, end: m.index + m[0].length });
   }
   const out: Command[][] = [];
@@ -40,7 +43,8 @@ function examples(markdown: string): Command[][] {
     if (block.lang !== 'sh') return;
     const commands: Command[] = [];
     block.body.split('\n').forEach((raw, j) => {
-      if (COMMAND.test(raw)) commands.push({ line: block.line + 1 + j, text: raw.replace(/\s+#.*$/, ''), outputLines: [], json: undefined });
+      if (COMMAND.test(raw))
+        commands.push({ line: block.line + 1 + j, text: raw.replace(/\s+#.*$/, ''), outputLines: [], json: undefined });
       else if (commands.length && raw.trim()) commands.at(-1)!.outputLines.push(raw);
     });
     if (!commands.length) return;
@@ -104,10 +108,17 @@ function jq(value: unknown, filter: string): unknown {
 function expand(word: string): string[] {
   if (!word.includes('*')) return [word];
   const re = new RegExp(`^${basename(word).replace(/[.]/g, '\\.').replace('*', '.*')}$`);
-  return readdirSync(dirname(word)).filter((f) => re.test(f)).sort().map((f) => join(dirname(word), f));
+  return readdirSync(dirname(word))
+    .filter((f) => re.test(f))
+    .sort()
+    .map((f) => join(dirname(word), f));
 }
 
-const normalise = (line: string) => line.replace(/\b\d+(\.\d+)?s\b/g, 'Ns').replace(/\s+/g, ' ').trim();
+const normalise = (line: string) =>
+  line
+    .replace(/\b\d+(\.\d+)?s\b/g, 'Ns')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 let demo: Proc;
 let base: string;
@@ -144,9 +155,16 @@ function runCli(command: Command, dbPath: string): { status: number; text: strin
   const [pipeless, filter] = command.text.split(/\s*\|\s*jq\s+/);
   const [argsPart] = pipeless!.split(/\s+>\s+/);
   const args = words(argsPart!.replace(COMMAND, '')).flatMap(expand);
-  const run = spawnSync(process.execPath, ['dist/cli.js', ...args], { env: { ...process.env, DB_PATH: dbPath, LOG_LEVEL: 'warn' }, encoding: 'utf8' });
+  const run = spawnSync(process.execPath, ['dist/cli.js', ...args], {
+    env: { ...process.env, DB_PATH: dbPath, LOG_LEVEL: 'warn' },
+    encoding: 'utf8',
+  });
   // Progress goes to stderr, results to stdout: the README's `# ` lines show both, as a terminal does.
-  const text = filter ? JSON.stringify(jq(JSON.parse(run.stdout), filter)) : command.json !== undefined ? run.stdout : run.stderr + run.stdout;
+  const text = filter
+    ? JSON.stringify(jq(JSON.parse(run.stdout), filter))
+    : command.json !== undefined
+      ? run.stdout
+      : run.stderr + run.stdout;
   return { status: run.status ?? 1, text };
 }
 
@@ -162,7 +180,8 @@ describe('the README', () => {
     for (const command of commands) {
       const isCurl = command.text.startsWith('curl ');
       const result = isCurl ? await runCurl(command) : runCli(command, dbPath);
-      const expectsError = command.json !== undefined && typeof command.json === 'object' && command.json !== null && 'status' in command.json;
+      const expectsError =
+        command.json !== undefined && typeof command.json === 'object' && command.json !== null && 'status' in command.json;
       if (!expectsError) expect(result.status, `line ${command.line}: ${result.text.slice(0, 300)}`).toBe(isCurl ? 200 : 0);
       if (command.json !== undefined) {
         expect(compare(JSON.parse(result.text), command.json), `line ${command.line}`).toEqual([]);

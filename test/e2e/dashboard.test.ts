@@ -54,7 +54,15 @@ beforeAll(async () => {
   store = await seededStore();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 60_000);
 
@@ -159,16 +167,24 @@ describe.skipIf(!RUN)('the dashboard', () => {
       expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `${p.name} overflows the page`).toBe(true);
       await page.screenshot({ path: `${ARTIFACTS}/dashboard-${p.name}-${size.width}x${size.height}.png`, fullPage: true });
       // Bar labels get room to be read, not a column one letter wide.
-      const names = await page.locator('.bar-name').evaluateAll((ns: { getBoundingClientRect(): { width: number } }[]) => ns.map((n) => n.getBoundingClientRect().width));
+      const names = await page
+        .locator('.bar-name')
+        .evaluateAll((ns: { getBoundingClientRect(): { width: number } }[]) => ns.map((n) => n.getBoundingClientRect().width));
       for (const width of names) expect(width, `${p.name}: a bar label is squeezed`).toBeGreaterThanOrEqual(100);
       const tables = page.locator('.table-wrap');
       for (let i = 0; i < (await tables.count()); i++) {
-        const [scrollWidth, clientWidth] = await tables.nth(i).evaluate((t: { scrollWidth: number; clientWidth: number }) => [t.scrollWidth, t.clientWidth]);
+        const [scrollWidth, clientWidth] = await tables
+          .nth(i)
+          .evaluate((t: { scrollWidth: number; clientWidth: number }) => [t.scrollWidth, t.clientWidth]);
         // A table may scroll only where it says so; on the laptop window nothing is cut off at all.
         if (size.width >= 1200) expect(scrollWidth, `${p.name}: a column is cut off`).toBeLessThanOrEqual(clientWidth + 1);
         else if (scrollWidth > clientWidth + 1) expect(await page.locator('.scroll-hint').nth(i).isVisible()).toBe(true);
         // The ATS shares of the first row are on screen, not behind a sideways scroll.
-        const shares = page.locator('table.data tbody tr').first().locator('td', { hasText: /^\d{1,3}(,\d{3})+$/ }).first();
+        const shares = page
+          .locator('table.data tbody tr')
+          .first()
+          .locator('td', { hasText: /^\d{1,3}(,\d{3})+$/ })
+          .first();
         const box = (await shares.boundingBox())!;
         expect(box.x + box.width, `${p.name}: the shares column is off screen`).toBeLessThanOrEqual(size.width);
       }
@@ -200,7 +216,7 @@ describe.skipIf(!RUN)('the dashboard', () => {
       const venue = venues.data.find((v) => v.mpid === cells[0])!;
       const shown = Number(cells[3]!.replace('%', ''));
       // Two significant digits at least: within 5% of the exact share, and never 0 for a venue with volume.
-      expect(Math.abs(shown - (venue.dark_pool_shares / total) * 100)).toBeLessThanOrEqual(((venue.dark_pool_shares / total) * 100) * 0.05);
+      expect(Math.abs(shown - (venue.dark_pool_shares / total) * 100)).toBeLessThanOrEqual((venue.dark_pool_shares / total) * 100 * 0.05);
     }
     await page.close();
   });

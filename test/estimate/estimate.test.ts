@@ -51,7 +51,12 @@ function median(xs: number[]): number {
 /** A T1 week holding FINRA's totals of AAPL and BRK.B; the venue split is not in the sample, so one row each. */
 function weekFile(week: string): string {
   const totals = TOTALS.filter((r) => r.weekStartDate === week);
-  const firm: Row[] = totals.map((r) => ({ ...r, summaryTypeCode: 'ATS_W_SMBL_FIRM', MPID: 'ALL', marketParticipantName: 'ALL ATSS (FINRA total)' }));
+  const firm: Row[] = totals.map((r) => ({
+    ...r,
+    summaryTypeCode: 'ATS_W_SMBL_FIRM',
+    MPID: 'ALL',
+    marketParticipantName: 'ALL ATSS (FINRA total)',
+  }));
   const path = join(tempDir(), `t1_${week}.json`);
   writeFileSync(path, JSON.stringify([...totals, ...firm]));
   return path;
@@ -71,7 +76,11 @@ beforeAll(async () => {
   cdn = await new CdnDouble(regshoFiles()).start();
   dbPath = tempDbPath();
   store = openStore(dbPath, SectorTable.load());
-  await ingestDaily(dailyContext(store, () => NOW), cdnClient(cdn.url), { trigger: 'test', windowDays: 40 });
+  await ingestDaily(
+    dailyContext(store, () => NOW),
+    cdnClient(cdn.url),
+    { trigger: 'test', windowDays: 40 },
+  );
   // FINRA has published the first two full December weeks; 20 and 27 December are still to come.
   await importFiles(ingestContext(store), [weekFile('2021-12-06'), weekFile('2021-12-13')], {});
   app = await appOn(store);
@@ -85,9 +94,16 @@ afterAll(async () => {
 
 describe('the backtest on AAPL and BRK.B', () => {
   it("replays each published week from the weeks before it; its errors are those of the files' own figures", async () => {
-    const run = await cli(['backtest', '--weekly-totals', AAPL_BRKB_WEEKS, '--symbols', 'AAPL,brk/b', '--tiers', 'T1', '--format', 'json'], { DB_PATH: dbPath });
+    const run = await cli(
+      ['backtest', '--weekly-totals', AAPL_BRKB_WEEKS, '--symbols', 'AAPL,brk/b', '--tiers', 'T1', '--format', 'json'],
+      { DB_PATH: dbPath },
+    );
     expect(run.code).toBe(0);
-    const result = JSON.parse(run.stdout) as { scores: { weekStart: string; symbol: Symbol; estimate: number; low: number; high: number; actual: number }[]; summary: Record<string, any>[]; unavailable: number };
+    const result = JSON.parse(run.stdout) as {
+      scores: { weekStart: string; symbol: Symbol; estimate: number; low: number; high: number; actual: number }[];
+      summary: Record<string, any>[];
+      unavailable: number;
+    };
     // Every December week has all its files, but the weeks of 6 and 13 December have fewer than the two
     // complete weeks before them that a calibration needs (the files start on 1 December).
     expect(result.unavailable).toBe(4);
@@ -113,7 +129,9 @@ describe('the backtest on AAPL and BRK.B', () => {
     expect(all).toMatchObject({ tier: 'T1', weeks: 2, estimates: 4, with_ats_volume: 4, interval_coverage_pct: (inside / 4) * 100 });
     expect(all.median_ape_pct).toBeCloseTo(median(apes), 2);
 
-    const table = await cli(['backtest', '--weekly-totals', AAPL_BRKB_WEEKS, '--symbols', 'AAPL,BRK.B', '--tiers', 'T1'], { DB_PATH: dbPath });
+    const table = await cli(['backtest', '--weekly-totals', AAPL_BRKB_WEEKS, '--symbols', 'AAPL,BRK.B', '--tiers', 'T1'], {
+      DB_PATH: dbPath,
+    });
     expect(table.stdout).toMatch(/T1: weeks ending 2022-01-02, 2021-12-26, 2021-12-19, 2021-12-12/);
     expect(table.stdout).toMatch(new RegExp(`T1    all               2          4 +${all.median_ape_pct.toFixed(2)}%`));
     console.log(table.stdout);
@@ -163,7 +181,13 @@ describe('live estimates', () => {
     const bare = openStore(tempDbPath(), SectorTable.load());
     await importFiles(ingestContext(bare), [weekFile('2021-12-06'), weekFile('2021-12-13')], {});
     const other = await appOn(bare);
-    for (const url of ['/darkpool/movers/top20', '/darkpool/sectors', '/darkpool/venues', '/darkpool/weekly/AAPL', '/darkpool/history/AAPL']) {
+    for (const url of [
+      '/darkpool/movers/top20',
+      '/darkpool/sectors',
+      '/darkpool/venues',
+      '/darkpool/weekly/AAPL',
+      '/darkpool/history/AAPL',
+    ]) {
       const withDaily = await get(url);
       const without = (await other.inject({ url })).json() as Record<string, any>;
       expect(withDaily.body.data ?? withDaily.body.dark_pool_shares, url).toEqual(without.data ?? without.dark_pool_shares);
@@ -178,9 +202,14 @@ describe('live estimates', () => {
     expect((await get('/darkpool/estimate/accuracy')).body.data).toEqual([]);
 
     await importFiles(ingestContext(store), [weekFile('2021-12-20')], {});
-    const scores = store.db.prepare<[], { symbol: string; estimate: number; low: number; high: number; actual: number; method: string; calibration_weeks: number }>(
-      "SELECT symbol, estimate, low, high, actual, method, calibration_weeks FROM estimate_scores WHERE tier = 'T1' AND week_start = '2021-12-20' ORDER BY symbol",
-    ).all();
+    const scores = store.db
+      .prepare<
+        [],
+        { symbol: string; estimate: number; low: number; high: number; actual: number; method: string; calibration_weeks: number }
+      >(
+        "SELECT symbol, estimate, low, high, actual, method, calibration_weeks FROM estimate_scores WHERE tier = 'T1' AND week_start = '2021-12-20' ORDER BY symbol",
+      )
+      .all();
     expect(scores.map((s) => s.symbol)).toEqual(['AAPL', 'BRK.B']);
     const apes: number[] = [];
     for (const s of scores) {
@@ -202,8 +231,11 @@ describe('live estimates', () => {
     expect(after.data.map((d: any) => [d.week_ending, d.calibration.length])).toEqual([['2022-01-02', 3]]);
 
     // Replaying the estimate on the stored history gives the figures scored live.
-    const replay = JSON.parse((await cli(['backtest', '--tiers', 'T1', '--format', 'json'], { DB_PATH: dbPath })).stdout) as { scores: { weekStart: string; symbol: string; estimate: number }[] };
-    for (const s of scores) expect(replay.scores.find((r) => r.weekStart === '2021-12-20' && r.symbol === s.symbol)!.estimate).toBeCloseTo(s.estimate, 6);
+    const replay = JSON.parse((await cli(['backtest', '--tiers', 'T1', '--format', 'json'], { DB_PATH: dbPath })).stdout) as {
+      scores: { weekStart: string; symbol: string; estimate: number }[];
+    };
+    for (const s of scores)
+      expect(replay.scores.find((r) => r.weekStart === '2021-12-20' && r.symbol === s.symbol)!.estimate).toBeCloseTo(s.estimate, 6);
   });
 });
 
@@ -214,7 +246,11 @@ describe('when there is nothing to estimate from', () => {
     expect((await noDaily.inject({ url: '/darkpool/estimate/TQQQ' })).json()).toMatchObject({ status: 503, code: 'no_daily_data' });
     await noDaily.close();
 
-    await ingestDaily(dailyContext(seeded, () => new Date('2021-12-02T12:00:00Z')), cdnClient(cdn.url), { trigger: 'test', windowDays: 1 });
+    await ingestDaily(
+      dailyContext(seeded, () => new Date('2021-12-02T12:00:00Z')),
+      cdnClient(cdn.url),
+      { trigger: 'test', windowDays: 1 },
+    );
     const withDaily = await appOn(seeded);
     const otc = (await withDaily.inject({ url: '/darkpool/estimate/EARI' })).json();
     expect(otc).toMatchObject({ status: 404, code: 'estimate_unavailable' });

@@ -40,19 +40,33 @@ describe('the share models', () => {
 
 /** Two tiers of made-up symbols: weeks are Mondays of January 2024 (no holidays but the 15th). */
 function sources(weeks: Record<string, { ats: Record<string, number>; off: Record<string, number> }>, days: Record<string, number>) {
-  const tiers = new Map<string, Tier>([['BIG', 'T1'], ['THIN', 'T1'], ['NEW', 'T1'], ['OTC', 'OTCE']]);
-  const published = Object.keys(weeks).filter((w) => Object.keys(weeks[w]!.ats).length).sort().reverse();
+  const tiers = new Map<string, Tier>([
+    ['BIG', 'T1'],
+    ['THIN', 'T1'],
+    ['NEW', 'T1'],
+    ['OTC', 'OTCE'],
+  ]);
+  const published = Object.keys(weeks)
+    .filter((w) => Object.keys(weeks[w]!.ats).length)
+    .sort()
+    .reverse();
   const truth: WeeklyTruth = {
     publishedWeeks: () => published,
     weekShares: (_t, w) => new Map(Object.entries(weeks[w]?.ats ?? {}).filter(([, v]) => v > 0)),
-    symbolShares: (s, _t, from) => new Map(published.filter((w) => w >= from && weeks[w]!.ats[s] !== undefined).map((w) => [w, weeks[w]!.ats[s]!])),
+    symbolShares: (s, _t, from) =>
+      new Map(published.filter((w) => w >= from && weeks[w]!.ats[s] !== undefined).map((w) => [w, weeks[w]!.ats[s]!])),
     tiers: () => tiers,
   };
   const daily: DailyVolumes = {
     daysLoaded: () => new Map(Object.entries(days)),
     newestTradeDate: () => '2024-01-31',
     weekTotals: (w) => new Map(Object.entries(weeks[w]?.off ?? {})),
-    symbolWeeks: (s, from) => new Map(Object.keys(weeks).filter((w) => w >= from && weeks[w]!.off[s] !== undefined).map((w) => [w, weeks[w]!.off[s]!])),
+    symbolWeeks: (s, from) =>
+      new Map(
+        Object.keys(weeks)
+          .filter((w) => w >= from && weeks[w]!.off[s] !== undefined)
+          .map((w) => [w, weeks[w]!.off[s]!]),
+      ),
   };
   return new Estimator(truth, daily);
 }
@@ -111,6 +125,6 @@ describe('the estimator', () => {
   it('declines when fewer than two published weeks have every daily file', () => {
     const sparse = sources(weeks, { '2024-01-08': 5, '2024-01-15': 3, '2024-01-22': 5 });
     const r = sparse.estimate('BIG', 'T1', '2024-01-22');
-    expect(r).toEqual({ ok: false, reason: 'fewer than 2 published T1 weeks before 2024-01-22 have every day\'s daily file loaded' });
+    expect(r).toEqual({ ok: false, reason: "fewer than 2 published T1 weeks before 2024-01-22 have every day's daily file loaded" });
   });
 });

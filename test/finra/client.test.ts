@@ -16,7 +16,12 @@ beforeEach(async () => {
   double = await new FinraDouble({
     rows: defaultFinraRows(),
     // FINRA's partitions list has carried NMS and NA tiers, and its metadata calls the OTC tier OTC.
-    strayPartitions: [['2019-01-07', 'NMS'], ['2019-01-07', 'NA'], ['2023-11-06', 'NMS'], ['2019-01-07', 'OTC']],
+    strayPartitions: [
+      ['2019-01-07', 'NMS'],
+      ['2019-01-07', 'NA'],
+      ['2023-11-06', 'NMS'],
+      ['2019-01-07', 'OTC'],
+    ],
   }).start();
   t = testClient(double.url);
 });
@@ -78,7 +83,11 @@ describe('paging', () => {
   });
 
   it('fetches several summary types as one paged sequence, asking only for the fields it uses', async () => {
-    const rows = await t.client.weekRows({ weekStart: '2025-11-17', tier: 'T2', summaryTypes: ['ATS_W_SMBL_FIRM', 'ATS_W_SMBL', 'OTC_W_SMBL'] });
+    const rows = await t.client.weekRows({
+      weekStart: '2025-11-17',
+      tier: 'T2',
+      summaryTypes: ['ATS_W_SMBL_FIRM', 'ATS_W_SMBL', 'OTC_W_SMBL'],
+    });
     expect(rows.map((r) => r.summaryTypeCode).sort()).toEqual([...Array(26).fill('ATS_W_SMBL_FIRM'), 'ATS_W_SMBL', 'OTC_W_SMBL'].sort());
     const [call] = double.dataRequests();
     expect(call?.body).toMatchObject({
@@ -179,7 +188,10 @@ describe('errors and credentials', () => {
 describe('bad credentials', () => {
   it("fail at once with FINRA's invalid_client (a 400, not a 401), asked for with our User-Agent", async () => {
     await double.close();
-    double = await new FinraDouble({ rows: tqqqRows(), oauth: { clientId: 'id', clientSecret: 'secret', token: 'tok-1', expiresIn: 3600 } }).start();
+    double = await new FinraDouble({
+      rows: tqqqRows(),
+      oauth: { clientId: 'id', clientSecret: 'secret', token: 'tok-1', expiresIn: 3600 },
+    }).start();
     t = testClient(double.url, { auth: { id: 'id', secret: 'wrong' } });
     const err = await t.client.partitions().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(UpstreamHttpError);
@@ -206,7 +218,10 @@ describe('row schema', () => {
   });
 
   it('reads exponent notation as text too, keeps nulls as null, takes shares to six decimals and rejects finer ones or fractional trades', () => {
-    const row = parseFinraRow({ totalWeeklyShareQuantity: '1.2E7', totalWeeklyTradeCount: null, totalNotionalSum: '1.0465704323210629E10' }, 0);
+    const row = parseFinraRow(
+      { totalWeeklyShareQuantity: '1.2E7', totalWeeklyTradeCount: null, totalNotionalSum: '1.0465704323210629E10' },
+      0,
+    );
     expect(row.totalWeeklyShareQuantity).toBe(12_000_000);
     expect(row.totalWeeklyTradeCount).toBeNull();
     expect(row.totalNotionalSum).toBe(10465704323.210629);

@@ -42,7 +42,7 @@ describe('building a week from FINRA rows', () => {
       total.totalWeeklyShareQuantity = (total.totalWeeklyShareQuantity as number) + 1;
     });
     expect(() => buildWeek(week)).toThrow(WeekRefusedError);
-    expect(() => buildWeek(week)).toThrow('TQQQ: firm rows sum to 48136092 shares, FINRA\'s total is 48136093');
+    expect(() => buildWeek(week)).toThrow("TQQQ: firm rows sum to 48136092 shares, FINRA's total is 48136093");
   });
 
   it('refuses when a firm row is missing (the per-symbol total no longer matches)', () => {

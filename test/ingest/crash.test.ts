@@ -12,9 +12,18 @@ const SYMBOLS = Array.from({ length: 8000 }, (_, i) => `S${String(i).padStart(4,
 const ATSS = ['UBSA', 'JPBX', 'MLIX', 'INCR', 'KCGM', 'SGMT', 'LATS', 'EBXL', 'CGXS', 'BIDS', 'ICBX', 'IATS'];
 
 /** Synthetic (labelled so): a small week, then FINRA's "revision" of it with 96,000 per-ATS rows. */
-const small = (): Row[] => syntheticWeek(WEEK, 'T1', SYMBOLS.map((symbol, i) => ({ symbol, mpid: 'UBSA', shares: 1000 + i, trades: 10 })));
+const small = (): Row[] =>
+  syntheticWeek(
+    WEEK,
+    'T1',
+    SYMBOLS.map((symbol, i) => ({ symbol, mpid: 'UBSA', shares: 1000 + i, trades: 10 })),
+  );
 const big = (): Row[] =>
-  syntheticWeek(WEEK, 'T1', SYMBOLS.flatMap((symbol, i) => ATSS.map((mpid, j) => ({ symbol, mpid, shares: 100 + i + j, trades: 1 + j }))));
+  syntheticWeek(
+    WEEK,
+    'T1',
+    SYMBOLS.flatMap((symbol, i) => ATSS.map((mpid, j) => ({ symbol, mpid, shares: 100 + i + j, trades: 1 + j }))),
+  );
 
 let double: FinraDouble;
 let dbPath: string;

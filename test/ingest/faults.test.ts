@@ -90,7 +90,10 @@ describe('retries', () => {
       body: JSON.stringify({ statusCode: 400, statusDescription: 'Bad Request', message: 'Invalid date field format' }),
     });
     const run = await ingest();
-    expect(run.weeks.find((w) => w.weekStart === '2025-11-10')).toMatchObject({ outcome: 'failed', detail: 'HTTP 400: Bad Request: Invalid date field format' });
+    expect(run.weeks.find((w) => w.weekStart === '2025-11-10')).toMatchObject({
+      outcome: 'failed',
+      detail: 'HTTP 400: Bad Request: Invalid date field format',
+    });
     expect(logs.lines.some((l) => l.msg === 'FINRA refused the request' && String(l.err).includes('Invalid date field format'))).toBe(true);
     expect(t.sleeps).toEqual([]);
     expect(state()).toBe(before);
@@ -124,7 +127,9 @@ describe('truncation and bad bodies leave the loaded week exactly as it was', ()
       const run = await ingest();
       expect(run.weeks.find((w) => w.weekStart === '2025-11-10')?.outcome).toBe('refused');
       expect(state()).toBe(before);
-      const [recorded] = store.db.prepare("SELECT outcome FROM run_weeks WHERE week_start = '2025-11-10' ORDER BY rowid DESC LIMIT 1").all();
+      const [recorded] = store.db
+        .prepare("SELECT outcome FROM run_weeks WHERE week_start = '2025-11-10' ORDER BY rowid DESC LIMIT 1")
+        .all();
       expect(recorded).toEqual({ outcome: 'refused' });
     });
   }
@@ -139,7 +144,10 @@ describe('truncation and bad bodies leave the loaded week exactly as it was', ()
     rows[lastFirm] = { ...rows[firstFirm]! };
     double.setRows(rows);
     const run = await ingest();
-    expect(run.weeks.find((w) => w.weekStart === '2025-11-10')).toMatchObject({ outcome: 'refused', detail: expect.stringMatching(/duplicate_key/) });
+    expect(run.weeks.find((w) => w.weekStart === '2025-11-10')).toMatchObject({
+      outcome: 'refused',
+      detail: expect.stringMatching(/duplicate_key/),
+    });
     expect(state()).toBe(before);
   });
 });
@@ -147,23 +155,36 @@ describe('truncation and bad bodies leave the loaded week exactly as it was', ()
 describe('revisions', () => {
   it('re-publishes a revised week whole, counts the revision, keeps FINRA’s lastUpdateDate, and refreshes the next week’s trend', async () => {
     await ingest();
-    const trendBefore = store.db.prepare("SELECT change_pct FROM symbol_weeks WHERE week_start = '2025-11-17' AND symbol = 'AABB'").get() as { change_pct: number };
+    const trendBefore = store.db
+      .prepare("SELECT change_pct FROM symbol_weeks WHERE week_start = '2025-11-17' AND symbol = 'AABB'")
+      .get() as { change_pct: number };
 
     const rows = defaultFinraRows();
     revise(rows, '2025-11-10', 'AABB', 1_000_000, '2026-02-02');
     double.setRows(rows);
     const run = await ingest();
     const week = run.weeks.find((w) => w.weekStart === '2025-11-10');
-    expect(week).toMatchObject({ outcome: 'revised', detail: 'FINRA lastUpdateDate 2025-12-15 -> 2026-02-02; ATS shares changed for 1 symbols' });
+    expect(week).toMatchObject({
+      outcome: 'revised',
+      detail: 'FINRA lastUpdateDate 2025-12-15 -> 2026-02-02; ATS shares changed for 1 symbols',
+    });
     expect(run.weeks.find((w) => w.weekStart === '2025-11-17')?.outcome).toBe('unchanged');
 
-    const stored = store.db.prepare("SELECT revisions, last_update, loaded_at < updated_at AS moved FROM weeks WHERE week_start = '2025-11-10'").get();
+    const stored = store.db
+      .prepare("SELECT revisions, last_update, loaded_at < updated_at AS moved FROM weeks WHERE week_start = '2025-11-10'")
+      .get();
     expect(stored).toEqual({ revisions: 1, last_update: '2026-02-02', moved: 1 });
-    const aabb = store.db.prepare("SELECT shares FROM symbol_weeks WHERE week_start = '2025-11-10' AND symbol = 'AABB'").get() as { shares: number };
-    const original = defaultFinraRows().filter((r) => r.weekStartDate === '2025-11-10' && r.summaryTypeCode === 'ATS_W_SMBL_FIRM' && r.issueSymbolIdentifier === 'AABB');
+    const aabb = store.db.prepare("SELECT shares FROM symbol_weeks WHERE week_start = '2025-11-10' AND symbol = 'AABB'").get() as {
+      shares: number;
+    };
+    const original = defaultFinraRows().filter(
+      (r) => r.weekStartDate === '2025-11-10' && r.summaryTypeCode === 'ATS_W_SMBL_FIRM' && r.issueSymbolIdentifier === 'AABB',
+    );
     expect(aabb.shares).toBe(original.reduce((n, r) => n + (r.totalWeeklyShareQuantity as number), 0) + 1_000_000);
 
-    const trendAfter = store.db.prepare("SELECT prev_shares, change_pct FROM symbol_weeks WHERE week_start = '2025-11-17' AND symbol = 'AABB'").get() as { prev_shares: number; change_pct: number };
+    const trendAfter = store.db
+      .prepare("SELECT prev_shares, change_pct FROM symbol_weeks WHERE week_start = '2025-11-17' AND symbol = 'AABB'")
+      .get() as { prev_shares: number; change_pct: number };
     expect(trendAfter.prev_shares).toBe(aabb.shares);
     expect(trendAfter.change_pct).not.toBe(trendBefore.change_pct);
   });

@@ -30,10 +30,16 @@ function query<T>(dbPath: string, sql: string, ...params: unknown[]): T[] {
 
 const dataBodies = () => double.dataRequests().map((r) => r.body ?? {});
 const weeksAsked = () =>
-  [...new Set(dataBodies().flatMap((b) => {
-    const week = (b.compareFilters as { fieldName: string; fieldValue: string }[] | undefined)?.find((f) => f.fieldName === 'weekStartDate');
-    return week ? [week.fieldValue] : [];
-  }))].sort();
+  [
+    ...new Set(
+      dataBodies().flatMap((b) => {
+        const week = (b.compareFilters as { fieldName: string; fieldValue: string }[] | undefined)?.find(
+          (f) => f.fieldName === 'weekStartDate',
+        );
+        return week ? [week.fieldValue] : [];
+      }),
+    ),
+  ].sort();
 
 describe('protocol noise is tolerated', () => {
   it('loads every week when Total-Records-On-Page comes empty on every page, as FINRA was recorded sending it', async () => {
@@ -41,7 +47,9 @@ describe('protocol noise is tolerated', () => {
     const run = await cli(['ingest'], env);
     expect(run.stdout).toMatch(/: ok; 3 weeks: 3 published/);
     expect(query<{ n: number }>(dbPath, 'SELECT sum(firm_rows) AS n FROM weeks')[0]!.n).toBe(
-      otceFirmRows('2025-11-10').length + otceFirmRows('2025-11-17').length + tqqqRows().filter((r) => r.summaryTypeCode === 'ATS_W_SMBL_FIRM').length,
+      otceFirmRows('2025-11-10').length +
+        otceFirmRows('2025-11-17').length +
+        tqqqRows().filter((r) => r.summaryTypeCode === 'ATS_W_SMBL_FIRM').length,
     );
   });
 
@@ -51,7 +59,15 @@ describe('protocol noise is tolerated', () => {
   });
 
   it('logs partitions under tiers it does not load, with their week counts, in the run notes', async () => {
-    const { env } = await serve({ rows: defaultFinraRows(), strayPartitions: [['2023-11-06', 'NMS'], ['2023-11-13', 'NMS'], ['2023-11-06', 'NA'], ['2025-11-10', 'OTC']] });
+    const { env } = await serve({
+      rows: defaultFinraRows(),
+      strayPartitions: [
+        ['2023-11-06', 'NMS'],
+        ['2023-11-13', 'NMS'],
+        ['2023-11-06', 'NA'],
+        ['2025-11-10', 'OTC'],
+      ],
+    });
     const run = await cli(['ingest'], env);
     expect(run.stderr).toMatch(/note: FINRA partitions under tiers not loaded, skipped: NA \(1 week\), NMS \(2 weeks\), OTC \(1 week\)/);
   });
@@ -65,7 +81,9 @@ describe('a User-Agent on every request', () => {
     for (const r of double.requests) expect(r.headers['user-agent']).toMatch(/^darkpool-radar\/0\.1\.0 \(\+https:\/\/\S+\)$/);
     double.requests.length = 0;
     await cli(['ingest', '--tiers', 'T2'], { ...env, FINRA_USER_AGENT_URL: 'https://example.org/contact' });
-    expect(new Set(double.requests.map((r) => r.headers['user-agent']))).toEqual(new Set(['darkpool-radar/0.1.0 (+https://example.org/contact)']));
+    expect(new Set(double.requests.map((r) => r.headers['user-agent']))).toEqual(
+      new Set(['darkpool-radar/0.1.0 (+https://example.org/contact)']),
+    );
     double.requests.length = 0;
     await cli(['ingest', '--tiers', 'T2'], { ...env, FINRA_USER_AGENT: 'acme-research/2.0 (ops@example.org)' });
     expect(new Set(double.requests.map((r) => r.headers['user-agent']))).toEqual(new Set(['acme-research/2.0 (ops@example.org)']));
@@ -92,7 +110,9 @@ describe('ATS rows without a symbol', () => {
     const store = openStore(dbPath, SectorTable.load());
     const app = await appOn(store);
     try {
-      const weeks = (await app.inject({ url: '/darkpool/weeks' })).json() as { tiers: { tier: string; weeks: Record<string, unknown>[] }[] };
+      const weeks = (await app.inject({ url: '/darkpool/weeks' })).json() as {
+        tiers: { tier: string; weeks: Record<string, unknown>[] }[];
+      };
       expect(weeks.tiers.find((t) => t.tier === 'OTCE')!.weeks[0]).toMatchObject({
         week_start: '2025-11-10',
         unattributed_shares: unattributedShares,
@@ -104,14 +124,20 @@ describe('ATS rows without a symbol', () => {
         unattributed: Record<string, unknown>[];
         data: { mpid: string; dark_pool_shares: number; dark_pool_trades: number; symbols_traded: number; unattributed_shares: number }[];
       };
-      expect(venues.unattributed).toEqual([{ tier: 'OTCE', unattributed_shares: unattributedShares, unattributed_trades: unattributedTrades }]);
+      expect(venues.unattributed).toEqual([
+        { tier: 'OTCE', unattributed_shares: unattributedShares, unattributed_trades: unattributedTrades },
+      ]);
       for (const mpid of ['PPEX', 'OTCX', 'OTCN']) {
         const rows = firm.filter((r) => r.MPID === mpid);
         const venue = venues.data.find((v) => v.mpid === mpid)!;
         expect(venue.dark_pool_shares, mpid).toBe(rows.reduce((n, r) => n + (r.totalWeeklyShareQuantity as number), 0));
         expect(venue.dark_pool_trades, mpid).toBe(rows.reduce((n, r) => n + (r.totalWeeklyTradeCount as number), 0));
-        expect(venue.symbols_traded, mpid).toBe(rows.filter((r) => r.issueSymbolIdentifier && (r.totalWeeklyShareQuantity as number) > 0).length);
-        expect(venue.unattributed_shares, mpid).toBe(rows.filter((r) => !r.issueSymbolIdentifier).reduce((n, r) => n + (r.totalWeeklyShareQuantity as number), 0));
+        expect(venue.symbols_traded, mpid).toBe(
+          rows.filter((r) => r.issueSymbolIdentifier && (r.totalWeeklyShareQuantity as number) > 0).length,
+        );
+        expect(venue.unattributed_shares, mpid).toBe(
+          rows.filter((r) => !r.issueSymbolIdentifier).reduce((n, r) => n + (r.totalWeeklyShareQuantity as number), 0),
+        );
       }
 
       const movers = (await app.inject({ url: '/darkpool/movers/top20?tier=OTCE' })).json() as { data: { ticker: string }[] };
@@ -126,7 +152,9 @@ describe('ATS rows without a symbol', () => {
   });
 
   it("are still reconciled: FINRA's empty-symbol total that disagrees refuses the week", async () => {
-    const totals = derivedSymbolTotals(firm).map((t) => (t.issueSymbolIdentifier === '' ? { ...t, totalWeeklyShareQuantity: (t.totalWeeklyShareQuantity as number) + 1 } : t));
+    const totals = derivedSymbolTotals(firm).map((t) =>
+      t.issueSymbolIdentifier === '' ? { ...t, totalWeeklyShareQuantity: (t.totalWeeklyShareQuantity as number) + 1 } : t,
+    );
     const { env, dbPath } = await serve({ rows: [...firm, ...totals] });
     const run = await cli(['ingest', '--tiers', 'OTCE'], env);
     expect(run.stderr).toMatch(/refused.*reconciliation: rows without a symbol: firm rows sum to 1250310 shares, FINRA's total is 1250311/);
@@ -168,8 +196,10 @@ describe('revisions anywhere in history', () => {
     const oldest = WEEKS.at(-1)!;
     const revised = twelveWeeks().map((r) => {
       if (r.weekStartDate !== oldest) return r;
-      if (r.summaryTypeCode === 'ATS_W_SMBL_FIRM' && r.MPID === 'UBSA') return { ...r, totalWeeklyShareQuantity: (r.totalWeeklyShareQuantity as number) + 1000, lastUpdateDate: '2026-11-30' };
-      if (r.summaryTypeCode === 'ATS_W_SMBL') return { ...r, totalWeeklyShareQuantity: (r.totalWeeklyShareQuantity as number) + 1000, lastUpdateDate: '2026-11-30' };
+      if (r.summaryTypeCode === 'ATS_W_SMBL_FIRM' && r.MPID === 'UBSA')
+        return { ...r, totalWeeklyShareQuantity: (r.totalWeeklyShareQuantity as number) + 1000, lastUpdateDate: '2026-11-30' };
+      if (r.summaryTypeCode === 'ATS_W_SMBL')
+        return { ...r, totalWeeklyShareQuantity: (r.totalWeeklyShareQuantity as number) + 1000, lastUpdateDate: '2026-11-30' };
       return r;
     });
     double.setRows(revised);
@@ -177,7 +207,9 @@ describe('revisions anywhere in history', () => {
     const run = await cli(['ingest', '--tiers', 'T2'], env);
     expect(run.stderr).toMatch(new RegExp(`T2 +${oldest} +revised`));
 
-    const changeQuery = dataBodies().find((b) => (b.compareFilters as { fieldName: string }[]).some((f) => f.fieldName === 'lastUpdateDate'));
+    const changeQuery = dataBodies().find((b) =>
+      (b.compareFilters as { fieldName: string }[]).some((f) => f.fieldName === 'lastUpdateDate'),
+    );
     expect(changeQuery).toMatchObject({
       fields: ['weekStartDate', 'tierIdentifier'],
       compareFilters: [
@@ -188,9 +220,15 @@ describe('revisions anywhere in history', () => {
     });
     expect(weeksAsked()).toEqual([oldest, WEEKS[1], WEEKS[0]].sort());
 
-    const expected = revised.filter((r) => r.weekStartDate === oldest && r.summaryTypeCode === 'ATS_W_SMBL_FIRM').reduce((n, r) => n + (r.totalWeeklyShareQuantity as number), 0);
-    expect(query(dbPath, "SELECT shares FROM symbol_weeks WHERE week_start = ? AND symbol = 'TQQQ'", oldest)).toEqual([{ shares: expected }]);
-    expect(query(dbPath, "SELECT last_update, revisions FROM weeks WHERE week_start = ? AND tier = 'T2'", oldest)).toEqual([{ last_update: '2026-11-30', revisions: 1 }]);
+    const expected = revised
+      .filter((r) => r.weekStartDate === oldest && r.summaryTypeCode === 'ATS_W_SMBL_FIRM')
+      .reduce((n, r) => n + (r.totalWeeklyShareQuantity as number), 0);
+    expect(query(dbPath, "SELECT shares FROM symbol_weeks WHERE week_start = ? AND symbol = 'TQQQ'", oldest)).toEqual([
+      { shares: expected },
+    ]);
+    expect(query(dbPath, "SELECT last_update, revisions FROM weeks WHERE week_start = ? AND tier = 'T2'", oldest)).toEqual([
+      { last_update: '2026-11-30', revisions: 1 },
+    ]);
 
     // The next run asks from the newest change's day on (that day included): the revised week comes back
     // unchanged, with the newest two; a week changed before that day is not asked for.
@@ -228,10 +266,16 @@ describe('the historic dataset', () => {
     expect(historic.length).toBe(8);
     expect(double.dataRequests().length - historic.length).toBe(12 + 3);
     for (const r of historic) {
-      expect((r.body?.compareFilters as { fieldName: string }[]).map((f) => f.fieldName).sort()).toEqual(['tierIdentifier', 'weekStartDate']);
+      expect((r.body?.compareFilters as { fieldName: string }[]).map((f) => f.fieldName).sort()).toEqual([
+        'tierIdentifier',
+        'weekStartDate',
+      ]);
       expect(r.body?.sortFields).toBeUndefined();
     }
-    const outcomes = query<{ week_start: string; outcome: string }>(dbPath, "SELECT week_start, outcome FROM run_weeks WHERE outcome != 'published' ORDER BY week_start DESC");
+    const outcomes = query<{ week_start: string; outcome: string }>(
+      dbPath,
+      "SELECT week_start, outcome FROM run_weeks WHERE outcome != 'published' ORDER BY week_start DESC",
+    );
     expect(outcomes).toEqual(weeks.slice(17).map((w) => ({ week_start: w, outcome: 'unavailable' })));
   });
 });
@@ -284,7 +328,9 @@ describe('fractional shares', () => {
     const store = openStore(dbPath, SectorTable.load());
     const app = await appOn(store);
     try {
-      const venues = (await app.inject({ url: '/darkpool/venues?tier=OTCE' })).json() as { data: { mpid: string; dark_pool_shares: number }[] };
+      const venues = (await app.inject({ url: '/darkpool/venues?tier=OTCE' })).json() as {
+        data: { mpid: string; dark_pool_shares: number }[];
+      };
       expect(venues.data).toHaveLength(byVenue.size);
       for (const v of venues.data) expect(v.dark_pool_shares, v.mpid).toBe(decimal(byVenue.get(v.mpid)!));
       const weekly = (await app.inject({ url: '/darkpool/weekly/AABB' })).json() as { dark_pool_shares: number };
@@ -296,7 +342,7 @@ describe('fractional shares', () => {
   });
 });
 
-describe("when FINRA cannot say which weeks changed", () => {
+describe('when FINRA cannot say which weeks changed', () => {
   it('re-pulls the newest eight weeks and says so in the run notes', async () => {
     const { env } = await serve({ rows: twelveWeeks() });
     await cli(['ingest', '--tiers', 'T2', '--weeks', '12'], env);

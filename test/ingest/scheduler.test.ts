@@ -15,7 +15,13 @@ afterEach(async () => {
 describe('the ingest scheduler', () => {
   it('starts an ingest at once when the store is empty, and never two at a time', async () => {
     const logs = captureLogs();
-    scheduler = new IngestScheduler({ cron: '0 0 1 1 *', logger: logs.logger, hasData: () => false, command: slowIngest(400), startupRetryMs: [] });
+    scheduler = new IngestScheduler({
+      cron: '0 0 1 1 *',
+      logger: logs.logger,
+      hasData: () => false,
+      command: slowIngest(400),
+      startupRetryMs: [],
+    });
     scheduler.start();
     const overlapping = await scheduler.runNow('schedule');
     expect(overlapping).toBe(0); // it waited for the running one instead of starting another
@@ -29,7 +35,10 @@ describe('the ingest scheduler', () => {
     const logs = captureLogs();
     scheduler = new IngestScheduler({ cron: '* * * * * *', logger: logs.logger, hasData: () => true, command: slowIngest(10) });
     scheduler.start();
-    await eventually(async () => (logs.lines.some((l) => l.msg === 'ingest finished' && l.trigger === 'schedule') ? true : undefined), 5_000);
+    await eventually(
+      async () => (logs.lines.some((l) => l.msg === 'ingest finished' && l.trigger === 'schedule') ? true : undefined),
+      5_000,
+    );
     expect(logs.lines.find((l) => l.msg === 'ingest scheduled (UTC)')).toMatchObject({ cron: '* * * * * *' });
   });
 
@@ -45,10 +54,24 @@ describe('the ingest scheduler', () => {
   it('tries the first ingest again, with growing waits, while it loads nothing; then leaves it to the schedule', async () => {
     const logs = captureLogs();
     const failing = { file: process.execPath, args: ['-e', 'process.exit(1)', '--'] };
-    scheduler = new IngestScheduler({ cron: '0 0 1 1 *', logger: logs.logger, hasData: () => false, command: failing, startupRetryMs: [50, 100] });
+    scheduler = new IngestScheduler({
+      cron: '0 0 1 1 *',
+      logger: logs.logger,
+      hasData: () => false,
+      command: failing,
+      startupRetryMs: [50, 100],
+    });
     scheduler.start();
-    await eventually(async () => (logs.lines.some((l) => String(l.msg).startsWith('nothing is loaded yet and the first ingests failed')) ? true : undefined), 5_000);
-    expect(logs.lines.filter((l) => l.msg === 'ingest started').map((l) => l.trigger)).toEqual(['startup', 'startup-retry', 'startup-retry']);
+    await eventually(
+      async () =>
+        logs.lines.some((l) => String(l.msg).startsWith('nothing is loaded yet and the first ingests failed')) ? true : undefined,
+      5_000,
+    );
+    expect(logs.lines.filter((l) => l.msg === 'ingest started').map((l) => l.trigger)).toEqual([
+      'startup',
+      'startup-retry',
+      'startup-retry',
+    ]);
     const retries = logs.lines.filter((l) => String(l.msg).startsWith('nothing is loaded yet: the first ingest loaded no week'));
     expect(retries.map((l) => l.attempt)).toEqual([1, 2]);
     expect(retries.every((l) => typeof l.next === 'string')).toBe(true);
@@ -57,7 +80,14 @@ describe('the ingest scheduler', () => {
 
   it('on stop, ends a running ingest with SIGTERM, and starts no more', async () => {
     const logs = captureLogs();
-    scheduler = new IngestScheduler({ cron: '* * * * * *', logger: logs.logger, hasData: () => false, command: slowIngest(60_000), stopGraceMs: 2_000, startupRetryMs: [] });
+    scheduler = new IngestScheduler({
+      cron: '* * * * * *',
+      logger: logs.logger,
+      hasData: () => false,
+      command: slowIngest(60_000),
+      stopGraceMs: 2_000,
+      startupRetryMs: [],
+    });
     scheduler.start();
     await scheduler.stop();
     expect(logs.lines.find((l) => l.msg === 'ingest did not finish cleanly; nothing is loaded yet')).toMatchObject({ signal: 'SIGTERM' });

@@ -48,7 +48,11 @@ describe("FINRA's per-symbol totals, as published by a date", () => {
     expect(loaded.map(([w]) => w).sort()).toEqual(expected);
     expect(new Set(loaded.map(([, c]) => c))).toEqual(new Set(['symbol_totals']));
     expect(notes.join('\n')).toMatch(/week 2022-06-27 T1 left out: FINRA revised it on 2022-07-29, after 2022-07-26/);
-    expect(notes.join('\n')).toMatch(new RegExp(`${new Set(totals.filter((r) => r.initialPublishedDate > '2022-07-26').map((r) => r.weekStartDate)).size} weeks FINRA published after 2022-07-26 left out`));
+    expect(notes.join('\n')).toMatch(
+      new RegExp(
+        `${new Set(totals.filter((r) => r.initialPublishedDate > '2022-07-26').map((r) => r.weekStartDate)).size} weeks FINRA published after 2022-07-26 left out`,
+      ),
+    );
   });
 
   it("serves each symbol-week with FINRA's figures, labelled totals-only, with no venue count", async () => {
@@ -67,7 +71,13 @@ describe("FINRA's per-symbol totals, as published by a date", () => {
     });
     expect(before.week_start).toBe('2022-06-20');
     const weekly = await get('/darkpool/weekly/AAPL');
-    expect(weekly.body).toMatchObject({ week_start: '2022-07-04', coverage: 'symbol_totals', ats_venues: null, venues: [], previous_week: null });
+    expect(weekly.body).toMatchObject({
+      week_start: '2022-07-04',
+      coverage: 'symbol_totals',
+      ats_venues: null,
+      venues: [],
+      previous_week: null,
+    });
     expect(weekly.body.source.weeks).toEqual([expect.objectContaining({ week_start: '2022-07-04', coverage: 'symbol_totals' })]);
   });
 
@@ -80,7 +90,12 @@ describe("FINRA's per-symbol totals, as published by a date", () => {
   });
 
   it('keeps totals-only weeks out of movers, sectors and venues, and out of the ingest plan', async () => {
-    for (const url of ['/darkpool/movers/top20', '/darkpool/sectors', '/darkpool/venues?tier=T1', '/darkpool/movers/top20?week=2022-07-04']) {
+    for (const url of [
+      '/darkpool/movers/top20',
+      '/darkpool/sectors',
+      '/darkpool/venues?tier=T1',
+      '/darkpool/movers/top20?week=2022-07-04',
+    ]) {
       const { status, body } = await get(url);
       expect(status, url).toBe(404);
       expect(body.code).toBe('week_not_found');
@@ -91,9 +106,13 @@ describe("FINRA's per-symbol totals, as published by a date", () => {
 });
 
 describe('totals-only and whole weeks of the same week', () => {
-  const tqqqTotalsOnly = () => writeJson(tqqqRows().filter((r) => r.summaryTypeCode === 'ATS_W_SMBL'), 'tqqq_totals.json');
+  const tqqqTotalsOnly = () =>
+    writeJson(
+      tqqqRows().filter((r) => r.summaryTypeCode === 'ATS_W_SMBL'),
+      'tqqq_totals.json',
+    );
 
-  it("are replaced by the whole week, and never replace it", async () => {
+  it('are replaced by the whole week, and never replace it', async () => {
     const store = open();
     const ctx = ingestContext(store);
     await importFiles(ctx, [tqqqTotalsOnly()], {});
@@ -111,8 +130,26 @@ describe('totals-only and whole weeks of the same week', () => {
     const store = open();
     const ctx = ingestContext(store);
     const week = totals.filter((r) => r.weekStartDate === '2021-12-13');
-    await importFiles(ctx, [writeJson(week.filter((r) => r.issueSymbolIdentifier === 'AAPL'), 'aapl.json')], {});
-    await importFiles(ctx, [writeJson(week.filter((r) => r.issueSymbolIdentifier === 'BRK.B'), 'brkb.json')], {});
+    await importFiles(
+      ctx,
+      [
+        writeJson(
+          week.filter((r) => r.issueSymbolIdentifier === 'AAPL'),
+          'aapl.json',
+        ),
+      ],
+      {},
+    );
+    await importFiles(
+      ctx,
+      [
+        writeJson(
+          week.filter((r) => r.issueSymbolIdentifier === 'BRK.B'),
+          'brkb.json',
+        ),
+      ],
+      {},
+    );
     const app = await appOn(store);
     for (const symbol of ['AAPL', 'BRK.B']) {
       const body = (await app.inject({ url: `/darkpool/weekly/${symbol}` })).json() as Row;

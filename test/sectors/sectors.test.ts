@@ -10,7 +10,10 @@ const sp500 = parse(readFileSync(`${sources}/sp500_constituents.csv`), { columns
 
 describe('the shipped sector table', () => {
   it('is exactly what the build script makes from its source files', () => {
-    const rows = buildSectorTable(readFileSync(`${sources}/sp500_constituents.csv`, 'utf8'), readFileSync(`${sources}/us_listed_nasdaq_screener.csv`, 'utf8'));
+    const rows = buildSectorTable(
+      readFileSync(`${sources}/sp500_constituents.csv`, 'utf8'),
+      readFileSync(`${sources}/us_listed_nasdaq_screener.csv`, 'utf8'),
+    );
     expect(readFileSync('data/sectors/sectors.csv', 'utf8')).toBe(toCsv(rows));
   });
 

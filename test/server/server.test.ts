@@ -26,7 +26,13 @@ const status = async (url: string) => (await fetch(url)).status;
 describe('npm start (dist/server.js)', () => {
   it('with an empty store, answers 503 no_data, ingests at once in the background, then serves the data', async () => {
     double = await new FinraDouble({ rows: defaultFinraRows() }).start();
-    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: tempDbPath(), FINRA_API_URL: double.url, LOG_LEVEL: 'info', DAILY_WINDOW_DAYS: '0' });
+    proc = startNode(['dist/server.js'], {
+      PORT: '0',
+      DB_PATH: tempDbPath(),
+      FINRA_API_URL: double.url,
+      LOG_LEVEL: 'info',
+      DAILY_WINDOW_DAYS: '0',
+    });
     const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
     const first = await fetch(`${base}/darkpool/movers/top20`);
     expect(first.status).toBe(503);
@@ -38,8 +44,19 @@ describe('npm start (dist/server.js)', () => {
 
   it('keeps serving, logs why, and says when it tries again, when FINRA refuses the first ingest', async () => {
     double = await new FinraDouble({ rows: [] }).start();
-    for (let i = 0; i < 10; i++) double.faults.push({ kind: 'status', status: 403, body: '{"statusCode":403,"statusDescription":"Forbidden","message":"Access denied"}' });
-    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: tempDbPath(), FINRA_API_URL: double.url, LOG_LEVEL: 'info', DAILY_WINDOW_DAYS: '0' });
+    for (let i = 0; i < 10; i++)
+      double.faults.push({
+        kind: 'status',
+        status: 403,
+        body: '{"statusCode":403,"statusDescription":"Forbidden","message":"Access denied"}',
+      });
+    proc = startNode(['dist/server.js'], {
+      PORT: '0',
+      DB_PATH: tempDbPath(),
+      FINRA_API_URL: double.url,
+      LOG_LEVEL: 'info',
+      DAILY_WINDOW_DAYS: '0',
+    });
     const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
     await proc.waitFor(/ingest did not finish cleanly; nothing is loaded yet/);
     // It says when it will try again, and that nothing is loaded.
@@ -62,7 +79,13 @@ describe('shutdown and backups', () => {
     double = await new FinraDouble({ rows: defaultFinraRows() }).start();
     double.faults.push({ kind: 'hang' }); // the startup ingest waits on FINRA
     const dbPath = tempDbPath();
-    proc = startNode(['dist/server.js'], { PORT: '0', DB_PATH: dbPath, FINRA_API_URL: double.url, LOG_LEVEL: 'info', DAILY_WINDOW_DAYS: '0' });
+    proc = startNode(['dist/server.js'], {
+      PORT: '0',
+      DB_PATH: dbPath,
+      FINRA_API_URL: double.url,
+      LOG_LEVEL: 'info',
+      DAILY_WINDOW_DAYS: '0',
+    });
     const [, base] = await proc.waitFor(/Server listening at (http:\/\/127\.0\.0\.1:\d+)/);
     const [, childPid] = await proc.waitFor(/"trigger":"startup","pid":(\d+),"msg":"ingest started"/);
     await eventually(async () => (double!.requests.length > 0 ? true : undefined));
@@ -91,7 +114,8 @@ describe('shutdown and backups', () => {
     expect(backup.stdout).toMatch(/3 weeks, integrity ok/);
     const original = new Database(dbPath, { readonly: true });
     const restored = new Database(copy, { readonly: true });
-    const dump = (db: Database.Database) => JSON.stringify(db.prepare('SELECT * FROM ats_rows ORDER BY week_start, tier, symbol, mpid').all());
+    const dump = (db: Database.Database) =>
+      JSON.stringify(db.prepare('SELECT * FROM ats_rows ORDER BY week_start, tier, symbol, mpid').all());
     expect(dump(restored)).toBe(dump(original));
     original.close();
     restored.close();
@@ -110,7 +134,12 @@ describe('npm run demo', () => {
     expect(tqqq.ats_venues).toBe(26);
     // FINRA's bundled daily files of December 2021 are loaded too: the daily endpoints answer from them.
     const aapl = (await (await fetch(`${base}/darkpool/daily/AAPL?days=22`)).json()) as any;
-    expect(aapl.data.map((d: { trade_date: string }) => d.trade_date)).toEqual([...regshoFiles().keys()].sort().reverse().map((f) => `${f.slice(9, 13)}-${f.slice(13, 15)}-${f.slice(15, 17)}`));
+    expect(aapl.data.map((d: { trade_date: string }) => d.trade_date)).toEqual(
+      [...regshoFiles().keys()]
+        .sort()
+        .reverse()
+        .map((f) => `${f.slice(9, 13)}-${f.slice(13, 15)}-${f.slice(15, 17)}`),
+    );
     expect(aapl.data[0].off_exchange_shares).toBe(regshoRows('CNMSshvol20211231.txt').get('AAPL')!.total);
     // A browser at / gets the dashboard, and its bundled script is served from this process.
     const page = await fetch(`${base}/`, { headers: { accept: 'text/html' } });

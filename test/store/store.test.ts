@@ -56,7 +56,12 @@ describe('Publisher', () => {
     const week = await tqqqWeek();
     publisher.publish(week, { source: 'test', now: NOW });
     const [first, ...rest] = week.rows;
-    const revised: BuiltWeek = { ...week, rows: [{ ...first!, shares: first!.shares! + 100 }, ...rest], checksum: 'revised', lastUpdate: '2026-01-02' };
+    const revised: BuiltWeek = {
+      ...week,
+      rows: [{ ...first!, shares: first!.shares! + 100 }, ...rest],
+      checksum: 'revised',
+      lastUpdate: '2026-01-02',
+    };
     revised.symbols = [{ ...week.symbols[0]!, shares: week.symbols[0]!.shares + 100 }];
     const result = publisher.publish(revised, { source: 'test', now: NOW });
     expect(result.outcome).toBe('revised');
@@ -89,7 +94,10 @@ describe('Publisher', () => {
     const whole = await tqqqWeek();
     publisher.publish(whole, { source: 'whole', now: NOW });
     const totals = { ...whole, coverage: 'symbol_totals' as const, rows: [], checksum: 'totals' };
-    expect(publisher.publish(totals, { source: 'totals', now: NOW })).toMatchObject({ outcome: 'unchanged', detail: expect.stringMatching(/already loaded whole/) });
+    expect(publisher.publish(totals, { source: 'totals', now: NOW })).toMatchObject({
+      outcome: 'unchanged',
+      detail: expect.stringMatching(/already loaded whole/),
+    });
     expect(db.prepare("SELECT coverage, source FROM weeks WHERE tier = 'T2'").get()).toEqual({ coverage: 'full', source: 'whole' });
   });
 });

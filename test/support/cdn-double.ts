@@ -16,7 +16,8 @@ export type CdnFault =
   | { kind: 'edge-403' } // the edge refusing us: 403 with an HTML page, not S3's XML
   | { kind: 'no-such-key' }; // S3's 404 NoSuchKey for a day without a file
 
-const EDGE_403 = '<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>CloudFront</center></body></html>';
+const EDGE_403 =
+  '<html><head><title>403 Forbidden</title></head><body><center><h1>403 Forbidden</h1></center><hr><center>CloudFront</center></body></html>';
 
 export class CdnDouble extends LoopbackServer {
   readonly requests: { path: string; headers: IncomingMessage['headers'] }[] = [];
@@ -65,7 +66,9 @@ export class CdnDouble extends LoopbackServer {
     if (fault?.kind === 'no-such-key') {
       res
         .writeHead(404, { 'content-type': 'application/xml', server: 'AmazonS3' })
-        .end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>');
+        .end(
+          '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message></Error>',
+        );
       return;
     }
     if (fault?.kind === 'reset') {

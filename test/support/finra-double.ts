@@ -139,7 +139,8 @@ export class FinraDouble extends LoopbackServer {
     if (fault?.kind === 'reset') return req.socket.destroy();
 
     if (path === PARTITIONS_PATH && req.method === 'GET') return this.partitions(req, res);
-    if ((path === DATA_PATH || path === HISTORIC_PATH) && req.method === 'POST') return this.data(req, res, body ?? {}, fault, path === HISTORIC_PATH);
+    if ((path === DATA_PATH || path === HISTORIC_PATH) && req.method === 'POST')
+      return this.data(req, res, body ?? {}, fault, path === HISTORIC_PATH);
     return this.error(res, 404, 'Not Found', `No resource at ${path}`);
   }
 
@@ -164,7 +165,9 @@ export class FinraDouble extends LoopbackServer {
         (f) => f.fieldName === field && f.compareType.toUpperCase() === 'EQUAL',
       )?.fieldValue as string | undefined;
     const [week, tier, type] = [equal('weekStartDate'), equal('tierIdentifier'), equal('summaryTypeCode')];
-    const inDomain = ((body.domainFilters ?? []) as { fieldName: string; values: string[] }[]).find((f) => f.fieldName === 'summaryTypeCode')?.values;
+    const inDomain = ((body.domainFilters ?? []) as { fieldName: string; values: string[] }[]).find(
+      (f) => f.fieldName === 'summaryTypeCode',
+    )?.values;
     const types = type ? [type] : inDomain;
     return week && tier && types ? { week, tier, types } : null;
   }
@@ -192,12 +195,18 @@ export class FinraDouble extends LoopbackServer {
     }
     partitions.push(...(this.options.strayPartitions ?? []));
     partitions.sort((a, b) => b[0].localeCompare(a[0]));
-    this.json(req, res, 200, {
-      datasetGroup: 'otcMarket',
-      datasetName: 'weeklySummary',
-      partitionFields: ['weekStartDate', 'tierIdentifier'],
-      availablePartitions: partitions.map((p) => ({ partitions: p })),
-    }, {});
+    this.json(
+      req,
+      res,
+      200,
+      {
+        datasetGroup: 'otcMarket',
+        datasetName: 'weeklySummary',
+        partitionFields: ['weekStartDate', 'tierIdentifier'],
+        availablePartitions: partitions.map((p) => ({ partitions: p })),
+      },
+      {},
+    );
   }
 
   private inCurrent(row: Row): boolean {

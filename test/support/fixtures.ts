@@ -127,7 +127,10 @@ const regshoCache = new Map<string, Map<string, RegshoRow>>();
 export function regshoRows(file: string): Map<string, RegshoRow> {
   const cached = regshoCache.get(file);
   if (cached) return cached;
-  const lines = gunzipSync(readFileSync(`${REGSHO_DIR}${file}.gz`)).toString('latin1').split('\r\n').filter(Boolean);
+  const lines = gunzipSync(readFileSync(`${REGSHO_DIR}${file}.gz`))
+    .toString('latin1')
+    .split('\r\n')
+    .filter(Boolean);
   const rows = new Map(
     lines.slice(1, -1).map((l) => {
       const [, symbol, short, exempt, total, market] = l.split('|') as [string, string, string, string, string, string];
@@ -150,10 +153,18 @@ export function aaplBrkbTotals(): Row[] {
 /** `rows` (one week of one tier) moved to `weekStart` of `tier`, published `delayDays` after the week starts. */
 export function relabelWeek(rows: Row[], weekStart: string, tier: string, delayDays = 35): Row[] {
   const published = new Date(Date.parse(`${weekStart}T00:00:00Z`) + delayDays * 86_400_000).toISOString().slice(0, 10);
-  return rows.map((r) => ({ ...r, weekStartDate: weekStart, tierIdentifier: tier, initialPublishedDate: published, lastUpdateDate: published }));
+  return rows.map((r) => ({
+    ...r,
+    weekStartDate: weekStart,
+    tierIdentifier: tier,
+    initialPublishedDate: published,
+    lastUpdateDate: published,
+  }));
 }
 
 /** Mondays, newest first: `count` weeks ending with `newest`. */
 export function mondaysBack(newest: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => new Date(Date.parse(`${newest}T00:00:00Z`) - i * 7 * 86_400_000).toISOString().slice(0, 10));
+  return Array.from({ length: count }, (_, i) =>
+    new Date(Date.parse(`${newest}T00:00:00Z`) - i * 7 * 86_400_000).toISOString().slice(0, 10),
+  );
 }

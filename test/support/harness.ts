@@ -44,14 +44,22 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function cli(argv: string[], env: Record<string, string | undefined>, options: { terminal?: boolean } = {}): Promise<CliResult> {
+export async function cli(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  options: { terminal?: boolean } = {},
+): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
-  const code = await main(argv, { LOG_LEVEL: 'silent', ...env }, {
-    stdout: (t) => void (stdout += t),
-    stderr: (t) => void (stderr += t),
-    terminal: options.terminal ?? false,
-  });
+  const code = await main(
+    argv,
+    { LOG_LEVEL: 'silent', ...env },
+    {
+      stdout: (t) => void (stdout += t),
+      stderr: (t) => void (stderr += t),
+      terminal: options.terminal ?? false,
+    },
+  );
   return { code, stdout, stderr };
 }
 
@@ -67,7 +75,11 @@ export function testClient(
   options: { retry?: Partial<RetryPolicy>; auth?: { id: string; secret: string }; logger?: Logger; bodyTimeout?: number } = {},
 ): TestClient {
   const sleeps: number[] = [];
-  const agent = new Agent({ connect: { timeout: 2_000 }, headersTimeout: options.bodyTimeout ?? 5_000, bodyTimeout: options.bodyTimeout ?? 5_000 });
+  const agent = new Agent({
+    connect: { timeout: 2_000 },
+    headersTimeout: options.bodyTimeout ?? 5_000,
+    bodyTimeout: options.bodyTimeout ?? 5_000,
+  });
   const client = createFinraClient(
     {
       FINRA_API_URL: baseUrl,

@@ -31,7 +31,9 @@ export class ReplayDouble extends LoopbackServer {
     this.requests.push({ path, headers: req.headers, body: text ? (JSON.parse(text) as Record<string, unknown>) : null });
     const recorded = this.interactions.find((i) => i.request.method === req.method && new URL(i.request.uri).pathname === path);
     if (!recorded) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"statusCode":404,"statusDescription":"Not Found","message":"not recorded"}');
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"statusCode":404,"statusDescription":"Not Found","message":"not recorded"}');
       return;
     }
     // Transfer-Encoding and Connection are the transport's business; everything else goes out as recorded.

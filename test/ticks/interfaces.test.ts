@@ -55,14 +55,36 @@ describe('POST /ticks/analyze', () => {
   it('answers the same analysis as the CLI, for CSV and for NDJSON', async () => {
     const res = await app.inject({ method: 'POST', url: '/ticks/analyze', headers: { 'content-type': 'text/csv' }, payload: ibmText });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual(JSON.parse(JSON.stringify(await analyzeTape([ibmText], { crossCheck: () => ({ status: 'week_not_loaded', week_start: '2013-10-07', week_ending: '2013-10-13' }) }))));
+    expect(res.json()).toEqual(
+      JSON.parse(
+        JSON.stringify(
+          await analyzeTape([ibmText], {
+            crossCheck: () => ({ status: 'week_not_loaded', week_start: '2013-10-07', week_ending: '2013-10-13' }),
+          }),
+        ),
+      ),
+    );
 
-    const lines = ibmText.trim().split('\n').slice(1, 200).map((l) => {
-      const [symbol, timestamp, price, size, exchange, conditions, , , tape] = l.split(',');
-      return JSON.stringify({ symbol, timestamp, price: Number(price), size: Number(size), exchange, conditions, tape });
+    const lines = ibmText
+      .trim()
+      .split('\n')
+      .slice(1, 200)
+      .map((l) => {
+        const [symbol, timestamp, price, size, exchange, conditions, , , tape] = l.split(',');
+        return JSON.stringify({ symbol, timestamp, price: Number(price), size: Number(size), exchange, conditions, tape });
+      });
+    const asCsv = await app.inject({
+      method: 'POST',
+      url: '/ticks/analyze?interval=120',
+      headers: { 'content-type': 'text/csv' },
+      payload: ibmText.split('\n').slice(0, 200).join('\n'),
     });
-    const asCsv = await app.inject({ method: 'POST', url: '/ticks/analyze?interval=120', headers: { 'content-type': 'text/csv' }, payload: ibmText.split('\n').slice(0, 200).join('\n') });
-    const asJson = await app.inject({ method: 'POST', url: '/ticks/analyze?interval=120', headers: { 'content-type': 'application/x-ndjson' }, payload: lines.join('\n') });
+    const asJson = await app.inject({
+      method: 'POST',
+      url: '/ticks/analyze?interval=120',
+      headers: { 'content-type': 'application/x-ndjson' },
+      payload: lines.join('\n'),
+    });
     expect(asJson.json().symbols).toEqual(asCsv.json().symbols);
     expect(asJson.json().input.format).toBe('ndjson');
   });
@@ -89,7 +111,12 @@ describe('POST /ticks/analyze', () => {
       finra_non_ats_shares: nonAts,
       finra_ats_share_of_off_exchange: Math.round(share * 10_000) / 10_000,
       tape_off_exchange_volume: 4000,
-      estimate: { estimate: true, method: expect.any(String), ats_volume: Math.round(4000 * share), non_ats_volume: Math.round(4000 * (1 - share)) },
+      estimate: {
+        estimate: true,
+        method: expect.any(String),
+        ats_volume: Math.round(4000 * share),
+        non_ats_volume: Math.round(4000 * (1 - share)),
+      },
     });
   });
 
@@ -98,21 +125,50 @@ describe('POST /ticks/analyze', () => {
     const declared = await app.inject({ method: 'POST', url: '/ticks/analyze', headers: { 'content-type': 'text/csv' }, payload: big });
     expect(declared.statusCode).toBe(413);
     expect(declared.json()).toMatchObject({ code: 'payload_too_large' });
-    const streamed = await app.inject({ method: 'POST', url: '/ticks/analyze', headers: { 'content-type': 'text/csv' }, payload: Readable.from([big.slice(0, 1_500_000), big.slice(1_500_000)]) });
+    const streamed = await app.inject({
+      method: 'POST',
+      url: '/ticks/analyze',
+      headers: { 'content-type': 'text/csv' },
+      payload: Readable.from([big.slice(0, 1_500_000), big.slice(1_500_000)]),
+    });
     expect(streamed.statusCode).toBe(413);
-    const json = await app.inject({ method: 'POST', url: '/ticks/analyze', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const json = await app.inject({
+      method: 'POST',
+      url: '/ticks/analyze',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(json.statusCode).toBe(415);
-    const strict = await app.inject({ method: 'POST', url: '/ticks/analyze?strict=true', headers: { 'content-type': 'text/csv' }, payload: 'symbol,timestamp,price,size,exchange\nXYZ,2026-03-02T15:00:01Z,100,100,N\nXYZ,bad,100,100,N\n' });
+    const strict = await app.inject({
+      method: 'POST',
+      url: '/ticks/analyze?strict=true',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'symbol,timestamp,price,size,exchange\nXYZ,2026-03-02T15:00:01Z,100,100,N\nXYZ,bad,100,100,N\n',
+    });
     expect(strict.statusCode).toBe(400);
     expect(strict.json().detail).toMatch(/line 3: timestamp "bad"/);
-    const noHeader = await app.inject({ method: 'POST', url: '/ticks/analyze', headers: { 'content-type': 'text/csv' }, payload: 'a,b\n1,2\n' });
+    const noHeader = await app.inject({
+      method: 'POST',
+      url: '/ticks/analyze',
+      headers: { 'content-type': 'text/csv' },
+      payload: 'a,b\n1,2\n',
+    });
     expect(noHeader.statusCode).toBe(400);
     expect(noHeader.json().detail).toMatch(/header lacks symbol, timestamp, price, size, exchange/);
   });
 
   it('needs an API key when keys are configured', async () => {
-    const keyed = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger, apiKeys: ApiKeys.fromConfig(['ticks-key-0123456789abcdef'], undefined) });
-    const res = await keyed.inject({ method: 'POST', url: '/ticks/analyze', headers: { 'content-type': 'text/csv' }, payload: ibmText.slice(0, 500) });
+    const keyed = await buildApp(OPEN_APP_CONFIG, {
+      store,
+      logger: silentLogger,
+      apiKeys: ApiKeys.fromConfig(['ticks-key-0123456789abcdef'], undefined),
+    });
+    const res = await keyed.inject({
+      method: 'POST',
+      url: '/ticks/analyze',
+      headers: { 'content-type': 'text/csv' },
+      payload: ibmText.slice(0, 500),
+    });
     expect(res.statusCode).toBe(401);
     await keyed.close();
   });

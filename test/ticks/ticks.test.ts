@@ -77,32 +77,54 @@ describe('the real IBM tape (2013-10-11)', () => {
 
 describe('classification by the SIP rules (hand-written rows)', () => {
   it('keeps an odd lot that prints above every round lot out of the high: raw_high above high, phantom_high', async () => {
-    const report = await analyze(csv(
-      'XYZ,2026-03-02T15:00:01Z,100.00,100,N,@,,,A',
-      'XYZ,2026-03-02T15:00:02Z,101.00,200,P,@,,,A',
-      'XYZ,2026-03-02T15:00:03Z,105.00,10,Q,I,,,A',
-      'XYZ,2026-03-02T15:00:04Z,99.50,300,D,@,N,,A',
-    ));
+    const report = await analyze(
+      csv(
+        'XYZ,2026-03-02T15:00:01Z,100.00,100,N,@,,,A',
+        'XYZ,2026-03-02T15:00:02Z,101.00,200,P,@,,,A',
+        'XYZ,2026-03-02T15:00:03Z,105.00,10,Q,I,,,A',
+        'XYZ,2026-03-02T15:00:04Z,99.50,300,D,@,N,,A',
+      ),
+    );
     const [candle] = report.symbols[0]!.candles;
     expect(candle).toMatchObject({
-      open: 100, high: 101, low: 99.5, close: 99.5, raw_high: 105, raw_low: 99.5, phantom_high: true, phantom_low: false,
-      volume: 610, volume_odd_lot: 10, volume_round_lot: 600, volume_off_exchange: 300, volume_lit: 310,
-      trades: 4, trades_odd_lot: 1, trades_off_exchange: 1,
+      open: 100,
+      high: 101,
+      low: 99.5,
+      close: 99.5,
+      raw_high: 105,
+      raw_low: 99.5,
+      phantom_high: true,
+      phantom_low: false,
+      volume: 610,
+      volume_odd_lot: 10,
+      volume_round_lot: 600,
+      volume_off_exchange: 300,
+      volume_lit: 310,
+      trades: 4,
+      trades_odd_lot: 1,
+      trades_off_exchange: 1,
       vwap: Math.round(((100 * 100 + 101 * 200 + 99.5 * 300) / 600) * 1e6) / 1e6,
     });
     expect(report.symbols[0]!.statistics.off_exchange_volume_by_facility).toEqual({ 'FINRA/NYSE TRF': 300 });
   });
 
   it('detects odd lots by the price-tiered round lot when the feed omits I', async () => {
-    expect([roundLot(250, Date.UTC(2026, 0, 5)), roundLot(250.01, Date.UTC(2026, 0, 5)), roundLot(1000.01, Date.UTC(2026, 0, 5)), roundLot(10_000.01, Date.UTC(2026, 0, 5))]).toEqual([100, 40, 10, 1]);
+    expect([
+      roundLot(250, Date.UTC(2026, 0, 5)),
+      roundLot(250.01, Date.UTC(2026, 0, 5)),
+      roundLot(1000.01, Date.UTC(2026, 0, 5)),
+      roundLot(10_000.01, Date.UTC(2026, 0, 5)),
+    ]).toEqual([100, 40, 10, 1]);
     expect(roundLot(300, Date.UTC(2025, 10, 2))).toBe(100); // before 3 Nov 2025: 100 at any price
-    const report = await analyze(csv(
-      'AAA,2026-03-02T15:00:01Z,300,50,N,@,,,A', // 50 >= 40: a round lot
-      'AAA,2026-03-02T15:00:02Z,300,30,N,@,,,A', // odd
-      'AAA,2026-03-02T15:00:03Z,100,50,N,@,,,A', // odd: 100 below $250
-      'AAA,2026-03-02T15:00:04Z,5000,10,N,@,,,A', // round: 10 above $1,000
-      'AAA,2025-10-30T15:00:05Z,300,50,N,@,,,A', // odd: before the tiers
-    ));
+    const report = await analyze(
+      csv(
+        'AAA,2026-03-02T15:00:01Z,300,50,N,@,,,A', // 50 >= 40: a round lot
+        'AAA,2026-03-02T15:00:02Z,300,30,N,@,,,A', // odd
+        'AAA,2026-03-02T15:00:03Z,100,50,N,@,,,A', // odd: 100 below $250
+        'AAA,2026-03-02T15:00:04Z,5000,10,N,@,,,A', // round: 10 above $1,000
+        'AAA,2025-10-30T15:00:05Z,300,50,N,@,,,A', // odd: before the tiers
+      ),
+    );
     expect(report.totals).toMatchObject({ trades: 5, odd_lot_trades: 3, odd_lot_volume: 130 });
   });
 
@@ -117,20 +139,24 @@ describe('classification by the SIP rules (hand-written rows)', () => {
   });
 
   it('lets any "no" win when a trade carries several conditions', async () => {
-    const report = await analyze(csv(
-      'XYZ,2026-03-02T15:00:01Z,100,100,N,@F,,,A', // both eligible: moves the candle
-      'XYZ,2026-03-02T15:00:02Z,110,100,N,F T,,,A', // T says no
-      'XYZ,2026-03-02T15:00:03Z,111,100,N,@I,,,A', // I says no
-    ));
+    const report = await analyze(
+      csv(
+        'XYZ,2026-03-02T15:00:01Z,100,100,N,@F,,,A', // both eligible: moves the candle
+        'XYZ,2026-03-02T15:00:02Z,110,100,N,F T,,,A', // T says no
+        'XYZ,2026-03-02T15:00:03Z,111,100,N,@I,,,A', // I says no
+      ),
+    );
     expect(report.symbols[0]!.candles[0]).toMatchObject({ high: 100, raw_high: 111, trades_odd_lot: 1 });
   });
 
   it('takes fractional sizes (an odd lot) and sums them exactly', async () => {
-    const report = await analyze(csv(
-      'XYZ,2026-03-02T15:00:01Z,100,0.1,N,I,,,C',
-      'XYZ,2026-03-02T15:00:02Z,100,0.2,N,I,,,C',
-      'XYZ,2026-03-02T15:00:03Z,100,100.000001,N,@,,,C',
-    ));
+    const report = await analyze(
+      csv(
+        'XYZ,2026-03-02T15:00:01Z,100,0.1,N,I,,,C',
+        'XYZ,2026-03-02T15:00:02Z,100,0.2,N,I,,,C',
+        'XYZ,2026-03-02T15:00:03Z,100,100.000001,N,@,,,C',
+      ),
+    );
     expect(report.totals).toMatchObject({ volume: 100.300001, odd_lot_volume: 0.3, odd_lot_trades: 2 });
   });
 
@@ -141,13 +167,19 @@ describe('classification by the SIP rules (hand-written rows)', () => {
   });
 
   it('names the facility of an off-exchange print by its tape: Carteret is T on CTS and Q on UTP', async () => {
-    const report = await analyze(csv(
-      'AAA,2026-03-02T15:00:01Z,10,100,D,@,T,,A',
-      'BBB,2026-03-02T15:00:01Z,10,200,D,@,Q,,C',
-      'BBB,2026-03-02T15:00:02Z,10,300,D,@, ,,C', // a space: the ADF
-      'BBB,2026-03-02T15:00:03Z,10,50,D,@,,,C', // empty: the feed did not say
-    ));
-    expect(report.totals.off_exchange_volume_by_facility).toEqual({ 'FINRA/Nasdaq TRF Carteret': 300, 'FINRA ADF': 300, 'facility not given': 50 });
+    const report = await analyze(
+      csv(
+        'AAA,2026-03-02T15:00:01Z,10,100,D,@,T,,A',
+        'BBB,2026-03-02T15:00:01Z,10,200,D,@,Q,,C',
+        'BBB,2026-03-02T15:00:02Z,10,300,D,@, ,,C', // a space: the ADF
+        'BBB,2026-03-02T15:00:03Z,10,50,D,@,,,C', // empty: the feed did not say
+      ),
+    );
+    expect(report.totals.off_exchange_volume_by_facility).toEqual({
+      'FINRA/Nasdaq TRF Carteret': 300,
+      'FINRA ADF': 300,
+      'facility not given': 50,
+    });
   });
 });
 
@@ -172,7 +204,15 @@ describe('input', () => {
   it('reads NDJSON like CSV, with epoch ns and ms timestamps and condition arrays', async () => {
     const fromCsv = await analyze(csv('XYZ,2026-03-02T15:00:01.5Z,100,100,N,@F,,,A', 'XYZ,2026-03-02T15:00:02Z,101,50,D,,N,,A'));
     const ndjson = [
-      JSON.stringify({ symbol: 'XYZ', timestamp: '1772463601500000000', price: 100, size: 100, exchange: 'N', conditions: ['@', 'F'], tape: 'A' }),
+      JSON.stringify({
+        symbol: 'XYZ',
+        timestamp: '1772463601500000000',
+        price: 100,
+        size: 100,
+        exchange: 'N',
+        conditions: ['@', 'F'],
+        tape: 'A',
+      }),
       JSON.stringify({ symbol: 'XYZ', timestamp: 1772463602000, price: '101', size: 50, exchange: 'D', trf_id: 'N', tape: 'A' }),
     ].join('\n');
     const fromJson = await analyze(ndjson);
@@ -216,7 +256,11 @@ describe('input', () => {
     const chunks = Array.from({ length: Math.ceil(bytes.length / 7) }, (_, i) => bytes.subarray(i * 7, i * 7 + 7));
     const report = await analyzeTape(chunks);
     expect(report.totals.trades).toBe(2);
-    const euro = await analyzeTape([Buffer.from(`${HEADER}\nXYZ,2026-03-02T15:00:01Z,100,100,N,@,,,A\n`), Buffer.from([0xe2, 0x82]), Buffer.from([0xac, 0x0a])]);
+    const euro = await analyzeTape([
+      Buffer.from(`${HEADER}\nXYZ,2026-03-02T15:00:01Z,100,100,N,@,,,A\n`),
+      Buffer.from([0xe2, 0x82]),
+      Buffer.from([0xac, 0x0a]),
+    ]);
     expect(euro.input).toMatchObject({ trades: 1, malformed: 1 });
   });
 });
@@ -231,13 +275,15 @@ describe('statistics', () => {
   });
 
   it('finds large prints by size and by notional, late reports, and the shift of print sizes across the session', async () => {
-    const report = await analyze(csv(
-      'XYZ,2026-03-02T14:35:00Z,10,6000,D,@,N,2026-03-02T14:34:59Z,A', // 09:35 ET; 6,000 shares; 1 s late
-      'XYZ,2026-03-02T14:36:00Z,50,4500,N,@,,,A', // $225,000 notional
-      'XYZ,2026-03-02T14:37:00Z,10,100,N,@,,,A',
-      'XYZ,2026-03-02T18:00:00Z,10,100,D,@,N,2026-03-02T17:59:30Z,A', // 13:00 ET; 30 s late
-      'XYZ,2026-03-02T18:01:00Z,10,300,N,@,,,A',
-    ));
+    const report = await analyze(
+      csv(
+        'XYZ,2026-03-02T14:35:00Z,10,6000,D,@,N,2026-03-02T14:34:59Z,A', // 09:35 ET; 6,000 shares; 1 s late
+        'XYZ,2026-03-02T14:36:00Z,50,4500,N,@,,,A', // $225,000 notional
+        'XYZ,2026-03-02T14:37:00Z,10,100,N,@,,,A',
+        'XYZ,2026-03-02T18:00:00Z,10,100,D,@,N,2026-03-02T17:59:30Z,A', // 13:00 ET; 30 s late
+        'XYZ,2026-03-02T18:01:00Z,10,300,N,@,,,A',
+      ),
+    );
     const xyz = report.symbols[0]!;
     expect(xyz.large_prints).toMatchObject({ by_size: 1, by_notional: 1 });
     expect(xyz.large_prints.largest.map((p) => p.size)).toEqual([6000, 4500]);

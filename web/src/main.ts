@@ -16,7 +16,13 @@ function notFoundView(main: HTMLElement, what: string): void {
   main.replaceChildren(
     heading('Page not found'),
     el('p', { class: 'lede' }, `There is no page at ${what}.`),
-    el('ul', {}, el('li', {}, el('a', { href: '/#/movers' }, 'Movers'), ': this week\'s top 20'), el('li', {}, el('a', { href: '/#/ticker' }, 'Find a ticker')), el('li', {}, el('a', { href: '/docs' }, 'API documentation'))),
+    el(
+      'ul',
+      {},
+      el('li', {}, el('a', { href: '/#/movers' }, 'Movers'), ": this week's top 20"),
+      el('li', {}, el('a', { href: '/#/ticker' }, 'Find a ticker')),
+      el('li', {}, el('a', { href: '/docs' }, 'API documentation')),
+    ),
   );
 }
 
@@ -41,7 +47,10 @@ async function route() {
           : view === 'venues'
             ? venuesView(main, param)
             : moversView(main, param);
-  document.title = view === 'not-found' ? 'Page not found · DarkPool Radar' : `${view[0]!.toUpperCase()}${view.slice(1)}${param ? ` ${param.toUpperCase()}` : ''} · DarkPool Radar`;
+  document.title =
+    view === 'not-found'
+      ? 'Page not found · DarkPool Radar'
+      : `${view[0]!.toUpperCase()}${view.slice(1)}${param ? ` ${param.toUpperCase()}` : ''} · DarkPool Radar`;
   main.querySelector('h1')?.focus();
   await page;
   main.removeAttribute('aria-busy');

@@ -13,9 +13,15 @@ export interface Column<T> {
   optional?: boolean;
 }
 
-const cellClass = (c: Column<unknown>) => [c.numeric ? 'num' : '', c.wrap ? 'wrap' : '', c.optional ? 'optional' : ''].filter(Boolean).join(' ');
+const cellClass = (c: Column<unknown>) =>
+  [c.numeric ? 'num' : '', c.wrap ? 'wrap' : '', c.optional ? 'optional' : ''].filter(Boolean).join(' ');
 
-export function sortableTable<T>(caption: string, columns: Column<T>[], rows: T[], initial: { key: string; descending: boolean }): HTMLElement {
+export function sortableTable<T>(
+  caption: string,
+  columns: Column<T>[],
+  rows: T[],
+  initial: { key: string; descending: boolean },
+): HTMLElement {
   let sort = initial;
   const table = el('table', { class: 'data' });
   const body = el('tbody');
@@ -40,10 +46,17 @@ export function sortableTable<T>(caption: string, columns: Column<T>[], rows: T[
       const order = x < y ? -1 : 1;
       return sort.descending ? -order : order;
     });
-    for (const h of headers) h.th.setAttribute('aria-sort', h.column.key === sort.key ? (sort.descending ? 'descending' : 'ascending') : 'none');
+    for (const h of headers)
+      h.th.setAttribute('aria-sort', h.column.key === sort.key ? (sort.descending ? 'descending' : 'ascending') : 'none');
     body.replaceChildren(
       ...sorted.map((row) =>
-        el('tr', {}, ...columns.map((c) => el('td', { class: cellClass(c as Column<unknown>) }, c.render ? c.render(row) : String(c.value(row) ?? '—')))),
+        el(
+          'tr',
+          {},
+          ...columns.map((c) =>
+            el('td', { class: cellClass(c as Column<unknown>) }, c.render ? c.render(row) : String(c.value(row) ?? '—')),
+          ),
+        ),
       ),
     );
   }
@@ -60,7 +73,10 @@ export function sortableTable<T>(caption: string, columns: Column<T>[], rows: T[
 }
 
 /** Horizontal bars drawn in HTML: readable, printable, and accessible as a list. */
-export function bars(label: string, items: { name: string; value: number; text: string; secondary?: number; secondaryText?: string }[]): HTMLElement {
+export function bars(
+  label: string,
+  items: { name: string; value: number; text: string; secondary?: number; secondaryText?: string }[],
+): HTMLElement {
   const max = Math.max(...items.map((i) => Math.max(i.value, i.secondary ?? 0)), 1e-9);
   return el(
     'ol',
@@ -70,9 +86,13 @@ export function bars(label: string, items: { name: string; value: number; text: 
         'li',
         {},
         el('span', { class: 'bar-name' }, i.name),
-        el('span', { class: 'bar-track' },
+        el(
+          'span',
+          { class: 'bar-track' },
           el('span', { class: 'bar', style: `width:${((i.value / max) * 100).toFixed(2)}%` }),
-          i.secondary === undefined ? null : el('span', { class: 'bar secondary', style: `width:${((i.secondary / max) * 100).toFixed(2)}%` }),
+          i.secondary === undefined
+            ? null
+            : el('span', { class: 'bar secondary', style: `width:${((i.secondary / max) * 100).toFixed(2)}%` }),
         ),
         el('span', { class: 'bar-value' }, i.text, i.secondaryText ? el('span', { class: 'muted' }, ` · ${i.secondaryText}`) : null),
       ),

@@ -3,7 +3,11 @@ import { ApiError, apiKey, type Schemas } from './api.js';
 
 type Child = Node | string | number | null | undefined | false;
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string | boolean | undefined> = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | boolean | undefined> = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === undefined || v === false) continue;
@@ -31,7 +35,13 @@ export function sharePct(part: number | null | undefined, whole: number): string
 /** A trend as words and a symbol, never colour alone. */
 export function trendBadge(trend: string, change: number | null): HTMLElement {
   const mark = trend === 'rising' ? '▲' : trend === 'falling' ? '▼' : '▬';
-  return el('span', { class: `trend ${trend}` }, el('span', { 'aria-hidden': 'true' }, mark), ` ${trend}`, change === null ? '' : ` (${pct(change)})`);
+  return el(
+    'span',
+    { class: `trend ${trend}` },
+    el('span', { 'aria-hidden': 'true' }, mark),
+    ` ${trend}`,
+    change === null ? '' : ` (${pct(change)})`,
+  );
 }
 
 /**
@@ -64,7 +74,12 @@ export function heading(text: string): HTMLHeadingElement {
 
 /** A placeholder of fixed height, so that nothing jumps when the data arrives. */
 export function loading(label: string, height = 320): HTMLElement {
-  return el('div', { class: 'loading', role: 'status', style: `min-height:${height}px` }, el('span', { class: 'spinner', 'aria-hidden': 'true' }), ` Loading ${label}…`);
+  return el(
+    'div',
+    { class: 'loading', role: 'status', style: `min-height:${height}px` },
+    el('span', { class: 'spinner', 'aria-hidden': 'true' }),
+    ` Loading ${label}…`,
+  );
 }
 
 /** The error state for a failed call; a key form when the server wants a key. */
@@ -81,7 +96,15 @@ export function failure(err: unknown, retry: () => void): HTMLElement {
     box.append(
       el('h2', {}, 'No data loaded yet'),
       el('p', {}, err.problem.detail),
-      el('p', {}, 'The server loads FINRA data on its own schedule; an operator can also run ', el('code', {}, 'darkpool-radar ingest'), ' or ', el('code', {}, 'import'), '. This page can be reloaded later.'),
+      el(
+        'p',
+        {},
+        'The server loads FINRA data on its own schedule; an operator can also run ',
+        el('code', {}, 'darkpool-radar ingest'),
+        ' or ',
+        el('code', {}, 'import'),
+        '. This page can be reloaded later.',
+      ),
     );
   } else if (err instanceof ApiError && err.problem) {
     box.append(el('h2', {}, err.problem.title), el('p', {}, err.problem.detail));

@@ -20,7 +20,14 @@ export async function backtestCommand(args: string[], config: Config, io: Io): P
   if (format !== 'table' && format !== 'json') throw new UsageError('--format must be table or json');
   const tiers = parseTiers(values.tiers ?? 'T1,T2');
   const weeks = positiveNumber('weeks', values.weeks, 13, true);
-  const symbols = values.symbols ? new Set(values.symbols.split(',').map((t) => dottedSpelling(t.trim()).toUpperCase()).filter(Boolean)) : undefined;
+  const symbols = values.symbols
+    ? new Set(
+        values.symbols
+          .split(',')
+          .map((t) => dottedSpelling(t.trim()).toUpperCase())
+          .filter(Boolean),
+      )
+    : undefined;
   return withReadOnlyDb(config.DB_PATH, async (db) => {
     // FINRA's per-symbol totals from a file stand in for stored weeks when the store lacks them.
     const truth = values['weekly-totals'] ? await FileTruth.read(inputFile(values['weekly-totals'])) : new StoreTruth(db);

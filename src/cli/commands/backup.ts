@@ -23,7 +23,9 @@ export async function backupCommand(args: string[], config: Config, io: Io): Pro
       const check = copy.pragma('integrity_check', { simple: true });
       if (check !== 'ok') throw new Error(`the copy failed its integrity check: ${String(check)}`);
       const weeks = copy.prepare<[], { n: number }>('SELECT count(*) AS n FROM weeks').get()?.n ?? 0;
-      io.stdout(`backed up ${config.DB_PATH} to ${file}: ${totalPages} pages, ${weeks} weeks, integrity ok, ${Math.round(performance.now() - started)} ms\n`);
+      io.stdout(
+        `backed up ${config.DB_PATH} to ${file}: ${totalPages} pages, ${weeks} weeks, integrity ok, ${Math.round(performance.now() - started)} ms\n`,
+      );
     } finally {
       copy.close();
     }

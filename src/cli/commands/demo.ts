@@ -24,7 +24,11 @@ export const DEMO_TOTALS_PUBLISHED_THROUGH = '2022-01-10';
 /** FINRA's daily short-sale volume files of December 2021, bundled gzipped: the daily endpoints' data. */
 const DEMO_DAILY_DIR = fileURLToPath(new URL('../../../fixtures/finra/regsho/', import.meta.url));
 const demoDailyFiles = () =>
-  existsSync(DEMO_DAILY_DIR) ? readdirSync(DEMO_DAILY_DIR).filter(isDailyFile).map((f) => join(DEMO_DAILY_DIR, f)) : [];
+  existsSync(DEMO_DAILY_DIR)
+    ? readdirSync(DEMO_DAILY_DIR)
+        .filter(isDailyFile)
+        .map((f) => join(DEMO_DAILY_DIR, f))
+    : [];
 
 /** One answer from each bundled dataset: the OTC weeks, TQQQ, the T1 totals, the daily files, the estimates. */
 const DEMO_URLS = [

@@ -9,12 +9,17 @@ import { printDailySummary, printSummary, worse, type Io } from '../output.js';
 import { withStore } from '../store.js';
 
 export async function importCommand(args: string[], config: Config, io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { week: { type: 'string' }, tier: { type: 'string' }, 'published-through': { type: 'string' } });
+  const { values, positionals } = parse(args, {
+    week: { type: 'string' },
+    tier: { type: 'string' },
+    'published-through': { type: 'string' },
+  });
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
   const week = values.week;
   if (week !== undefined && !isIsoDate(week)) throw new UsageError('--week must be a date, YYYY-MM-DD');
   const publishedThrough = values['published-through'];
-  if (publishedThrough !== undefined && !isIsoDate(publishedThrough)) throw new UsageError('--published-through must be a date, YYYY-MM-DD');
+  if (publishedThrough !== undefined && !isIsoDate(publishedThrough))
+    throw new UsageError('--published-through must be a date, YYYY-MM-DD');
   const tierArg = values.tier?.toUpperCase();
   if (tierArg !== undefined && !isTier(tierArg)) throw new UsageError('--tier must be T1, T2 or OTCE');
   positionals.forEach(inputFile);
@@ -23,7 +28,8 @@ export async function importCommand(args: string[], config: Config, io: Io): Pro
   return withStore(config, io, async (_store, ctx, dailyCtx) => {
     let code = 0;
     if (dailyFiles.length) code = printDailySummary(await importDailyFiles(dailyCtx, dailyFiles), io);
-    if (weeklyFiles.length) code = worse(code, printSummary(await importFiles(ctx, weeklyFiles, { week, tier: tierArg, publishedThrough }), io));
+    if (weeklyFiles.length)
+      code = worse(code, printSummary(await importFiles(ctx, weeklyFiles, { week, tier: tierArg, publishedThrough }), io));
     return code;
   });
 }

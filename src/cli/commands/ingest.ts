@@ -21,7 +21,8 @@ export async function ingestCommand(args: string[], config: Config, io: Io): Pro
     weeks = Number(values.weeks);
     if (!Number.isInteger(weeks) || weeks < 1 || weeks > 260) throw new UsageError('--weeks must be an integer from 1 to 260');
   }
-  if (values.only !== undefined && values.only !== 'weekly' && values.only !== 'daily') throw new UsageError('--only must be weekly or daily');
+  if (values.only !== undefined && values.only !== 'weekly' && values.only !== 'daily')
+    throw new UsageError('--only must be weekly or daily');
   const runDaily = values.only !== 'weekly' && config.DAILY_WINDOW_DAYS > 0;
   const runWeekly = values.only !== 'daily';
   const tiers = parseTiers(values.tiers);
@@ -40,7 +41,10 @@ export async function ingestCommand(args: string[], config: Config, io: Io): Pro
       if (runDaily) {
         const cdn = createCdnClient(config, { dispatcher, logger: ctx.logger });
         quietIo.stderr(`daily files from ${config.FINRA_CDN_URL}, last ${config.DAILY_WINDOW_DAYS} days\n`);
-        code = printDailySummary(await ingestDaily(dailyCtx, cdn, { trigger, windowDays: config.DAILY_WINDOW_DAYS, signal: abort.signal }), quietIo);
+        code = printDailySummary(
+          await ingestDaily(dailyCtx, cdn, { trigger, windowDays: config.DAILY_WINDOW_DAYS, signal: abort.signal }),
+          quietIo,
+        );
       }
       if (runWeekly) {
         const client = createFinraClient(config, { dispatcher, logger: ctx.logger });

@@ -11,7 +11,9 @@ export async function statusCommand(args: string[], config: Config, io: Io): Pro
   parse(args, {});
   // A read-only look: a mistyped DB_PATH must not leave a new store (and its folders) behind.
   if (!existsSync(config.DB_PATH)) {
-    io.stderr(`darkpool-radar status: no store at ${config.DB_PATH} (DB_PATH): run \`darkpool-radar ingest\` or \`darkpool-radar import FILE\` first\n`);
+    io.stderr(
+      `darkpool-radar status: no store at ${config.DB_PATH} (DB_PATH): run \`darkpool-radar ingest\` or \`darkpool-radar import FILE\` first\n`,
+    );
     return 1;
   }
   return withStore(config, io, async (store) => {
@@ -36,18 +38,26 @@ export async function statusCommand(args: string[], config: Config, io: Io): Pro
     const days = store.daily.days();
     if (days.length) {
       const rows = days.reduce((n, d) => n + d.rows, 0);
-      io.stdout(`\ndaily files: ${days.length} trading days, ${days.at(-1)!.trade_date} to ${days[0]!.trade_date}, ${rows.toLocaleString('en-US')} rows\n`);
+      io.stdout(
+        `\ndaily files: ${days.length} trading days, ${days.at(-1)!.trade_date} to ${days[0]!.trade_date}, ${rows.toLocaleString('en-US')} rows\n`,
+      );
     }
     for (const kind of ['weekly', 'daily'] as const) {
       const run = store.runs.last(kind);
       if (!run) continue;
       const cost = run.requests === null ? '' : `, ${run.requests} requests, ${formatBytes(run.bytes ?? 0)}`;
-      io.stdout(`\nlast ${kind} run: #${run.id} (${run.trigger}) started ${run.started_at}, ${run.status}` + (run.finished_at ? `, finished ${run.finished_at}` : '') + `${cost}\n`);
+      io.stdout(
+        `\nlast ${kind} run: #${run.id} (${run.trigger}) started ${run.started_at}, ${run.status}` +
+          (run.finished_at ? `, finished ${run.finished_at}` : '') +
+          `${cost}\n`,
+      );
     }
     // A free FINRA credential is switched off for the rest of the month past 10 GB.
     const monthStart = `${new Date().toISOString().slice(0, 7)}-01`;
     const month = store.runs.usageSince(monthStart);
-    io.stdout(`\ndownloaded from FINRA since ${monthStart}: ${formatBytes(month.bytes)} in ${month.requests.toLocaleString('en-US')} requests (a free FINRA credential stops at 10 GB a month)\n`);
+    io.stdout(
+      `\ndownloaded from FINRA since ${monthStart}: ${formatBytes(month.bytes)} in ${month.requests.toLocaleString('en-US')} requests (a free FINRA credential stops at 10 GB a month)\n`,
+    );
     return 0;
   });
 }

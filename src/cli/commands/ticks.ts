@@ -52,7 +52,10 @@ export async function ticksCommand(args: string[], config: Config, io: Io): Prom
       crossCheck,
     });
     if (progress) io.stderr('\n');
-    if (report.input.malformed) io.stderr(`${report.input.malformed} malformed rows (first at line ${report.input.malformed_rows[0]?.line}); see input.malformed_rows\n`);
+    if (report.input.malformed)
+      io.stderr(
+        `${report.input.malformed} malformed rows (first at line ${report.input.malformed_rows[0]?.line}); see input.malformed_rows\n`,
+      );
     if (format === 'csv') {
       const rows = report.symbols.flatMap((s) => s.candles.map((c) => ({ symbol: s.symbol, ...c })));
       io.stdout(toCsv(CANDLE_CSV_COLUMNS, rows));

@@ -17,18 +17,42 @@ export async function moversView(main: HTMLElement, tier = ''): Promise<void> {
     menu.offer(data.source);
     const url = jsonUrl('/darkpool/movers/top20', query);
     body.replaceChildren(
-      el('p', { class: 'lede' }, `The 20 symbols with the most ATS (dark pool) shares in the week ending ${data.week_ending} (tiers ${data.tiers.join(', ')}). `, jsonLink(url)),
+      el(
+        'p',
+        { class: 'lede' },
+        `The 20 symbols with the most ATS (dark pool) shares in the week ending ${data.week_ending} (tiers ${data.tiers.join(', ')}). `,
+        jsonLink(url),
+      ),
       sortableTable<Row>(
         `Top 20 by ATS shares, week ending ${data.week_ending}`,
         [
           { key: 'rank', label: '#', numeric: true, value: (r) => data.data.indexOf(r) + 1 },
-          { key: 'ticker', label: 'Ticker', value: (r) => r.ticker, render: (r) => el('a', { href: `#/ticker/${encodeURIComponent(r.ticker)}` }, r.ticker) },
+          {
+            key: 'ticker',
+            label: 'Ticker',
+            value: (r) => r.ticker,
+            render: (r) => el('a', { href: `#/ticker/${encodeURIComponent(r.ticker)}` }, r.ticker),
+          },
           { key: 'name', label: 'Name', value: (r) => r.issue_name, wrap: true, optional: true },
           { key: 'sector', label: 'Sector', value: (r) => r.sector, wrap: true, optional: true },
           { key: 'tier', label: 'Tier', value: (r) => r.tier, optional: true },
           { key: 'shares', label: 'ATS shares', numeric: true, value: (r) => r.dark_pool_shares, render: (r) => num(r.dark_pool_shares) },
-          { key: 'usd', label: 'Notional', numeric: true, optional: true, value: (r) => r.dark_pool_volume_usd, render: (r) => usd(r.dark_pool_volume_usd) },
-          { key: 'trades', label: 'Trades', numeric: true, optional: true, value: (r) => r.dark_pool_trades, render: (r) => num(r.dark_pool_trades) },
+          {
+            key: 'usd',
+            label: 'Notional',
+            numeric: true,
+            optional: true,
+            value: (r) => r.dark_pool_volume_usd,
+            render: (r) => usd(r.dark_pool_volume_usd),
+          },
+          {
+            key: 'trades',
+            label: 'Trades',
+            numeric: true,
+            optional: true,
+            value: (r) => r.dark_pool_trades,
+            render: (r) => num(r.dark_pool_trades),
+          },
           { key: 'venues', label: 'ATSs', numeric: true, optional: true, value: (r) => r.ats_venues, render: (r) => num(r.ats_venues) },
           { key: 'trend', label: 'Trend', wrap: true, value: (r) => r.change_pct, render: (r) => trendBadge(r.trend, r.change_pct) },
         ],

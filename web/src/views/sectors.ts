@@ -26,7 +26,15 @@ export async function sectorsView(main: HTMLElement): Promise<void> {
     const totalBefore = before ? totalOf(before.data) : 0;
     const last = new Map(before?.data.map((s) => [s.sector, s.dark_pool_shares]) ?? []);
     body.replaceChildren(
-      el('p', { class: 'lede' }, `Share of all ATS shares by sector, week ending ${now.week_ending}`, before ? ` (darker) against ${previousWeek} (lighter). ` : ` (the week before is not loaded). `, jsonLink(jsonUrl('/darkpool/sectors')), ' ', before ? jsonLink(jsonUrl('/darkpool/sectors', { week: previousWeek }), 'previous week JSON') : ''),
+      el(
+        'p',
+        { class: 'lede' },
+        `Share of all ATS shares by sector, week ending ${now.week_ending}`,
+        before ? ` (darker) against ${previousWeek} (lighter). ` : ` (the week before is not loaded). `,
+        jsonLink(jsonUrl('/darkpool/sectors')),
+        ' ',
+        before ? jsonLink(jsonUrl('/darkpool/sectors', { week: previousWeek }), 'previous week JSON') : '',
+      ),
       el(
         'figure',
         { class: 'sectors', 'data-testid': 'sectors' },
@@ -37,7 +45,10 @@ export async function sectorsView(main: HTMLElement): Promise<void> {
             value: s.dark_pool_shares / total,
             text: `${sharePct(s.dark_pool_shares, total)} · ${num(s.ticker_count)} ${s.ticker_count === 1 ? 'symbol' : 'symbols'}`,
             ...(before
-              ? { secondary: (last.get(s.sector) ?? 0) / (totalBefore || 1), secondaryText: `last week ${sharePct(last.get(s.sector) ?? 0, totalBefore)}` }
+              ? {
+                  secondary: (last.get(s.sector) ?? 0) / (totalBefore || 1),
+                  secondaryText: `last week ${sharePct(last.get(s.sector) ?? 0, totalBefore)}`,
+                }
               : {}),
           })),
         ),

@@ -5,8 +5,24 @@ import { bars } from '../table.js';
 import { el, failure, heading, jsonLink, loading, num, sharePct, showFreshness, short, trendBadge, usd } from '../ui.js';
 
 export async function tickerView(main: HTMLElement, ticker: string): Promise<void> {
-  const input = el('input', { id: 'ticker', name: 'ticker', value: ticker, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', placeholder: 'e.g. TQQQ or BRK-B', required: true, maxlength: '20' });
-  const form = el('form', { class: 'controls', role: 'search' }, el('label', { for: 'ticker' }, 'Ticker'), input, el('button', { type: 'submit' }, 'Show'));
+  const input = el('input', {
+    id: 'ticker',
+    name: 'ticker',
+    value: ticker,
+    autocomplete: 'off',
+    autocapitalize: 'characters',
+    spellcheck: 'false',
+    placeholder: 'e.g. TQQQ or BRK-B',
+    required: true,
+    maxlength: '20',
+  });
+  const form = el(
+    'form',
+    { class: 'controls', role: 'search' },
+    el('label', { for: 'ticker' }, 'Ticker'),
+    input,
+    el('button', { type: 'submit' }, 'Show'),
+  );
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const t = input.value.trim();
@@ -46,15 +62,41 @@ function render(w: Schemas['Weekly'], history: Schemas['History']): Node[] {
   const chart = el(
     'figure',
     { class: 'chart', 'data-testid': 'history-chart' },
-    el('div', { role: 'img', 'aria-label': `Weekly ATS shares of ${w.ticker} over ${h.data.length} weeks, from ${short(Math.min(...h.data.map((d) => d.dark_pool_shares)))} to ${short(Math.max(...h.data.map((d) => d.dark_pool_shares)))}` },
-      weeklyChart(h.data.map((d) => ({ weekEnding: d.week_ending, shares: d.dark_pool_shares, notional: d.dark_pool_volume_usd })), width),
+    el(
+      'div',
+      {
+        role: 'img',
+        'aria-label': `Weekly ATS shares of ${w.ticker} over ${h.data.length} weeks, from ${short(Math.min(...h.data.map((d) => d.dark_pool_shares)))} to ${short(Math.max(...h.data.map((d) => d.dark_pool_shares)))}`,
+      },
+      weeklyChart(
+        h.data.map((d) => ({ weekEnding: d.week_ending, shares: d.dark_pool_shares, notional: d.dark_pool_volume_usd })),
+        width,
+      ),
     ),
-    el('figcaption', {}, `Weekly ATS shares (bars, left axis: shares per week) and notional (line, right axis: US dollars), ${h.data.length} loaded weeks. `, jsonLink(historyJson)),
+    el(
+      'figcaption',
+      {},
+      `Weekly ATS shares (bars, left axis: shares per week) and notional (line, right axis: US dollars), ${h.data.length} loaded weeks. `,
+      jsonLink(historyJson),
+    ),
   );
   const totalsOnly = w.coverage === 'symbol_totals';
   return [
-    el('p', { class: 'lede' }, `${w.issue_name ?? w.ticker} · ${w.sector} · tier ${w.tier} · week ending ${w.week_ending}. `, jsonLink(weeklyJson)),
-    ...(totalsOnly ? [el('p', { class: 'notice', role: 'note' }, "This week holds FINRA's per-symbol total only: how the shares split between ATSs is not loaded.")] : []),
+    el(
+      'p',
+      { class: 'lede' },
+      `${w.issue_name ?? w.ticker} · ${w.sector} · tier ${w.tier} · week ending ${w.week_ending}. `,
+      jsonLink(weeklyJson),
+    ),
+    ...(totalsOnly
+      ? [
+          el(
+            'p',
+            { class: 'notice', role: 'note' },
+            "This week holds FINRA's per-symbol total only: how the shares split between ATSs is not loaded.",
+          ),
+        ]
+      : []),
     el(
       'dl',
       { class: 'stats' },
@@ -71,12 +113,19 @@ function render(w: Schemas['Weekly'], history: Schemas['History']): Node[] {
     totalsOnly
       ? el('p', {}, 'Not known for this week.')
       : w.venues.length
-      ? el(
-          'figure',
-          { class: 'venues', 'data-testid': 'venues' },
-          bars(`ATS share of ${w.ticker}'s dark-pool volume by venue`, w.venues.map((v) => ({ name: `${v.mpid} ${v.name}`, value: v.shares ?? 0, text: `${num(v.shares)} (${sharePct(v.shares, w.dark_pool_shares)})` }))),
-          el('figcaption', {}, 'Every ATS that traded the symbol that week, largest first. ', jsonLink(weeklyJson)),
-        )
-      : el('p', {}, 'No ATS traded the symbol in its latest week.'),
+        ? el(
+            'figure',
+            { class: 'venues', 'data-testid': 'venues' },
+            bars(
+              `ATS share of ${w.ticker}'s dark-pool volume by venue`,
+              w.venues.map((v) => ({
+                name: `${v.mpid} ${v.name}`,
+                value: v.shares ?? 0,
+                text: `${num(v.shares)} (${sharePct(v.shares, w.dark_pool_shares)})`,
+              })),
+            ),
+            el('figcaption', {}, 'Every ATS that traded the symbol that week, largest first. ', jsonLink(weeklyJson)),
+          )
+        : el('p', {}, 'No ATS traded the symbol in its latest week.'),
   ];
 }
