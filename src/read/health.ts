@@ -76,17 +76,7 @@ function dailyHealth(daily: DailyStore, runs: RunLog, today: string): DailyHealt
     stale: !newest || newest.trade_date < previousBusinessDay(expected),
     missing_days: ran.filter((d) => d.outcome === 'missing').map((d) => d.tradeDate ?? ''),
     blocked: ran.some((d) => d.outcome === 'failed' && d.detail?.startsWith('blocked')),
-    last_run: run
-      ? {
-          id: run.id,
-          kind: run.kind,
-          trigger: run.trigger,
-          status: run.status,
-          started_at: run.started_at,
-          finished_at: run.finished_at,
-          days,
-        }
-      : null,
+    last_run: run ? { ...runHeader(run), days } : null,
   };
 }
 
@@ -146,13 +136,10 @@ function parseSummary(run: RunRecord | undefined): SummaryJson | null {
 function runHealth(run: RunRecord): RunHealth {
   const weeks: Record<string, number> = Object.fromEntries(WEEK_OUTCOMES.map((o) => [o, 0]));
   for (const w of parseSummary(run)?.weeks ?? []) weeks[w.outcome] = (weeks[w.outcome] ?? 0) + 1;
-  return {
-    id: run.id,
-    kind: run.kind,
-    trigger: run.trigger,
-    status: run.status,
-    started_at: run.started_at,
-    finished_at: run.finished_at,
-    weeks,
-  };
+  return { ...runHeader(run), weeks };
+}
+
+/** A run as health reports it, before its counts. */
+function runHeader(run: RunRecord) {
+  return { id: run.id, kind: run.kind, trigger: run.trigger, status: run.status, started_at: run.started_at, finished_at: run.finished_at };
 }

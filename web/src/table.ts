@@ -1,5 +1,5 @@
 // A table whose columns sort on click or Enter, announced with aria-sort.
-import { el } from './ui.js';
+import { el, num, usd } from './ui.js';
 
 export interface Column<T> {
   key: string;
@@ -99,3 +99,23 @@ export function bars(
     ),
   );
 }
+
+/** Columns every ATS table has, over the API's field names. */
+export const commonColumns = {
+  notional: <T extends { dark_pool_volume_usd: number | null }>(): Column<T> => ({
+    key: 'usd',
+    label: 'Notional',
+    numeric: true,
+    optional: true,
+    value: (r) => r.dark_pool_volume_usd,
+    render: (r) => usd(r.dark_pool_volume_usd),
+  }),
+  trades: <T extends { dark_pool_trades: number }>(): Column<T> => ({
+    key: 'trades',
+    label: 'Trades',
+    numeric: true,
+    optional: true,
+    value: (r) => r.dark_pool_trades,
+    render: (r) => num(r.dark_pool_trades),
+  }),
+};

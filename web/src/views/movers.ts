@@ -1,7 +1,7 @@
 // This week's movers: the top 20 by ATS shares, sortable, with a tier filter.
 import { api, call, jsonUrl, type Schemas } from '../api.js';
-import { sortableTable } from '../table.js';
-import { el, failure, heading, jsonLink, loading, num, showFreshness, tierMenu, trendBadge, usd } from '../ui.js';
+import { commonColumns, sortableTable } from '../table.js';
+import { el, failure, heading, jsonLink, loading, num, showFreshness, tierMenu, trendBadge } from '../ui.js';
 
 type Row = Schemas['SymbolWeek'];
 
@@ -37,22 +37,8 @@ export async function moversView(main: HTMLElement, tier = ''): Promise<void> {
           { key: 'sector', label: 'Sector', value: (r) => r.sector, wrap: true, optional: true },
           { key: 'tier', label: 'Tier', value: (r) => r.tier, optional: true },
           { key: 'shares', label: 'ATS shares', numeric: true, value: (r) => r.dark_pool_shares, render: (r) => num(r.dark_pool_shares) },
-          {
-            key: 'usd',
-            label: 'Notional',
-            numeric: true,
-            optional: true,
-            value: (r) => r.dark_pool_volume_usd,
-            render: (r) => usd(r.dark_pool_volume_usd),
-          },
-          {
-            key: 'trades',
-            label: 'Trades',
-            numeric: true,
-            optional: true,
-            value: (r) => r.dark_pool_trades,
-            render: (r) => num(r.dark_pool_trades),
-          },
+          commonColumns.notional<Row>(),
+          commonColumns.trades<Row>(),
           { key: 'venues', label: 'ATSs', numeric: true, optional: true, value: (r) => r.ats_venues, render: (r) => num(r.ats_venues) },
           { key: 'trend', label: 'Trend', wrap: true, value: (r) => r.change_pct, render: (r) => trendBadge(r.trend, r.change_pct) },
         ],

@@ -1,7 +1,7 @@
 // The ATS leaderboard of the newest week.
 import { api, call, jsonUrl, type Schemas } from '../api.js';
-import { sortableTable } from '../table.js';
-import { el, failure, heading, jsonLink, loading, num, sharePct, showFreshness, tierMenu, trendBadge, usd } from '../ui.js';
+import { commonColumns, sortableTable } from '../table.js';
+import { el, failure, heading, jsonLink, loading, num, sharePct, showFreshness, tierMenu, trendBadge } from '../ui.js';
 
 type Row = Schemas['VenueTotal'];
 
@@ -35,22 +35,8 @@ export async function venuesView(main: HTMLElement, tier = ''): Promise<void> {
             value: (r) => r.dark_pool_shares,
             render: (r) => sharePct(r.dark_pool_shares, total),
           },
-          {
-            key: 'usd',
-            label: 'Notional',
-            numeric: true,
-            optional: true,
-            value: (r) => r.dark_pool_volume_usd,
-            render: (r) => usd(r.dark_pool_volume_usd),
-          },
-          {
-            key: 'trades',
-            label: 'Trades',
-            numeric: true,
-            optional: true,
-            value: (r) => r.dark_pool_trades,
-            render: (r) => num(r.dark_pool_trades),
-          },
+          commonColumns.notional<Row>(),
+          commonColumns.trades<Row>(),
           {
             key: 'size',
             label: 'Avg size',
