@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { weekStartOf } from '../domain/calendar.js';
 import { NoDailyDataError } from '../read/daily.js';
 import { EstimateUnavailableError, type EstimateReports } from '../read/estimates.js';
 import { NoDataError, TickerNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
@@ -24,6 +25,7 @@ import {
   weeklyManyQuery,
   weeklyManySchema,
   weeklySchema,
+  weekQuery,
   weeksSchema,
 } from './schemas.js';
 
@@ -98,10 +100,14 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         security,
         summary: "A symbol's latest week: ATS shares, notional, venues and trend",
         params: tickerParams,
-        response: { ...ok(weeklySchema, "The symbol's newest loaded week"), ...problemResponses(400, 401, 404, 406, 429, 503) },
+        querystring: weekQuery,
+        response: {
+          ...ok(weeklySchema, "The symbol's newest loaded week, or the week asked for"),
+          ...problemResponses(400, 401, 404, 406, 429, 503),
+        },
       },
     },
-    async (req) => answer(() => reports.weekly(req.params.ticker)),
+    async (req) => answer(() => reports.weekly(req.params.ticker, req.query.week)),
   );
 
   app.get(
@@ -147,12 +153,13 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       schema: {
         tags,
         security,
-        summary: "ATS shares against FINRA's non-ATS off-exchange shares, latest week",
+        summary: "ATS shares against FINRA's non-ATS off-exchange shares, latest week (or week=)",
         params: tickerParams,
+        querystring: weekQuery,
         response: { ...ok(ratioSchema, 'ATS and non-ATS off-exchange shares'), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
-    async (req) => answer(() => reports.ratio(req.params.ticker)),
+    async (req) => answer(() => reports.ratio(req.params.ticker, req.query.week)),
   );
 
   app.get(
@@ -178,7 +185,13 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
           },
         );
       }
-      const body = answer(() => reports.history(req.params.ticker, req.query.weeks));
+      const { from, to } = req.query;
+      if (from && to && weekStartOf(from) > weekStartOf(to)) {
+        throw new ProblemError('invalid_parameter', `from (${from}) is after to (${to})`, {
+          errors: [{ parameter: 'from', message: 'after to' }],
+        });
+      }
+      const body = answer(() => reports.history(req.params.ticker, req.query.weeks, { from, to }));
       if (req.query.include) return answer(() => estimates.withEstimates(body));
       return listAnswer(req, reply, body, SYMBOL_COLUMNS, `history_${body.ticker}_${body.weeks}w`);
     },

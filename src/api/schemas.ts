@@ -166,27 +166,35 @@ export const tickerParams = z.object({
     .describe('Any common spelling: BRK.B, BRK-B, BRK/B, brk.b'),
 });
 
+const isoDate = (description: string) => z.string().refine(isIsoDate, 'must be a date, YYYY-MM-DD').describe(description);
+
+/** Far beyond any store (FINRA began publishing ATS data in 2014): a bound on the parameter, not on history. */
+const MAX_HISTORY_WEEKS = 5_000;
+const WEEKS_MESSAGE = `weeks must be an integer from 1 to ${MAX_HISTORY_WEEKS}`;
+
 export const historyQuery = z.object({
   include: z
     .enum(['estimates'])
     .optional()
     .describe('estimates: add estimates of the weeks FINRA has not published yet on top, each labelled `estimate: true` (JSON only)'),
   weeks: z.coerce
-    .number({ error: 'weeks must be an integer from 1 to 52' })
-    .int('weeks must be an integer from 1 to 52')
-    .min(1, 'weeks must be an integer from 1 to 52')
-    .max(52, 'weeks must be an integer from 1 to 52')
-    .default(4)
-    .describe('How many weeks, 1 to 52'),
+    .number({ error: WEEKS_MESSAGE })
+    .int(WEEKS_MESSAGE)
+    .min(1, WEEKS_MESSAGE)
+    .max(MAX_HISTORY_WEEKS, WEEKS_MESSAGE)
+    .optional()
+    .describe('How many weeks, newest first: 1 up to every loaded week; default 4, or every week in the range when from or to is given'),
+  from: isoDate('The oldest week: any day of it').optional(),
+  to: isoDate('The newest week: any day of it').optional(),
 });
 
 // ------------------------------------------------------------------------------------------------
 // Beyond the five: venues, weeks, several tickers at once, filters and CSV.
 
-const isoDateParam = z
-  .string()
-  .refine(isIsoDate, 'must be a date, YYYY-MM-DD')
-  .describe('Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week');
+const isoDateParam = isoDate('Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week');
+
+/** weekly/{ticker} and ratio/{ticker}: a past week instead of the latest. */
+export const weekQuery = z.object({ week: isoDateParam.optional() });
 
 const tierParam = z
   .string()

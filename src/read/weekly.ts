@@ -118,17 +118,18 @@ export class Reports {
     return (this.loadedWeeks ??= new LoadedWeeks(this.q.allWeeks()));
   }
 
-  weekly(ticker: string) {
-    return this.snapshot.read(() => this.#weeklyNow(ticker));
+  /** The symbol's latest week, or the loaded week containing `week`. */
+  weekly(ticker: string, week?: string) {
+    return this.snapshot.read(() => this.#weeklyNow(ticker, week));
   }
 
-  #weeklyNow(ticker: string) {
-    const item = this.weeklyItem(ticker);
+  #weeklyNow(ticker: string, week?: string) {
+    const item = this.weeklyItem(ticker, week);
     return { ...item, source: this.source(this.loaded([[item.week_start, item.tier]])) };
   }
 
-  private weeklyItem(ticker: string) {
-    const { symbol, weekStart } = this.latestOf(ticker);
+  private weeklyItem(ticker: string, week?: string) {
+    const { symbol, weekStart } = this.weekOf(ticker, week);
     const row = this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol);
     const record = this.record(symbol, weekStart, row);
     const venueRows = row ? this.q.venues(weekStart, symbol.tier, symbol.symbol) : [];
@@ -150,12 +151,12 @@ export class Reports {
     };
   }
 
-  ratio(ticker: string) {
-    return this.snapshot.read(() => this.#ratioNow(ticker));
+  ratio(ticker: string, week?: string) {
+    return this.snapshot.read(() => this.#ratioNow(ticker, week));
   }
 
-  #ratioNow(ticker: string) {
-    const { symbol, weekStart } = this.latestOf(ticker);
+  #ratioNow(ticker: string, week?: string) {
+    const { symbol, weekStart } = this.weekOf(ticker, week);
     const row = this.q.symbolWeek(weekStart, symbol.tier, symbol.symbol);
     const record = this.record(symbol, weekStart, row);
     // Without a row the symbol had no ATS and no non-ATS volume that week; its non-ATS figure is 0
@@ -172,19 +173,28 @@ export class Reports {
     };
   }
 
-  history(ticker: string, weeks: number) {
-    return this.snapshot.read(() => this.#historyNow(ticker, weeks));
+  /**
+   * The symbol's loaded weeks, newest first: at most `weeks` of them (default 4, or every one in the
+   * range when `from` or `to` is given), between the weeks containing `from` and `to`.
+   */
+  history(ticker: string, weeks?: number, range: { from?: string; to?: string } = {}) {
+    return this.snapshot.read(() => this.#historyNow(ticker, weeks, range));
   }
 
-  #historyNow(ticker: string, weeks: number) {
+  #historyNow(ticker: string, weeks: number | undefined, range: { from?: string; to?: string }) {
     const symbol = this.resolve(ticker);
-    // One more week than asked, so that the oldest record can compare with its previous week.
+    const from = range.from ? weekStartOf(range.from) : null;
+    const to = range.to ? weekStartOf(range.to) : null;
+    const limit = weeks ?? (from || to ? Infinity : 4);
+    // One more week than shown, so that the oldest record can compare with its previous week.
     const loaded: LoadedWeek[] = [];
     for (const w of this.weeks.ofTier(symbol.tier)) {
-      if (loaded.length > weeks) break;
-      if (this.covers(w.week_start, symbol)) loaded.push(w);
+      if (to && w.week_start > to) continue;
+      if (!this.covers(w.week_start, symbol)) continue;
+      loaded.push(w);
+      if (loaded.length > limit || (from && w.week_start < from)) break;
     }
-    const shown = loaded.slice(0, weeks);
+    const shown = loaded.filter((w) => !from || w.week_start >= from).slice(0, limit);
     const oldest = loaded[loaded.length - 1]?.week_start ?? '';
     const rows = new Map(this.q.symbolHistory(symbol.symbol, symbol.tier, oldest).map((r) => [r.week_start, r]));
     const loadedSet = new Set(loaded.map((w) => w.week_start));
@@ -193,7 +203,7 @@ export class Reports {
       const prevShares = loadedSet.has(prev) ? (rows.get(prev)?.shares ?? 0) : this.loadedShares(prev, symbol);
       return this.record(symbol, w, rows.get(w), prevShares);
     });
-    return { ticker: symbol.symbol, weeks, data, source: this.source(shown) };
+    return { ticker: symbol.symbol, weeks: limit === Infinity ? shown.length : limit, data, source: this.source(shown) };
   }
 
   movers(options: MoversOptions = {}) {
@@ -367,6 +377,19 @@ export class Reports {
     const symbol = this.resolve(ticker);
     const whole = this.weeks.newestOfTier(symbol.tier);
     return { symbol, weekStart: whole && whole > symbol.newest_week ? whole : symbol.newest_week };
+  }
+
+  /** The week an answer about one symbol covers: the one containing `week` (loaded for the symbol's tier), else its latest. */
+  private weekOf(ticker: string, week?: string): { symbol: SymbolRow; weekStart: string } {
+    if (!week) return this.latestOf(ticker);
+    const symbol = this.resolve(ticker);
+    const weekStart = weekStartOf(week);
+    if (!this.covers(weekStart, symbol)) {
+      throw new WeekNotFoundError(
+        `week ${weekStart} to ${weekEndingOf(weekStart)} is not loaded for ${symbol.symbol} (tier ${symbol.tier}); /darkpool/history/${symbol.symbol} lists its weeks`,
+      );
+    }
+    return { symbol, weekStart };
   }
 
   /** A whole week covers every symbol of its tier; a totals-only week only the symbols it lists. */

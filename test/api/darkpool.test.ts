@@ -165,9 +165,9 @@ describe('GET /darkpool/history/{ticker}', () => {
     ]);
   });
 
-  it('honours weeks=1 and refuses weeks outside 1..52 or not an integer', async () => {
+  it('honours weeks=1 and refuses weeks that are not a whole number from 1 up', async () => {
     expect((await get('/darkpool/history/TQQQ?weeks=1')).body.data).toHaveLength(1);
-    for (const bad of ['0', '53', '-1', '1.5', 'four', '']) {
+    for (const bad of ['0', '5001', '-1', '1.5', 'four', '']) {
       const res = await get(`/darkpool/history/TQQQ?weeks=${bad}`);
       expect(res.status, bad).toBe(400);
       expect(res.body).toMatchObject({ code: 'invalid_parameter', status: 400, errors: [{ parameter: 'weeks' }] });
@@ -365,5 +365,50 @@ describe('errors', () => {
     expect(res.body).toMatchObject({ code: 'ticker_not_found', status: 404 });
     expect((await get('/problems/nope')).status).toBe(404);
     expect((await get('/problems/constructor')).status).toBe(404);
+  });
+});
+
+describe('past weeks and history ranges', () => {
+  // A symbol with ATS volume in both loaded OTCE weeks, and its figures summed from FINRA's rows.
+  const symbol = [...week2.keys()].find((s) => week1.has(s) && week1.get(s)!.shares !== week2.get(s)!.shares)!;
+
+  it('answers weekly and ratio for the loaded week containing week=, any day of it', async () => {
+    for (const day of ['2025-11-10', '2025-11-13', '2025-11-16']) {
+      const { status, body } = await get(`/darkpool/weekly/${symbol}?week=${day}`);
+      expect(status).toBe(200);
+      expect(body).toMatchObject({ week_start: '2025-11-10', dark_pool_shares: week1.get(symbol)!.shares, previous_week: null });
+    }
+    const ratio = await get(`/darkpool/ratio/${symbol}?week=2025-11-10`);
+    expect(ratio.body).toMatchObject({ week_start: '2025-11-10', dark_pool_shares: week1.get(symbol)!.shares });
+    const latest = await get(`/darkpool/weekly/${symbol}`);
+    expect(latest.body).toMatchObject({ week_start: '2025-11-17', dark_pool_shares: week2.get(symbol)!.shares });
+  });
+
+  it('is a 404 for a week not loaded for the symbol, and a 400 for a date that is not one', async () => {
+    const missing = await get('/darkpool/ratio/TQQQ?week=2025-11-10'); // only T2 week 2025-11-17 is loaded
+    expect(missing.status).toBe(404);
+    expect(missing.body.code).toBe('week_not_found');
+    expect((await get(`/darkpool/weekly/${symbol}?week=2025-13-01`)).status).toBe(400);
+  });
+
+  it('takes from and to (any day of a week), and weeks beyond 52 up to every loaded week', async () => {
+    const shares = async (url: string) =>
+      ((await get(url)).body.data as { week_start: string; dark_pool_shares: number }[]).map((d) => [d.week_start, d.dark_pool_shares]);
+    const both = [
+      ['2025-11-17', week2.get(symbol)!.shares],
+      ['2025-11-10', week1.get(symbol)!.shares],
+    ];
+    expect(await shares(`/darkpool/history/${symbol}?weeks=200`)).toEqual(both);
+    expect(await shares(`/darkpool/history/${symbol}?from=2025-11-01`)).toEqual(both);
+    expect(await shares(`/darkpool/history/${symbol}?to=2025-11-12`)).toEqual([both[1]]);
+    expect(await shares(`/darkpool/history/${symbol}?from=2025-11-16&to=2025-11-23`)).toEqual(both);
+    expect(await shares(`/darkpool/history/${symbol}?from=2025-11-17`)).toEqual([both[0]]);
+    // The oldest week shown still compares with the loaded week before it.
+    const newest = (await get(`/darkpool/history/${symbol}?from=2025-11-17`)).body.data[0];
+    expect(newest.change_pct).toBe(expectedTrend(week2.get(symbol)!.shares, week1.get(symbol)!.shares).change_pct);
+    const bad = await get(`/darkpool/history/${symbol}?from=2025-11-17&to=2025-11-10`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toMatch(/from \(2025-11-17\) is after to \(2025-11-10\)/);
+    expect((await get(`/darkpool/history/${symbol}?weeks=5001`)).status).toBe(400);
   });
 });

@@ -14,7 +14,10 @@ export interface paths {
         /** A symbol's latest week: ATS shares, notional, venues and trend */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
+                    week?: string;
+                };
                 header?: never;
                 path: {
                     /** @description Any common spelling: BRK.B, BRK-B, BRK/B, brk.b */
@@ -24,7 +27,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description The symbol's newest loaded week */
+                /** @description The symbol's newest loaded week, or the week asked for */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -292,10 +295,13 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** ATS shares against FINRA's non-ATS off-exchange shares, latest week */
+        /** ATS shares against FINRA's non-ATS off-exchange shares, latest week (or week=) */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
+                    week?: string;
+                };
                 header?: never;
                 path: {
                     /** @description Any common spelling: BRK.B, BRK-B, BRK/B, brk.b */
@@ -391,8 +397,12 @@ export interface paths {
                 query?: {
                     /** @description estimates: add estimates of the weeks FINRA has not published yet on top, each labelled `estimate: true` (JSON only) */
                     include?: "estimates";
-                    /** @description How many weeks, 1 to 52 */
+                    /** @description How many weeks, newest first: 1 up to every loaded week; default 4, or every week in the range when from or to is given */
                     weeks?: number;
+                    /** @description The oldest week: any day of it */
+                    from?: string;
+                    /** @description The newest week: any day of it */
+                    to?: string;
                     /** @description Or send Accept: text/csv */
                     format?: "json" | "csv";
                 };
