@@ -140,7 +140,16 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
     async (req, reply) => {
       const q = req.query;
       const body = answer(() =>
-        reports.movers({ week: q.week, tier: q.tier, sector: q.sector, sort: q.sort, order: q.order, minPrevShares: q.min_prev_shares }),
+        reports.movers({
+          week: q.week,
+          tier: q.tier,
+          sector: q.sector,
+          sort: q.sort,
+          order: q.order,
+          minPrevShares: q.min_prev_shares,
+          limit: q.limit,
+          offset: q.offset,
+        }),
       );
       return listAnswer(req, reply, body, SYMBOL_COLUMNS, `movers_${body.week_ending}_${q.sort}`);
     },

@@ -215,7 +215,22 @@ export const moversQuery = z.object({
     .int()
     .min(0)
     .default(MIN_PREV_SHARES_FOR_CHANGE)
-    .describe('With sort=change: ignore symbols whose previous week had fewer ATS shares (a tiny base makes huge percentages)'),
+    .describe(
+      'With sort=change: leave out symbols whose previous week had fewer ATS shares but some (a tiny base makes huge percentages); symbols that appeared (none the week before) are listed after the rest, change_pct null',
+    ),
+  limit: z.coerce
+    .number({ error: 'limit must be an integer from 1 to 500' })
+    .int('limit must be an integer from 1 to 500')
+    .min(1, 'limit must be an integer from 1 to 500')
+    .max(500, 'limit must be an integer from 1 to 500')
+    .default(20)
+    .describe('How many symbols, 1 to 500 (the route keeps its name top20)'),
+  offset: z.coerce
+    .number({ error: 'offset must be a whole number' })
+    .int('offset must be a whole number')
+    .min(0, 'offset must be a whole number')
+    .default(0)
+    .describe('Symbols to skip, for paging'),
   format: formatParam.optional(),
 });
 

@@ -1,4 +1,5 @@
 // Read queries, prepared once per connection. Every figure the API serves comes from these.
+import { addDays } from '../domain/calendar.js';
 import type { Tier } from '../domain/tiers.js';
 import type { Trend } from '../domain/trend.js';
 import type { Db } from '../store/db.js';
@@ -79,6 +80,7 @@ export interface MoverQuery {
   order: 'desc' | 'asc';
   minPrevShares: number;
   limit: number;
+  offset: number;
 }
 
 export interface TierFreshness {
@@ -120,18 +122,34 @@ export class Queries {
       ),
       // One statement for every sort and order: the choice is a bound parameter, never SQL text.
       // Sorting by change only counts symbols whose previous week had at least @minPrevShares.
-      movers: db.prepare<[MoverQuery], MoverRow>(
-        `SELECT sw.*, s.sector, s.sector_source FROM symbol_weeks sw JOIN symbols s ON s.symbol = sw.symbol
-         WHERE sw.week_start = @week AND sw.shares > 0
-           AND (@tier IS NULL OR sw.tier = @tier) AND (@sector IS NULL OR s.sector = @sector)
-           AND (@sort != 'change' OR (sw.change_pct IS NOT NULL AND sw.prev_shares >= @minPrevShares))
+      // Sorting by change ranks every symbol the week before held: those with ATS volume now (with at
+      // least @minPrevShares the week before, or none at all: appeared, change null, listed last), and
+      // those whose volume fell to zero (-100%), which have no row this week.
+      movers: db.prepare<[MoverQuery & { prevWeek: string }], MoverRow>(
+        `WITH cur AS (
+           SELECT sw.week_start, sw.tier, sw.symbol, sw.issue_name, sw.shares, sw.trades, sw.notional, sw.venues,
+                  sw.non_ats_shares, sw.non_ats_trades, sw.prev_shares, sw.change_pct, sw.trend, s.sector, s.sector_source
+           FROM symbol_weeks sw JOIN symbols s ON s.symbol = sw.symbol
+           WHERE sw.week_start = @week AND sw.shares > 0
+             AND (@tier IS NULL OR sw.tier = @tier) AND (@sector IS NULL OR s.sector = @sector)
+             AND (@sort != 'change' OR sw.prev_shares = 0 OR sw.prev_shares >= @minPrevShares)
+         ), gone AS (
+           SELECT @week, p.tier, p.symbol, p.issue_name, 0, 0, NULL, 0, NULL, NULL, p.shares, -100.0, 'falling', s.sector, s.sector_source
+           FROM symbol_weeks p JOIN symbols s ON s.symbol = p.symbol
+           WHERE @sort = 'change' AND p.week_start = @prevWeek AND p.shares > 0 AND p.shares >= @minPrevShares
+             AND (@tier IS NULL OR p.tier = @tier) AND (@sector IS NULL OR s.sector = @sector)
+             AND EXISTS (SELECT 1 FROM weeks w WHERE w.week_start = @week AND w.tier = p.tier AND w.coverage = 'full')
+             AND NOT EXISTS (SELECT 1 FROM symbol_weeks c WHERE c.week_start = @week AND c.tier = p.tier AND c.symbol = p.symbol AND c.shares > 0)
+         )
+         SELECT * FROM (SELECT * FROM cur UNION ALL SELECT * FROM gone) m
+         WHERE @sort != 'change' OR m.prev_shares IS NOT NULL
          ORDER BY
-           CASE WHEN @order = 'desc' THEN CASE @sort WHEN 'shares' THEN sw.shares WHEN 'trades' THEN sw.trades
-             WHEN 'notional' THEN sw.notional ELSE sw.change_pct END END DESC NULLS LAST,
-           CASE WHEN @order = 'asc' THEN CASE @sort WHEN 'shares' THEN sw.shares WHEN 'trades' THEN sw.trades
-             WHEN 'notional' THEN sw.notional ELSE sw.change_pct END END ASC NULLS LAST,
-           sw.shares DESC, sw.symbol
-         LIMIT @limit`,
+           CASE WHEN @order = 'desc' THEN CASE @sort WHEN 'shares' THEN m.shares WHEN 'trades' THEN m.trades
+             WHEN 'notional' THEN m.notional ELSE m.change_pct END END DESC NULLS LAST,
+           CASE WHEN @order = 'asc' THEN CASE @sort WHEN 'shares' THEN m.shares WHEN 'trades' THEN m.trades
+             WHEN 'notional' THEN m.notional ELSE m.change_pct END END ASC NULLS LAST,
+           m.shares DESC, m.symbol
+         LIMIT @limit OFFSET @offset`,
       ),
       // A symbol is in one tier per week, so summing symbol counts across tiers counts no symbol twice.
       venueTotals: db.prepare<[string, string], VenueTotalRow>(
@@ -200,7 +218,7 @@ export class Queries {
   }
 
   movers(query: MoverQuery): MoverRow[] {
-    return this.s.movers.all(query);
+    return this.s.movers.all({ ...query, prevWeek: addDays(query.week, -7) });
   }
 
   venueTotals(weekStart: string, tiers: readonly Tier[]): VenueTotalRow[] {

@@ -41,6 +41,7 @@ export interface MoversOptions {
   order?: 'desc' | 'asc';
   minPrevShares?: number;
   limit?: number;
+  offset?: number;
 }
 
 export const FINRA_CREDIT = {
@@ -221,6 +222,7 @@ export class Reports {
       order: options.order ?? 'desc',
       minPrevShares: options.minPrevShares ?? MIN_PREV_SHARES_FOR_CHANGE,
       limit: options.limit ?? 20,
+      offset: options.offset ?? 0,
     });
     return {
       week_ending: weekEndingOf(weekStart),

@@ -412,3 +412,56 @@ describe('past weeks and history ranges', () => {
     expect((await get(`/darkpool/history/${symbol}?weeks=5001`)).status).toBe(400);
   });
 });
+
+describe('movers by change: every symbol the week before held', () => {
+  const MIN = 100_000;
+  const has = (m: Map<string, ExpectedSymbol>, s: string) => (m.get(s)?.shares ?? 0) > 0;
+
+  async function all(query: string) {
+    const out: Record<string, any>[] = [];
+    for (let offset = 0; ; offset += 500) {
+      const { status, body } = await get(`/darkpool/movers/top20?tier=OTCE&sort=change&${query}&limit=500&offset=${offset}`);
+      expect(status).toBe(200);
+      out.push(...body.data);
+      if (body.data.length < 500) return out;
+    }
+  }
+
+  it('ranks the fallers to zero (-100%) first ascending, and lists the symbols that appeared last', async () => {
+    const gone = [...week1.keys()].filter((s) => has(week1, s) && week1.get(s)!.shares >= MIN && !has(week2, s)).sort();
+    const compared = [...week2.keys()].filter((s) => has(week2, s) && (week1.get(s)?.shares ?? 0) >= MIN);
+    const appeared = [...week2.keys()].filter((s) => has(week2, s) && !has(week1, s));
+    expect(gone.length).toBeGreaterThan(0);
+    expect(appeared.length).toBeGreaterThan(0);
+
+    const asc = await all('order=asc');
+    expect(asc).toHaveLength(gone.length + compared.length + appeared.length);
+    const fallen = asc.filter((r) => r.change_pct === -100 && r.dark_pool_shares === 0);
+    expect(fallen.map((r) => r.ticker).sort()).toEqual(gone);
+    expect(fallen.every((r) => r.trend === 'falling' && r.ats_venues === 0)).toBe(true);
+    expect(asc.slice(0, gone.length).every((r) => r.change_pct === -100)).toBe(true);
+    // Numeric changes in order, then the appeared ones (no change to rank by), largest first.
+    const numeric = asc.filter((r) => r.change_pct !== null).map((r) => r.change_pct as number);
+    expect(numeric).toEqual([...numeric].sort((a, b) => a - b));
+    const tail = asc.slice(numeric.length);
+    expect(tail.map((r) => r.ticker).sort()).toEqual([...appeared].sort());
+    expect(tail.every((r) => r.change_pct === null && r.trend === 'rising')).toBe(true);
+    for (const r of asc.filter((x) => compared.includes(x.ticker)).slice(0, 50)) {
+      expect(r.change_pct).toBe(expectedTrend(week2.get(r.ticker)!.shares, week1.get(r.ticker)!.shares).change_pct);
+    }
+
+    const desc = await all('order=desc');
+    expect(desc).toHaveLength(asc.length);
+    expect(desc.slice(-appeared.length).every((r) => r.change_pct === null)).toBe(true);
+  });
+
+  it('pages with limit (1-500) and offset', async () => {
+    const first = (await get('/darkpool/movers/top20?tier=OTCE&limit=5')).body.data.map((r: any) => r.ticker);
+    const next = (await get('/darkpool/movers/top20?tier=OTCE&limit=5&offset=5')).body.data.map((r: any) => r.ticker);
+    const ten = (await get('/darkpool/movers/top20?tier=OTCE&limit=10')).body.data.map((r: any) => r.ticker);
+    expect([...first, ...next]).toEqual(ten);
+    expect((await get('/darkpool/movers/top20')).body.data).toHaveLength(20);
+    for (const bad of ['0', '501', '2.5']) expect((await get(`/darkpool/movers/top20?limit=${bad}`)).status, bad).toBe(400);
+    expect((await get('/darkpool/movers/top20?offset=-1')).status).toBe(400);
+  });
+});

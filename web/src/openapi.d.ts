@@ -203,8 +203,12 @@ export interface paths {
                     sector?: "Communication Services" | "Consumer Discretionary" | "Consumer Staples" | "Energy" | "Financials" | "Health Care" | "Industrials" | "Information Technology" | "Materials" | "Real Estate" | "Utilities" | "ETFs & ETPs" | "Unknown";
                     sort?: "shares" | "notional" | "trades" | "change";
                     order?: "desc" | "asc";
-                    /** @description With sort=change: ignore symbols whose previous week had fewer ATS shares (a tiny base makes huge percentages) */
+                    /** @description With sort=change: leave out symbols whose previous week had fewer ATS shares but some (a tiny base makes huge percentages); symbols that appeared (none the week before) are listed after the rest, change_pct null */
                     min_prev_shares?: number;
+                    /** @description How many symbols, 1 to 500 (the route keeps its name top20) */
+                    limit?: number;
+                    /** @description Symbols to skip, for paging */
+                    offset?: number;
                     /** @description Or send Accept: text/csv */
                     format?: "json" | "csv";
                 };
