@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { weekStartOf } from '../domain/calendar.js';
 import { NoDailyDataError } from '../read/daily.js';
 import { EstimateUnavailableError, type EstimateReports } from '../read/estimates.js';
-import { NoDataError, TickerNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
+import { NoDataError, TickerNotFoundError, VenueNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
 import { toCsv } from './csv.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
 import {
@@ -21,6 +21,12 @@ import {
   tickerParams,
   venuesQuery,
   venuesSchema,
+  venueParams,
+  venueQuery,
+  venueSeriesSchema,
+  venueSymbolSchema,
+  venueSymbolsQuery,
+  venueSymbolsSchema,
   venueTotalSchema,
   weeklyManyQuery,
   weeklyManySchema,
@@ -48,6 +54,7 @@ export function answer<T>(fn: () => T): T {
     }
     if (err instanceof TickerNotFoundError) throw new ProblemError('ticker_not_found', err.message);
     if (err instanceof WeekNotFoundError) throw new ProblemError('week_not_found', err.message);
+    if (err instanceof VenueNotFoundError) throw new ProblemError('venue_not_found', err.message);
     if (err instanceof EstimateUnavailableError) throw new ProblemError('estimate_unavailable', err.message);
     if (err instanceof NoDailyDataError) {
       throw new ProblemError(
@@ -62,6 +69,7 @@ export function answer<T>(fn: () => T): T {
 const SYMBOL_COLUMNS = Object.keys(symbolWeekSchema.shape);
 const SECTOR_COLUMNS = Object.keys(sectorsSchema.shape.data.element.shape);
 const VENUE_COLUMNS = Object.keys(venueTotalSchema.shape);
+const VENUE_SYMBOL_COLUMNS = Object.keys(venueSymbolSchema.shape);
 
 /** JSON as is; CSV of the `data` records when negotiated (the envelope's facts go in the file name). */
 export function listAnswer<T extends { data: readonly object[] }>(
@@ -239,6 +247,41 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
     async (req, reply) => {
       const body = answer(() => reports.venues({ week: req.query.week, tier: req.query.tier }));
       return listAnswer(req, reply, body, VENUE_COLUMNS, `venues_${body.week_ending}`);
+    },
+  );
+
+  app.get(
+    '/darkpool/venues/:mpid',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: "One ATS's weekly series: shares, trades, notional, symbols traded, market share, average trade size",
+        params: venueParams,
+        querystring: venueQuery,
+        response: { ...ok(venueSeriesSchema, 'Newest week first'), ...problemResponses(400, 401, 404, 406, 429, 503) },
+      },
+    },
+    async (req) => answer(() => reports.venue(req.params.mpid, req.query.weeks, req.query.tier)),
+  );
+
+  app.get(
+    '/darkpool/venues/:mpid/symbols',
+    {
+      config: csv,
+      schema: {
+        tags,
+        security,
+        summary: 'What an ATS traded in a week (its newest by default), largest first',
+        params: venueParams,
+        querystring: venueSymbolsQuery,
+        response: { ...listOk(venueSymbolsSchema, 'One record per symbol'), ...problemResponses(400, 401, 404, 406, 429, 503) },
+      },
+    },
+    async (req, reply) => {
+      const body = answer(() => reports.venueSymbols(req.params.mpid, req.query.week, req.query.tier));
+      return listAnswer(req, reply, body, VENUE_SYMBOL_COLUMNS, `venue_${body.mpid}_${body.week_ending}`);
     },
   );
 

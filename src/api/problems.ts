@@ -38,6 +38,11 @@ export const PROBLEM_CODES = {
     title: 'Week not loaded',
     description: 'The week asked for (or the tier in it) is not loaded; /darkpool/weeks lists the loaded weeks.',
   },
+  venue_not_found: {
+    status: 404,
+    title: 'Venue not found',
+    description: 'No loaded FINRA week has an ATS with this MPID; /darkpool/venues lists the venues of a week.',
+  },
   not_found: { status: 404, title: 'Not found', description: 'No resource at this path. See /docs for the API.' },
   method_not_allowed: {
     status: 405,

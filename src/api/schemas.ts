@@ -497,3 +497,71 @@ export const historySchema = z
     source: sourceSchema,
   })
   .meta({ id: 'History' });
+
+// ------------------------------------------------------------------------------------------------
+// One venue: its weekly series, and what it traded in a week.
+
+export const venueParams = z.object({
+  mpid: z
+    .string()
+    .regex(/^[A-Za-z0-9]{1,8}$/, 'not an MPID: letters and digits, at most 8')
+    .describe("The ATS's market participant id, as /darkpool/venues lists it (any case)"),
+});
+
+export const venueQuery = z.object({
+  weeks: z.coerce
+    .number({ error: WEEKS_MESSAGE })
+    .int(WEEKS_MESSAGE)
+    .min(1, WEEKS_MESSAGE)
+    .max(MAX_HISTORY_WEEKS, WEEKS_MESSAGE)
+    .default(4)
+    .describe('How many weeks, newest first'),
+  tier: tierParam.optional().describe('Only this tier'),
+});
+
+export const venueSymbolsQuery = z.object({
+  week: isoDateParam.optional(),
+  tier: tierParam.optional().describe('Only this tier'),
+  format: formatParam.optional(),
+});
+
+export const venueSeriesSchema = z
+  .object({
+    mpid: z.string(),
+    name: z.string(),
+    weeks: z.number().int(),
+    data: z.array(
+      z
+        .object({
+          week_start: date('Monday the week started'),
+          week_ending: date('Sunday the week ended'),
+          tiers: z.array(tierSchema).describe('The tiers the venue traded that week (of those loaded whole)'),
+          dark_pool_shares: shareCount,
+          dark_pool_volume_usd: z.number().nullable().describe('null unless every row of the venue has a notional'),
+          dark_pool_trades: z.number().int().nonnegative(),
+          symbols_traded: z.number().int().nonnegative(),
+          market_share_pct: z.number().describe('Percent of all ATS shares in those tiers that week'),
+          avg_trade_size: z.number().nullable(),
+        })
+        .meta({ id: 'VenueWeek' }),
+    ),
+    source: sourceSchema,
+  })
+  .meta({ id: 'VenueSeries' });
+
+export const venueSymbolSchema = z
+  .object({
+    ticker: z.string(),
+    issue_name: z.string().nullable(),
+    tier: tierSchema,
+    shares: shareCount.nullable(),
+    trades: z.number().int().nonnegative().nullable(),
+    volume_usd: z.number().nullable(),
+    venue_share_pct: z.number().nullable().describe("Percent of the venue's ATS shares that week"),
+    symbol_share_pct: z.number().nullable().describe("Percent of the symbol's ATS shares that week traded here"),
+  })
+  .meta({ id: 'VenueSymbol' });
+
+export const venueSymbolsSchema = z
+  .object({ mpid: z.string(), name: z.string(), week_ending: z.string(), data: z.array(venueSymbolSchema), source: sourceSchema })
+  .meta({ id: 'VenueSymbols' });

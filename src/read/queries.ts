@@ -70,6 +70,28 @@ export interface VenueTotalRow {
   unattributed_trades: number;
 }
 
+export interface VenueWeekRow {
+  week_start: string;
+  tier: Tier;
+  participant_name: string;
+  shares: number;
+  trades: number;
+  notional: number | null;
+  with_notional: number;
+  rows: number;
+  symbols: number;
+}
+
+export interface VenueSymbolRow {
+  symbol: string;
+  tier: Tier;
+  issue_name: string | null;
+  shares: number | null;
+  trades: number | null;
+  notional: number | null;
+  symbol_shares: number;
+}
+
 export type MoverSort = 'shares' | 'notional' | 'trades' | 'change';
 
 export interface MoverQuery {
@@ -159,6 +181,21 @@ export class Queries {
          FROM venue_weeks WHERE week_start = ? AND tier IN (SELECT value FROM json_each(?))
          GROUP BY mpid`,
       ),
+      venueKnown: db.prepare<[string], { mpid: string }>('SELECT mpid FROM venue_weeks WHERE mpid = ? COLLATE NOCASE LIMIT 1'),
+      venueWeeks: db.prepare<[string], VenueWeekRow>(
+        `SELECT week_start, tier, participant_name, shares, trades, notional, with_notional, rows, symbols
+         FROM venue_weeks WHERE mpid = ? ORDER BY week_start DESC, tier`,
+      ),
+      tierTotals: db.prepare<[string], { tier: Tier; shares: number }>(
+        'SELECT tier, exact_sum(shares) AS shares FROM venue_weeks WHERE week_start = ? GROUP BY tier',
+      ),
+      // What a venue traded in a week, with each symbol's ATS total (to give the venue's part of it).
+      venueSymbols: db.prepare<[string, string], VenueSymbolRow>(
+        `SELECT a.symbol, a.tier, a.shares, a.trades, a.notional, sw.shares AS symbol_shares, sw.issue_name
+         FROM ats_rows a JOIN symbol_weeks sw ON sw.week_start = a.week_start AND sw.tier = a.tier AND sw.symbol = a.symbol
+         WHERE a.week_start = ? AND a.mpid = ? AND a.symbol <> ''
+         ORDER BY a.shares DESC NULLS LAST, a.symbol`,
+      ),
       // Tiers arrive as a JSON array so that the statement stays fixed (no SQL built from input).
       sectorTotals: db.prepare<[string, string], SectorTotalRow>(
         `SELECT s.sector AS sector, exact_sum(sw.shares) AS shares, sum(sw.notional) AS notional,
@@ -219,6 +256,25 @@ export class Queries {
 
   movers(query: MoverQuery): MoverRow[] {
     return this.s.movers.all({ ...query, prevWeek: addDays(query.week, -7) });
+  }
+
+  /** FINRA's spelling of an MPID that appears in some loaded week, whatever case it was asked in. */
+  knownVenue(mpid: string): string | undefined {
+    return this.s.venueKnown.get(mpid)?.mpid;
+  }
+
+  /** A venue's rows per (week, tier), newest first. */
+  venueWeeks(mpid: string): VenueWeekRow[] {
+    return this.s.venueWeeks.all(mpid);
+  }
+
+  /** All ATS shares of a week, per tier (the denominator of a venue's market share). */
+  tierTotals(weekStart: string): Map<Tier, number> {
+    return new Map(this.s.tierTotals.all(weekStart).map((r) => [r.tier, r.shares]));
+  }
+
+  venueSymbols(weekStart: string, mpid: string): VenueSymbolRow[] {
+    return this.s.venueSymbols.all(weekStart, mpid);
   }
 
   venueTotals(weekStart: string, tiers: readonly Tier[]): VenueTotalRow[] {

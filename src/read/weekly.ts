@@ -14,7 +14,7 @@ import { TIERS, type Tier } from '../domain/tiers.js';
 import type { Coverage } from '../domain/week.js';
 import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../domain/trend.js';
 import { LoadedWeeks } from './loaded-weeks.js';
-import type { HistoryRow, MoverSort, Queries, SymbolRow } from './queries.js';
+import type { HistoryRow, MoverSort, Queries, SymbolRow, VenueWeekRow } from './queries.js';
 import type { Snapshot } from './snapshot.js';
 import type { LoadedWeek } from '../store/status.js';
 
@@ -28,6 +28,10 @@ export class TickerNotFoundError extends Error {
 
 export class WeekNotFoundError extends Error {
   override name = 'WeekNotFoundError';
+}
+
+export class VenueNotFoundError extends Error {
+  override name = 'VenueNotFoundError';
 }
 
 /** Sorting movers by change ignores symbols whose previous week had fewer ATS shares than this. */
@@ -294,6 +298,96 @@ export class Reports {
       unattributed_trades: w.unattributed_trades,
     }));
     return { week_ending: weekEndingOf(weekStart), tiers, unattributed, data, source: this.source(weeks) };
+  }
+
+  /**
+   * One ATS's weekly series, newest first: per loaded week (its whole tiers, or `tier`), the venue's
+   * shares, trades, notional, symbols traded, average trade size and its share of all ATS shares.
+   */
+  venue(mpid: string, weeks = 4, tier?: Tier) {
+    return this.snapshot.read(() => this.#venueNow(mpid, weeks, tier));
+  }
+
+  #venueNow(asked: string, weeks: number, tier?: Tier) {
+    const mpid = this.knownVenue(asked);
+    const rows = this.q
+      .venueWeeks(mpid)
+      .filter((r) => (!tier || r.tier === tier) && this.weeks.week(r.week_start, r.tier)?.coverage === 'full');
+    const byWeek = new Map<string, VenueWeekRow[]>();
+    for (const r of rows) byWeek.set(r.week_start, [...(byWeek.get(r.week_start) ?? []), r]);
+    const shown = [...byWeek.keys()].slice(0, weeks);
+    const data = shown.map((weekStart) => {
+      const ofWeek = byWeek.get(weekStart)!;
+      const totals = this.q.tierTotals(weekStart);
+      const shares = exactSum(ofWeek.map((r) => r.shares));
+      const all = exactSum(ofWeek.map((r) => totals.get(r.tier) ?? 0));
+      const trades = ofWeek.reduce((n, r) => n + r.trades, 0);
+      const withNotional = ofWeek.every((r) => r.with_notional === r.rows);
+      return {
+        week_start: weekStart,
+        week_ending: weekEndingOf(weekStart),
+        tiers: ofWeek.map((r) => r.tier),
+        dark_pool_shares: shares,
+        dark_pool_volume_usd: withNotional ? usd(ofWeek.reduce((n, r) => n + (r.notional ?? 0), 0)) : null,
+        dark_pool_trades: trades,
+        symbols_traded: ofWeek.reduce((n, r) => n + r.symbols, 0),
+        market_share_pct: all ? roundPct((shares / all) * 100) : 0,
+        avg_trade_size: trades > 0 ? Math.round((shares / trades) * 100) / 100 : null,
+      };
+    });
+    const name = venueName(mpid, rows[0]?.participant_name ?? mpid);
+    return {
+      mpid,
+      name,
+      weeks,
+      data,
+      source: this.source(this.loaded(rows.filter((r) => shown.includes(r.week_start)).map((r) => [r.week_start, r.tier]))),
+    };
+  }
+
+  /** What an ATS traded in a week (the newest whole week it traded in, or `week`), largest first. */
+  venueSymbols(mpid: string, week?: string, tier?: Tier) {
+    return this.snapshot.read(() => this.#venueSymbolsNow(mpid, week, tier));
+  }
+
+  #venueSymbolsNow(asked: string, week?: string, tier?: Tier) {
+    const mpid = this.knownVenue(asked);
+    const traded = this.q
+      .venueWeeks(mpid)
+      .filter((r) => (!tier || r.tier === tier) && this.weeks.week(r.week_start, r.tier)?.coverage === 'full');
+    const weekStart = week ? weekStartOf(week) : traded[0]?.week_start;
+    if (!weekStart || !this.weeks.starting(weekStart).some((w) => !tier || w.tier === tier)) {
+      throw new WeekNotFoundError(
+        `week ${weekStart ?? week} is not loaded${tier ? ` for tier ${tier}` : ''}; /darkpool/weeks lists the loaded weeks`,
+      );
+    }
+    const rows = this.q.venueSymbols(weekStart, mpid).filter((r) => !tier || r.tier === tier);
+    const total = exactSum(rows.map((r) => r.shares ?? 0));
+    const data = rows.map((r) => ({
+      ticker: r.symbol,
+      issue_name: r.issue_name,
+      tier: r.tier,
+      shares: r.shares,
+      trades: r.trades,
+      volume_usd: usd(r.notional),
+      venue_share_pct: r.shares === null || !total ? null : roundPct((r.shares / total) * 100),
+      symbol_share_pct: r.shares === null || !r.symbol_shares ? null : roundPct((r.shares / r.symbol_shares) * 100),
+    }));
+    const weeks = traded.filter((r) => r.week_start === weekStart);
+    return {
+      mpid,
+      name: venueName(mpid, weeks[0]?.participant_name ?? mpid),
+      week_ending: weekEndingOf(weekStart),
+      data,
+      source: this.source(this.weeks.starting(weekStart).filter((w) => !tier || w.tier === tier)),
+    };
+  }
+
+  private knownVenue(mpid: string): string {
+    const known = this.q.knownVenue(mpid.trim());
+    if (known) return known;
+    if (this.weeks.empty) throw new NoDataError('no weeks are loaded yet');
+    throw new VenueNotFoundError(`no ATS with MPID "${mpid}" in any loaded week; /darkpool/venues lists them`);
   }
 
   /** Every loaded week per tier with FINRA's dates and our revision counts, and the next one due. */

@@ -687,6 +687,205 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/darkpool/venues/{mpid}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One ATS's weekly series: shares, trades, notional, symbols traded, market share, average trade size */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description How many weeks, newest first */
+                    weeks?: number;
+                    /** @description Only this tier */
+                    tier?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description The ATS's market participant id, as /darkpool/venues lists it (any case) */
+                    mpid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Newest week first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VenueSeries"];
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No daily file loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/darkpool/venues/{mpid}/symbols": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What an ATS traded in a week (its newest by default), largest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
+                    week?: string;
+                    /** @description Only this tier */
+                    tier?: string;
+                    /** @description Or send Accept: text/csv */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    /** @description The ATS's market participant id, as /darkpool/venues lists it (any case) */
+                    mpid: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description One record per symbol */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["VenueSymbols"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No daily file loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/darkpool/weeks": {
         parameters: {
             query?: never;
@@ -1316,7 +1515,7 @@ export interface components {
              * @description Stable, machine-readable error code
              * @enum {string}
              */
-            code: "invalid_ticker" | "bad_request" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "headers_too_large" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
+            code: "invalid_ticker" | "bad_request" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "venue_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "headers_too_large" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
             /** @description The request path */
             instance?: string;
             request_id?: string;
@@ -1814,6 +2013,48 @@ export interface components {
                  */
                 estimate?: false;
             } | components["schemas"]["EstimatedWeek"])[];
+            source: components["schemas"]["Source"];
+        };
+        VenueWeek: {
+            /** @description Monday the week started */
+            week_start: string;
+            /** @description Sunday the week ended */
+            week_ending: string;
+            /** @description The tiers the venue traded that week (of those loaded whole) */
+            tiers: components["schemas"]["Tier"][];
+            dark_pool_shares: number;
+            /** @description null unless every row of the venue has a notional */
+            dark_pool_volume_usd: number | null;
+            dark_pool_trades: number;
+            symbols_traded: number;
+            /** @description Percent of all ATS shares in those tiers that week */
+            market_share_pct: number;
+            avg_trade_size: number | null;
+        };
+        VenueSeries: {
+            mpid: string;
+            name: string;
+            weeks: number;
+            data: components["schemas"]["VenueWeek"][];
+            source: components["schemas"]["Source"];
+        };
+        VenueSymbol: {
+            ticker: string;
+            issue_name: string | null;
+            tier: components["schemas"]["Tier"];
+            shares: number | null;
+            trades: number | null;
+            volume_usd: number | null;
+            /** @description Percent of the venue's ATS shares that week */
+            venue_share_pct: number | null;
+            /** @description Percent of the symbol's ATS shares that week traded here */
+            symbol_share_pct: number | null;
+        };
+        VenueSymbols: {
+            mpid: string;
+            name: string;
+            week_ending: string;
+            data: components["schemas"]["VenueSymbol"][];
             source: components["schemas"]["Source"];
         };
         Health: {
