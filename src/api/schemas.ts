@@ -19,9 +19,17 @@ const shareCount = z.number().nonnegative();
 export const tierSchema = z
   .enum(TIERS)
   .meta({ id: 'Tier', description: 'FINRA tier: T1 (NMS Tier 1), T2 (NMS Tier 2), OTCE (OTC equities)' });
-export const trendSchema = z
-  .enum(['rising', 'falling', 'stable'])
-  .meta({ id: 'Trend', description: 'Week over week ATS shares: rising above +5%, falling below -5%, else stable' });
+export const trendSchema = z.enum(['rising', 'falling', 'stable']).nullable().meta({
+  id: 'Trend',
+  description:
+    'Week over week ATS shares: rising above +5%, falling below -5%, else stable; null when no comparison is possible (trend_basis)',
+});
+
+export const trendBasisSchema = z.enum(['compared', 'previous_week_not_loaded', 'tiers_differ']).meta({
+  id: 'TrendBasis',
+  description:
+    'compared: with the week before (a symbol absent from a loaded week had 0). previous_week_not_loaded, tiers_differ (sectors, venues: the week before holds other tiers): no comparison, trend and change null',
+});
 
 export const coverageSchema = z
   .enum(['full', 'symbol_totals'])
@@ -87,6 +95,7 @@ export const symbolWeekSchema = z
     coverage: coverageSchema,
     trend: trendSchema,
     change_pct: z.number().nullable().describe('Change of ATS shares vs the week before, in percent; null without a comparable week'),
+    trend_basis: trendBasisSchema,
     trading_days: z.number().int().min(0).max(5).describe('US market sessions in the week (fewer in holiday weeks)'),
     trend_per_day: trendSchema.describe('The trend rule on average shares per trading day: fair to holiday weeks'),
     change_pct_per_day: z.number().nullable().describe('Change of average ATS shares per trading day vs the week before, in percent'),
@@ -152,6 +161,7 @@ export const sectorsSchema = z
           share_pct: z.number().describe('Percent of all ATS shares that week'),
           trend: trendSchema,
           change_pct: z.number().nullable(),
+          trend_basis: trendBasisSchema,
         })
         .meta({ id: 'SectorTotal' }),
     ),
@@ -252,6 +262,7 @@ export const venueTotalSchema = z
     avg_trade_size: z.number().nullable(),
     trend: trendSchema,
     change_pct: z.number().nullable().describe('vs the previous week, when it holds the same tiers'),
+    trend_basis: trendBasisSchema,
   })
   .meta({ id: 'VenueTotal' });
 

@@ -1,6 +1,13 @@
 // The week-over-week trend of ATS shares: `rising` above +5%, `falling` below -5%, else `stable`.
 export type Trend = 'rising' | 'falling' | 'stable';
 
+/**
+ * Why a trend is what it is: `compared` with the week before (a symbol absent from a loaded week had 0),
+ * or no comparison possible, and then trend and change are null: the week before is not loaded, or (sectors,
+ * venues) it holds other tiers, so that its sums differ in scope.
+ */
+export type TrendBasis = 'compared' | 'previous_week_not_loaded' | 'tiers_differ';
+
 export interface TrendResult {
   changePct: number | null;
   trend: Trend;

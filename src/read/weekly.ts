@@ -12,7 +12,7 @@ import {
 import { exactSum } from '../domain/exact-sum.js';
 import { TIERS, type Tier } from '../domain/tiers.js';
 import type { Coverage } from '../domain/week.js';
-import { perTradingDay, roundPct, weekOverWeek, type Trend } from '../domain/trend.js';
+import { perTradingDay, roundPct, weekOverWeek, type Trend, type TrendBasis } from '../domain/trend.js';
 import { LoadedWeeks } from './loaded-weeks.js';
 import type { HistoryRow, MoverSort, Queries, SymbolRow, VenueWeekRow } from './queries.js';
 import type { Snapshot } from './snapshot.js';
@@ -71,10 +71,11 @@ export interface SymbolWeek {
   avg_trade_size: number | null;
   ats_venues: number | null;
   coverage: Coverage;
-  trend: Trend;
+  trend: Trend | null;
   change_pct: number | null;
+  trend_basis: TrendBasis;
   trading_days: number;
-  trend_per_day: Trend;
+  trend_per_day: Trend | null;
   change_pct_per_day: number | null;
 }
 
@@ -258,6 +259,7 @@ export class Reports {
         share_pct: sharePct,
         trend: change.trend,
         change_pct: change.changePct,
+        trend_basis: change.basis,
       }))
       .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.sector.localeCompare(b.sector));
     return { week_ending: weekEndingOf(weekStart), tiers, data, source: this.source(weeks) };
@@ -290,6 +292,7 @@ export class Reports {
         avg_trade_size: r.trades > 0 ? Math.round((r.shares / r.trades) * 100) / 100 : null,
         trend: change.trend,
         change_pct: change.changePct,
+        trend_basis: change.basis,
       }))
       .sort((a, b) => b.dark_pool_shares - a.dark_pool_shares || a.mpid.localeCompare(b.mpid));
     const unattributed = weeks.map((w) => ({
@@ -528,13 +531,21 @@ export class Reports {
     const current = totals(weekStart, tiers);
     const prevWeek = addDays(weekStart, -7);
     const comparable = this.comparable(prevWeek, tiers);
+    const basis: TrendBasis = comparable
+      ? 'compared'
+      : tiers.some((t) => this.weeks.week(prevWeek, t)?.coverage === 'full')
+        ? 'tiers_differ'
+        : 'previous_week_not_loaded';
     const previous = new Map(comparable ? totals(prevWeek, tiers).map((r) => [key(r), r.shares]) : []);
     const total = exactSum(current.map((r) => r.shares));
-    return current.map((row) => ({
-      row,
-      change: weekOverWeek(row.shares, comparable ? (previous.get(key(row)) ?? 0) : null),
-      sharePct: total ? roundPct((row.shares / total) * 100) : 0,
-    }));
+    return current.map((row) => {
+      const change = weekOverWeek(row.shares, previous.get(key(row)) ?? 0);
+      return {
+        row,
+        change: comparable ? { trend: change.trend, changePct: change.changePct, basis } : { trend: null, changePct: null, basis },
+        sharePct: total ? roundPct((row.shares / total) * 100) : 0,
+      };
+    });
   }
 
   /** The week before can be compared only when it holds the same tiers whole: otherwise the sums differ in scope. */
@@ -580,11 +591,13 @@ export class Reports {
       avg_trade_size: trades > 0 ? Math.round((shares / trades) * 100) / 100 : null,
       ats_venues: coverage === 'full' ? (row?.venues ?? 0) : null,
       coverage,
-      trend: t.trend,
-      change_pct: t.changePct,
+      // Without the week before there is nothing to compare: no trend rather than a "stable" one.
+      trend: prev === null ? null : t.trend,
+      change_pct: prev === null ? null : t.changePct,
+      trend_basis: prev === null ? 'previous_week_not_loaded' : 'compared',
       trading_days: days,
-      trend_per_day: perDay.trend,
-      change_pct_per_day: perDay.changePct,
+      trend_per_day: prev === null ? null : perDay.trend,
+      change_pct_per_day: prev === null ? null : perDay.changePct,
     };
   }
 

@@ -33,7 +33,7 @@ async function get(url: string) {
 
 /** The trend rule, written out again from the brief. */
 function expectedTrend(cur: number, prev: number | null) {
-  if (prev === null) return { trend: 'stable', change_pct: null };
+  if (prev === null) return { trend: null, change_pct: null };
   if (prev === 0) return { trend: cur > 0 ? 'rising' : 'stable', change_pct: null };
   const pct = ((cur - prev) / prev) * 100;
   return { trend: pct > 5 ? 'rising' : pct < -5 ? 'falling' : 'stable', change_pct: Math.round(pct * 100) / 100 };
@@ -54,8 +54,9 @@ describe('GET /darkpool/weekly/{ticker}', () => {
       dark_pool_volume_usd: null, // the sample has no notional
       avg_trade_size: Math.round((tqqq.shares / tqqq.trades) * 100) / 100,
       sector: 'ETFs & ETPs',
-      trend: 'stable', // week 2025-11-10 of T2 is not loaded: nothing to compare
+      trend: null, // week 2025-11-10 of T2 is not loaded: nothing to compare
       change_pct: null,
+      trend_basis: 'previous_week_not_loaded',
       previous_week: null,
     });
     const venues = body.venues as { mpid: string; shares: number; share_pct: number }[];
@@ -140,7 +141,7 @@ describe('GET /darkpool/ratio/{ticker}', () => {
       dark_pool_shares: tqqq.shares,
       otc_non_ats_shares: nonAts,
       ats_share_of_off_exchange: Math.round((tqqq.shares / (tqqq.shares + nonAts)) * 10_000) / 10_000,
-      trend: 'stable',
+      trend: null,
     });
     expect(body).not.toHaveProperty('percent_of_total_volume');
   });
@@ -463,5 +464,28 @@ describe('movers by change: every symbol the week before held', () => {
     expect((await get('/darkpool/movers/top20')).body.data).toHaveLength(20);
     for (const bad of ['0', '501', '2.5']) expect((await get(`/darkpool/movers/top20?limit=${bad}`)).status, bad).toBe(400);
     expect((await get('/darkpool/movers/top20?offset=-1')).status).toBe(400);
+  });
+});
+
+describe('honest trends: no comparison is null, with the reason', () => {
+  it('says why sectors and venues cannot compare: other tiers the week before, or no week before', async () => {
+    // Week 2025-11-17 holds OTCE and T2; the week before holds OTCE only.
+    const sectors = (await get('/darkpool/sectors')).body.data as Record<string, unknown>[];
+    expect(sectors.every((s) => s.trend === null && s.change_pct === null && s.trend_basis === 'tiers_differ')).toBe(true);
+    const otce = (await get('/darkpool/venues?tier=OTCE')).body.data as Record<string, unknown>[];
+    expect(otce.every((v) => v.trend_basis === 'compared' && v.trend !== null)).toBe(true);
+    const first = (await get('/darkpool/venues?week=2025-11-10')).body.data as Record<string, unknown>[];
+    expect(first.every((v) => v.trend === null && v.trend_basis === 'previous_week_not_loaded')).toBe(true);
+  });
+
+  it('gives a symbol no trend, per week or per day, when its previous week is not loaded', async () => {
+    const { body } = await get('/darkpool/weekly/TQQQ');
+    expect(body).toMatchObject({
+      trend: null,
+      change_pct: null,
+      trend_per_day: null,
+      change_pct_per_day: null,
+      trend_basis: 'previous_week_not_loaded',
+    });
   });
 });

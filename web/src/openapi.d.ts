@@ -1530,11 +1530,13 @@ export interface components {
          * @enum {string}
          */
         Tier: "T1" | "T2" | "OTCE";
+        /** @description Week over week ATS shares: rising above +5%, falling below -5%, else stable; null when no comparison is possible (trend_basis) */
+        Trend: ("rising" | "falling" | "stable") | null;
         /**
-         * @description Week over week ATS shares: rising above +5%, falling below -5%, else stable
+         * @description compared: with the week before (a symbol absent from a loaded week had 0). previous_week_not_loaded, tiers_differ (sectors, venues: the week before holds other tiers): no comparison, trend and change null
          * @enum {string}
          */
-        Trend: "rising" | "falling" | "stable";
+        TrendBasis: "compared" | "previous_week_not_loaded" | "tiers_differ";
         /**
          * @description `full`: the week's every per-ATS row is loaded. `symbol_totals`: the week holds FINRA's per-symbol ATS totals of some symbols only (an imported ATS_W_SMBL file): no venues, and left out of movers, sectors and venues
          * @enum {string}
@@ -1602,6 +1604,7 @@ export interface components {
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
+            trend_basis: components["schemas"]["TrendBasis"];
             /** @description US market sessions in the week (fewer in holiday weeks) */
             trading_days: number;
             /** @description The trend rule on average shares per trading day: fair to holiday weeks */
@@ -1645,6 +1648,7 @@ export interface components {
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
+            trend_basis: components["schemas"]["TrendBasis"];
             /** @description US market sessions in the week (fewer in holiday weeks) */
             trading_days: number;
             /** @description The trend rule on average shares per trading day: fair to holiday weeks */
@@ -1687,6 +1691,7 @@ export interface components {
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
+            trend_basis: components["schemas"]["TrendBasis"];
             /** @description US market sessions in the week (fewer in holiday weeks) */
             trading_days: number;
             /** @description The trend rule on average shares per trading day: fair to holiday weeks */
@@ -1719,6 +1724,7 @@ export interface components {
             share_pct: number;
             trend: components["schemas"]["Trend"];
             change_pct: number | null;
+            trend_basis: components["schemas"]["TrendBasis"];
         };
         Sectors: {
             /** @description The latest loaded week */
@@ -1744,6 +1750,7 @@ export interface components {
             trend: components["schemas"]["Trend"];
             /** @description vs the previous week, when it holds the same tiers */
             change_pct: number | null;
+            trend_basis: components["schemas"]["TrendBasis"];
         };
         Venues: {
             week_ending: string;
@@ -1812,6 +1819,7 @@ export interface components {
             trend: components["schemas"]["Trend"];
             /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
             change_pct: number | null;
+            trend_basis: components["schemas"]["TrendBasis"];
             /** @description US market sessions in the week (fewer in holiday weeks) */
             trading_days: number;
             /** @description The trend rule on average shares per trading day: fair to holiday weeks */
@@ -2001,6 +2009,7 @@ export interface components {
                 trend: components["schemas"]["Trend"];
                 /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
                 change_pct: number | null;
+                trend_basis: components["schemas"]["TrendBasis"];
                 /** @description US market sessions in the week (fewer in holiday weeks) */
                 trading_days: number;
                 /** @description The trend rule on average shares per trading day: fair to holiday weeks */

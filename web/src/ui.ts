@@ -32,8 +32,10 @@ export function sharePct(part: number | null | undefined, whole: number): string
   return v === 0 ? '0%' : v < 0.1 ? `${twoDigits.format(v)}%` : `${v.toFixed(2)}%`;
 }
 
-/** A trend as words and a symbol, never colour alone. */
-export function trendBadge(trend: string, change: number | null): HTMLElement {
+/** A trend as words and a symbol, never colour alone; "no comparison" when there is none. */
+export function trendBadge(trend: string | null, change: number | null): HTMLElement {
+  if (trend === null)
+    return el('span', { class: 'trend none', title: 'The week before is not loaded, or holds other tiers' }, 'no comparison');
   const mark = trend === 'rising' ? '▲' : trend === 'falling' ? '▼' : '▬';
   return el(
     'span',
