@@ -156,41 +156,46 @@ describe.skipIf(!RUN)('the dashboard', () => {
     { name: 'ticker', hash: '#/ticker/tqqq', ready: '[data-testid=venues] li' },
     { name: 'sectors', hash: '#/sectors', ready: '[data-testid=sectors] li' },
     { name: 'venues', hash: '#/venues', ready: 'table.data tbody tr' },
+    { name: 'venue', hash: '#/venue/OTCN', ready: 'table.data tbody tr' },
   ];
 
-  it.each(SIZES)('fits $width x $height: no page overflow, no clipped column, the key figure beside the name on a phone', async (size) => {
-    const base = await serve(store);
-    const page = await open(`${base}/`, size);
-    for (const p of PAGES) {
-      await page.goto(`${base}/${p.hash}`);
-      await page.locator(p.ready).first().waitFor();
-      expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `${p.name} overflows the page`).toBe(true);
-      await page.screenshot({ path: `${ARTIFACTS}/dashboard-${p.name}-${size.width}x${size.height}.png`, fullPage: true });
-      // Bar labels get room to be read, not a column one letter wide.
-      const names = await page
-        .locator('.bar-name')
-        .evaluateAll((ns: { getBoundingClientRect(): { width: number } }[]) => ns.map((n) => n.getBoundingClientRect().width));
-      for (const width of names) expect(width, `${p.name}: a bar label is squeezed`).toBeGreaterThanOrEqual(100);
-      const tables = page.locator('.table-wrap');
-      for (let i = 0; i < (await tables.count()); i++) {
-        const [scrollWidth, clientWidth] = await tables
-          .nth(i)
-          .evaluate((t: { scrollWidth: number; clientWidth: number }) => [t.scrollWidth, t.clientWidth]);
-        // A table may scroll only where it says so; on the laptop window nothing is cut off at all.
-        if (size.width >= 1200) expect(scrollWidth, `${p.name}: a column is cut off`).toBeLessThanOrEqual(clientWidth + 1);
-        else if (scrollWidth > clientWidth + 1) expect(await page.locator('.scroll-hint').nth(i).isVisible()).toBe(true);
-        // The ATS shares of the first row are on screen, not behind a sideways scroll.
-        const shares = page
-          .locator('table.data tbody tr')
-          .first()
-          .locator('td', { hasText: /^\d{1,3}(,\d{3})+$/ })
-          .first();
-        const box = (await shares.boundingBox())!;
-        expect(box.x + box.width, `${p.name}: the shares column is off screen`).toBeLessThanOrEqual(size.width);
+  it.each(SIZES)(
+    'fits $width x $height: no page overflow, no clipped column, the key figure beside the name on a phone',
+    async (size) => {
+      const base = await serve(store);
+      const page = await open(`${base}/`, size);
+      for (const p of PAGES) {
+        await page.goto(`${base}/${p.hash}`);
+        await page.locator(p.ready).first().waitFor();
+        expect(await page.evaluate('document.documentElement.scrollWidth <= window.innerWidth'), `${p.name} overflows the page`).toBe(true);
+        await page.screenshot({ path: `${ARTIFACTS}/dashboard-${p.name}-${size.width}x${size.height}.png`, fullPage: true });
+        // Bar labels get room to be read, not a column one letter wide.
+        const names = await page
+          .locator('.bar-name')
+          .evaluateAll((ns: { getBoundingClientRect(): { width: number } }[]) => ns.map((n) => n.getBoundingClientRect().width));
+        for (const width of names) expect(width, `${p.name}: a bar label is squeezed`).toBeGreaterThanOrEqual(100);
+        const tables = page.locator('.table-wrap');
+        for (let i = 0; i < (await tables.count()); i++) {
+          const [scrollWidth, clientWidth] = await tables
+            .nth(i)
+            .evaluate((t: { scrollWidth: number; clientWidth: number }) => [t.scrollWidth, t.clientWidth]);
+          // A table may scroll only where it says so; on the laptop window nothing is cut off at all.
+          if (size.width >= 1200) expect(scrollWidth, `${p.name}: a column is cut off`).toBeLessThanOrEqual(clientWidth + 1);
+          else if (scrollWidth > clientWidth + 1) expect(await page.locator('.scroll-hint').nth(i).isVisible()).toBe(true);
+          // The ATS shares of the first row are on screen, not behind a sideways scroll.
+          const shares = page
+            .locator('table.data tbody tr')
+            .first()
+            .locator('td', { hasText: /^\d{1,3}(,\d{3})+$/ })
+            .first();
+          const box = (await shares.boundingBox())!;
+          expect(box.x + box.width, `${p.name}: the shares column is off screen`).toBeLessThanOrEqual(size.width);
+        }
       }
-    }
-    await page.close();
-  });
+      await page.close();
+    },
+    90_000,
+  );
 
   it('offers the tiers that are loaded, shows counts with separators and small shares with enough digits', async () => {
     const base = await serve(store);
@@ -232,6 +237,22 @@ describe.skipIf(!RUN)('the dashboard', () => {
     expect(await page.locator('figcaption').first().innerText()).toMatch(/left axis: shares per week/);
     await page.close();
     totals.close();
+  });
+
+  it("opens a venue's page from the leaderboard: its weeks and what it traded", async () => {
+    const base = await serve(store);
+    const series = (await (await fetch(`${base}/darkpool/venues/OTCN?weeks=52`)).json()) as { data: unknown[] };
+    const traded = (await (await fetch(`${base}/darkpool/venues/OTCN/symbols`)).json()) as { data: { ticker: string }[] };
+    const page = await open(`${base}/#/venues/OTCE`);
+    await page.getByRole('link', { name: 'OTC LINK NQB IDQS' }).click();
+    await page.locator('[data-testid=venue-weeks] li').first().waitFor();
+    expect(await page.locator('h1').innerText()).toBe('Venue OTCN');
+    expect(await page.locator('[data-testid=venue-weeks] li').count()).toBe(series.data.length);
+    await page.locator('table.data tbody tr').first().waitFor();
+    expect(await page.locator('table.data tbody tr').count()).toBe(traded.data.length);
+    expect(await page.locator('table.data tbody tr td').first().innerText()).toBe(traded.data[0]!.ticker);
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-venue-1200x900.png` });
+    await page.close();
   });
 
   it('shows its own not-found page for an unknown path or view; API clients still get a problem', async () => {

@@ -5,10 +5,11 @@ import '../styles.css';
 import { moversView } from './views/movers.js';
 import { sectorsView } from './views/sectors.js';
 import { tickerView } from './views/ticker.js';
+import { venueView } from './views/venue.js';
 import { venuesView } from './views/venues.js';
 import { el, heading } from './ui.js';
 
-const VIEWS = ['movers', 'ticker', 'sectors', 'venues'];
+const VIEWS = ['movers', 'ticker', 'sectors', 'venues', 'venue'];
 
 function notFoundView(main: HTMLElement, what: string): void {
   const freshness = document.getElementById('freshness');
@@ -33,7 +34,7 @@ async function route() {
   const [first, param = ''] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   const view = location.pathname !== '/' || !VIEWS.includes(first || 'movers') ? 'not-found' : first || 'movers';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-nav]')) {
-    if (link.dataset.nav === view) link.setAttribute('aria-current', 'page');
+    if (link.dataset.nav === (view === 'venue' ? 'venues' : view)) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   main.setAttribute('aria-busy', 'true');
@@ -46,7 +47,11 @@ async function route() {
           ? sectorsView(main)
           : view === 'venues'
             ? venuesView(main, param)
-            : moversView(main, param);
+            : view === 'venue'
+              ? param
+                ? venueView(main, param)
+                : venuesView(main, '')
+              : moversView(main, param);
   document.title =
     view === 'not-found'
       ? 'Page not found · DarkPool Radar'

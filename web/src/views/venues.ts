@@ -26,7 +26,13 @@ export async function venuesView(main: HTMLElement, tier = ''): Promise<void> {
         `ATS leaderboard, week ending ${data.week_ending}`,
         [
           { key: 'mpid', label: 'MPID', value: (r) => r.mpid, optional: true },
-          { key: 'name', label: 'Venue', value: (r) => r.name, wrap: true },
+          {
+            key: 'name',
+            label: 'Venue',
+            value: (r) => r.name,
+            wrap: true,
+            render: (r) => el('a', { href: `#/venue/${encodeURIComponent(r.mpid)}` }, r.name),
+          },
           { key: 'shares', label: 'ATS shares', numeric: true, value: (r) => r.dark_pool_shares, render: (r) => num(r.dark_pool_shares) },
           {
             key: 'share',
