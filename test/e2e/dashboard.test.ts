@@ -239,6 +239,21 @@ describe.skipIf(!RUN)('the dashboard', () => {
     totals.close();
   });
 
+  it('ranks the biggest fallers, those that fell to zero first, as the API does', async () => {
+    const base = await serve(store);
+    const api = (await (await fetch(`${base}/darkpool/movers/top20?tier=OTCE&sort=change&order=asc`)).json()) as {
+      data: { ticker: string; change_pct: number | null }[];
+    };
+    expect(api.data[0]!.change_pct).toBe(-100);
+    const page = await open(`${base}/#/movers/OTCE`);
+    await page.locator('table.data tbody tr').first().waitFor();
+    await page.getByLabel('Rank by').selectOption('fallers');
+    await page.waitForURL(/#\/movers\/OTCE\/fallers$/);
+    await expect.poll(() => page.locator('table.data tbody tr td:nth-child(2)').allInnerTexts()).toEqual(api.data.map((r) => r.ticker));
+    expect(await page.locator('table.data tbody tr').first().innerText()).toMatch(/falling \(-100\.00%\)/);
+    await page.close();
+  });
+
   it("opens a venue's page from the leaderboard: its weeks and what it traded", async () => {
     const base = await serve(store);
     const series = (await (await fetch(`${base}/darkpool/venues/OTCN?weeks=52`)).json()) as { data: unknown[] };

@@ -1,4 +1,4 @@
-// The dashboard's router: #/movers[/tier], #/ticker/SYMBOL, #/sectors, #/venues[/tier]; anything else,
+// The dashboard's router: #/movers[/tier|all[/risers|fallers]], #/ticker/SYMBOL, #/sectors, #/venues[/tier]; anything else,
 // and any path but / (the server answers unknown pages with this page), is the not-found page.
 import 'uplot/dist/uPlot.min.css';
 import '../styles.css';
@@ -31,7 +31,7 @@ const main = document.getElementById('main')!;
 
 async function route() {
   // An empty hash splits to [''], so the default view is chosen with ||, not a destructuring default.
-  const [first, param = ''] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
+  const [first, param = '', extra = ''] = location.hash.replace(/^#\/?/, '').split('/').map(decodeURIComponent);
   const view = location.pathname !== '/' || !VIEWS.includes(first || 'movers') ? 'not-found' : first || 'movers';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('[data-nav]')) {
     if (link.dataset.nav === (view === 'venue' ? 'venues' : view)) link.setAttribute('aria-current', 'page');
@@ -51,7 +51,7 @@ async function route() {
               ? param
                 ? venueView(main, param)
                 : venuesView(main, '')
-              : moversView(main, param);
+              : moversView(main, param, extra);
   document.title =
     view === 'not-found'
       ? 'Page not found · DarkPool Radar'

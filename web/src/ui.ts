@@ -165,12 +165,15 @@ function stillLoading(): boolean {
  * The tier menu of a page (`#/page/TIER`). It offers the tiers that hold a loaded week, learnt from
  * the answer's freshness; until then, and after a failure, "all" and the tier asked for.
  */
-export function tierMenu(page: string, tier: string): { control: HTMLElement; offer: (source: Schemas['Source']) => void } {
+export function tierMenu(page: string, tier: string, rest = ''): { control: HTMLElement; offer: (source: Schemas['Source']) => void } {
   const select = el('select', { id: 'tier' });
   const fill = (tiers: string[]) =>
     select.replaceChildren(...['', ...tiers].map((t) => el('option', { value: t, selected: t === tier }, t || 'All loaded tiers')));
   fill(tier ? [tier] : []);
-  select.addEventListener('change', () => (location.hash = select.value ? `#/${page}/${select.value}` : `#/${page}`));
+  select.addEventListener(
+    'change',
+    () => (location.hash = select.value || rest ? `#/${page}/${select.value || 'all'}${rest}` : `#/${page}`),
+  );
   return {
     control: el('div', { class: 'controls' }, el('label', { for: 'tier' }, 'Tier'), select),
     offer: (source) => fill([...new Set([...source.freshness.map((f) => f.tier), ...(tier ? [tier] : [])])]),
