@@ -228,13 +228,21 @@ describe.skipIf(!RUN)('the dashboard', () => {
 
   it('labels a week of per-symbol totals, and says the venues are not known', async () => {
     const totals = openStore(tempDbPath(), SectorTable.load());
-    await importFiles(ingestContext(totals), [AAPL_BRKB_WEEKS], { publishedThrough: '2022-01-10' });
+    await importFiles(ingestContext(totals), [AAPL_BRKB_WEEKS], { publishedThrough: '2022-06-30' });
     const base = await serve(totals);
     const page = await open(`${base}/#/ticker/AAPL`);
     await page.locator('[data-testid=history-chart] canvas').waitFor();
     expect(await page.getByRole('note').innerText()).toMatch(/per-symbol total only/);
     expect(await page.locator('.stat', { hasText: 'ATSs with volume' }).locator('dd').innerText()).toBe('—');
     expect(await page.locator('figcaption').first().innerText()).toMatch(/left axis: shares per week/);
+    // The range picker: the newest 12 loaded weeks, or every one the store holds.
+    const all = ((await (await fetch(`${base}/darkpool/history/AAPL?weeks=5000`)).json()) as { data: unknown[] }).data.length;
+    expect(all).toBeGreaterThan(12);
+    const chartLabel = () => page.locator('[data-testid=history-chart] [role=img]').getAttribute('aria-label');
+    await page.getByLabel('Weeks shown').selectOption('12');
+    await expect.poll(chartLabel).toMatch(/ over 12 weeks/);
+    await page.getByLabel('Weeks shown').selectOption('all');
+    await expect.poll(chartLabel).toMatch(new RegExp(` over ${all} weeks`));
     await page.close();
     totals.close();
   });

@@ -1,4 +1,4 @@
-// The dashboard's router: #/movers[/tier|all[/risers|fallers]], #/ticker/SYMBOL, #/sectors, #/venues[/tier]; anything else,
+// The dashboard's router: #/movers[/tier|all[/risers|fallers]], #/ticker/SYMBOL[/12|26|52|all], #/sectors, #/venues[/tier]; anything else,
 // and any path but / (the server answers unknown pages with this page), is the not-found page.
 import 'uplot/dist/uPlot.min.css';
 import '../styles.css';
@@ -42,7 +42,7 @@ async function route() {
     view === 'not-found'
       ? notFoundView(main, location.pathname !== '/' ? location.pathname : location.hash)
       : view === 'ticker'
-        ? tickerView(main, param)
+        ? tickerView(main, param, extra)
         : view === 'sectors'
           ? sectorsView(main)
           : view === 'venues'

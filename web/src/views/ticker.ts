@@ -1,10 +1,16 @@
-// One symbol: search box, weekly ATS shares and notional over up to 52 weeks, venue breakdown.
+// One symbol: search box, weekly ATS shares and notional over a chosen range of weeks, venue breakdown.
 import { api, call, jsonUrl, type Schemas } from '../api.js';
 import { weeklyChart } from '../chart.js';
 import { bars } from '../table.js';
 import { el, failure, heading, jsonLink, loading, num, sharePct, showFreshness, short, trendBadge, usd } from '../ui.js';
 
-export async function tickerView(main: HTMLElement, ticker: string): Promise<void> {
+/** The ranges the chart offers: the newest 12, 26 or 52 loaded weeks, or every one the store holds. */
+const RANGES = { '12': 12, '26': 26, '52': 52, all: 5000 } as const;
+type Range = keyof typeof RANGES;
+
+export async function tickerView(main: HTMLElement, ticker: string, rangeParam = ''): Promise<void> {
+  const range: Range = rangeParam in RANGES ? (rangeParam as Range) : '52';
+  const weeks = RANGES[range];
   const input = el('input', {
     id: 'ticker',
     name: 'ticker',
@@ -40,23 +46,34 @@ export async function tickerView(main: HTMLElement, ticker: string): Promise<voi
     const path = { ticker };
     const [week, history] = await Promise.all([
       call(api.GET('/darkpool/weekly/{ticker}', { params: { path } })),
-      call(api.GET('/darkpool/history/{ticker}', { params: { path, query: { weeks: 52 } } })),
+      call(api.GET('/darkpool/history/{ticker}', { params: { path, query: { weeks } } })),
     ]);
     showFreshness(week.source);
-    body.replaceChildren(...render(week, history));
+    const picker = el(
+      'select',
+      { id: 'range' },
+      ...Object.keys(RANGES).map((key) =>
+        el('option', { value: key, selected: key === range }, key === 'all' ? 'every loaded week' : `${key} weeks`),
+      ),
+    );
+    picker.addEventListener('change', () => (location.hash = `#/ticker/${encodeURIComponent(ticker)}/${picker.value}`));
+    body.replaceChildren(
+      el('div', { class: 'controls' }, el('label', { for: 'range' }, 'Weeks shown'), picker),
+      ...render(week, history, weeks),
+    );
   } catch (err) {
-    body.replaceChildren(failure(err, () => void tickerView(main, ticker)));
+    body.replaceChildren(failure(err, () => void tickerView(main, ticker, range)));
   }
 }
 
 type HistoryRecord = Schemas['History']['data'][number];
 type PublishedWeek = Exclude<HistoryRecord, { estimate: true }>;
 
-function render(w: Schemas['Weekly'], history: Schemas['History']): Node[] {
+function render(w: Schemas['Weekly'], history: Schemas['History'], weeks: number): Node[] {
   // This page asks for FINRA's weeks only (no include=estimates); the type allows estimates too.
   const h = { data: history.data.filter((d): d is PublishedWeek => d.estimate !== true) };
   const weeklyJson = jsonUrl(`/darkpool/weekly/${encodeURIComponent(w.ticker)}`);
-  const historyJson = jsonUrl(`/darkpool/history/${encodeURIComponent(w.ticker)}`, { weeks: 52 });
+  const historyJson = jsonUrl(`/darkpool/history/${encodeURIComponent(w.ticker)}`, { weeks });
   const stat = (label: string, value: Node | string) => el('div', { class: 'stat' }, el('dt', {}, label), el('dd', {}, value));
   const width = Math.max(280, Math.min(1168, (document.querySelector('main')?.clientWidth ?? 960) - 34));
   const chart = el(
