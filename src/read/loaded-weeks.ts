@@ -17,7 +17,11 @@ export class LoadedWeeks {
 
   constructor(readonly all: readonly LoadedWeek[]) {
     let newest: string | null = null;
-    const push = <K>(map: Map<K, LoadedWeek[]>, key: K, w: LoadedWeek) => map.set(key, [...(map.get(key) ?? []), w]);
+    const push = <K>(map: Map<K, LoadedWeek[]>, key: K, w: LoadedWeek) => {
+      const list = map.get(key);
+      if (list) list.push(w);
+      else map.set(key, [w]);
+    };
     for (const w of all) {
       this.byKey.set(`${w.week_start}|${w.tier}`, w);
       push(this.byTier, w.tier, w);

@@ -70,17 +70,8 @@ export interface VenueTotalRow {
   unattributed_trades: number;
 }
 
-export interface VenueWeekRow {
-  week_start: string;
-  tier: Tier;
-  participant_name: string;
-  shares: number;
-  trades: number;
-  notional: number | null;
-  with_notional: number;
-  rows: number;
-  symbols: number;
-}
+/** One venue in one (week, tier): the leaderboard's figures without the symbol-less part. */
+export type VenueWeekRow = Omit<VenueTotalRow, 'mpid' | 'unattributed_shares' | 'unattributed_trades'> & { week_start: string; tier: Tier };
 
 export interface VenueSymbolRow {
   symbol: string;

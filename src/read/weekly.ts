@@ -313,11 +313,13 @@ export class Reports {
 
   #venueNow(asked: string, weeks: number, tier?: Tier) {
     const mpid = this.knownVenue(asked);
-    const rows = this.q
-      .venueWeeks(mpid)
-      .filter((r) => (!tier || r.tier === tier) && this.weeks.week(r.week_start, r.tier)?.coverage === 'full');
+    const rows = this.q.venueWeeks(mpid).filter((r) => !tier || r.tier === tier);
     const byWeek = new Map<string, VenueWeekRow[]>();
-    for (const r of rows) byWeek.set(r.week_start, [...(byWeek.get(r.week_start) ?? []), r]);
+    for (const r of rows) {
+      const ofWeek = byWeek.get(r.week_start);
+      if (ofWeek) ofWeek.push(r);
+      else byWeek.set(r.week_start, [r]);
+    }
     const shown = [...byWeek.keys()].slice(0, weeks);
     const data = shown.map((weekStart) => {
       const ofWeek = byWeek.get(weekStart)!;
@@ -355,9 +357,7 @@ export class Reports {
 
   #venueSymbolsNow(asked: string, week?: string, tier?: Tier) {
     const mpid = this.knownVenue(asked);
-    const traded = this.q
-      .venueWeeks(mpid)
-      .filter((r) => (!tier || r.tier === tier) && this.weeks.week(r.week_start, r.tier)?.coverage === 'full');
+    const traded = this.q.venueWeeks(mpid).filter((r) => !tier || r.tier === tier);
     const weekStart = week ? weekStartOf(week) : traded[0]?.week_start;
     if (!weekStart || !this.weeks.starting(weekStart).some((w) => !tier || w.tier === tier)) {
       throw new WeekNotFoundError(
