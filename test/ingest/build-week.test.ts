@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFinraRow, type FinraRow } from '../../src/finra/schema.js';
 import { buildWeek, WeekRefusedError, type WeekRows } from '../../src/ingest/build-week.js';
 import { weekOverWeek } from '../../src/domain/trend.js';
-import { tqqqRows, type Row } from '../support/fixtures.js';
+import { aaplBrkbTotals, tqqqRows, type Row } from '../support/fixtures.js';
 
 function tqqqWeek(mutate?: (rows: Row[]) => void): WeekRows {
   const raw = tqqqRows();
@@ -102,5 +102,40 @@ describe('week-over-week trend', () => {
     expect(weekOverWeek(0, 0)).toEqual({ changePct: null, trend: 'stable' });
     expect(weekOverWeek(10, null)).toEqual({ changePct: null, trend: 'stable' });
     expect(weekOverWeek(0, 10)).toEqual({ changePct: -100, trend: 'falling' });
+  });
+});
+
+describe("a week of FINRA's per-symbol totals only", () => {
+  const week = '2021-12-13';
+  const totals = () => (aaplBrkbTotals() as Row[]).filter((r) => r.weekStartDate === week).map((r, i) => parseFinraRow(r, i));
+  const totalsWeek = (symbolTotals: FinraRow[]): WeekRows => ({
+    weekStart: week,
+    tier: 'T1',
+    firm: [],
+    symbolTotals,
+    nonAts: null,
+    totalsOnly: true,
+  });
+
+  it("loads FINRA's figures per symbol, with no venue, and keeps an empty-symbol total aside without refusing the week", () => {
+    const real = totals();
+    // FINRA publishes an empty-symbol total for private-securities ATSs: a copy of a real row without its symbol.
+    const symbolLess = parseFinraRow(
+      { ...(aaplBrkbTotals() as Row[]).find((r) => r.weekStartDate === week)!, issueSymbolIdentifier: null, issueName: null },
+      99,
+    );
+    const built = buildWeek(totalsWeek([...real, symbolLess]));
+    expect(built.coverage).toBe('symbol_totals');
+    expect(built.rows).toEqual([]);
+    expect(built.symbols.map((s) => [s.symbol, s.shares, s.trades])).toEqual(
+      real.map((r) => [r.issueSymbolIdentifier, r.totalWeeklyShareQuantity, r.totalWeeklyTradeCount]).sort(),
+    );
+    expect(built.keptAside).toEqual(['1 ATS totals without a symbol, attributed to no symbol']);
+  });
+
+  it('refuses a symbol FINRA totals twice, and is never built from an API week without firm rows', () => {
+    const [first] = totals();
+    expect(() => buildWeek(totalsWeek([first!, first!]))).toThrow(WeekRefusedError);
+    expect(() => buildWeek({ ...totalsWeek(totals()), totalsOnly: false })).toThrow(/no ATS_W_SMBL_FIRM rows/);
   });
 });
