@@ -23,7 +23,9 @@ import type { Config } from './config.js';
 import { EstimateScorer } from './estimate/scoring.js';
 import { DailyReports } from './read/daily.js';
 import { EstimateReports } from './read/estimates.js';
+import { PointInTime } from './read/point-in-time.js';
 import { Queries } from './read/queries.js';
+import { Revisions } from './read/revisions.js';
 import { Snapshot } from './read/snapshot.js';
 import { Reports } from './read/weekly.js';
 import type { Store } from './store/store.js';
@@ -103,6 +105,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   const snapshot = new Snapshot(deps.store.db);
   const queries = new Queries(deps.store.db);
   const reports = new Reports(queries, snapshot);
+  const pointInTime = new PointInTime(deps.store.db.name);
+  fastify.addHook('onClose', async () => pointInTime.close());
   const daily = new DailyReports(deps.store.db, snapshot);
   const estimates = new EstimateReports(deps.store.db, reports, daily, new EstimateScorer(deps.store.db), snapshot);
   // Another process's publish is seen within a second (and by the snapshot at the next answer); this process's at once.
@@ -139,7 +143,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     // Before any week is loaded, a data answer says why and when to ask again.
     const noData = noDataContext(deps.store.runs, deps.nextIngestAt ?? (() => null), now);
     api.setErrorHandler((err: FastifyError, req, reply) => handleError(noData(err), req, reply));
-    await api.register(darkpoolRoutes, { reports, estimates, now });
+    await api.register(darkpoolRoutes, {
+      reports,
+      reportsAsOf: (asOf) => pointInTime.reports(asOf),
+      revisions: new Revisions(deps.store.db, reports, snapshot),
+      estimates,
+      now,
+    });
     await api.register(dailyRoutes, { daily, estimates });
     await api.register(ticksRoutes, { queries, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
   });

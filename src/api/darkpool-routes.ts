@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { weekStartOf } from '../domain/calendar.js';
 import { NoDailyDataError } from '../read/daily.js';
 import { EstimateUnavailableError, type EstimateReports } from '../read/estimates.js';
+import type { Revisions } from '../read/revisions.js';
 import { NoDataError, TickerNotFoundError, VenueNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
 import { toCsv } from './csv.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
@@ -15,6 +16,8 @@ import {
   moversQuery,
   moversSchema,
   ratioSchema,
+  revisionsQuery,
+  revisionsSchema,
   sectorsQuery,
   sectorsSchema,
   symbolWeekSchema,
@@ -37,15 +40,21 @@ import {
 
 export interface DarkpoolRoutesOptions {
   reports: Reports;
+  /** The read models as of a date (read/point-in-time.ts). */
+  reportsAsOf: (asOf: string) => Reports;
+  revisions: Revisions;
   estimates: EstimateReports;
   now: () => Date;
 }
 
 /** Maps the read model's errors to problems; anything else stays a 500. */
-export function answer<T>(fn: () => T): T {
+export function answer<T>(fn: () => T, asOf?: string): T {
   try {
     return fn();
   } catch (err) {
+    if (err instanceof NoDataError && asOf) {
+      throw new ProblemError('week_not_found', `no loaded week had been published by FINRA on or before ${asOf} (as_of)`);
+    }
     if (err instanceof NoDataError) {
       throw new ProblemError(
         'no_data',
@@ -93,7 +102,11 @@ export function listOk<T>(schema: T, description: string) {
 // A key is needed only when the server is configured with some: hence the empty alternative.
 export const SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { headerKey: [] }, {}];
 
-export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (app, { reports, estimates, now }) => {
+export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (
+  app,
+  { reports, reportsAsOf, revisions, estimates, now },
+) => {
+  const at = (asOf: string | undefined) => (asOf ? reportsAsOf(asOf) : reports);
   const tags = ['darkpool'];
   const security = SECURITY;
   const config = { cache: true };
@@ -115,7 +128,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         },
       },
     },
-    async (req) => answer(() => reports.weekly(req.params.ticker, req.query.week)),
+    async (req) => answer(() => at(req.query.as_of).weekly(req.params.ticker, req.query.week), req.query.as_of),
   );
 
   app.get(
@@ -147,17 +160,19 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
     },
     async (req, reply) => {
       const q = req.query;
-      const body = answer(() =>
-        reports.movers({
-          week: q.week,
-          tier: q.tier,
-          sector: q.sector,
-          sort: q.sort,
-          order: q.order,
-          minPrevShares: q.min_prev_shares,
-          limit: q.limit,
-          offset: q.offset,
-        }),
+      const body = answer(
+        () =>
+          at(q.as_of).movers({
+            week: q.week,
+            tier: q.tier,
+            sector: q.sector,
+            sort: q.sort,
+            order: q.order,
+            minPrevShares: q.min_prev_shares,
+            limit: q.limit,
+            offset: q.offset,
+          }),
+        q.as_of,
       );
       return listAnswer(req, reply, body, SYMBOL_COLUMNS, `movers_${body.week_ending}_${q.sort}`);
     },
@@ -176,7 +191,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         response: { ...ok(ratioSchema, 'ATS and non-ATS off-exchange shares'), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
-    async (req) => answer(() => reports.ratio(req.params.ticker, req.query.week)),
+    async (req) => answer(() => at(req.query.as_of).ratio(req.params.ticker, req.query.week), req.query.as_of),
   );
 
   app.get(
@@ -193,6 +208,11 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       },
     },
     async (req, reply) => {
+      if (req.query.include && req.query.as_of) {
+        throw new ProblemError('invalid_parameter', 'include=estimates answers for today only, not with as_of', {
+          errors: [{ parameter: 'include', message: 'not available with as_of' }],
+        });
+      }
       if (req.query.include && req.format === 'csv') {
         throw new ProblemError(
           'invalid_parameter',
@@ -208,7 +228,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
           errors: [{ parameter: 'from', message: 'after to' }],
         });
       }
-      const body = answer(() => reports.history(req.params.ticker, req.query.weeks, { from, to }));
+      const body = answer(() => at(req.query.as_of).history(req.params.ticker, req.query.weeks, { from, to }), req.query.as_of);
       if (req.query.include) return answer(() => estimates.withEstimates(body));
       return listAnswer(req, reply, body, SYMBOL_COLUMNS, `history_${body.ticker}_${body.weeks}w`);
     },
@@ -227,7 +247,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       },
     },
     async (req, reply) => {
-      const body = answer(() => reports.sectors({ week: req.query.week }));
+      const body = answer(() => at(req.query.as_of).sectors({ week: req.query.week }), req.query.as_of);
       return listAnswer(req, reply, body, SECTOR_COLUMNS, `sectors_${body.week_ending}`);
     },
   );
@@ -245,7 +265,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       },
     },
     async (req, reply) => {
-      const body = answer(() => reports.venues({ week: req.query.week, tier: req.query.tier }));
+      const body = answer(() => at(req.query.as_of).venues({ week: req.query.week, tier: req.query.tier }), req.query.as_of);
       return listAnswer(req, reply, body, VENUE_COLUMNS, `venues_${body.week_ending}`);
     },
   );
@@ -263,7 +283,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         response: { ...ok(venueSeriesSchema, 'Newest week first'), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
-    async (req) => answer(() => reports.venue(req.params.mpid, req.query.weeks, req.query.tier)),
+    async (req) => answer(() => at(req.query.as_of).venue(req.params.mpid, req.query.weeks, req.query.tier), req.query.as_of),
   );
 
   app.get(
@@ -280,9 +300,24 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       },
     },
     async (req, reply) => {
-      const body = answer(() => reports.venueSymbols(req.params.mpid, req.query.week, req.query.tier));
+      const body = answer(() => at(req.query.as_of).venueSymbols(req.params.mpid, req.query.week, req.query.tier), req.query.as_of);
       return listAnswer(req, reply, body, VENUE_SYMBOL_COLUMNS, `venue_${body.mpid}_${body.week_ending}`);
     },
+  );
+
+  app.get(
+    '/darkpool/revisions',
+    {
+      config,
+      schema: {
+        tags,
+        security,
+        summary: 'What FINRA changed in weeks it had already published, and when (with ticker=, what changed for that symbol)',
+        querystring: revisionsQuery,
+        response: { ...ok(revisionsSchema, 'Revisions, newest first'), ...problemResponses(400, 401, 404, 406, 429, 503) },
+      },
+    },
+    async (req) => answer(() => revisions.list(req.query)),
   );
 
   app.get(

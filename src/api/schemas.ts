@@ -45,6 +45,7 @@ export const sourceSchema = z
     name: z.string(),
     url: z.string(),
     terms: z.string(),
+    as_of: date('Set when the answer gives the figures as FINRA had published them on this date').optional(),
     weeks: z
       .array(
         z.object({
@@ -182,7 +183,13 @@ const isoDate = (description: string) => z.string().refine(isIsoDate, 'must be a
 const MAX_HISTORY_WEEKS = 5_000;
 const WEEKS_MESSAGE = `weeks must be an integer from 1 to ${MAX_HISTORY_WEEKS}`;
 
+/** The figures as FINRA had published them on a date: later weeks absent, later revisions not applied. */
+export const asOfParam = isoDate(
+  'The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest',
+).optional();
+
 export const historyQuery = z.object({
+  as_of: asOfParam,
   include: z
     .enum(['estimates'])
     .optional()
@@ -204,7 +211,7 @@ export const historyQuery = z.object({
 const isoDateParam = isoDate('Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week');
 
 /** weekly/{ticker} and ratio/{ticker}: a past week instead of the latest. */
-export const weekQuery = z.object({ week: isoDateParam.optional() });
+export const weekQuery = z.object({ week: isoDateParam.optional(), as_of: asOfParam });
 
 const tierParam = z
   .string()
@@ -216,6 +223,7 @@ export const formatParam = z.enum(['json', 'csv']).describe('Or send Accept: tex
 
 export const moversQuery = z.object({
   week: isoDateParam.optional(),
+  as_of: asOfParam,
   tier: tierParam.optional().describe("Only this tier; without week, that tier's newest week"),
   sector: z.enum(SECTORS).optional().describe('Only this sector'),
   sort: z.enum(['shares', 'notional', 'trades', 'change']).default('shares'),
@@ -244,8 +252,13 @@ export const moversQuery = z.object({
   format: formatParam.optional(),
 });
 
-export const sectorsQuery = z.object({ week: isoDateParam.optional(), format: formatParam.optional() });
-export const venuesQuery = z.object({ week: isoDateParam.optional(), tier: tierParam.optional(), format: formatParam.optional() });
+export const sectorsQuery = z.object({ week: isoDateParam.optional(), as_of: asOfParam, format: formatParam.optional() });
+export const venuesQuery = z.object({
+  week: isoDateParam.optional(),
+  as_of: asOfParam,
+  tier: tierParam.optional(),
+  format: formatParam.optional(),
+});
 export const historyQueryWithFormat = historyQuery.extend({ format: formatParam.optional() });
 
 export const venueTotalSchema = z
@@ -528,10 +541,12 @@ export const venueQuery = z.object({
     .default(4)
     .describe('How many weeks, newest first'),
   tier: tierParam.optional().describe('Only this tier'),
+  as_of: asOfParam,
 });
 
 export const venueSymbolsQuery = z.object({
   week: isoDateParam.optional(),
+  as_of: asOfParam,
   tier: tierParam.optional().describe('Only this tier'),
   format: formatParam.optional(),
 });
@@ -576,3 +591,50 @@ export const venueSymbolSchema = z
 export const venueSymbolsSchema = z
   .object({ mpid: z.string(), name: z.string(), week_ending: z.string(), data: z.array(venueSymbolSchema), source: sourceSchema })
   .meta({ id: 'VenueSymbols' });
+
+export const revisionsQuery = z.object({
+  ticker: tickerParams.shape.ticker.optional().describe('Only the revisions that changed this symbol (any spelling)'),
+  week: isoDate('Only this week: any day of it').optional(),
+  limit: z.coerce
+    .number({ error: 'limit must be an integer from 1 to 500' })
+    .int('limit must be an integer from 1 to 500')
+    .min(1, 'limit must be an integer from 1 to 500')
+    .max(500, 'limit must be an integer from 1 to 500')
+    .default(100)
+    .describe('How many revisions, newest first'),
+});
+
+const revisedFigures = z
+  .object({
+    dark_pool_shares: shareCount.nullable(),
+    dark_pool_trades: z.number().int().nonnegative().nullable(),
+    dark_pool_volume_usd: z.number().nullable(),
+  })
+  .describe("The symbol's figures in one version: 0 when a whole week does not list it, null when unknown (totals-only week)");
+
+export const revisionsSchema = z
+  .object({
+    ticker: z.string().nullable().describe('The symbol asked for, as FINRA spells it'),
+    data: z.array(
+      z.object({
+        week_start: date('Monday the week started'),
+        week_ending: date('Sunday the week ended'),
+        tier: tierSchema,
+        version: z.number().int().min(2).describe('The version this revision made: 1 is the week as first loaded here'),
+        finra_last_update_before: date("FINRA's lastUpdateDate of the version replaced").nullable(),
+        finra_last_update: date("FINRA's lastUpdateDate of the revision").nullable(),
+        loaded_before: z.string().describe('When the version replaced was loaded here (ISO 8601)'),
+        loaded_at: z.string().describe('When the revision was loaded here (ISO 8601)'),
+        coverage_before: coverageSchema,
+        coverage: coverageSchema,
+        symbols_changed: z.number().int().nonnegative(),
+        symbols_added: z.number().int().nonnegative(),
+        symbols_removed: z.number().int().nonnegative(),
+        dark_pool_shares_before: shareCount.describe("The tier-week's ATS shares under a ticker, before"),
+        dark_pool_shares: shareCount.describe('And after'),
+        symbol: z.object({ ticker: z.string(), before: revisedFigures, after: revisedFigures }).nullable(),
+      }),
+    ),
+    source: sourceSchema,
+  })
+  .meta({ id: 'Revisions' });

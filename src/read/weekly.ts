@@ -103,6 +103,8 @@ export interface Source {
   name: string;
   url: string;
   terms: string;
+  /** The figures are as FINRA had published them on this date. */
+  as_of?: string;
   weeks: SourceWeek[];
   freshness: Freshness[];
 }
@@ -116,6 +118,8 @@ export class Reports {
     readonly q: Queries,
     /** Every answer's reads in one transaction: one snapshot, even while an ingest commits. */
     private readonly snapshot: Snapshot,
+    /** Set when these read models see the data as published on a date (read/point-in-time.ts). */
+    private readonly options: { asOf?: string } = {},
   ) {
     snapshot.onChange(() => (this.loadedWeeks = null));
   }
@@ -609,7 +613,8 @@ export class Reports {
   private source(weeks: LoadedWeek[]): Source {
     const out: SourceWeek[] = weeks.map((w) => ({ tier: w.tier, ...sourceWeek(w) }));
     out.sort((a, b) => b.week_start.localeCompare(a.week_start) || TIERS.indexOf(a.tier) - TIERS.indexOf(b.tier));
-    return { ...FINRA_CREDIT, weeks: out, freshness: this.freshness() };
+    const asOf = this.options.asOf ? { as_of: this.options.asOf } : {};
+    return { ...FINRA_CREDIT, ...asOf, weeks: out, freshness: this.freshness() };
   }
 
   /** The dataset's newest week per tier and when it was loaded: carried by every data answer. */

@@ -331,4 +331,79 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE weeks ADD COLUMN coverage TEXT NOT NULL DEFAULT 'full' CHECK (coverage IN ('full', 'symbol_totals'));
   `,
+  // 8: point in time. A revision no longer overwrites: the version it replaces moves here whole (the
+  // week's row, its per-symbol and per-venue sums and its per-ATS rows), so that any date's figures
+  // can be served as FINRA had published them. Version n of a week is its n-th publication here; the
+  // current one (in weeks, symbol_weeks...) is version revisions + 1.
+  `
+  CREATE TABLE week_versions (
+    week_start          TEXT NOT NULL,
+    tier                TEXT NOT NULL,
+    version             INTEGER NOT NULL,
+    initial_published   TEXT,
+    last_update         TEXT,
+    firm_rows           INTEGER NOT NULL,
+    symbols             INTEGER NOT NULL,
+    checksum            TEXT NOT NULL,
+    reconciled          INTEGER NOT NULL,
+    has_non_ats         INTEGER NOT NULL,
+    null_quantities     INTEGER NOT NULL,
+    source              TEXT NOT NULL,
+    loaded_at           TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,   -- when this version was loaded here
+    unattributed_rows   INTEGER NOT NULL,
+    unattributed_shares REAL NOT NULL,
+    unattributed_trades INTEGER NOT NULL,
+    coverage            TEXT NOT NULL,
+    superseded_at       TEXT NOT NULL,   -- when the next version replaced it here
+    PRIMARY KEY (week_start, tier, version)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE symbol_week_versions (
+    week_start     TEXT NOT NULL,
+    tier           TEXT NOT NULL,
+    version        INTEGER NOT NULL,
+    symbol         TEXT NOT NULL,
+    issue_name     TEXT,
+    shares         REAL NOT NULL,
+    trades         INTEGER NOT NULL,
+    notional       REAL,
+    venues         INTEGER NOT NULL,
+    non_ats_shares REAL,
+    non_ats_trades INTEGER,
+    PRIMARY KEY (symbol, tier, week_start, version)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX symbol_week_versions_by_week ON symbol_week_versions (week_start, tier, version);
+
+  CREATE TABLE venue_week_versions (
+    week_start          TEXT NOT NULL,
+    tier                TEXT NOT NULL,
+    version             INTEGER NOT NULL,
+    mpid                TEXT NOT NULL,
+    participant_name    TEXT NOT NULL,
+    shares              REAL NOT NULL,
+    trades              INTEGER NOT NULL,
+    notional            REAL,
+    with_notional       INTEGER NOT NULL,
+    rows                INTEGER NOT NULL,
+    symbols             INTEGER NOT NULL,
+    unattributed_shares REAL NOT NULL,
+    unattributed_trades INTEGER NOT NULL,
+    PRIMARY KEY (week_start, tier, version, mpid)
+  ) STRICT, WITHOUT ROWID;
+
+  CREATE TABLE ats_row_versions (
+    week_start       TEXT NOT NULL,
+    tier             TEXT NOT NULL,
+    version          INTEGER NOT NULL,
+    symbol           TEXT NOT NULL,
+    mpid             TEXT NOT NULL,
+    participant_name TEXT NOT NULL,
+    shares           REAL,
+    trades           INTEGER,
+    notional         REAL,
+    last_update      TEXT,
+    PRIMARY KEY (week_start, tier, version, symbol, mpid)
+  ) STRICT, WITHOUT ROWID;
+  `,
 ];

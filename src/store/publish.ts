@@ -1,6 +1,7 @@
 // Publishing a built week: one synchronous transaction that replaces the (week, tier) rows, writes
 // the per-symbol sums with their trends, and refreshes the trends of the week after it. Readers see
-// the old week or the new one, never a mix; a crash mid-way leaves the old one.
+// the old week or the new one, never a mix; a crash mid-way leaves the old one. A revision keeps the
+// version it replaces (read/point-in-time.ts serves it for dates before the revision).
 import { addDays } from '../domain/calendar.js';
 import { lookupKey } from '../domain/symbols.js';
 import type { Tier } from '../domain/tiers.js';
@@ -58,6 +59,38 @@ export class Publisher {
         `SELECT symbol, issue_name AS issueName, shares, trades, notional, venues, non_ats_shares AS nonAtsShares,
                 non_ats_trades AS nonAtsTrades, 0 AS nullShareRows, 0 AS nullTradeRows
          FROM symbol_weeks WHERE week_start = ? AND tier = ?`,
+      ),
+      // A revision keeps what it replaces, whole: the superseded version moves to the *_versions tables.
+      archiveWeek: db.prepare(
+        `INSERT INTO week_versions (week_start, tier, version, initial_published, last_update, firm_rows, symbols, checksum,
+           reconciled, has_non_ats, null_quantities, source, loaded_at, updated_at, unattributed_rows, unattributed_shares,
+           unattributed_trades, coverage, superseded_at)
+         SELECT week_start, tier, revisions + 1, initial_published, last_update, firm_rows, symbols, checksum, reconciled,
+                has_non_ats, null_quantities, source, loaded_at, updated_at, unattributed_rows, unattributed_shares,
+                unattributed_trades, coverage, @now
+         FROM weeks WHERE week_start = @week AND tier = @tier`,
+      ),
+      archiveSymbols: db.prepare(
+        `INSERT INTO symbol_week_versions (week_start, tier, version, symbol, issue_name, shares, trades, notional, venues,
+           non_ats_shares, non_ats_trades)
+         SELECT s.week_start, s.tier, w.revisions + 1, s.symbol, s.issue_name, s.shares, s.trades, s.notional, s.venues,
+                s.non_ats_shares, s.non_ats_trades
+         FROM symbol_weeks s JOIN weeks w ON w.week_start = s.week_start AND w.tier = s.tier
+         WHERE s.week_start = @week AND s.tier = @tier`,
+      ),
+      archiveVenues: db.prepare(
+        `INSERT INTO venue_week_versions (week_start, tier, version, mpid, participant_name, shares, trades, notional,
+           with_notional, rows, symbols, unattributed_shares, unattributed_trades)
+         SELECT v.week_start, v.tier, w.revisions + 1, v.mpid, v.participant_name, v.shares, v.trades, v.notional,
+                v.with_notional, v.rows, v.symbols, v.unattributed_shares, v.unattributed_trades
+         FROM venue_weeks v JOIN weeks w ON w.week_start = v.week_start AND w.tier = v.tier
+         WHERE v.week_start = @week AND v.tier = @tier`,
+      ),
+      archiveRows: db.prepare(
+        `INSERT INTO ats_row_versions (week_start, tier, version, symbol, mpid, participant_name, shares, trades, notional, last_update)
+         SELECT a.week_start, a.tier, w.revisions + 1, a.symbol, a.mpid, a.participant_name, a.shares, a.trades, a.notional, a.last_update
+         FROM ats_rows a JOIN weeks w ON w.week_start = a.week_start AND w.tier = a.tier
+         WHERE a.week_start = @week AND a.tier = @tier`,
       ),
       deleteRows: db.prepare('DELETE FROM ats_rows WHERE week_start = ? AND tier = ?'),
       deleteSymbols: db.prepare('DELETE FROM symbol_weeks WHERE week_start = ? AND tier = ?'),
@@ -138,6 +171,12 @@ export class Publisher {
     // Read before anything of the week is written: the estimates as the API served them until now.
     const estimates = existing ? [] : (this.scorer?.estimatesBefore(weekStart, tier) ?? []);
 
+    if (existing) {
+      const at = { week: weekStart, tier, now: meta.now };
+      for (const archive of [this.stmts.archiveRows, this.stmts.archiveVenues, this.stmts.archiveSymbols, this.stmts.archiveWeek]) {
+        archive.run(at);
+      }
+    }
     this.stmts.deleteRows.run(weekStart, tier);
     this.stmts.deleteSymbols.run(weekStart, tier);
     this.stmts.deleteVenues.run(weekStart, tier);

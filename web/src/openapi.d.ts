@@ -17,6 +17,8 @@ export interface paths {
                 query?: {
                     /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
                     week?: string;
+                    /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
+                    as_of?: string;
                 };
                 header?: never;
                 path: {
@@ -197,6 +199,8 @@ export interface paths {
                 query?: {
                     /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
                     week?: string;
+                    /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
+                    as_of?: string;
                     /** @description Only this tier; without week, that tier's newest week */
                     tier?: string;
                     /** @description Only this sector */
@@ -305,6 +309,8 @@ export interface paths {
                 query?: {
                     /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
                     week?: string;
+                    /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
+                    as_of?: string;
                 };
                 header?: never;
                 path: {
@@ -399,6 +405,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
+                    /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
+                    as_of?: string;
                     /** @description estimates: add estimates of the weeks FINRA has not published yet on top, each labelled `estimate: true` (JSON only) */
                     include?: "estimates";
                     /** @description How many weeks, newest first: 1 up to every loaded week; default 4, or every week in the range when from or to is given */
@@ -506,6 +514,8 @@ export interface paths {
                 query?: {
                     /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
                     week?: string;
+                    /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
+                    as_of?: string;
                     /** @description Or send Accept: text/csv */
                     format?: "json" | "csv";
                 };
@@ -602,6 +612,8 @@ export interface paths {
                 query?: {
                     /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
                     week?: string;
+                    /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
+                    as_of?: string;
                     /** @description T1, T2 or OTCE */
                     tier?: string;
                     /** @description Or send Accept: text/csv */
@@ -702,6 +714,8 @@ export interface paths {
                     weeks?: number;
                     /** @description Only this tier */
                     tier?: string;
+                    /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
+                    as_of?: string;
                 };
                 header?: never;
                 path: {
@@ -798,6 +812,8 @@ export interface paths {
                 query?: {
                     /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
                     week?: string;
+                    /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
+                    as_of?: string;
                     /** @description Only this tier */
                     tier?: string;
                     /** @description Or send Accept: text/csv */
@@ -820,6 +836,103 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["VenueSymbols"];
                         "text/csv": string;
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No daily file loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/darkpool/revisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What FINRA changed in weeks it had already published, and when (with ticker=, what changed for that symbol) */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only the revisions that changed this symbol (any spelling) */
+                    ticker?: string;
+                    /** @description Only this week: any day of it */
+                    week?: string;
+                    /** @description How many revisions, newest first */
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Revisions, newest first */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Revisions"];
                     };
                 };
                 /** @description Invalid ticker */
@@ -1549,6 +1662,8 @@ export interface components {
             name: string;
             url: string;
             terms: string;
+            /** @description Set when the answer gives the figures as FINRA had published them on this date */
+            as_of?: string;
             /** @description The FINRA weeks this answer is computed from */
             weeks: {
                 tier: components["schemas"]["Tier"];
@@ -1977,6 +2092,8 @@ export interface components {
                 name: string;
                 url: string;
                 terms: string;
+                /** @description Set when the answer gives the figures as FINRA had published them on this date */
+                as_of?: string;
             };
         };
         History: {
@@ -2064,6 +2181,50 @@ export interface components {
             name: string;
             week_ending: string;
             data: components["schemas"]["VenueSymbol"][];
+            source: components["schemas"]["Source"];
+        };
+        Revisions: {
+            /** @description The symbol asked for, as FINRA spells it */
+            ticker: string | null;
+            data: {
+                /** @description Monday the week started */
+                week_start: string;
+                /** @description Sunday the week ended */
+                week_ending: string;
+                tier: components["schemas"]["Tier"];
+                /** @description The version this revision made: 1 is the week as first loaded here */
+                version: number;
+                finra_last_update_before: string | null;
+                finra_last_update: string | null;
+                /** @description When the version replaced was loaded here (ISO 8601) */
+                loaded_before: string;
+                /** @description When the revision was loaded here (ISO 8601) */
+                loaded_at: string;
+                coverage_before: components["schemas"]["Coverage"];
+                coverage: components["schemas"]["Coverage"];
+                symbols_changed: number;
+                symbols_added: number;
+                symbols_removed: number;
+                /** @description The tier-week's ATS shares under a ticker, before */
+                dark_pool_shares_before: number;
+                /** @description And after */
+                dark_pool_shares: number;
+                symbol: {
+                    ticker: string;
+                    /** @description The symbol's figures in one version: 0 when a whole week does not list it, null when unknown (totals-only week) */
+                    before: {
+                        dark_pool_shares: number | null;
+                        dark_pool_trades: number | null;
+                        dark_pool_volume_usd: number | null;
+                    };
+                    /** @description The symbol's figures in one version: 0 when a whole week does not list it, null when unknown (totals-only week) */
+                    after: {
+                        dark_pool_shares: number | null;
+                        dark_pool_trades: number | null;
+                        dark_pool_volume_usd: number | null;
+                    };
+                } | null;
+            }[];
             source: components["schemas"]["Source"];
         };
         Health: {
