@@ -15,6 +15,9 @@ import {
   historySchema,
   moversQuery,
   moversSchema,
+  offExchangeParticipantSchema,
+  offExchangeQuery,
+  offExchangeSchema,
   ratioSchema,
   revisionsQuery,
   revisionsSchema,
@@ -79,6 +82,7 @@ const SYMBOL_COLUMNS = Object.keys(symbolWeekSchema.shape);
 const SECTOR_COLUMNS = Object.keys(sectorsSchema.shape.data.element.shape);
 const VENUE_COLUMNS = Object.keys(venueTotalSchema.shape);
 const VENUE_SYMBOL_COLUMNS = Object.keys(venueSymbolSchema.shape);
+const OFF_EXCHANGE_COLUMNS = Object.keys(offExchangeParticipantSchema.shape);
 
 /** JSON as is; CSV of the `data` records when negotiated (the envelope's facts go in the file name). */
 export function listAnswer<T extends { data: readonly object[] }>(
@@ -192,6 +196,28 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       },
     },
     async (req) => answer(() => at(req.query.as_of).ratio(req.params.ticker, req.query.week), req.query.as_of),
+  );
+
+  app.get(
+    '/darkpool/offexchange/:ticker',
+    {
+      config: csv,
+      schema: {
+        tags,
+        security,
+        summary: "A symbol's off-exchange volume in a week: ATS venues and non-ATS firms (wholesalers) side by side",
+        params: tickerParams,
+        querystring: offExchangeQuery,
+        response: {
+          ...listOk(offExchangeSchema, 'The latest week, or week='),
+          ...problemResponses(400, 401, 404, 406, 429, 503),
+        },
+      },
+    },
+    async (req, reply) => {
+      const body = answer(() => at(req.query.as_of).offExchange(req.params.ticker, req.query.week), req.query.as_of);
+      return listAnswer(req, reply, body, OFF_EXCHANGE_COLUMNS, `offexchange_${body.ticker}_${body.week_ending}`);
+    },
   );
 
   app.get(

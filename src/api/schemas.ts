@@ -638,3 +638,38 @@ export const revisionsSchema = z
     source: sourceSchema,
   })
   .meta({ id: 'Revisions' });
+
+export const offExchangeQuery = z.object({ week: isoDateParam.optional(), as_of: asOfParam, format: formatParam.optional() });
+
+export const offExchangeParticipantSchema = z.object({
+  kind: z.enum(['ats', 'non_ats']).describe('ats: an alternative trading system (dark pool); non_ats: a wholesaler or internalizer'),
+  mpid: z.string().nullable().describe("The ATS's MPID; FINRA publishes none for non-ATS firms"),
+  name: z.string(),
+  de_minimis: z.boolean().describe('FINRA\'s "De Minimis Firms" row: the non-ATS firms below its reporting threshold, summed'),
+  shares: shareCount.nullable(),
+  trades: z.number().int().nonnegative().nullable(),
+  off_exchange_share_pct: z.number().nullable().describe("Its part of the symbol's off-exchange shares (ATS + non-ATS), in percent"),
+});
+
+export const offExchangeSchema = z
+  .object({
+    ticker: z.string(),
+    issue_name: z.string().nullable(),
+    tier: tierSchema,
+    week_start: date('Monday the week started'),
+    week_ending: date('Sunday the week ended'),
+    coverage: coverageSchema,
+    ats_shares: shareCount,
+    ats_trades: z.number().int().nonnegative(),
+    non_ats_shares: shareCount.nullable().describe("FINRA's non-ATS total (OTC_W_SMBL); null when the week was loaded without it"),
+    non_ats_trades: z.number().int().nonnegative().nullable(),
+    off_exchange_shares: shareCount.nullable().describe('ATS + non-ATS shares: all the off-exchange volume FINRA publishes weekly'),
+    ats_share_pct: z.number().nullable(),
+    non_ats_share_pct: z.number().nullable(),
+    non_ats_firms_loaded: z
+      .boolean()
+      .describe("Whether FINRA's per-firm non-ATS rows are loaded for the week (API weeks have them; website exports do not)"),
+    data: z.array(offExchangeParticipantSchema).describe('ATS venues and non-ATS firms side by side, largest first'),
+    source: sourceSchema,
+  })
+  .meta({ id: 'OffExchange' });

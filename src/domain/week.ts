@@ -36,6 +36,18 @@ export interface SymbolAggregate {
   nullTradeRows: number;
 }
 
+/**
+ * One non-ATS firm's off-exchange volume in a symbol (FINRA's OTC_W_SMBL_FIRM: wholesalers,
+ * internalizers; FINRA's "De Minimis Firms" row sums the small ones). Not dark-pool volume.
+ */
+export interface NonAtsFirmRow {
+  symbol: string;
+  firm: string;
+  shares: number | null;
+  trades: number | null;
+  lastUpdate: string | null;
+}
+
 /** ATS volume in rows without a symbol: the venue's and the week's, never a ticker's. */
 export interface Unattributed {
   /** FINRA's rows, before they are summed per venue. */
@@ -52,6 +64,8 @@ export interface BuiltWeek {
   /** Per (symbol, venue); symbol-less rows summed per venue under UNATTRIBUTED. */
   rows: AtsRow[];
   symbols: SymbolAggregate[];
+  /** Per (symbol, non-ATS firm), reconciled with FINRA's non-ATS totals; empty when the source has none. */
+  nonAtsFirms: NonAtsFirmRow[];
   unattributed: Unattributed;
   /** What was loaded but not attributed to a symbol, in words, for the run log. */
   keptAside: string[];
@@ -65,7 +79,7 @@ export interface BuiltWeek {
   nullQuantities: number;
 }
 
-export function checksum(rows: AtsRow[], symbols: SymbolAggregate[], coverage: Coverage): string {
+export function checksum(rows: AtsRow[], symbols: SymbolAggregate[], coverage: Coverage, nonAtsFirms: NonAtsFirmRow[] = []): string {
   const hash = createHash('sha256');
   // A whole week's figures are its rows; a totals-only week's are the totals themselves.
   if (coverage === 'symbol_totals')
@@ -74,5 +88,7 @@ export function checksum(rows: AtsRow[], symbols: SymbolAggregate[], coverage: C
     hash.update(`${r.symbol}|${r.mpid}|${r.participantName}|${r.issueName}|${r.shares}|${r.trades}|${r.notional}|${r.lastUpdate}\n`);
   }
   for (const s of symbols) hash.update(`${s.symbol}|${s.nonAtsShares}|${s.nonAtsTrades}\n`);
+  // Only when there are some: a week without the breakdown keeps the checksum it always had.
+  for (const f of nonAtsFirms) hash.update(`otc|${f.symbol}|${f.firm}|${f.shares}|${f.trades}|${f.lastUpdate}\n`);
   return hash.digest('hex');
 }

@@ -7,6 +7,7 @@ export const SUMMARY_TYPES = {
   atsFirm: 'ATS_W_SMBL_FIRM', // one row per symbol per ATS: what the service sums
   atsSymbol: 'ATS_W_SMBL', // FINRA's per-symbol ATS total: used to reconcile, never added
   otcSymbol: 'OTC_W_SMBL', // non-ATS off-exchange per-symbol total: the ratio denominator
+  otcFirm: 'OTC_W_SMBL_FIRM', // one row per symbol per non-ATS firm (wholesalers): reconciled with OTC_W_SMBL
 } as const;
 export type SummaryType = (typeof SUMMARY_TYPES)[keyof typeof SUMMARY_TYPES];
 

@@ -5,7 +5,15 @@ import { ExactSum } from '../domain/exact-sum.js';
 import type { FinraRow } from '../finra/schema.js';
 import { SUMMARY_TYPES } from '../finra/schema.js';
 import type { Tier } from '../domain/tiers.js';
-import { checksum, UNATTRIBUTED, type AtsRow, type BuiltWeek, type SymbolAggregate, type Unattributed } from '../domain/week.js';
+import {
+  checksum,
+  UNATTRIBUTED,
+  type AtsRow,
+  type BuiltWeek,
+  type NonAtsFirmRow,
+  type SymbolAggregate,
+  type Unattributed,
+} from '../domain/week.js';
 import { collect, RefusedError } from '../domain/refusal.js';
 
 export interface WeekRows {
@@ -17,6 +25,8 @@ export interface WeekRows {
   symbolTotals: FinraRow[] | null;
   /** OTC_W_SMBL rows (non-ATS off-exchange volume); null when the source has none. */
   nonAts: FinraRow[] | null;
+  /** OTC_W_SMBL_FIRM rows (per non-ATS firm); absent or null when the source has none. */
+  nonAtsFirm?: FinraRow[] | null;
   /**
    * A file of FINRA's per-symbol totals without the per-ATS rows: the week is loaded for its symbols
    * only, labelled as such. Never set for the API, whose weeks are whole or refused.
@@ -40,6 +50,7 @@ export function buildWeek(input: WeekRows): BuiltWeek {
   const symbols = aggregate(rows, input.nonAts, keptAside);
   const reconciled = input.symbolTotals !== null;
   if (input.symbolTotals) reconcile(symbols, unattributed, input.symbolTotals);
+  const nonAtsFirms = nonAtsFirmRows(input, keptAside);
   if (unattributed.rows) {
     keptAside.unshift(
       `${unattributed.rows} ATS rows without a symbol (${unattributed.venues.join(', ')}): ${unattributed.shares} shares, ` +
@@ -54,9 +65,10 @@ export function buildWeek(input: WeekRows): BuiltWeek {
     ...publicationDates(input),
     rows,
     symbols,
+    nonAtsFirms,
     unattributed,
     keptAside,
-    checksum: checksum(rows, symbols, 'full'),
+    checksum: checksum(rows, symbols, 'full', nonAtsFirms),
     reconciled,
     hasNonAts: symbols.some((s) => s.nonAtsShares !== null),
     nullQuantities: rows.filter((r) => r.shares === null || r.trades === null).length,
@@ -99,6 +111,7 @@ function buildTotalsWeek(input: WeekRows): BuiltWeek {
     ...publicationDates(input),
     rows: [],
     symbols,
+    nonAtsFirms: [],
     unattributed: { rows: 0, shares: 0, trades: 0, venues: [] },
     keptAside,
     checksum: checksum([], symbols, 'symbol_totals'),
@@ -112,7 +125,7 @@ function buildTotalsWeek(input: WeekRows): BuiltWeek {
 function publicationDates(input: WeekRows): { initialPublished: string | null; lastUpdate: string | null } {
   let initialPublished: string | null = null;
   let lastUpdate: string | null = null;
-  for (const r of [...input.firm, ...(input.symbolTotals ?? []), ...(input.nonAts ?? [])]) {
+  for (const r of [...input.firm, ...(input.symbolTotals ?? []), ...(input.nonAts ?? []), ...(input.nonAtsFirm ?? [])]) {
     if (r.initialPublishedDate && (!initialPublished || r.initialPublishedDate < initialPublished)) {
       initialPublished = r.initialPublishedDate;
     }
@@ -140,6 +153,7 @@ function checkPartition(input: WeekRows) {
   check(input.firm, SUMMARY_TYPES.atsFirm);
   check(input.symbolTotals, SUMMARY_TYPES.atsSymbol);
   check(input.nonAts, SUMMARY_TYPES.otcSymbol);
+  check(input.nonAtsFirm ?? null, SUMMARY_TYPES.otcFirm);
   if (problems.length) throw new WeekRefusedError('wrong_partition', problems);
 }
 
@@ -344,4 +358,92 @@ function reconcile(symbols: SymbolAggregate[], unattributed: Unattributed, total
     });
   }
   if (mismatches.length) throw new WeekRefusedError('reconciliation', mismatches);
+}
+
+/**
+ * FINRA's per-firm non-ATS rows (wholesalers), each symbol's summed exactly and checked against
+ * FINRA's non-ATS total for it (OTC_W_SMBL), shares and trades: they must agree, as the ATS rows must
+ * agree with ATS_W_SMBL, or the week is refused. FINRA's "De Minimis Firms" row is one of them (it is
+ * in the total). A source without per-firm rows has no breakdown: said, not refused.
+ */
+/** Where non-ATS rows that name no firm are summed, per symbol. */
+export const UNNAMED_FIRMS = '(firms FINRA did not name)';
+
+function nonAtsFirmRows(input: WeekRows, keptAside: string[]): NonAtsFirmRow[] {
+  const firmRows = input.nonAtsFirm ?? [];
+  if (firmRows.length === 0) {
+    if (input.nonAtsFirm && input.nonAts?.length) keptAside.push('no non-ATS per-firm rows: the week has no wholesaler breakdown');
+    return [];
+  }
+  const duplicates: string[] = [];
+  const mismatches: string[] = [];
+  const rows: NonAtsFirmRow[] = [];
+  const seen = new Set<string>();
+  // Rows that name no firm are summed per symbol under UNNAMED_FIRMS: their volume is real and
+  // reconciled with the rest; only a named firm twice is a duplicate.
+  const unnamed = new Map<string, { row: NonAtsFirmRow; shares: ExactSum | null }>();
+  let symbolLess = 0;
+  let unnamedRows = 0;
+  for (const r of firmRows) {
+    const symbol = r.issueSymbolIdentifier;
+    if (!symbol) {
+      symbolLess++;
+      continue;
+    }
+    const row = {
+      symbol,
+      firm: r.marketParticipantName ?? UNNAMED_FIRMS,
+      shares: r.totalWeeklyShareQuantity,
+      trades: r.totalWeeklyTradeCount,
+      lastUpdate: r.lastUpdateDate,
+    };
+    if (!r.marketParticipantName) {
+      unnamedRows++;
+      const acc = unnamed.get(symbol);
+      if (!acc) {
+        unnamed.set(symbol, { row, shares: row.shares === null ? null : new ExactSum().add(row.shares) });
+        rows.push(row);
+        continue;
+      }
+      if (row.shares === null) acc.shares = null;
+      else acc.shares?.add(row.shares);
+      acc.row.shares = acc.shares?.value() ?? null;
+      acc.row.trades = row.trades === null || acc.row.trades === null ? null : acc.row.trades + row.trades;
+      if (row.lastUpdate && (!acc.row.lastUpdate || row.lastUpdate > acc.row.lastUpdate)) acc.row.lastUpdate = row.lastUpdate;
+      continue;
+    }
+    const key = `${symbol}\u0000${row.firm}`;
+    if (seen.has(key)) collect(duplicates, `${symbol} at non-ATS firm ${row.firm} appears twice`);
+    seen.add(key);
+    rows.push(row);
+  }
+  if (duplicates.length) throw new WeekRefusedError('duplicate_key', duplicates);
+  if (symbolLess) keptAside.push(`${symbolLess} non-ATS firm rows without a symbol, attributed to no symbol`);
+  if (unnamedRows) keptAside.push(`${unnamedRows} non-ATS firm rows name no firm: summed per symbol as "${UNNAMED_FIRMS}"`);
+
+  const sums = new Map<string, { shares: ExactSum | null; trades: number | null }>();
+  for (const r of rows) {
+    const acc = sums.get(r.symbol) ?? { shares: new ExactSum(), trades: 0 };
+    if (r.shares === null) acc.shares = null;
+    else acc.shares?.add(r.shares);
+    acc.trades = r.trades === null || acc.trades === null ? null : acc.trades + r.trades;
+    sums.set(r.symbol, acc);
+  }
+  for (const t of input.nonAts ?? []) {
+    if (!t.issueSymbolIdentifier) continue;
+    const acc = sums.get(t.issueSymbolIdentifier);
+    sums.delete(t.issueSymbolIdentifier);
+    const shares = acc ? (acc.shares?.value() ?? null) : 0;
+    const trades = acc ? acc.trades : 0;
+    if (shares !== t.totalWeeklyShareQuantity || trades !== t.totalWeeklyTradeCount) {
+      collect(
+        mismatches,
+        `${t.issueSymbolIdentifier}: non-ATS firm rows sum to ${shares} shares, ${trades} trades; FINRA's non-ATS total is ` +
+          `${t.totalWeeklyShareQuantity} shares, ${t.totalWeeklyTradeCount} trades`,
+      );
+    }
+  }
+  for (const symbol of sums.keys()) collect(mismatches, `${symbol}: non-ATS firm rows but no FINRA non-ATS total`);
+  if (mismatches.length) throw new WeekRefusedError('reconciliation', mismatches);
+  return rows.sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.firm < b.firm ? -1 : a.firm > b.firm ? 1 : 0));
 }

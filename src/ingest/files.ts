@@ -123,6 +123,9 @@ function groupIntoWeeks(raw: Record<string, unknown>[], file: string, options: F
       case SUMMARY_TYPES.otcSymbol:
         (group.nonAts ??= []).push(row);
         break;
+      case SUMMARY_TYPES.otcFirm:
+        (group.nonAtsFirm ??= []).push(row);
+        break;
       default: {
         const code = row.summaryTypeCode as string;
         ignored.set(code, (ignored.get(code) ?? 0) + 1);
@@ -148,7 +151,7 @@ function publishedBy(weeks: WeekRows[], date: string | undefined, notes: string[
   if (!date) return weeks;
   let later = 0;
   const kept = weeks.filter((w) => {
-    const rows = [...w.firm, ...(w.symbolTotals ?? []), ...(w.nonAts ?? [])];
+    const rows = [...w.firm, ...(w.symbolTotals ?? []), ...(w.nonAts ?? []), ...(w.nonAtsFirm ?? [])];
     const published = rows
       .map((r) => r.initialPublishedDate ?? r.lastUpdateDate)
       .filter((d): d is string => !!d)

@@ -156,7 +156,7 @@ const sourceOf = (dataset: Dataset) => (dataset === DATASETS.historic ? 'api:his
  * dataset serves is unavailable.
  */
 async function loadWeek(client: FinraClient, weekStart: string, tier: Tier, dataset: Dataset, signal?: AbortSignal) {
-  const summaryTypes = [SUMMARY_TYPES.atsFirm, SUMMARY_TYPES.atsSymbol, SUMMARY_TYPES.otcSymbol];
+  const summaryTypes = [SUMMARY_TYPES.atsFirm, SUMMARY_TYPES.atsSymbol, SUMMARY_TYPES.otcSymbol, SUMMARY_TYPES.otcFirm];
   let from = dataset;
   let rows = await client.weekRows({ weekStart, tier, summaryTypes, dataset: from }, signal);
   if (rows.length === 0) {
@@ -171,6 +171,7 @@ async function loadWeek(client: FinraClient, weekStart: string, tier: Tier, data
     firm: of(SUMMARY_TYPES.atsFirm),
     symbolTotals: of(SUMMARY_TYPES.atsSymbol),
     nonAts: of(SUMMARY_TYPES.otcSymbol),
+    nonAtsFirm: of(SUMMARY_TYPES.otcFirm),
     source: sourceOf(from),
   };
 }
@@ -198,6 +199,7 @@ async function planFromFiles(paths: string[], options: FileOptions, notes: strin
       entry.rows.totalsOnly = entry.rows.totalsOnly && week.totalsOnly;
       if (week.symbolTotals) (entry.rows.symbolTotals ??= []).push(...week.symbolTotals);
       if (week.nonAts) (entry.rows.nonAts ??= []).push(...week.nonAts);
+      if (week.nonAtsFirm) (entry.rows.nonAtsFirm ??= []).push(...week.nonAtsFirm);
     }
   }
   // Oldest first: each week is then published, and its estimates scored, as FINRA published them.

@@ -4,7 +4,7 @@
 // yet published left out, and every trend compared with the previous week as it stood then.
 //
 // How: a read-only connection per date, on which TEMP views named like the store's tables (weeks,
-// symbol_weeks, venue_weeks, ats_rows, symbols) shadow them. SQLite resolves an unqualified name in
+// symbol_weeks, venue_weeks, ats_rows, otc_firm_rows, symbols) shadow them. SQLite resolves an unqualified name in
 // the temp schema first, so the very same Queries and Reports answer for the date, with no second
 // copy of any query.
 import { weekOverWeek } from '../domain/trend.js';
@@ -25,6 +25,7 @@ const SYMBOL_FIGURES = 'week_start, tier, symbol, issue_name, shares, trades, no
 const VENUE_COLUMNS = `week_start, tier, mpid, participant_name, shares, trades, notional, with_notional, rows, symbols,
   unattributed_shares, unattributed_trades`;
 const ROW_COLUMNS = 'week_start, tier, symbol, mpid, participant_name, shares, trades, notional, last_update';
+const FIRM_COLUMNS = 'week_start, tier, symbol, firm, shares, trades, last_update';
 
 /** The current version's rows (`current`), or the archived version's (`*_versions`), of each visible week. */
 const visible = (columns: string, current: string, archived: string) => `
@@ -75,6 +76,7 @@ const VIEWS = `
 
   CREATE TEMP VIEW venue_weeks AS ${visible(VENUE_COLUMNS, 'venue_weeks', 'venue_week_versions')};
   CREATE TEMP VIEW ats_rows AS ${visible(ROW_COLUMNS, 'ats_rows', 'ats_row_versions')};
+  CREATE TEMP VIEW otc_firm_rows AS ${visible(FIRM_COLUMNS, 'otc_firm_rows', 'otc_firm_row_versions')};
 
   -- A symbol as it stood on the date: its tier and name from its newest visible week; only symbols
   -- some visible week holds. Sectors are ours, not FINRA's: today's classification.

@@ -49,6 +49,13 @@ export interface VenueRow {
   notional: number | null;
 }
 
+/** One non-ATS firm's volume in a symbol-week (FINRA's OTC_W_SMBL_FIRM). */
+export interface NonAtsFirmRow {
+  firm: string;
+  shares: number | null;
+  trades: number | null;
+}
+
 export interface SectorTotalRow {
   sector: string;
   shares: number;
@@ -133,6 +140,11 @@ export class Queries {
         `SELECT mpid, participant_name, shares, trades, notional FROM ats_rows
          WHERE week_start = ? AND tier = ? AND symbol = ? ORDER BY shares DESC, mpid`,
       ),
+      nonAtsFirms: db.prepare<[string, string, string], NonAtsFirmRow>(
+        `SELECT firm, shares, trades FROM otc_firm_rows WHERE symbol = ? AND tier = ? AND week_start = ?
+         ORDER BY shares DESC NULLS LAST, firm`,
+      ),
+      hasNonAtsFirms: db.prepare<[string, string], number>('SELECT 1 FROM otc_firm_rows WHERE week_start = ? AND tier = ? LIMIT 1').pluck(),
       // One statement for every sort and order: the choice is a bound parameter, never SQL text.
       // Sorting by change only counts symbols whose previous week had at least @minPrevShares.
       // Sorting by change ranks every symbol the week before held: those with ATS volume now (with at
@@ -243,6 +255,15 @@ export class Queries {
 
   venues(weekStart: string, tier: Tier, symbol: string): VenueRow[] {
     return this.s.venues.all(weekStart, tier, symbol);
+  }
+
+  nonAtsFirms(weekStart: string, tier: Tier, symbol: string): NonAtsFirmRow[] {
+    return this.s.nonAtsFirms.all(symbol, tier, weekStart);
+  }
+
+  /** Whether FINRA's per-firm non-ATS rows are loaded for the week (whole weeks from the API have them). */
+  hasNonAtsFirms(weekStart: string, tier: Tier): boolean {
+    return this.s.hasNonAtsFirms.get(weekStart, tier) !== undefined;
   }
 
   movers(query: MoverQuery): MoverRow[] {

@@ -184,6 +184,64 @@ export class Reports {
   }
 
   /**
+   * A symbol's whole off-exchange volume in a week, side by side: the ATS venues (dark pools) and the
+   * non-ATS firms (wholesalers, internalizers, FINRA's "De Minimis Firms"), each with its share of the
+   * off-exchange total. The non-ATS firms come from FINRA's per-firm rows, checked at ingest against
+   * FINRA's non-ATS total; a week loaded without them lists the ATS side and says so.
+   */
+  offExchange(ticker: string, week?: string) {
+    return this.snapshot.read(() => this.#offExchangeNow(ticker, week));
+  }
+
+  #offExchangeNow(ticker: string, week?: string) {
+    const item = this.weeklyItem(ticker, week);
+    const ratio = this.#ratioNow(ticker, item.week_start);
+    const nonAts = ratio.otc_non_ats_shares;
+    const total = nonAts === null ? null : exactSum([item.dark_pool_shares, nonAts]);
+    const pctOf = (shares: number | null) => (shares === null || !total ? null : roundPct((shares / total) * 100));
+    const firmsLoaded = this.q.hasNonAtsFirms(item.week_start, item.tier);
+    const firms = firmsLoaded ? this.q.nonAtsFirms(item.week_start, item.tier, item.ticker) : [];
+    const data = [
+      ...item.venues.map((v) => ({
+        kind: 'ats' as const,
+        mpid: v.mpid,
+        name: v.name,
+        de_minimis: false,
+        shares: v.shares,
+        trades: v.trades,
+        off_exchange_share_pct: pctOf(v.shares),
+      })),
+      ...firms.map((f) => ({
+        kind: 'non_ats' as const,
+        mpid: null,
+        name: f.firm,
+        de_minimis: f.firm === DE_MINIMIS_FIRMS,
+        shares: f.shares,
+        trades: f.trades,
+        off_exchange_share_pct: pctOf(f.shares),
+      })),
+    ].sort((a, b) => (b.shares ?? -1) - (a.shares ?? -1) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name));
+    return {
+      ticker: item.ticker,
+      issue_name: item.issue_name,
+      tier: item.tier,
+      week_start: item.week_start,
+      week_ending: item.week_ending,
+      coverage: item.coverage,
+      ats_shares: item.dark_pool_shares,
+      ats_trades: item.dark_pool_trades,
+      non_ats_shares: nonAts,
+      non_ats_trades: ratio.otc_non_ats_trades,
+      off_exchange_shares: total,
+      ats_share_pct: pctOf(item.dark_pool_shares),
+      non_ats_share_pct: pctOf(nonAts),
+      non_ats_firms_loaded: firmsLoaded,
+      data,
+      source: ratio.source,
+    };
+  }
+
+  /**
    * The symbol's loaded weeks, newest first: at most `weeks` of them (default 4, or every one in the
    * range when `from` or `to` is given), between the weeks containing `from` and `to`.
    */
@@ -635,6 +693,9 @@ function sourceWeek(w: LoadedWeek): Omit<SourceWeek, 'tier'> {
     updated_at: w.updated_at,
   };
 }
+
+/** FINRA's row that sums the non-ATS firms below its reporting threshold, in each symbol-week. */
+export const DE_MINIMIS_FIRMS = 'De Minimis Firms';
 
 /** FINRA prefixes ATS names with their MPID ("UBSA UBS ATS"); the MPID is served separately. */
 export function venueName(mpid: string, participantName: string): string {

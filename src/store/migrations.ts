@@ -331,8 +331,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE weeks ADD COLUMN coverage TEXT NOT NULL DEFAULT 'full' CHECK (coverage IN ('full', 'symbol_totals'));
   `,
-  // 8: point in time. A revision no longer overwrites: the version it replaces moves here whole (the
-  // week's row, its per-symbol and per-venue sums and its per-ATS rows), so that any date's figures
+  // 8: point in time, and the non-ATS firms. A revision no longer overwrites: the version it replaces
+  // moves here whole (the week's row, its per-symbol and per-venue sums, its per-ATS and per-non-ATS-firm rows), so that any date's figures
   // can be served as FINRA had published them. Version n of a week is its n-th publication here; the
   // current one (in weeks, symbol_weeks...) is version revisions + 1.
   `
@@ -404,6 +404,32 @@ export const MIGRATIONS: readonly string[] = [
     notional         REAL,
     last_update      TEXT,
     PRIMARY KEY (week_start, tier, version, symbol, mpid)
+  ) STRICT, WITHOUT ROWID;
+
+  -- FINRA's OTC_W_SMBL_FIRM rows: non-ATS off-exchange volume per symbol and firm (wholesalers,
+  -- internalizers, and FINRA's "De Minimis Firms" row). Not dark-pool volume: kept apart from ats_rows.
+  CREATE TABLE otc_firm_rows (
+    week_start  TEXT NOT NULL,
+    tier        TEXT NOT NULL,
+    symbol      TEXT NOT NULL,
+    firm        TEXT NOT NULL,   -- FINRA's marketParticipantName (non-ATS firms have no MPID)
+    shares      REAL,
+    trades      INTEGER,
+    last_update TEXT,
+    PRIMARY KEY (symbol, tier, week_start, firm)
+  ) STRICT, WITHOUT ROWID;
+  CREATE INDEX otc_firm_rows_by_week ON otc_firm_rows (week_start, tier);
+
+  CREATE TABLE otc_firm_row_versions (
+    week_start  TEXT NOT NULL,
+    tier        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    symbol      TEXT NOT NULL,
+    firm        TEXT NOT NULL,
+    shares      REAL,
+    trades      INTEGER,
+    last_update TEXT,
+    PRIMARY KEY (week_start, tier, version, symbol, firm)
   ) STRICT, WITHOUT ROWID;
   `,
 ];

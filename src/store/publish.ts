@@ -92,6 +92,16 @@ export class Publisher {
          FROM ats_rows a JOIN weeks w ON w.week_start = a.week_start AND w.tier = a.tier
          WHERE a.week_start = @week AND a.tier = @tier`,
       ),
+      archiveFirms: db.prepare(
+        `INSERT INTO otc_firm_row_versions (week_start, tier, version, symbol, firm, shares, trades, last_update)
+         SELECT o.week_start, o.tier, w.revisions + 1, o.symbol, o.firm, o.shares, o.trades, o.last_update
+         FROM otc_firm_rows o JOIN weeks w ON w.week_start = o.week_start AND w.tier = o.tier
+         WHERE o.week_start = @week AND o.tier = @tier`,
+      ),
+      deleteFirms: db.prepare('DELETE FROM otc_firm_rows WHERE week_start = ? AND tier = ?'),
+      insertFirm: db.prepare(
+        'INSERT INTO otc_firm_rows (week_start, tier, symbol, firm, shares, trades, last_update) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
       deleteRows: db.prepare('DELETE FROM ats_rows WHERE week_start = ? AND tier = ?'),
       deleteSymbols: db.prepare('DELETE FROM symbol_weeks WHERE week_start = ? AND tier = ?'),
       deleteVenues: db.prepare('DELETE FROM venue_weeks WHERE week_start = ? AND tier = ?'),
@@ -173,16 +183,19 @@ export class Publisher {
 
     if (existing) {
       const at = { week: weekStart, tier, now: meta.now };
-      for (const archive of [this.stmts.archiveRows, this.stmts.archiveVenues, this.stmts.archiveSymbols, this.stmts.archiveWeek]) {
+      const { archiveRows, archiveFirms, archiveVenues, archiveSymbols, archiveWeek } = this.stmts;
+      for (const archive of [archiveRows, archiveFirms, archiveVenues, archiveSymbols, archiveWeek]) {
         archive.run(at);
       }
     }
     this.stmts.deleteRows.run(weekStart, tier);
+    this.stmts.deleteFirms.run(weekStart, tier);
     this.stmts.deleteSymbols.run(weekStart, tier);
     this.stmts.deleteVenues.run(weekStart, tier);
     for (const r of week.rows) {
       this.stmts.insertRow.run(weekStart, tier, r.symbol, r.mpid, r.participantName, r.shares, r.trades, r.notional, r.lastUpdate);
     }
+    for (const f of week.nonAtsFirms) this.stmts.insertFirm.run(weekStart, tier, f.symbol, f.firm, f.shares, f.trades, f.lastUpdate);
     this.stmts.sumVenues.run(weekStart, tier);
     const previous = this.previousShares(addDays(weekStart, -7), tier);
     for (const s of week.symbols) {

@@ -18,8 +18,8 @@ type Row = Record<string, any>;
 const REVISED_ON = '2026-01-12';
 const CHANGED = { symbol: 'AABB', mpid: 'OTCN', addShares: 1_000_000, addTrades: 10 };
 
-const original = otceFirmRows('2025-11-10');
-const following = otceFirmRows('2025-11-17');
+const original: Row[] = otceFirmRows('2025-11-10');
+const following: Row[] = otceFirmRows('2025-11-17');
 // A symbol with one ATS row: the revision takes it out of the week.
 const counts = new Map<string, number>();
 for (const r of original) counts.set(r.issueSymbolIdentifier, (counts.get(r.issueSymbolIdentifier) ?? 0) + 1);

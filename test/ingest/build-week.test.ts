@@ -15,6 +15,7 @@ function tqqqWeek(mutate?: (rows: Row[]) => void): WeekRows {
     firm: of('ATS_W_SMBL_FIRM'),
     symbolTotals: of('ATS_W_SMBL'),
     nonAts: of('OTC_W_SMBL'),
+    nonAtsFirm: of('OTC_W_SMBL_FIRM'),
   };
 }
 
@@ -137,5 +138,52 @@ describe("a week of FINRA's per-symbol totals only", () => {
     const [first] = totals();
     expect(() => buildWeek(totalsWeek([first!, first!]))).toThrow(WeekRefusedError);
     expect(() => buildWeek({ ...totalsWeek(totals()), totalsOnly: false })).toThrow(/no ATS_W_SMBL_FIRM rows/);
+  });
+});
+
+describe("FINRA's non-ATS firm rows (wholesalers)", () => {
+  const otcFirm = (rows: Row[]) => rows.filter((r) => r.summaryTypeCode === 'OTC_W_SMBL_FIRM');
+
+  it("keeps TQQQ's 21 real non-ATS firm rows, De Minimis Firms included, reconciled with FINRA's non-ATS total", () => {
+    const week = buildWeek(tqqqWeek());
+    const expected = otcFirm(tqqqRows());
+    expect(week.nonAtsFirms).toHaveLength(21);
+    expect(week.nonAtsFirms.map((f) => f.firm).sort()).toEqual(expected.map((r) => r.marketParticipantName).sort());
+    expect(week.nonAtsFirms.find((f) => f.firm === 'De Minimis Firms')).toMatchObject({ shares: 1_102_839, trades: 3_347 });
+  });
+
+  it('refuses the week when they do not add up to the total, or a named firm appears twice', () => {
+    const off = tqqqWeek(
+      (rows) => (otcFirm(rows)[0]!.totalWeeklyShareQuantity = (otcFirm(rows)[0]!.totalWeeklyShareQuantity as number) + 1),
+    );
+    expect(() => buildWeek(off)).toThrow(
+      /reconciliation: TQQQ: non-ATS firm rows sum to 248494800 shares, 990507 trades; FINRA's non-ATS total is 248494799/,
+    );
+    const twice = tqqqWeek((rows) => rows.push({ ...otcFirm(rows)[0]!, totalWeeklyShareQuantity: 0, totalWeeklyTradeCount: 0 }));
+    expect(() => buildWeek(twice)).toThrow(/duplicate_key: TQQQ at non-ATS firm INTERACTIVE BROKERS CORP. appears twice/);
+  });
+
+  it('sums rows that name no firm per symbol, still reconciled, and says so', () => {
+    const week = buildWeek(
+      tqqqWeek((rows) => {
+        for (const r of otcFirm(rows).slice(0, 3)) r.marketParticipantName = null;
+      }),
+    );
+    const three = otcFirm(tqqqRows()).slice(0, 3);
+    expect(week.nonAtsFirms).toHaveLength(19);
+    expect(week.nonAtsFirms.find((f) => f.firm === '(firms FINRA did not name)')).toMatchObject({
+      shares: three.reduce((n, r) => n + (r.totalWeeklyShareQuantity as number), 0),
+      trades: three.reduce((n, r) => n + (r.totalWeeklyTradeCount as number), 0),
+    });
+    expect(week.keptAside.join(' ')).toContain('3 non-ATS firm rows name no firm');
+  });
+
+  it('without per-firm rows: no breakdown, the week loads, and the checksum is the one it always had', () => {
+    const without = { ...tqqqWeek(), nonAtsFirm: [] };
+    const week = buildWeek(without);
+    expect(week.nonAtsFirms).toEqual([]);
+    expect(week.keptAside).toContain('no non-ATS per-firm rows: the week has no wholesaler breakdown');
+    expect(week.checksum).toBe(buildWeek({ ...without, nonAtsFirm: undefined }).checksum);
+    expect(week.checksum).not.toBe(buildWeek(tqqqWeek()).checksum);
   });
 });

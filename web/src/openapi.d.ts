@@ -394,6 +394,107 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/darkpool/offexchange/{ticker}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A symbol's off-exchange volume in a week: ATS venues and non-ATS firms (wholesalers) side by side */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
+                    week?: string;
+                    /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
+                    as_of?: string;
+                    /** @description Or send Accept: text/csv */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path: {
+                    /** @description Any common spelling: BRK.B, BRK-B, BRK/B, brk.b */
+                    ticker: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The latest week, or week= */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["OffExchange"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No daily file loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/darkpool/history/{ticker}": {
         parameters: {
             query?: never;
@@ -2224,6 +2325,45 @@ export interface components {
                         dark_pool_volume_usd: number | null;
                     };
                 } | null;
+            }[];
+            source: components["schemas"]["Source"];
+        };
+        OffExchange: {
+            ticker: string;
+            issue_name: string | null;
+            tier: components["schemas"]["Tier"];
+            /** @description Monday the week started */
+            week_start: string;
+            /** @description Sunday the week ended */
+            week_ending: string;
+            coverage: components["schemas"]["Coverage"];
+            ats_shares: number;
+            ats_trades: number;
+            /** @description FINRA's non-ATS total (OTC_W_SMBL); null when the week was loaded without it */
+            non_ats_shares: number | null;
+            non_ats_trades: number | null;
+            /** @description ATS + non-ATS shares: all the off-exchange volume FINRA publishes weekly */
+            off_exchange_shares: number | null;
+            ats_share_pct: number | null;
+            non_ats_share_pct: number | null;
+            /** @description Whether FINRA's per-firm non-ATS rows are loaded for the week (API weeks have them; website exports do not) */
+            non_ats_firms_loaded: boolean;
+            /** @description ATS venues and non-ATS firms side by side, largest first */
+            data: {
+                /**
+                 * @description ats: an alternative trading system (dark pool); non_ats: a wholesaler or internalizer
+                 * @enum {string}
+                 */
+                kind: "ats" | "non_ats";
+                /** @description The ATS's MPID; FINRA publishes none for non-ATS firms */
+                mpid: string | null;
+                name: string;
+                /** @description FINRA's "De Minimis Firms" row: the non-ATS firms below its reporting threshold, summed */
+                de_minimis: boolean;
+                shares: number | null;
+                trades: number | null;
+                /** @description Its part of the symbol's off-exchange shares (ATS + non-ATS), in percent */
+                off_exchange_share_pct: number | null;
             }[];
             source: components["schemas"]["Source"];
         };
