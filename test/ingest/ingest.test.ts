@@ -68,6 +68,16 @@ describe('darkpool-radar ingest against the FINRA double', () => {
 
     const [tqqq] = query<Record<string, unknown>>("SELECT * FROM symbol_weeks WHERE symbol = 'TQQQ'");
     expect(tqqq).toMatchObject({ shares: 48_136_092, trades: 408_358, venues: 26, non_ats_shares: 248_494_799 });
+    // The non-ATS firm rows come with the week from the API, one per firm, as FINRA sent them.
+    const firms = query<{ firm: string; shares: number; trades: number }>(
+      "SELECT firm, shares, trades FROM otc_firm_rows WHERE symbol = 'TQQQ' ORDER BY firm",
+    );
+    const sent = tqqqRows().filter((r) => r.summaryTypeCode === 'OTC_W_SMBL_FIRM');
+    expect(firms).toEqual(
+      sent
+        .map((r) => ({ firm: r.marketParticipantName, shares: r.totalWeeklyShareQuantity, trades: r.totalWeeklyTradeCount }))
+        .sort((a, b) => (a.firm < b.firm ? -1 : 1)),
+    );
   });
 
   it('stays well under FINRA’s 20 requests a second', async () => {
