@@ -26,6 +26,7 @@ import { EstimateReports } from './read/estimates.js';
 import { PointInTime } from './read/point-in-time.js';
 import { Queries } from './read/queries.js';
 import { Revisions } from './read/revisions.js';
+import { WeekFiles } from './read/week-file.js';
 import { Snapshot } from './read/snapshot.js';
 import { Reports } from './read/weekly.js';
 import type { Store } from './store/store.js';
@@ -147,6 +148,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       reports,
       reportsAsOf: (asOf) => pointInTime.reports(asOf),
       revisions: new Revisions(deps.store.db, reports, snapshot),
+      weekFiles: new WeekFiles(deps.store.db.name),
       estimates,
       now,
     });

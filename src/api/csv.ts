@@ -1,8 +1,13 @@
 // CSV for the list endpoints: the same columns as the JSON records, RFC 4180 quoting, nulls empty.
 export function toCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
   const lines = [columns.join(',')];
-  for (const row of rows) lines.push(columns.map((c) => cell(row[c])).join(','));
+  for (const row of rows) lines.push(csvLine(columns, row));
   return `${lines.join('\r\n')}\r\n`;
+}
+
+/** One record's line, without its line break. */
+export function csvLine(columns: readonly string[], row: Record<string, unknown>): string {
+  return columns.map((c) => cell(row[c])).join(',');
 }
 
 function cell(value: unknown): string {
@@ -13,17 +18,17 @@ function cell(value: unknown): string {
   return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
 }
 
-export type Format = 'json' | 'csv';
+export type Format = 'json' | 'csv' | 'ndjson';
+export const FORMATS: readonly Format[] = ['json', 'csv', 'ndjson'];
 
 /**
- * `?format=` wins; otherwise the Accept header decides between JSON (preferred on a tie) and CSV.
- * null when the client accepts neither.
+ * `?format=` wins; otherwise the Accept header decides among the formats offered (JSON, always offered,
+ * is preferred on a tie). null when the client accepts none of them.
  */
-export function negotiate(formatParam: Format | undefined, accept: string | undefined, csvOffered: boolean): Format | null {
-  if (formatParam) return formatParam === 'csv' && !csvOffered ? null : formatParam;
+export function negotiate(formatParam: Format | undefined, accept: string | undefined, offered: ReadonlySet<Format>): Format | null {
+  if (formatParam) return offered.has(formatParam) ? formatParam : null;
   if (!accept) return 'json';
-  let json = 0;
-  let csv = 0;
+  const weight: Record<Format, number> = { json: 0, csv: 0, ndjson: 0 };
   for (const part of accept.split(',')) {
     const [type = '', ...params] = part.trim().toLowerCase().split(';');
     const q = Number(
@@ -32,16 +37,17 @@ export function negotiate(formatParam: Format | undefined, accept: string | unde
         .find((p) => p.startsWith('q='))
         ?.slice(2) ?? 1,
     );
-    const weight = Number.isFinite(q) ? q : 0;
+    const w = Number.isFinite(q) ? q : 0;
     const t = type.trim();
-    if (t === 'application/json' || t === 'application/*' || t === 'application/problem+json') json = Math.max(json, weight);
-    if (t === 'text/csv' || t === 'text/*') csv = Math.max(csv, weight);
+    if (t === 'application/json' || t === 'application/*' || t === 'application/problem+json') weight.json = Math.max(weight.json, w);
+    if (t === 'text/csv' || t === 'text/*') weight.csv = Math.max(weight.csv, w);
+    if (t === 'application/x-ndjson' || t === 'application/ndjson') weight.ndjson = Math.max(weight.ndjson, w);
     if (t === '*/*') {
-      json = Math.max(json, weight);
-      csv = Math.max(csv, weight * 0.999); // */* alone means JSON
+      weight.json = Math.max(weight.json, w);
+      weight.csv = Math.max(weight.csv, w * 0.999); // */* alone means JSON
     }
   }
-  if (!csvOffered) csv = 0;
-  if (json === 0 && csv === 0) return null;
-  return csv > json ? 'csv' : 'json';
+  let best: Format | null = null;
+  for (const f of FORMATS) if (offered.has(f) && weight[f] > 0 && (best === null || weight[f] > weight[best])) best = f;
+  return best;
 }

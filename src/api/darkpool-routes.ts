@@ -1,5 +1,6 @@
 // The /darkpool endpoints: HTTP shape only. Figures come from Reports; its domain errors become
 // problem responses here, and list answers become CSV when the client asks for it.
+import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -7,6 +8,8 @@ import { weekStartOf } from '../domain/calendar.js';
 import { NoDailyDataError } from '../read/daily.js';
 import { EstimateUnavailableError, type EstimateReports } from '../read/estimates.js';
 import type { Revisions } from '../read/revisions.js';
+import type { WeekFiles } from '../read/week-file.js';
+import { WEEK_FILE_TYPES, weekFileName, weekFileText } from './week-file-body.js';
 import { NoDataError, TickerNotFoundError, VenueNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
 import { toCsv } from './csv.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
@@ -37,6 +40,9 @@ import {
   weeklyManyQuery,
   weeklyManySchema,
   weeklySchema,
+  weekFileParams,
+  weekFileQuery,
+  weekFileSchema,
   weekQuery,
   weeksSchema,
 } from './schemas.js';
@@ -46,6 +52,7 @@ export interface DarkpoolRoutesOptions {
   /** The read models as of a date (read/point-in-time.ts). */
   reportsAsOf: (asOf: string) => Reports;
   revisions: Revisions;
+  weekFiles: WeekFiles;
   estimates: EstimateReports;
   now: () => Date;
 }
@@ -108,7 +115,7 @@ export const SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { header
 
 export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (
   app,
-  { reports, reportsAsOf, revisions, estimates, now },
+  { reports, reportsAsOf, revisions, weekFiles, estimates, now },
 ) => {
   const at = (asOf: string | undefined) => (asOf ? reportsAsOf(asOf) : reports);
   const tags = ['darkpool'];
@@ -328,6 +335,45 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
     async (req, reply) => {
       const body = answer(() => at(req.query.as_of).venueSymbols(req.params.mpid, req.query.week, req.query.tier), req.query.as_of);
       return listAnswer(req, reply, body, VENUE_SYMBOL_COLUMNS, `venue_${body.mpid}_${body.week_ending}`);
+    },
+  );
+
+  app.get(
+    '/darkpool/weeks/:week/symbols',
+    {
+      config: { cache: true, csv: true, ndjson: true },
+      schema: {
+        tags,
+        security,
+        summary:
+          'The whole week in one file: every symbol of its tiers with the fields of /darkpool/weekly (JSON, CSV or NDJSON), streamed',
+        params: weekFileParams,
+        querystring: weekFileQuery,
+        response: {
+          200: {
+            description: 'Every symbol, tier then symbol order',
+            content: {
+              'application/json': { schema: weekFileSchema },
+              'text/csv': { schema: z.string().describe('One line per symbol, the columns of the weekly record') },
+              'application/x-ndjson': { schema: z.string().describe('One weekly record (JSON) per line') },
+            },
+          },
+          ...problemResponses(400, 401, 404, 406, 429, 503),
+        },
+      },
+    },
+    async (req, reply) => {
+      const file = answer(() => weekFiles.open(req.params.week, req.query.tier));
+      reply.type(WEEK_FILE_TYPES[req.format].type).header('content-disposition', `inline; filename="${weekFileName(file, req.format)}"`);
+      // Nothing to send (a 304, or HEAD): the connection closes now, unread.
+      if (req.notModified || req.method === 'HEAD') {
+        file.close();
+        return reply.send('');
+      }
+      const body = Readable.from(weekFileText(file, req.format));
+      body.on('close', file.close);
+      // A stream is sent as it is: the response schema documents the JSON it carries.
+      return reply.send(body as unknown as string);
     },
   );
 

@@ -8,7 +8,7 @@
 // Both happen in onRequest, before validation and the handler: a cached answer costs a lookup.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { negotiate, type Format } from './csv.js';
+import { FORMATS, negotiate, type Format } from './csv.js';
 import { ProblemError } from './problems.js';
 
 declare module 'fastify' {
@@ -17,6 +17,8 @@ declare module 'fastify' {
     cache?: boolean;
     /** The route also answers text/csv. */
     csv?: boolean;
+    /** The route also answers application/x-ndjson. */
+    ndjson?: boolean;
   }
   interface FastifyRequest {
     /** The representation negotiated for this request. */
@@ -119,6 +121,10 @@ export class AnswerCache {
   }
 }
 
+const JSON_ONLY: ReadonlySet<Format> = new Set(['json']);
+const WITH_CSV: ReadonlySet<Format> = new Set(['json', 'csv']);
+const WITH_NDJSON: ReadonlySet<Format> = new Set(['json', 'csv', 'ndjson']);
+
 function matches(ifNoneMatch: string, etag: string): boolean {
   if (ifNoneMatch.trim() === '*') return true;
   return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
@@ -135,7 +141,7 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   const vary = options.privateCache ? 'Accept, Authorization, X-API-Key' : 'Accept';
 
   // Per-revision strings, built once: every answer of a revision carries the same validators.
-  let tags = { revision: -1, updatedAt: null as string | null, json: '', csv: '', lastModified: null as string | null };
+  let tags = { revision: -1, updatedAt: null as string | null, json: '', csv: '', ndjson: '', lastModified: null as string | null };
   const validators = () => {
     const r = options.revision();
     if (r.revision !== tags.revision || r.updatedAt !== tags.updatedAt) {
@@ -144,6 +150,7 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
         updatedAt: r.updatedAt,
         json: `"${options.buildTag}-r${r.revision}-json"`,
         csv: `"${options.buildTag}-r${r.revision}-csv"`,
+        ndjson: `"${options.buildTag}-r${r.revision}-ndjson"`,
         lastModified: r.updatedAt ? new Date(r.updatedAt).toUTCString() : null,
       };
     }
@@ -162,16 +169,24 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     const config = req.routeOptions.config;
     if (!config?.cache || (req.method !== 'GET' && req.method !== 'HEAD')) return done();
     const asked = (req.query as { format?: unknown } | undefined)?.format;
-    if (asked !== undefined && asked !== 'json' && asked !== 'csv') {
+    const offered = config.ndjson ? WITH_NDJSON : config.csv ? WITH_CSV : JSON_ONLY;
+    if (asked !== undefined && !FORMATS.includes(asked as Format)) {
+      const allowed = config.ndjson ? 'json, csv or ndjson' : 'json or csv';
       return done(
-        new ProblemError('invalid_parameter', 'format must be json or csv', {
-          errors: [{ parameter: 'format', message: 'must be json or csv' }],
+        new ProblemError('invalid_parameter', `format must be ${allowed}`, {
+          errors: [{ parameter: 'format', message: `must be ${allowed}` }],
         }),
       );
     }
-    const format = negotiate(asked, req.headers.accept, config.csv === true);
-    if (!format)
-      return done(new ProblemError('not_acceptable', `This endpoint answers application/json${config.csv ? ' or text/csv' : ''}.`));
+    const format = negotiate(asked as Format | undefined, req.headers.accept, offered);
+    if (!format) {
+      const types = [
+        'application/json',
+        ...(offered.has('csv') ? ['text/csv'] : []),
+        ...(offered.has('ndjson') ? ['application/x-ndjson'] : []),
+      ];
+      return done(new ProblemError('not_acceptable', `This endpoint answers ${types.join(' or ')}.`));
+    }
     req.format = format;
 
     const v = validators();

@@ -673,3 +673,21 @@ export const offExchangeSchema = z
     source: sourceSchema,
   })
   .meta({ id: 'OffExchange' });
+
+export const weekFileParams = z.object({ week: isoDate('Any day of the week: its Monday, its Sunday (week_ending) or a day between') });
+
+export const weekFileQuery = z.object({
+  tier: tierParam.optional().describe('Only this tier; default: every tier of the week that is loaded whole'),
+  format: z.enum(['json', 'csv', 'ndjson']).optional().describe('Or send Accept: text/csv or application/x-ndjson'),
+});
+
+export const weekFileSchema = z
+  .object({
+    week_start: date('Monday the week started'),
+    week_ending: date('Sunday the week ended'),
+    tiers: z.array(tierSchema),
+    symbols: z.number().int().nonnegative().describe('How many records follow in data'),
+    source: sourceSchema,
+    data: z.array(symbolWeekSchema).describe('Every symbol of the tiers, tier then symbol order, with the fields of /darkpool/weekly'),
+  })
+  .meta({ id: 'WeekFile' });

@@ -30,6 +30,9 @@ Commands:
   ticks FILE [--interval 60] [--rules sip|letter-u-y] [--format json|csv] [--strict]
         [--large-size 5000] [--large-notional 200000] [--delay-seconds 10]
                                      analyse consolidated-tape trades (CSV or NDJSON; - for stdin)
+  export --week YYYY-MM-DD [--tier T1|T2|OTCE] [--format csv|ndjson|parquet] FILE
+                                     the whole week in one file: every symbol with the fields of
+                                     /darkpool/weekly (the format defaults to FILE's extension)
   backup FILE                        write a consistent copy of the live database to FILE
   openapi                            print the OpenAPI document (YAML)
   help, --help                       this text (also COMMAND --help)
@@ -77,6 +80,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await (await import('./commands/openapi.js')).openapiCommand(io);
       case 'backtest':
         return await (await import('./commands/backtest.js')).backtestCommand(args, cliConfig(env), io);
+      case 'export':
+        return await (await import('./commands/export.js')).exportCommand(args, cliConfig(env), io);
       case 'backup':
         return await (await import('./commands/backup.js')).backupCommand(args, cliConfig(env), io);
       case 'ticks':

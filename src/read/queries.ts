@@ -199,6 +199,14 @@ export class Queries {
          WHERE a.week_start = ? AND a.mpid = ? AND a.symbol <> ''
          ORDER BY a.shares DESC NULLS LAST, a.symbol`,
       ),
+      // A whole tier-week, symbol by symbol, in the movers' row shape (the week file streams it).
+      weekRecords: db.prepare<[string, string], MoverRow>(
+        `SELECT sw.week_start, sw.tier, sw.symbol, sw.issue_name, sw.shares, sw.trades, sw.notional, sw.venues,
+                sw.non_ats_shares, sw.non_ats_trades, sw.prev_shares, sw.change_pct, sw.trend, s.sector, s.sector_source
+         FROM symbol_weeks sw JOIN symbols s ON s.symbol = sw.symbol
+         WHERE sw.week_start = ? AND sw.tier IN (SELECT value FROM json_each(?))
+         ORDER BY CASE sw.tier WHEN 'T1' THEN 1 WHEN 'T2' THEN 2 ELSE 3 END, sw.symbol`,
+      ),
       // Tiers arrive as a JSON array so that the statement stays fixed (no SQL built from input).
       sectorTotals: db.prepare<[string, string], SectorTotalRow>(
         `SELECT s.sector AS sector, exact_sum(sw.shares) AS shares, sum(sw.notional) AS notional,
@@ -291,6 +299,14 @@ export class Queries {
 
   venueTotals(weekStart: string, tiers: readonly Tier[]): VenueTotalRow[] {
     return this.s.venueTotals.all(weekStart, JSON.stringify(tiers));
+  }
+
+  /**
+   * Every symbol of a week's tiers, one row at a time: the connection is busy until the iteration
+   * ends, so only a connection of its own may stream it (read/week-file.ts).
+   */
+  weekRecords(weekStart: string, tiers: readonly Tier[]): IterableIterator<MoverRow> {
+    return this.s.weekRecords.iterate(weekStart, JSON.stringify(tiers));
   }
 
   sectorTotals(weekStart: string, tiers: readonly Tier[]): SectorTotalRow[] {

@@ -14,7 +14,7 @@ import { TIERS, type Tier } from '../domain/tiers.js';
 import type { Coverage } from '../domain/week.js';
 import { perTradingDay, roundPct, weekOverWeek, type Trend, type TrendBasis } from '../domain/trend.js';
 import { LoadedWeeks } from './loaded-weeks.js';
-import type { HistoryRow, MoverSort, Queries, SymbolRow, VenueWeekRow } from './queries.js';
+import type { HistoryRow, MoverRow, MoverSort, Queries, SymbolRow, VenueWeekRow } from './queries.js';
 import type { Snapshot } from './snapshot.js';
 import type { LoadedWeek } from '../store/status.js';
 
@@ -509,6 +509,29 @@ export class Reports {
       }
     }
     return { data, not_found: notFound, source: this.source(this.loaded([...weeks.values()])) };
+  }
+
+  /**
+   * A week's whole tiers (all of them, or `tier`) for the week file: which, how many symbols, the
+   * source; WeekNotFoundError when none is loaded whole. Reads what record() needs, so that the
+   * records can then be made while the connection streams them.
+   */
+  wholeWeek(week: string, tier?: Tier) {
+    return this.snapshot.read(() => {
+      const { weekStart, weeks } = this.pickWeek(week, tier);
+      return {
+        week_start: weekStart,
+        week_ending: weekEndingOf(weekStart),
+        tiers: weeks.map((w) => w.tier).sort((a, b) => TIERS.indexOf(a) - TIERS.indexOf(b)),
+        symbols: weeks.reduce((n, w) => n + w.symbols, 0),
+        source: this.source(weeks),
+      };
+    });
+  }
+
+  /** One row of a whole week (Queries.weekRecords) as /darkpool/weekly answers it. */
+  weekRecord(row: MoverRow): SymbolWeek {
+    return this.record(row, row.week_start, row);
   }
 
   /** A ticker in any spelling, as the weekly data knows it (for answers built elsewhere). */

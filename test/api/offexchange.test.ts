@@ -59,7 +59,7 @@ describe('GET /darkpool/offexchange/{ticker}', () => {
         de_minimis: r.marketParticipantName === 'De Minimis Firms',
         shares: r.totalWeeklyShareQuantity,
         trades: r.totalWeeklyTradeCount,
-        off_exchange_share_pct: pct(r.totalWeeklyShareQuantity, total),
+        off_exchange_share_pct: pct(r.totalWeeklyShareQuantity as number, total),
       });
     }
     for (const r of of('ATS_W_SMBL_FIRM')) {

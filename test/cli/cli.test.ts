@@ -12,7 +12,7 @@ const version = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 describe('darkpool-radar', () => {
   it('answers --help on every command, and --version', async () => {
-    for (const command of ['ingest', 'import', 'status', 'backup', 'ticks', 'backtest', 'serve', 'demo']) {
+    for (const command of ['ingest', 'import', 'status', 'backup', 'export', 'ticks', 'backtest', 'serve', 'demo']) {
       const run = await cli([command, '--help'], {});
       expect(run.code, command).toBe(0);
       expect(run.stdout, command).toMatch(/^Usage: darkpool-radar <command>/);

@@ -76,7 +76,7 @@ describe('darkpool-radar ingest against the FINRA double', () => {
     expect(firms).toEqual(
       sent
         .map((r) => ({ firm: r.marketParticipantName, shares: r.totalWeeklyShareQuantity, trades: r.totalWeeklyTradeCount }))
-        .sort((a, b) => (a.firm < b.firm ? -1 : 1)),
+        .sort((a, b) => (String(a.firm) < String(b.firm) ? -1 : 1)),
     );
   });
 

@@ -1003,6 +1003,106 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/darkpool/weeks/{week}/symbols": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The whole week in one file: every symbol of its tiers with the fields of /darkpool/weekly (JSON, CSV or NDJSON), streamed */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Only this tier; default: every tier of the week that is loaded whole */
+                    tier?: string;
+                    /** @description Or send Accept: text/csv or application/x-ndjson */
+                    format?: "json" | "csv" | "ndjson";
+                };
+                header?: never;
+                path: {
+                    /** @description Any day of the week: its Monday, its Sunday (week_ending) or a day between */
+                    week: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Every symbol, tier then symbol order */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WeekFile"];
+                        "text/csv": string;
+                        "application/x-ndjson": string;
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No daily file loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/darkpool/revisions": {
         parameters: {
             query?: never;
@@ -1718,27 +1818,6 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description RFC 9457 problem details */
-        Problem: {
-            /** @description URI of the problem type; GET it for a description */
-            type: string;
-            title: string;
-            status: number;
-            detail: string;
-            /**
-             * @description Stable, machine-readable error code
-             * @enum {string}
-             */
-            code: "invalid_ticker" | "bad_request" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "venue_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "headers_too_large" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
-            /** @description The request path */
-            instance?: string;
-            request_id?: string;
-            /** @description For invalid_parameter: each parameter that failed and why */
-            errors?: {
-                parameter: string;
-                message: string;
-            }[];
-        };
         /**
          * @description FINRA tier: T1 (NMS Tier 1), T2 (NMS Tier 2), OTCE (OTC equities)
          * @enum {string}
@@ -2366,6 +2445,39 @@ export interface components {
                 off_exchange_share_pct: number | null;
             }[];
             source: components["schemas"]["Source"];
+        };
+        WeekFile: {
+            /** @description Monday the week started */
+            week_start: string;
+            /** @description Sunday the week ended */
+            week_ending: string;
+            tiers: components["schemas"]["Tier"][];
+            /** @description How many records follow in data */
+            symbols: number;
+            source: components["schemas"]["Source"];
+            /** @description Every symbol of the tiers, tier then symbol order, with the fields of /darkpool/weekly */
+            data: components["schemas"]["SymbolWeek"][];
+        };
+        /** @description RFC 9457 problem details */
+        Problem: {
+            /** @description URI of the problem type; GET it for a description */
+            type: string;
+            title: string;
+            status: number;
+            detail: string;
+            /**
+             * @description Stable, machine-readable error code
+             * @enum {string}
+             */
+            code: "invalid_ticker" | "bad_request" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "venue_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "headers_too_large" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
+            /** @description The request path */
+            instance?: string;
+            request_id?: string;
+            /** @description For invalid_parameter: each parameter that failed and why */
+            errors?: {
+                parameter: string;
+                message: string;
+            }[];
         };
         Health: {
             /**
