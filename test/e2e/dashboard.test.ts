@@ -117,6 +117,12 @@ describe.skipIf(!RUN)('the dashboard', () => {
     expect(await page.locator('h1').innerText()).toBe('Ticker TQQQ');
     expect(await page.locator('[data-testid=venues] li').count()).toBe(26);
     expect(await page.locator('[data-testid=venues] li').first().innerText()).toMatch(/UBSA UBS ATS\s+12,466,783/);
+    // The wholesalers beside the ATSs: FINRA's 21 non-ATS firm rows of the week, largest first.
+    const firms = page.getByRole('table', { name: /Non-ATS firms in TQQQ/ }).locator('tbody tr');
+    expect(await firms.count()).toBe(21);
+    expect(await firms.first().innerText()).toMatch(/CITADEL SECURITIES LLC\s+63,880,540/);
+    expect(await page.getByText("De Minimis Firms (FINRA's sum of the small firms)").count()).toBe(1);
+    expect(await page.getByText(/296,630,891 shares traded off exchange, 16\.23% in ATSs/).count()).toBe(1);
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-ticker.png`, fullPage: true });
     await page.close();
   });

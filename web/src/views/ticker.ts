@@ -1,7 +1,8 @@
-// One symbol: search box, weekly ATS shares and notional over a chosen range of weeks, venue breakdown.
+// One symbol: search box, weekly ATS shares and notional over a chosen range of weeks, venue breakdown,
+// and the non-ATS firms (wholesalers) beside the ATSs in the symbol's off-exchange volume.
 import { api, call, jsonUrl, type Schemas } from '../api.js';
 import { weeklyChart } from '../chart.js';
-import { bars } from '../table.js';
+import { bars, sortableTable } from '../table.js';
 import { el, failure, heading, jsonLink, loading, num, sharePct, showFreshness, short, trendBadge, usd } from '../ui.js';
 
 /** The ranges the chart offers: the newest 12, 26 or 52 loaded weeks, or every one the store holds. */
@@ -44,9 +45,10 @@ export async function tickerView(main: HTMLElement, ticker: string, rangeParam =
   body.replaceChildren(loading(ticker, 760));
   try {
     const path = { ticker };
-    const [week, history] = await Promise.all([
+    const [week, history, offExchange] = await Promise.all([
       call(api.GET('/darkpool/weekly/{ticker}', { params: { path } })),
       call(api.GET('/darkpool/history/{ticker}', { params: { path, query: { weeks } } })),
+      call(api.GET('/darkpool/offexchange/{ticker}', { params: { path } })),
     ]);
     showFreshness(week.source);
     const picker = el(
@@ -60,6 +62,7 @@ export async function tickerView(main: HTMLElement, ticker: string, rangeParam =
     body.replaceChildren(
       el('div', { class: 'controls' }, el('label', { for: 'range' }, 'Weeks shown'), picker),
       ...render(week, history, weeks),
+      ...wholesalers(offExchange),
     );
   } catch (err) {
     body.replaceChildren(failure(err, () => void tickerView(main, ticker, range)));
@@ -144,5 +147,56 @@ function render(w: Schemas['Weekly'], history: Schemas['History'], weeks: number
             el('figcaption', {}, 'Every ATS that traded the symbol that week, largest first. ', jsonLink(weeklyJson)),
           )
         : el('p', {}, 'No ATS traded the symbol in its latest week.'),
+  ];
+}
+
+type Participant = Schemas['OffExchange']['data'][number];
+
+/** The symbol's off-exchange volume by firm: the non-ATS firms (wholesalers) with the ATSs for scale. */
+function wholesalers(o: Schemas['OffExchange']): Node[] {
+  const json = jsonUrl(`/darkpool/offexchange/${encodeURIComponent(o.ticker)}`);
+  const heading2 = el('h2', {}, 'Off-exchange: ATSs and wholesalers');
+  if (o.non_ats_shares === null) {
+    return [
+      heading2,
+      el('p', {}, "FINRA's non-ATS figures are not loaded for this week (it came from a website export). ", jsonLink(json)),
+    ];
+  }
+  const firms = o.data.filter((d) => d.kind === 'non_ats');
+  const pct = (v: number | null) => (v === null ? '—' : `${v.toFixed(2)}%`);
+  return [
+    heading2,
+    el(
+      'p',
+      {},
+      `Week ending ${o.week_ending}: ${num(o.off_exchange_shares)} shares traded off exchange, ${pct(o.ats_share_pct)} in ATSs (dark pools) and ${pct(o.non_ats_share_pct)} with non-ATS firms (wholesalers, internalizers), which are not dark pools. `,
+      jsonLink(json),
+    ),
+    o.non_ats_firms_loaded
+      ? sortableTable<Participant>(
+          `Non-ATS firms in ${o.ticker}, week ending ${o.week_ending}`,
+          [
+            {
+              key: 'name',
+              label: 'Firm',
+              value: (r) => r.name,
+              wrap: true,
+              render: (r) => (r.de_minimis ? `${r.name} (FINRA's sum of the small firms)` : r.name),
+            },
+            { key: 'shares', label: 'Shares', numeric: true, value: (r) => r.shares, render: (r) => num(r.shares) },
+            { key: 'trades', label: 'Trades', numeric: true, optional: true, value: (r) => r.trades, render: (r) => num(r.trades) },
+            {
+              key: 'share',
+              label: 'Of off-exchange',
+              numeric: true,
+              value: (r) => r.off_exchange_share_pct,
+              // Small shares keep two significant digits (0.0041%), as the venue bars do.
+              render: (r) => sharePct(r.shares, o.off_exchange_shares ?? 0),
+            },
+          ],
+          firms,
+          { key: 'shares', descending: true },
+        )
+      : el('p', {}, "FINRA's per-firm non-ATS rows are not loaded for this week: only their total is."),
   ];
 }
