@@ -1,14 +1,14 @@
 // The FINRA test double serving full-size synthetic weeks (bench/synthetic.ts, pre-written to
-// bench/data/finra), in a process of its own so that gzipping FINRA's answers does not run on the
+// bench/data), in a process of its own so that gzipping FINRA's answers does not run on the
 // ingest's event loop. argv: newest week, week count. The newest week is held back until "release"
 // arrives on stdin.
 import { createInterface } from 'node:readline';
 import type { Tier } from '../src/domain/tiers.js';
 import { FinraDouble } from '../test/support/finra-double.js';
 import { ROW_FIELDS } from '../src/finra/client.js';
-import { readWeekFile, syntheticWeekRows, weekFile, weeksEndingAt, type Row } from './synthetic.js';
+import { readWeekFile, rowsOfType, syntheticWeekRows, WEEK_FILES_DIR, weekFile, weeksEndingAt, type Row } from './synthetic.js';
 
-const ALL_TYPES = ['ATS_W_SMBL_FIRM', 'ATS_W_SMBL', 'OTC_W_SMBL'];
+const ALL_TYPES = ['ATS_W_SMBL_FIRM', 'ATS_W_SMBL', 'OTC_W_SMBL', 'OTC_W_SMBL_FIRM'];
 
 const [newest = '2026-10-26', countText = '53'] = process.argv.slice(2);
 const weeks = weeksEndingAt(newest, Number(countText));
@@ -19,15 +19,13 @@ let last: { key: string; rows: ReturnType<typeof syntheticWeekRows> } | null = n
 function rows(week: string, tier: string, type: string): Row[] {
   const key = `${week}|${tier}`;
   if (last?.key !== key) last = { key, rows: syntheticWeekRows(week, tier as Tier) };
-  if (type === 'ATS_W_SMBL_FIRM') return last.rows.firm;
-  if (type === 'ATS_W_SMBL') return last.rows.totals;
-  return type === 'OTC_W_SMBL' ? last.rows.nonAts : [];
+  return rowsOfType(last.rows, type);
 }
 
 /** The service's query (all three types, its fields): straight from the week's file. */
 function json(week: string, tier: string, types: string[], fields: string[] | undefined): string[] | null {
   const wanted = types.length === ALL_TYPES.length && ALL_TYPES.every((t) => types.includes(t)) && fields?.join() === ROW_FIELDS.join();
-  return wanted ? readWeekFile(weekFile('bench/data/finra', week, tier as Tier)) : null;
+  return wanted ? readWeekFile(weekFile(WEEK_FILES_DIR, week, tier as Tier)) : null;
 }
 
 const double = await new FinraDouble({ rows: [], generated: { partitions, rows, json } }).start();

@@ -18,7 +18,7 @@ import type { Tier } from '../src/domain/tiers.js';
 import { ingestFromFinra } from '../src/ingest/run.js';
 import { SectorTable } from '../src/sectors/table.js';
 import { FinraDouble } from '../test/support/finra-double.js';
-import { symbolOf, syntheticDailyFiles, syntheticWeekRows, TIER_SHAPES, type Row } from './synthetic.js';
+import { rowsOfType, symbolOf, syntheticDailyFiles, syntheticWeekRows, TIER_SHAPES, type Row } from './synthetic.js';
 import { openStore } from '../src/compose.js';
 
 const DURATION_S = Number(process.env.LOAD_SECONDS ?? 20);
@@ -32,13 +32,7 @@ function generator() {
   return (week: string, tier: string, type: string): Row[] => {
     const key = `${week}|${tier}`;
     if (last?.key !== key) last = { key, rows: syntheticWeekRows(week, tier as Tier) };
-    return type === 'ATS_W_SMBL_FIRM'
-      ? last.rows.firm
-      : type === 'ATS_W_SMBL'
-        ? last.rows.totals
-        : type === 'OTC_W_SMBL'
-          ? last.rows.nonAts
-          : [];
+    return rowsOfType(last.rows, type);
   };
 }
 

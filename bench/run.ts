@@ -10,13 +10,15 @@ import type { Tier } from '../src/domain/tiers.js';
 import Database from 'better-sqlite3';
 import { request } from 'undici';
 import { fmt, load, machine, mb, median, nodeJson, startService, waitReady, type LoadResult } from './lib.js';
-import { ensureWeekFiles, symbolOf, syntheticWeekRows, TIER_SHAPES, weeksEndingAt } from './synthetic.js';
+import { ATSS, ensureWeekFiles, symbolOf, syntheticWeekRows, TIER_SHAPES, WEEK_FILES_DIR, weeksEndingAt } from './synthetic.js';
 import { buildTapeFile } from './ticks-data.js';
 
 const DATA = 'bench/data';
 const RESULTS = 'bench/results';
 const NEWEST = '2026-10-26'; // the synthetic data's newest week; the backfill loads the 52 before it
 const BENCH_DB = `${DATA}/bench-52w.db`;
+/** Changes with what the synthetic weeks hold: a store built from older ones is built again. */
+const BENCH_VERSION = `${NEWEST} with non-ATS firms`;
 const TIERS: Tier[] = ['T1', 'T2', 'OTCE'];
 mkdirSync(DATA, { recursive: true });
 mkdirSync(RESULTS, { recursive: true });
@@ -123,8 +125,8 @@ type DoubleControl = (command: 'release' | 'changes:fail' | 'changes:ok') => Pro
 
 async function withDouble<T>(fn: (url: string, control: DoubleControl) => Promise<T>): Promise<T> {
   let written = 0;
-  ensureWeekFiles(`${DATA}/finra`, weeksEndingAt(NEWEST, 53), TIERS, () => {
-    if (written++ === 0) console.log('writing the synthetic FINRA weeks to bench/data/finra (once) ...');
+  ensureWeekFiles(WEEK_FILES_DIR, weeksEndingAt(NEWEST, 53), TIERS, () => {
+    if (written++ === 0) console.log(`writing the synthetic FINRA weeks to ${WEEK_FILES_DIR} (once) ...`);
   });
   const double = await startService(process.execPath, ['--import', 'tsx', 'bench/double-child.ts', NEWEST, '53'], {}, true);
   const control: DoubleControl = async (command) => {
@@ -149,7 +151,7 @@ async function backfill(url: string): Promise<IngestRun> {
     DAILY_WINDOW_DAYS: '0',
   });
   if (run.code !== 0) throw new Error(`backfill failed: ${run.summary}`);
-  writeFileSync(`${BENCH_DB}.version`, NEWEST);
+  writeFileSync(`${BENCH_DB}.version`, BENCH_VERSION);
   return run;
 }
 
@@ -296,7 +298,7 @@ async function ingestPart(): Promise<PartResult> {
 // API: each endpoint against a bare Fastify route answering a static body of the same size.
 
 async function apiPart(): Promise<PartResult> {
-  if (!existsSync(BENCH_DB) || readFileSync(`${BENCH_DB}.version`, 'utf8') !== NEWEST) {
+  if (!existsSync(BENCH_DB) || readFileSync(`${BENCH_DB}.version`, 'utf8') !== BENCH_VERSION) {
     console.log('no benchmark store yet: running the 52-week backfill first');
     await withDouble((url) => backfill(url));
   }
@@ -324,45 +326,21 @@ async function apiPart(): Promise<PartResult> {
     ['movers', () => '/darkpool/movers/top20'],
     ['sectors', () => '/darkpool/sectors'],
   ];
-  const bodies: Record<string, string> = {};
-  for (const [name, path] of endpoints) bodies[name] = await (await fetch(`${base}${path()}`)).text();
-  writeFileSync(join(dir, 'bodies.json'), JSON.stringify(bodies));
-  const bare = await startService(...onCore1(['bench/bare-server.mjs', join(dir, 'bodies.json')]));
   const cold = await nodeJson<{ weekly_us: number; history52_us: number }>([
     'bench/cold-child.mjs',
     join(dir, 'api.db'),
     Array.from({ length: 2000 }, randomSymbol).join(','),
   ]);
-
-  const table = [['endpoint', 'body', 'req/s', 'p50', 'p99', 'bare route req/s', 'bare p99', 'vs bare']];
-  const verdicts: string[] = [];
-  const rows: { name: string; api: LoadResult; bare: LoadResult }[] = [];
-  for (const [name, path] of endpoints) {
-    await load(base, path, 50, 3); // warm-up: JIT, and the in-memory answer cache
-    await load(bare.firstLine, () => `/bare/${name}`, 50, 3);
-    // Three alternating rounds of each; the medians are compared.
-    const apiRounds: LoadResult[] = [];
-    const bareRounds: LoadResult[] = [];
-    for (let round = 0; round < 3; round++) {
-      apiRounds.push(await load(base, path, 50, 5));
-      bareRounds.push(await load(bare.firstLine, () => `/bare/${name}`, 50, 5));
-    }
-    const api = medianRun(apiRounds);
-    const b = medianRun(bareRounds);
-    if (apiRounds.some((r) => r.errors || r.non2xx)) throw new Error(`${name}: errors or non-2xx answers under load`);
-    rows.push({ name, api, bare: b });
-    table.push([
+  const { table, rows } = await againstBare(
+    base,
+    endpoints.map(([name, path]) => [
       `/darkpool/${name}${name === 'weekly' ? '/{random}' : name === 'history' ? '/{random}?weeks=52' : name === 'movers' ? '/top20' : ''}`,
-      `${fmt(bodies[name]!.length / 1024, 1)} KB`,
-      fmt(api.rps),
-      `${api.p50} ms`,
-      `${api.p99} ms`,
-      fmt(b.rps),
-      `${b.p99} ms`,
-      `${fmt(api.rps / b.rps, 2)}x`,
-    ]);
-  }
-  await bare.stop();
+      path,
+    ]),
+    onCore1,
+    dir,
+  );
+  const verdicts: string[] = [];
 
   // What compression costs the server: the same hot answers asked plainly, then in gzip and in brotli,
   // alternating rounds; the bytes on the wire from one request of each.
@@ -381,11 +359,12 @@ async function apiPart(): Promise<PartResult> {
   }
   await server.stop();
   rmSync(dir, { recursive: true, force: true });
+  const short = (name: string) => name.replace('/darkpool/', '').split(/[/?]/)[0]!;
   verdicts.push(
-    `each endpoint at least 0.8x the bare route: ${tick(rows.every((r) => r.api.rps >= 0.8 * r.bare.rps))} (${rows.map((r) => `${r.name} ${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')})`,
+    `each endpoint at least 0.8x the bare route: ${tick(rows.every((r) => r.api.rps >= 0.8 * r.bare.rps))} (${rows.map((r) => `${short(r.name)} ${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')})`,
   );
   verdicts.push(
-    `p99 under 5 ms at 50 connections: ${tick(rows.every((r) => r.api.p99 < 5))} (${rows.map((r) => `${r.name} ${r.api.p99} ms`).join(', ')})`,
+    `p99 under 5 ms at 50 connections: ${tick(rows.every((r) => r.api.p99 < 5))} (${rows.map((r) => `${short(r.name)} ${r.api.p99} ms`).join(', ')})`,
   );
   verdicts.push(
     `compression (req/s against the same answer uncompressed, bytes sent): ${encodingRows.map((r) => `${r.name} ${r.encoding} ${fmt(r.ratio, 2)}x ${fmt(r.bytes)} B`).join(', ')}`,
@@ -401,6 +380,157 @@ async function apiPart(): Promise<PartResult> {
       `Each endpoint: 3 s warm-up, then three alternating 5 s rounds of it and of its bare route at 50 connections (autocannon); the median rounds are compared. ${pinned ? 'The servers run on core 1, autocannon on core 0 (taskset).' : 'taskset is missing: servers and autocannon share both cores.'} Random tickers are drawn from all symbols.`,
       `Answers are kept in memory per dataset revision (the warm-up fills it). An answer not yet cached costs ${fmt(cold.weekly_us)} us (weekly) and ${fmt(cold.history52_us)} us (history, 52 weeks) in the read model, measured on 2,000 random symbols.`,
       'The bare route: Fastify with no plugins and no hooks, answering the same bytes as a static string.',
+    ],
+  };
+}
+
+type Launcher = (args: string[]) => [string, string[]];
+
+/**
+ * Each endpoint under load at 50 connections against a bare Fastify route answering the very same
+ * bytes: 3 s of warm-up (JIT, the in-memory answer cache), then three alternating 5 s rounds of each;
+ * the median rounds are compared.
+ */
+async function againstBare(base: string, endpoints: [string, () => string][], onCore1: Launcher, dir: string) {
+  const bodies: Record<string, string> = {};
+  for (const [i, [, path]] of endpoints.entries()) bodies[`e${i}`] = await (await fetch(`${base}${path()}`)).text();
+  writeFileSync(join(dir, 'bodies.json'), JSON.stringify(bodies));
+  const bare = await startService(...onCore1(['bench/bare-server.mjs', join(dir, 'bodies.json')]));
+  const table = [['endpoint', 'body', 'req/s', 'p50', 'p99', 'bare route req/s', 'bare p99', 'vs bare']];
+  const rows: { name: string; api: LoadResult; bare: LoadResult }[] = [];
+  try {
+    for (const [i, [name, path]] of endpoints.entries()) {
+      const barePath = () => `/bare/e${i}`;
+      await load(base, path, 50, 3);
+      await load(bare.firstLine, barePath, 50, 3);
+      const apiRounds: LoadResult[] = [];
+      const bareRounds: LoadResult[] = [];
+      for (let round = 0; round < 3; round++) {
+        apiRounds.push(await load(base, path, 50, 5));
+        bareRounds.push(await load(bare.firstLine, barePath, 50, 5));
+      }
+      const api = medianRun(apiRounds);
+      const b = medianRun(bareRounds);
+      if (apiRounds.some((r) => r.errors || r.non2xx)) throw new Error(`${name}: errors or non-2xx answers under load`);
+      rows.push({ name, api, bare: b });
+      table.push([
+        name,
+        `${fmt(bodies[`e${i}`]!.length / 1024, 1)} KB`,
+        fmt(api.rps),
+        `${api.p50} ms`,
+        `${api.p99} ms`,
+        fmt(b.rps),
+        `${b.p99} ms`,
+        `${fmt(api.rps / b.rps, 2)}x`,
+      ]);
+    }
+  } finally {
+    await bare.stop();
+  }
+  return { table, rows };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scale: four years of full-size weeks (208 x 3 tiers), every weekly-data endpoint on them.
+
+const SCALE_WEEKS = 208;
+const SCALE_DB = `${DATA}/bench-${SCALE_WEEKS}w.db`;
+const SCALE_VERSION = `${NEWEST} ${SCALE_WEEKS} weeks, with non-ATS firms and one revision`;
+
+interface ScaleBuild {
+  ms: number;
+  tierWeeks: number;
+  atsRows: number;
+  firmRows: number;
+  bytes: number;
+  rssMb: number[];
+  revised: { week: string; tier: string; on: string; outcome: string; symbols: number };
+}
+
+type Cost = { median_us: number; p99_us: number; records_per_week?: number; rss_growth_mb?: number };
+
+async function scalePart(): Promise<PartResult> {
+  if (!existsSync(SCALE_DB) || !existsSync(`${SCALE_DB}.version`) || readFileSync(`${SCALE_DB}.version`, 'utf8') !== SCALE_VERSION) {
+    console.log(`building the ${SCALE_WEEKS}-week store (once; about 15 minutes on 2 cores) ...`);
+    for (const f of [SCALE_DB, `${SCALE_DB}-wal`, `${SCALE_DB}-shm`]) rmSync(f, { force: true });
+    const built = await nodeJson<ScaleBuild>(['--import', 'tsx', 'bench/scale-child.ts', SCALE_DB, NEWEST, String(SCALE_WEEKS)]);
+    writeFileSync(`${SCALE_DB}.build.json`, JSON.stringify(built));
+    writeFileSync(`${SCALE_DB}.version`, SCALE_VERSION);
+  }
+  const build = JSON.parse(readFileSync(`${SCALE_DB}.build.json`, 'utf8')) as ScaleBuild;
+  const db = new Database(SCALE_DB, { readonly: true });
+  const count = (table: string) => (db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+  const tables = ['ats_rows', 'symbol_weeks', 'otc_firm_rows', 'venue_weeks', 'symbol_week_versions'].map((t) => [t, count(t)] as const);
+  db.close();
+
+  const dir = join(tmpdir(), `darkpool-bench-scale-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  const symbols = TIERS.flatMap((t) => Array.from({ length: TIER_SHAPES[t].symbols }, (_, i) => symbolOf(t, i)));
+  const weeks = weeksEndingAt(NEWEST, SCALE_WEEKS);
+  // A date between the revised week's first publication and its revision: its first figures show.
+  const asOf = addDays(build.revised.on, -30);
+  writeFileSync(join(dir, 'inputs.json'), JSON.stringify({ symbols, weeks, mpids: [...ATSS], asOf }));
+  const costs = await nodeJson<Record<string, Cost>>(['bench/scale-cold.mjs', SCALE_DB, join(dir, 'inputs.json')]);
+
+  const pinned = pinTo(process.pid, 0);
+  const onCore1: Launcher = (args) => (pinned ? ['taskset', ['-c', '1', process.execPath, ...args]] : [process.execPath, args]);
+  const server = await startService(...onCore1(['bench/server-child.mjs']), {
+    DB_PATH: SCALE_DB,
+    INGEST_CRON: 'off',
+    RATE_LIMIT_MAX: '0',
+    LOG_LEVEL: 'error',
+  });
+  await waitReady(`${server.firstLine}/readyz`);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)]!;
+  const endpoints: [string, () => string][] = [
+    ['/darkpool/weekly/{random}', () => `/darkpool/weekly/${pick(symbols)}`],
+    ['/darkpool/history/{random}?weeks=52', () => `/darkpool/history/${pick(symbols)}?weeks=52`],
+    ['/darkpool/history/{random}?weeks=5000 (208 weeks)', () => `/darkpool/history/${pick(symbols)}?weeks=5000`],
+    ['/darkpool/offexchange/{random}', () => `/darkpool/offexchange/${pick(symbols)}`],
+    ['/darkpool/venues/{random}?weeks=208', () => `/darkpool/venues/${pick(ATSS)}?weeks=208`],
+    ['/darkpool/movers/top20?sort=change', () => '/darkpool/movers/top20?sort=change'],
+    ['/darkpool/weeks/{newest}/symbols?tier=T1&format=csv', () => `/darkpool/weeks/${NEWEST}/symbols?tier=T1&format=csv`],
+  ];
+  let hot: Awaited<ReturnType<typeof againstBare>>;
+  try {
+    hot = await againstBare(server.firstLine, endpoints, onCore1, dir);
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const ms = (us: number) => (us >= 1000 ? `${fmt(us / 1000, 1)} ms` : `${fmt(us)} us`);
+  const table = [
+    ...hot.table,
+    ['read model, no cache (median / p99)', '', '', '', '', '', '', ''],
+    ...Object.entries(costs).map(([name, c]) => [
+      `  ${name}`,
+      c.records_per_week ? `${fmt(c.records_per_week)} records` : '',
+      '',
+      ms(c.median_us),
+      c.records_per_week ? '' : ms(c.p99_us),
+      '',
+      '',
+      '',
+    ]),
+  ];
+  const weekFile = costs['weeks/{week}/symbols?tier=T2']!;
+  const rssGrowth = Math.max(...build.rssMb) / Math.min(...build.rssMb.slice(1));
+  return {
+    part: 'scale',
+    date: new Date().toISOString(),
+    machine: machine(),
+    table,
+    verdicts: [
+      `hot answers at least 0.9x the bare route: ${tick(hot.rows.every((r) => r.api.rps >= 0.9 * r.bare.rps))} (${hot.rows.map((r) => `${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')})`,
+      `p99 under 5 ms at 50 connections: ${tick(hot.rows.every((r) => r.api.p99 < 5))} (${hot.rows.map((r) => `${r.api.p99} ms`).join(', ')})`,
+      `the whole-week file streams with flat memory: ${tick((weekFile.rss_growth_mb ?? 0) < 64)} (${fmt(weekFile.rss_growth_mb ?? 0)} MB more resident memory after ten T2 weeks of ${fmt(weekFile.records_per_week ?? 0)} records)`,
+      `store size: ${fmt(build.bytes / 2 ** 30, 2)} GiB for ${fmt(build.tierWeeks)} tier-weeks, ${tables.map(([t, n]) => `${t} ${fmt(n)}`).join(', ')}`,
+      `building it (the service's parse, build and publish, no fetching): ${fmt(build.ms / 1000)} s, ${fmt(build.atsRows / (build.ms / 1000))} ATS rows/s; resident memory every 8 weeks ${build.rssMb.join(', ')} MB (flat: ${tick(rssGrowth < 1.5)})`,
+    ],
+    notes: [
+      `Store: ${SCALE_WEEKS} full-size synthetic weeks x 3 tiers ending ${NEWEST} (${fmt(symbols.length)} symbols, ${fmt(build.atsRows)} ATS rows, ${fmt(build.firmRows)} non-ATS firm rows), built by bench/scale-child.ts; FINRA revises one T1 week (${build.revised.week}, ${fmt(build.revised.symbols)} symbols) on ${build.revised.on}, and as_of answers use ${asOf}.`,
+      'Hot answers: the built server, each endpoint against a bare Fastify route answering the same bytes, as in the API part. Random tickers and venues draw from all of them; history with random tickers mostly misses the answer cache.',
+      'Read model, no cache: each answer computed directly (dist/), median and p99 over 10 to 500 random calls (bench/scale-cold.mjs); these are what an answer costs once per dataset revision before the cache holds it.',
     ],
   };
 }
@@ -422,19 +552,21 @@ function pinTo(pid: number, cpu: number): boolean {
 
 // ---------------------------------------------------------------------------------------------
 
+const ORDER = ['api', 'scale', 'ingest', 'ticks'];
+
 function writeResults() {
   const parts = readdirSync(RESULTS)
     .filter((f) => f.endsWith('.json'))
     .map((f) => JSON.parse(readFileSync(join(RESULTS, f), 'utf8')) as PartResult)
-    .sort((a, b) => ['api', 'ingest', 'ticks'].indexOf(a.part) - ['api', 'ingest', 'ticks'].indexOf(b.part));
+    .sort((a, b) => ORDER.indexOf(a.part) - ORDER.indexOf(b.part));
   const md = [
     '# Benchmark results',
     '',
-    'Regenerated by `npm run bench` (or one part: `npm run bench -- api|ingest|ticks`). Every figure is',
+    'Regenerated by `npm run bench` (or one part: `npm run bench -- api|scale|ingest|ticks`). Every figure is',
     'measured against a baseline taken in the same run on the same machine; loopback only.',
     '',
   ];
-  const titles: Record<string, string> = { api: 'API', ingest: 'Ingest', ticks: 'Tape analysis' };
+  const titles: Record<string, string> = { api: 'API', scale: 'Four years at scale', ingest: 'Ingest', ticks: 'Tape analysis' };
   for (const p of parts) {
     md.push(
       `## ${titles[p.part]}`,
@@ -453,13 +585,13 @@ function writeResults() {
   writeFileSync('bench/RESULTS.md', md.join('\n'));
 }
 
-const PARTS: Record<string, () => Promise<PartResult>> = { ticks: ticksPart, ingest: ingestPart, api: apiPart };
+const PARTS: Record<string, () => Promise<PartResult>> = { ticks: ticksPart, ingest: ingestPart, api: apiPart, scale: scalePart };
 
 async function main() {
   const asked = process.argv.slice(2).filter((a) => a !== '--');
   const unknown = asked.filter((a) => !PARTS[a]);
-  if (unknown.length) throw new Error(`unknown part ${unknown.join(', ')} (use ticks, ingest, api)`);
-  for (const name of asked.length ? asked : ['ticks', 'ingest', 'api']) {
+  if (unknown.length) throw new Error(`unknown part ${unknown.join(', ')} (use ${Object.keys(PARTS).join(', ')})`);
+  for (const name of asked.length ? asked : ['ticks', 'ingest', 'api', 'scale']) {
     console.log(`\n== ${name} ==`);
     const started = performance.now();
     const result = await PARTS[name]!();

@@ -49,18 +49,32 @@ export const ATSS = [
   'HRTS',
 ] as const;
 
+/** Non-ATS firms (wholesalers); each symbol trades with a few, and FINRA's "De Minimis Firms" row sums the rest. */
+const WHOLESALERS = [
+  'CITADEL SECURITIES LLC',
+  'VIRTU AMERICAS LLC',
+  'JANE STREET CAPITAL, LLC',
+  'HRT FINANCIAL LP',
+  'G1 EXECUTION SERVICES, LLC',
+  'TWO SIGMA SECURITIES, LLC',
+  'JUMP EXECUTION, LLC',
+  'UBS SECURITIES LLC',
+] as const;
+
 interface TierShape {
   symbols: number;
   venues: [number, number];
   price: [number, number];
   meanShares: number;
   prefix: string;
+  /** Named non-ATS firms per symbol (plus the De Minimis row). */
+  wholesalers: number;
 }
 
 export const TIER_SHAPES: Record<Tier, TierShape> = {
-  T1: { symbols: 1_800, venues: [18, 32], price: [15, 600], meanShares: 6_000_000, prefix: 'A' },
-  T2: { symbols: 7_000, venues: [4, 13], price: [2, 120], meanShares: 400_000, prefix: 'B' },
-  OTCE: { symbols: 3_500, venues: [1, 3], price: [0.001, 6], meanShares: 900_000, prefix: 'C' },
+  T1: { symbols: 1_800, venues: [18, 32], price: [15, 600], meanShares: 6_000_000, prefix: 'A', wholesalers: 8 },
+  T2: { symbols: 7_000, venues: [4, 13], price: [2, 120], meanShares: 400_000, prefix: 'B', wholesalers: 4 },
+  OTCE: { symbols: 3_500, venues: [1, 3], price: [0.001, 6], meanShares: 900_000, prefix: 'C', wholesalers: 2 },
 };
 
 /** mulberry32: small, fast, and the same numbers on every machine. */
@@ -97,8 +111,8 @@ export function weeksEndingAt(newest: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => addDays(newest, -7 * i));
 }
 
-/** One (week, tier) of ATS_W_SMBL_FIRM, ATS_W_SMBL and OTC_W_SMBL rows. */
-export function syntheticWeekRows(weekStart: string, tier: Tier): { firm: Row[]; totals: Row[]; nonAts: Row[] } {
+/** One (week, tier) of ATS_W_SMBL_FIRM, ATS_W_SMBL, OTC_W_SMBL and OTC_W_SMBL_FIRM rows. */
+export function syntheticWeekRows(weekStart: string, tier: Tier): { firm: Row[]; totals: Row[]; nonAts: Row[]; nonAtsFirm: Row[] } {
   const shape = TIER_SHAPES[tier];
   const published = addDays(weekStart, tier === 'T1' ? 21 : 35);
   const base = {
@@ -115,6 +129,7 @@ export function syntheticWeekRows(weekStart: string, tier: Tier): { firm: Row[];
   const firm: Row[] = [];
   const totals: Row[] = [];
   const nonAts: Row[] = [];
+  const nonAtsFirm: Row[] = [];
   for (let i = 0; i < shape.symbols; i++) {
     const symbol = symbolOf(tier, i);
     const own = prng(hash(symbol)); // the symbol's character: price, size, venue count
@@ -156,15 +171,35 @@ export function syntheticWeekRows(weekStart: string, tier: Tier): { firm: Row[];
       totalNotionalSum: Math.round(notional * 100) / 100,
     });
     const other = Math.round(shares * (1 + 3 * week()));
+    const otherTrades = Math.max(1, Math.round(other / 150));
     nonAts.push({
       ...total,
       summaryTypeCode: 'OTC_W_SMBL',
       totalWeeklyShareQuantity: other,
-      totalWeeklyTradeCount: Math.max(1, Math.round(other / 150)),
+      totalWeeklyTradeCount: otherTrades,
       totalNotionalSum: null,
     });
+    // The firms' rows add up to the non-ATS total exactly, as FINRA's do; the last (De Minimis) takes the rest.
+    const names = [...WHOLESALERS.slice(0, shape.wholesalers), 'De Minimis Firms'];
+    let sharesLeft = other;
+    let tradesLeft = otherTrades;
+    names.forEach((name, k) => {
+      const last = k === names.length - 1;
+      const q = last ? sharesLeft : Math.floor(sharesLeft * (0.3 + 0.3 * week()));
+      const t = last ? tradesLeft : Math.floor(tradesLeft * (0.3 + 0.3 * week()));
+      sharesLeft -= q;
+      tradesLeft -= t;
+      nonAtsFirm.push({
+        ...total,
+        summaryTypeCode: 'OTC_W_SMBL_FIRM',
+        marketParticipantName: name,
+        totalWeeklyShareQuantity: q,
+        totalWeeklyTradeCount: t,
+        totalNotionalSum: null,
+      });
+    });
   }
-  return { firm, totals, nonAts };
+  return { firm, totals, nonAts, nonAtsFirm };
 }
 
 /**
@@ -198,6 +233,20 @@ export function syntheticDailyFiles(weekStart: string): { tradeDate: string; tex
   }));
 }
 
+/** The rows of one summary type, as FINRA's API filters them. */
+export function rowsOfType(rows: ReturnType<typeof syntheticWeekRows>, type: string): Row[] {
+  const byType: Record<string, Row[]> = {
+    ATS_W_SMBL_FIRM: rows.firm,
+    ATS_W_SMBL: rows.totals,
+    OTC_W_SMBL: rows.nonAts,
+    OTC_W_SMBL_FIRM: rows.nonAtsFirm,
+  };
+  return byType[type] ?? [];
+}
+
+/** Where the week files are kept; the name changes with what the generator writes. */
+export const WEEK_FILES_DIR = 'bench/data/finra-weeks-2';
+
 /**
  * The weeks as files of FINRA API rows (one JSON object per line, only the fields the service asks
  * for), written once and reused: serving them costs the FINRA double nothing but reading and gzip.
@@ -212,8 +261,8 @@ export function ensureWeekFiles(dir: string, weeks: string[], tiers: readonly Ti
     for (const tier of tiers) {
       const file = weekFile(dir, week, tier);
       if (existsSync(file)) continue;
-      const { firm, totals, nonAts } = syntheticWeekRows(week, tier);
-      const lines = [...firm, ...totals, ...nonAts].map((r) =>
+      const { firm, totals, nonAts, nonAtsFirm } = syntheticWeekRows(week, tier);
+      const lines = [...firm, ...totals, ...nonAts, ...nonAtsFirm].map((r) =>
         JSON.stringify(Object.fromEntries(ROW_FIELDS.map((f) => [f, r[f] ?? null]))),
       );
       writeFileSync(`${file}.tmp`, gzipSync(lines.join('\n')));
