@@ -63,6 +63,12 @@ export class Revisions {
       current: db.prepare<[string, string], Figures>(
         'SELECT symbol, shares, trades, notional FROM symbol_weeks WHERE week_start = ? AND tier = ?',
       ),
+      archivedOne: db.prepare<[string, string, string, number], Figures>(
+        'SELECT symbol, shares, trades, notional FROM symbol_week_versions WHERE symbol = ? AND tier = ? AND week_start = ? AND version = ?',
+      ),
+      currentOne: db.prepare<[string, string, string], Figures>(
+        'SELECT symbol, shares, trades, notional FROM symbol_weeks WHERE symbol = ? AND tier = ? AND week_start = ?',
+      ),
     };
   }
 
@@ -79,10 +85,11 @@ export class Revisions {
       const before = versions[i - 1]!;
       const after = versions[i]!;
       if (before.week_start !== after.week_start || before.tier !== after.tier) continue;
+      // With a ticker, its two figures decide first: the whole versions are read only for revisions it shows.
+      const mine = symbol ? { before: this.of(symbol, before, versions), after: this.of(symbol, after, versions) } : null;
+      if (mine && sameFigures(mine.before, mine.after)) continue;
       const old = this.figures(before, versions);
       const now = this.figures(after, versions);
-      const mine = symbol ? { before: this.of(symbol, old, before), after: this.of(symbol, now, after) } : null;
-      if (mine && sameFigures(mine.before, mine.after)) continue;
       data.push({
         week_start: after.week_start,
         week_ending: weekEndingOf(after.week_start),
@@ -107,18 +114,23 @@ export class Revisions {
   }
 
   private figures(v: VersionRow, all: VersionRow[]): Map<string, Figures> {
-    const isCurrent = !all.some((x) => x.week_start === v.week_start && x.tier === v.tier && x.version > v.version);
-    const rows = isCurrent ? this.s.current.all(v.week_start, v.tier) : this.s.archived.all(v.week_start, v.tier, v.version);
+    const rows = isCurrent(v, all) ? this.s.current.all(v.week_start, v.tier) : this.s.archived.all(v.week_start, v.tier, v.version);
     return new Map(rows.map((r) => [r.symbol, r]));
   }
 
-  private of(symbol: string, figures: Map<string, Figures>, v: VersionRow): SymbolFigures {
-    const f = figures.get(symbol);
+  private of(symbol: string, v: VersionRow, all: VersionRow[]): SymbolFigures {
+    const f = isCurrent(v, all)
+      ? this.s.currentOne.get(symbol, v.tier, v.week_start)
+      : this.s.archivedOne.get(symbol, v.tier, v.week_start, v.version);
     if (f) return { dark_pool_shares: f.shares, dark_pool_trades: f.trades, dark_pool_volume_usd: usd(f.notional) };
     const none = v.coverage === 'full' ? 0 : null;
     return { dark_pool_shares: none, dark_pool_trades: none, dark_pool_volume_usd: none };
   }
 }
+
+/** The current version is the newest of its week: no later one is archived. */
+const isCurrent = (v: VersionRow, all: VersionRow[]) =>
+  !all.some((x) => x.week_start === v.week_start && x.tier === v.tier && x.version > v.version);
 
 function sameFigures(a: SymbolFigures, b: SymbolFigures): boolean {
   return (
