@@ -26,6 +26,7 @@ import { EstimateReports } from './read/estimates.js';
 import { PointInTime } from './read/point-in-time.js';
 import { Queries } from './read/queries.js';
 import { Revisions } from './read/revisions.js';
+import { Unusual } from './read/unusual.js';
 import { WeekFiles } from './read/week-file.js';
 import { Snapshot } from './read/snapshot.js';
 import { Reports } from './read/weekly.js';
@@ -149,6 +150,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       reportsAsOf: (asOf) => pointInTime.reports(asOf),
       revisions: new Revisions(deps.store.db, reports, snapshot),
       weekFiles: new WeekFiles(deps.store.db.name),
+      unusual: new Unusual(reports, queries, snapshot),
       estimates,
       now,
     });

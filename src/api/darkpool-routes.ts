@@ -8,6 +8,7 @@ import { weekStartOf } from '../domain/calendar.js';
 import { NoDailyDataError } from '../read/daily.js';
 import { EstimateUnavailableError, type EstimateReports } from '../read/estimates.js';
 import type { Revisions } from '../read/revisions.js';
+import type { Unusual } from '../read/unusual.js';
 import type { WeekFiles } from '../read/week-file.js';
 import { WEEK_FILE_TYPES, weekFileName, weekFileText } from './week-file-body.js';
 import { NoDataError, TickerNotFoundError, VenueNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
@@ -28,6 +29,9 @@ import {
   sectorsSchema,
   symbolWeekSchema,
   tickerParams,
+  unusualQuery,
+  unusualRecordSchema,
+  unusualSchema,
   venuesQuery,
   venuesSchema,
   venueParams,
@@ -53,6 +57,7 @@ export interface DarkpoolRoutesOptions {
   reportsAsOf: (asOf: string) => Reports;
   revisions: Revisions;
   weekFiles: WeekFiles;
+  unusual: Unusual;
   estimates: EstimateReports;
   now: () => Date;
 }
@@ -90,6 +95,7 @@ const SECTOR_COLUMNS = Object.keys(sectorsSchema.shape.data.element.shape);
 const VENUE_COLUMNS = Object.keys(venueTotalSchema.shape);
 const VENUE_SYMBOL_COLUMNS = Object.keys(venueSymbolSchema.shape);
 const OFF_EXCHANGE_COLUMNS = Object.keys(offExchangeParticipantSchema.shape);
+const UNUSUAL_COLUMNS = Object.keys(unusualRecordSchema.shape);
 
 /** JSON as is; CSV of the `data` records when negotiated (the envelope's facts go in the file name). */
 export function listAnswer<T extends { data: readonly object[] }>(
@@ -115,7 +121,7 @@ export const SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { header
 
 export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (
   app,
-  { reports, reportsAsOf, revisions, weekFiles, estimates, now },
+  { reports, reportsAsOf, revisions, weekFiles, unusual, estimates, now },
 ) => {
   const at = (asOf: string | undefined) => (asOf ? reportsAsOf(asOf) : reports);
   const tags = ['darkpool'];
@@ -186,6 +192,42 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         q.as_of,
       );
       return listAnswer(req, reply, body, SYMBOL_COLUMNS, `movers_${body.week_ending}_${q.sort}`);
+    },
+  );
+
+  app.get(
+    '/darkpool/unusual',
+    {
+      config: csv,
+      schema: {
+        tags,
+        security,
+        summary: 'Unusual activity: symbols whose ATS shares stand z standard deviations from their own trailing mean',
+        description:
+          'The trailing window is the `window` whole weeks of the tier loaded before the week; a week without ATS rows for the symbol counts 0. ' +
+          'Mean and sample standard deviation (n - 1) over them. Left out: every symbol when the tier has fewer such weeks, symbols with a ' +
+          'standard deviation of 0 or a trailing mean under min_prev_shares. The same statistics on the ATS share of off-exchange volume.',
+        querystring: unusualQuery,
+        response: {
+          ...listOk(unusualSchema, 'Largest z-scores first (direction=down: smallest)'),
+          ...problemResponses(400, 401, 404, 406, 429, 503),
+        },
+      },
+    },
+    async (req, reply) => {
+      const q = req.query;
+      const body = answer(() =>
+        unusual.list({
+          week: q.week,
+          tier: q.tier,
+          window: q.window,
+          z: q.z,
+          minPrevShares: q.min_prev_shares,
+          limit: q.limit,
+          direction: q.direction,
+        }),
+      );
+      return listAnswer(req, reply, body, UNUSUAL_COLUMNS, `unusual_${body.week_ending}_${q.direction}`);
     },
   );
 

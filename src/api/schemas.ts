@@ -691,3 +691,59 @@ export const weekFileSchema = z
     data: z.array(symbolWeekSchema).describe('Every symbol of the tiers, tier then symbol order, with the fields of /darkpool/weekly'),
   })
   .meta({ id: 'WeekFile' });
+
+const intParam = (name: string, min: number, max: number) => {
+  const message = `${name} must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+};
+
+export const unusualQuery = z.object({
+  week: isoDateParam.optional(),
+  tier: tierParam.optional().describe("Only this tier; without week, that tier's newest week"),
+  window: intParam('window', 2, 52).default(8).describe('Trailing window: this many whole weeks of the tier loaded before the week'),
+  z: z.coerce
+    .number({ error: 'z must be a number from 0.5 to 10' })
+    .min(0.5, 'z must be a number from 0.5 to 10')
+    .max(10, 'z must be a number from 0.5 to 10')
+    .default(2)
+    .describe('How many standard deviations from the trailing mean'),
+  min_prev_shares: intParam('min_prev_shares', 0, 1e12).default(100_000).describe('Leave out symbols whose trailing mean is lower'),
+  limit: intParam('limit', 1, 500).default(50),
+  direction: z.enum(['up', 'down']).default('up').describe('up: zscore >= z, largest first; down: zscore <= -z, smallest first'),
+  format: formatParam.optional(),
+});
+
+export const unusualRecordSchema = symbolWeekSchema
+  .extend({
+    zscore: z.number().describe('(ATS shares - trailing mean) / trailing sample standard deviation'),
+    trailing_mean: z.number().describe('Mean ATS shares over the window (a week without ATS rows counts 0)'),
+    trailing_sd: z.number().describe('Sample standard deviation (n - 1) over the window'),
+    weeks_used: z.number().int(),
+    ats_share_of_off_exchange: z
+      .number()
+      .nullable()
+      .describe("ATS / (ATS + non-ATS) shares this week; null without FINRA's non-ATS figure"),
+    ats_share_zscore: z.number().nullable().describe('The same z-score on the ATS share of off-exchange volume'),
+    ats_share_trailing_mean: z.number().nullable(),
+    ats_share_trailing_sd: z.number().nullable(),
+    ats_share_weeks_used: z.number().int().describe("Window weeks with FINRA's non-ATS figure and off-exchange volume"),
+  })
+  .meta({ id: 'UnusualRecord' });
+
+export const unusualSchema = z
+  .object({
+    week_ending: date('The week'),
+    tiers: z.array(tierSchema),
+    window: z.number().int(),
+    z: z.number(),
+    direction: z.enum(['up', 'down']),
+    min_prev_shares: z.number(),
+    trailing_weeks: z
+      .array(z.object({ tier: tierSchema, weeks: z.array(z.string()), enough: z.boolean() }))
+      .describe(
+        'Per tier, the window weeks used (Mondays, newest first); enough: false when the tier has fewer than window, and then none of its symbols is listed',
+      ),
+    data: z.array(unusualRecordSchema),
+    source: sourceSchema,
+  })
+  .meta({ id: 'Unusual' });

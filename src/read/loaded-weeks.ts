@@ -49,6 +49,11 @@ export class LoadedWeeks {
     return this.byTier.get(tier) ?? [];
   }
 
+  /** The whole weeks of a tier, newest first. */
+  wholeOfTier(tier: Tier): readonly LoadedWeek[] {
+    return this.wholeByTier.get(tier) ?? [];
+  }
+
   /** The newest whole week of a tier. */
   newestOfTier(tier: Tier): string | null {
     return this.wholeByTier.get(tier)?.[0]?.week_start ?? null;

@@ -56,6 +56,13 @@ export interface NonAtsFirmRow {
   trades: number | null;
 }
 
+export interface SharesRow {
+  week_start: string;
+  symbol: string;
+  shares: number;
+  non_ats_shares: number | null;
+}
+
 export interface SectorTotalRow {
   sector: string;
   shares: number;
@@ -207,6 +214,10 @@ export class Queries {
          WHERE sw.week_start = ? AND sw.tier IN (SELECT value FROM json_each(?))
          ORDER BY CASE sw.tier WHEN 'T1' THEN 1 WHEN 'T2' THEN 2 ELSE 3 END, sw.symbol`,
       ),
+      tierShares: db.prepare<[string, string], SharesRow>(
+        `SELECT week_start, symbol, shares, non_ats_shares FROM symbol_weeks
+         WHERE tier = ? AND week_start IN (SELECT value FROM json_each(?))`,
+      ),
       // Tiers arrive as a JSON array so that the statement stays fixed (no SQL built from input).
       sectorTotals: db.prepare<[string, string], SectorTotalRow>(
         `SELECT s.sector AS sector, exact_sum(sw.shares) AS shares, sum(sw.notional) AS notional,
@@ -307,6 +318,16 @@ export class Queries {
    */
   weekRecords(weekStart: string, tiers: readonly Tier[]): IterableIterator<MoverRow> {
     return this.s.weekRecords.iterate(weekStart, JSON.stringify(tiers));
+  }
+
+  /** Every symbol of a week's tiers at once (the week file streams the same rows). */
+  weekRecordsAll(weekStart: string, tiers: readonly Tier[]): MoverRow[] {
+    return this.s.weekRecords.all(weekStart, JSON.stringify(tiers));
+  }
+
+  /** ATS and non-ATS shares of every symbol in these weeks of a tier (a trailing window). */
+  tierShares(tier: Tier, weeks: readonly string[]): SharesRow[] {
+    return this.s.tierShares.all(tier, JSON.stringify(weeks));
   }
 
   sectorTotals(weekStart: string, tiers: readonly Tier[]): SectorTotalRow[] {

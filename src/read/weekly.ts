@@ -516,7 +516,7 @@ export class Reports {
    * source; WeekNotFoundError when none is loaded whole. Reads what record() needs, so that the
    * records can then be made while the connection streams them.
    */
-  wholeWeek(week: string, tier?: Tier) {
+  wholeWeek(week?: string, tier?: Tier) {
     return this.snapshot.read(() => {
       const { weekStart, weeks } = this.pickWeek(week, tier);
       return {
@@ -526,6 +526,25 @@ export class Reports {
         symbols: weeks.reduce((n, w) => n + w.symbols, 0),
         source: this.source(weeks),
       };
+    });
+  }
+
+  /** The `count` whole weeks of a tier before `weekStart`, newest first (a trailing window). */
+  wholeWeeksBefore(tier: Tier, weekStart: string, count: number): string[] {
+    return this.snapshot.read(() =>
+      this.weeks
+        .wholeOfTier(tier)
+        .filter((w) => w.week_start < weekStart)
+        .slice(0, count)
+        .map((w) => w.week_start),
+    );
+  }
+
+  /** A symbol's record in a loaded week of `tier`, its zeros when it has no row there. */
+  recordIn(symbol: string, tier: Tier, weekStart: string): SymbolWeek {
+    return this.snapshot.read(() => {
+      const s = this.resolve(symbol);
+      return this.record({ ...s, tier }, weekStart, this.q.symbolWeek(weekStart, tier, s.symbol));
     });
   }
 

@@ -10,7 +10,7 @@ import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
 import { importFiles } from '../../src/ingest/run.js';
-import { ingestContext, seededStore } from '../support/app.js';
+import { ingestContext, nineWeeksStore, seededStore } from '../support/app.js';
 import { AAPL_BRKB_WEEKS } from '../support/fixtures.js';
 import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
 import { openStore } from '../../src/compose.js';
@@ -251,6 +251,27 @@ describe.skipIf(!RUN)('the dashboard', () => {
     await expect.poll(chartLabel).toMatch(new RegExp(` over ${all} weeks`));
     await page.close();
     totals.close();
+  });
+
+  it('lists unusual activity as the API does, and says when a tier lacks the weeks for it', async () => {
+    const nine = await nineWeeksStore();
+    try {
+      const base = await serve(nine);
+      const api = (await (await fetch(`${base}/darkpool/unusual`)).json()) as { data: { ticker: string }[] };
+      const page = await open(`${base}/#/unusual`);
+      const rows = page.getByRole('table', { name: /Unusual activity, week ending 2025-11-23/ }).locator('tbody tr');
+      await rows.first().waitFor();
+      expect(await rows.count()).toBe(api.data.length);
+      expect(await rows.locator('td:first-child').allInnerTexts()).toEqual(api.data.map((d) => d.ticker));
+      await page.screenshot({ path: `${ARTIFACTS}/dashboard-unusual.png`, fullPage: false });
+      await page.close();
+
+      const short = await open(`${await serve(store)}/#/unusual/OTCE/down`);
+      await short.getByText('Tier OTCE: only 1 loaded weeks before this one, 8 needed.').waitFor();
+      await short.close();
+    } finally {
+      nine.close();
+    }
   });
 
   it('ranks the biggest fallers, those that fell to zero first, as the API does', async () => {

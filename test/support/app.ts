@@ -8,8 +8,9 @@ import { HttpGateway } from '../../src/finra/http.js';
 import { importFiles, type IngestContext } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
-import { OTCE_FILES, TQQQ_JSON } from './fixtures.js';
-import { silentLogger, tempDbPath } from './harness.js';
+import { writeFileSync } from 'node:fs';
+import { mondaysBack, OTCE_FILES, otceFirmRows, relabelWeek, TQQQ_JSON, type Row } from './fixtures.js';
+import { silentLogger, tempDbPath, tempDir } from './harness.js';
 import { openStore } from '../../src/compose.js';
 
 export function ingestContext(store: Store, now = () => new Date('2026-01-05T12:00:00Z')): IngestContext {
@@ -23,6 +24,26 @@ export async function seededStore(path = tempDbPath()): Promise<Store> {
   await importFiles(ctx, [OTCE_FILES['2025-11-10']], { week: '2025-11-10', tier: 'OTCE' });
   await importFiles(ctx, [OTCE_FILES['2025-11-17']], { week: '2025-11-17', tier: 'OTCE' });
   await importFiles(ctx, [TQQQ_JSON], {});
+  return store;
+}
+
+/**
+ * Nine OTCE weeks (Mondays up to 2025-11-17) of FINRA's real rows: the export of 2025-12-15 (A) in
+ * seven of them, the one of 2025-12-22 (B) in the fourth and the last (relabelWeek moves only dates).
+ */
+export const NINE_WEEKS = mondaysBack('2025-11-17', 9).reverse();
+export const nineWeeksSource = (week: string): Row[] =>
+  otceFirmRows(week === NINE_WEEKS[3] || week === NINE_WEEKS[8] ? '2025-11-17' : '2025-11-10');
+
+export async function nineWeeksStore(path = tempDbPath()): Promise<Store> {
+  const store = openStore(path, SectorTable.load());
+  const dir = tempDir();
+  const files = NINE_WEEKS.map((week) => {
+    const file = `${dir}/${week}.json`;
+    writeFileSync(file, JSON.stringify(relabelWeek(nineWeeksSource(week), week, 'OTCE')));
+    return file;
+  });
+  await importFiles(ingestContext(store), files, {});
   return store;
 }
 

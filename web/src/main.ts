@@ -1,15 +1,17 @@
-// The dashboard's router: #/movers[/tier|all[/risers|fallers]], #/ticker/SYMBOL[/12|26|52|all], #/sectors, #/venues[/tier]; anything else,
+// The dashboard's router: #/movers[/tier|all[/risers|fallers]], #/unusual[/tier|all[/down]], #/ticker/SYMBOL[/12|26|52|all],
+// #/sectors, #/venues[/tier]; anything else,
 // and any path but / (the server answers unknown pages with this page), is the not-found page.
 import 'uplot/dist/uPlot.min.css';
 import '../styles.css';
 import { moversView } from './views/movers.js';
 import { sectorsView } from './views/sectors.js';
 import { tickerView } from './views/ticker.js';
+import { unusualView } from './views/unusual.js';
 import { venueView } from './views/venue.js';
 import { venuesView } from './views/venues.js';
 import { el, heading } from './ui.js';
 
-const VIEWS = ['movers', 'ticker', 'sectors', 'venues', 'venue'];
+const VIEWS = ['movers', 'unusual', 'ticker', 'sectors', 'venues', 'venue'];
 
 function notFoundView(main: HTMLElement, what: string): void {
   const freshness = document.getElementById('freshness');
@@ -51,7 +53,9 @@ async function route() {
               ? param
                 ? venueView(main, param)
                 : venuesView(main, '')
-              : moversView(main, param, extra);
+              : view === 'unusual'
+                ? unusualView(main, param, extra)
+                : moversView(main, param, extra);
   document.title =
     view === 'not-found'
       ? 'Page not found · DarkPool Radar'

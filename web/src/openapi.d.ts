@@ -296,6 +296,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/darkpool/unusual": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Unusual activity: symbols whose ATS shares stand z standard deviations from their own trailing mean
+         * @description The trailing window is the `window` whole weeks of the tier loaded before the week; a week without ATS rows for the symbol counts 0. Mean and sample standard deviation (n - 1) over them. Left out: every symbol when the tier has fewer such weeks, symbols with a standard deviation of 0 or a trailing mean under min_prev_shares. The same statistics on the ATS share of off-exchange volume.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
+                    week?: string;
+                    /** @description Only this tier; without week, that tier's newest week */
+                    tier?: string;
+                    /** @description Trailing window: this many whole weeks of the tier loaded before the week */
+                    window?: number;
+                    /** @description How many standard deviations from the trailing mean */
+                    z?: number;
+                    /** @description Leave out symbols whose trailing mean is lower */
+                    min_prev_shares?: number;
+                    limit?: number;
+                    /** @description up: zscore >= z, largest first; down: zscore <= -z, smallest first */
+                    direction?: "up" | "down";
+                    /** @description Or send Accept: text/csv */
+                    format?: "json" | "csv";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Largest z-scores first (direction=down: smallest) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Unusual"];
+                        "text/csv": string;
+                    };
+                };
+                /** @description Invalid ticker */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Unauthorized */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Ticker not found */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Too many requests */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description No daily file loaded yet */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/darkpool/ratio/{ticker}": {
         parameters: {
             query?: never;
@@ -2457,6 +2567,73 @@ export interface components {
             source: components["schemas"]["Source"];
             /** @description Every symbol of the tiers, tier then symbol order, with the fields of /darkpool/weekly */
             data: components["schemas"]["SymbolWeek"][];
+        };
+        UnusualRecord: {
+            /** @description FINRA's symbol, e.g. BRK.B */
+            ticker: string;
+            issue_name: string | null;
+            tier: components["schemas"]["Tier"];
+            /** @description Monday the week started (FINRA weekStartDate) */
+            week_start: string;
+            /** @description Sunday the week ended */
+            week_ending: string;
+            /** @description GICS sector, "ETFs & ETPs", or "Unknown" */
+            sector: string;
+            /** @description Where the sector came from (see README) */
+            sector_source: string;
+            /** @description Shares traded in ATSs: the sum of FINRA's per-ATS rows */
+            dark_pool_shares: number;
+            /** @description USD notional (FINRA totalNotionalSum); null when FINRA gave none */
+            dark_pool_volume_usd: number | null;
+            dark_pool_trades: number;
+            /** @description Shares per trade; null without trades */
+            avg_trade_size: number | null;
+            /** @description Number of ATSs with volume in the symbol; null in a week loaded as FINRA's per-symbol totals only */
+            ats_venues: number | null;
+            coverage: components["schemas"]["Coverage"];
+            trend: components["schemas"]["Trend"];
+            /** @description Change of ATS shares vs the week before, in percent; null without a comparable week */
+            change_pct: number | null;
+            trend_basis: components["schemas"]["TrendBasis"];
+            /** @description US market sessions in the week (fewer in holiday weeks) */
+            trading_days: number;
+            /** @description The trend rule on average shares per trading day: fair to holiday weeks */
+            trend_per_day: components["schemas"]["Trend"];
+            /** @description Change of average ATS shares per trading day vs the week before, in percent */
+            change_pct_per_day: number | null;
+            /** @description (ATS shares - trailing mean) / trailing sample standard deviation */
+            zscore: number;
+            /** @description Mean ATS shares over the window (a week without ATS rows counts 0) */
+            trailing_mean: number;
+            /** @description Sample standard deviation (n - 1) over the window */
+            trailing_sd: number;
+            weeks_used: number;
+            /** @description ATS / (ATS + non-ATS) shares this week; null without FINRA's non-ATS figure */
+            ats_share_of_off_exchange: number | null;
+            /** @description The same z-score on the ATS share of off-exchange volume */
+            ats_share_zscore: number | null;
+            ats_share_trailing_mean: number | null;
+            ats_share_trailing_sd: number | null;
+            /** @description Window weeks with FINRA's non-ATS figure and off-exchange volume */
+            ats_share_weeks_used: number;
+        };
+        Unusual: {
+            /** @description The week */
+            week_ending: string;
+            tiers: components["schemas"]["Tier"][];
+            window: number;
+            z: number;
+            /** @enum {string} */
+            direction: "up" | "down";
+            min_prev_shares: number;
+            /** @description Per tier, the window weeks used (Mondays, newest first); enough: false when the tier has fewer than window, and then none of its symbols is listed */
+            trailing_weeks: {
+                tier: components["schemas"]["Tier"];
+                weeks: string[];
+                enough: boolean;
+            }[];
+            data: components["schemas"]["UnusualRecord"][];
+            source: components["schemas"]["Source"];
         };
         /** @description RFC 9457 problem details */
         Problem: {
