@@ -402,6 +402,19 @@ export const dailyRecordSchema = z
       .nullable()
       .describe("The symbol as the file writes it (BRK/B); null when that day's file does not list the symbol"),
     source_file: z.string(),
+    short_volume_ratio: z
+      .number()
+      .nullable()
+      .describe(
+        'short_volume / off_exchange_shares; null without off-exchange volume. Not short interest, not dark-pool selling (see definition)',
+      ),
+    short_volume_ratio_20d: z
+      .number()
+      .nullable()
+      .describe(
+        'Mean of the ratio over this day and the 19 stored trading days before it that have one; null with fewer than 20 stored days',
+      ),
+    short_volume_ratio_20d_days: z.number().int().nonnegative().describe('Days in that mean'),
   })
   .meta({ id: 'DailyVolume' });
 
@@ -409,6 +422,7 @@ export const dailySchema = z
   .object({
     ticker: z.string(),
     days: z.number().int().positive(),
+    definition: z.string().describe('What short_volume_ratio is, and what it is not'),
     data: z.array(dailyRecordSchema).describe('Newest first; one record per loaded trading day (zeros where the file lacks the symbol)'),
     source: dailySourceSchema,
   })

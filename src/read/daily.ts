@@ -42,7 +42,23 @@ export interface DailyRecord {
   /** The symbol as the file writes it; null on a day whose file does not list the symbol (no volume). */
   file_symbol: string | null;
   source_file: string;
+  /** short_volume / off_exchange_shares; null without off-exchange volume. */
+  short_volume_ratio: number | null;
+  /** The ratio's mean over this day and the 19 stored trading days before it that have one; null with fewer than 20 stored days. */
+  short_volume_ratio_20d: number | null;
+  short_volume_ratio_20d_days: number;
 }
+
+/** What the ratio is, and what it is not: the "dark pool index" other services sell is this number. */
+export const SHORT_VOLUME_RATIO_DEFINITION =
+  "short_volume_ratio is the day's short sale volume reported to FINRA's trade reporting facilities divided by the day's off-exchange " +
+  "volume, both from FINRA's daily file; short_volume_ratio_20d is its mean over the 20 stored trading days ending that day. It is not " +
+  'short interest (positions), and it is not dark-pool buying or selling: most of it is market makers and wholesalers selling short to ' +
+  'fill buy orders, a routine step of off-exchange execution.';
+
+const TRAILING_DAYS = 20;
+
+const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
 
 export class DailyReports {
   private readonly s;
@@ -77,10 +93,18 @@ export class DailyReports {
   daily(ticker: string, days: number) {
     return this.snapshot.read(() => {
       const symbol = this.resolve(ticker);
-      const files = this.s.files.all(days);
-      const rows = new Map(this.s.volumes.all(symbol, files.at(-1)!.trade_date).map((r) => [r.trade_date, r]));
-      const data: DailyRecord[] = files.map((f) => {
+      // 19 more days than shown: the oldest shown day's trailing mean needs them.
+      const stored = this.s.files.all(days + TRAILING_DAYS - 1);
+      const rows = new Map(this.s.volumes.all(symbol, stored.at(-1)!.trade_date).map((r) => [r.trade_date, r]));
+      const ratios = stored.map((f) => {
         const r = rows.get(f.trade_date);
+        return r && r.total_volume > 0 ? r.short_volume / r.total_volume : null;
+      });
+      const files = stored.slice(0, days);
+      const data: DailyRecord[] = files.map((f, i) => {
+        const r = rows.get(f.trade_date);
+        const window = i + TRAILING_DAYS <= stored.length ? ratios.slice(i, i + TRAILING_DAYS).filter((v) => v !== null) : null;
+        const ratio = ratios[i] ?? null;
         return {
           ticker: symbol,
           trade_date: f.trade_date,
@@ -90,9 +114,12 @@ export class DailyReports {
           markets: r?.markets ?? '',
           file_symbol: r?.file_symbol ?? null,
           source_file: f.file,
+          short_volume_ratio: ratio === null ? null : round6(ratio),
+          short_volume_ratio_20d: window?.length ? round6(window.reduce((a, b) => a + b, 0) / window.length) : null,
+          short_volume_ratio_20d_days: window?.length ?? 0,
         };
       });
-      return { ticker: symbol, days, data, source: this.source(files) };
+      return { ticker: symbol, days, definition: SHORT_VOLUME_RATIO_DEFINITION, data, source: this.source(files) };
     });
   }
 

@@ -141,12 +141,45 @@ describe("the daily ingest from FINRA's CDN", () => {
     }
   });
 
+  it('gives the short volume ratio of each day and its mean over the 20 stored trading days, with what it is not', async () => {
+    const files = [...DECEMBER].reverse(); // newest first
+    const ratio = (file: string, symbol: string) => {
+      const row = regshoRows(file).get(symbol);
+      return row && row.total > 0 ? row.short / row.total : null;
+    };
+    for (const symbol of ['AAPL', 'BRK/B', 'TQQQ']) {
+      const body = (await app.inject({ url: `/darkpool/daily/${encodeURIComponent(symbol)}?days=22` })).json() as Record<string, any>;
+      expect(body.definition).toMatch(/not short interest/);
+      for (const [i, d] of (body.data as Record<string, any>[]).entries()) {
+        const own = ratio(files[i]!, symbol);
+        expect(d.short_volume_ratio, `${symbol} ${d.trade_date}`).toBeCloseTo(own!, 6);
+        // 22 stored days: the three newest have 20 days behind them (themselves included), the rest do not.
+        if (i + 20 > files.length) {
+          expect(d).toMatchObject({ short_volume_ratio_20d: null, short_volume_ratio_20d_days: 0 });
+          continue;
+        }
+        const window = files
+          .slice(i, i + 20)
+          .map((f) => ratio(f, symbol))
+          .filter((v): v is number => v !== null);
+        let sum = 0;
+        for (const v of window) sum += v;
+        expect(d.short_volume_ratio_20d, `${symbol} ${d.trade_date}`).toBeCloseTo(sum / window.length, 6);
+        expect(d.short_volume_ratio_20d_days).toBe(window.length);
+      }
+    }
+  });
+
   it('answers CSV with the same numbers', async () => {
     const res = await app.inject({ url: '/darkpool/daily/AAPL?days=2&format=csv' });
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     expect(res.body.split('\r\n').slice(0, 3)).toEqual([
-      'ticker,trade_date,off_exchange_shares,short_volume,short_exempt_volume,markets,file_symbol,source_file',
-      `AAPL,2021-12-31,${regshoRows('CNMSshvol20211231.txt').get('AAPL')!.total},${regshoRows('CNMSshvol20211231.txt').get('AAPL')!.short},${regshoRows('CNMSshvol20211231.txt').get('AAPL')!.exempt},"B,Q,N",AAPL,CNMSshvol20211231.txt`,
+      'ticker,trade_date,off_exchange_shares,short_volume,short_exempt_volume,markets,file_symbol,source_file,short_volume_ratio,short_volume_ratio_20d,short_volume_ratio_20d_days',
+      expect.stringMatching(
+        new RegExp(
+          `^AAPL,2021-12-31,${regshoRows('CNMSshvol20211231.txt').get('AAPL')!.total},${regshoRows('CNMSshvol20211231.txt').get('AAPL')!.short},${regshoRows('CNMSshvol20211231.txt').get('AAPL')!.exempt},"B,Q,N",AAPL,CNMSshvol20211231\\.txt,0\\.\\d+,0\\.\\d+,20$`,
+        ),
+      ),
       expect.stringMatching(/^AAPL,2021-12-30,/),
     ]);
   });

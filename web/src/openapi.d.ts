@@ -2279,10 +2279,18 @@ export interface components {
             /** @description The symbol as the file writes it (BRK/B); null when that day's file does not list the symbol */
             file_symbol: string | null;
             source_file: string;
+            /** @description short_volume / off_exchange_shares; null without off-exchange volume. Not short interest, not dark-pool selling (see definition) */
+            short_volume_ratio: number | null;
+            /** @description Mean of the ratio over this day and the 19 stored trading days before it that have one; null with fewer than 20 stored days */
+            short_volume_ratio_20d: number | null;
+            /** @description Days in that mean */
+            short_volume_ratio_20d_days: number;
         };
         Daily: {
             ticker: string;
             days: number;
+            /** @description What short_volume_ratio is, and what it is not */
+            definition: string;
             /** @description Newest first; one record per loaded trading day (zeros where the file lacks the symbol) */
             data: components["schemas"]["DailyVolume"][];
             source: components["schemas"]["DailySource"];
