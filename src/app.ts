@@ -24,6 +24,7 @@ import { EstimateScorer } from './estimate/scoring.js';
 import { DailyReports } from './read/daily.js';
 import { EstimateReports } from './read/estimates.js';
 import { PointInTime } from './read/point-in-time.js';
+import { Publications } from './read/feed.js';
 import { Queries } from './read/queries.js';
 import { Revisions } from './read/revisions.js';
 import { Unusual } from './read/unusual.js';
@@ -151,6 +152,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       revisions: new Revisions(deps.store.db, reports, snapshot),
       weekFiles: new WeekFiles(deps.store.db.name),
       unusual: new Unusual(reports, queries, snapshot),
+      publications: new Publications(deps.store.db, snapshot),
       estimates,
       now,
     });

@@ -13,7 +13,7 @@ export async function compression(scope: FastifyInstance): Promise<void> {
     encodings: ['br', 'gzip'],
     threshold: 1024,
     brotliOptions: { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 4 } },
-    customTypes: /^(application\/(json|problem\+json|javascript|x-ndjson)|text\/(csv|html|css|javascript))\b/,
+    customTypes: /^(application\/(json|problem\+json|javascript|x-ndjson|atom\+xml)|text\/(csv|html|css|javascript))\b/,
     globalDecompression: false,
   });
   // The plugin compresses in a hook of each route, after the scope's hooks: this one follows it.

@@ -7,12 +7,14 @@ import { z } from 'zod';
 import { weekStartOf } from '../domain/calendar.js';
 import { NoDailyDataError } from '../read/daily.js';
 import { EstimateUnavailableError, type EstimateReports } from '../read/estimates.js';
+import type { Publications } from '../read/feed.js';
 import type { Revisions } from '../read/revisions.js';
 import type { Unusual } from '../read/unusual.js';
 import type { WeekFiles } from '../read/week-file.js';
 import { WEEK_FILE_TYPES, weekFileName, weekFileText } from './week-file-body.js';
 import { NoDataError, TickerNotFoundError, VenueNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
 import { toCsv } from './csv.js';
+import { atomFeed } from './feed.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
 import {
   historyQueryWithFormat,
@@ -58,6 +60,7 @@ export interface DarkpoolRoutesOptions {
   revisions: Revisions;
   weekFiles: WeekFiles;
   unusual: Unusual;
+  publications: Publications;
   estimates: EstimateReports;
   now: () => Date;
 }
@@ -121,7 +124,7 @@ export const SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { header
 
 export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (
   app,
-  { reports, reportsAsOf, revisions, weekFiles, unusual, estimates, now },
+  { reports, reportsAsOf, revisions, weekFiles, unusual, publications, estimates, now },
 ) => {
   const at = (asOf: string | undefined) => (asOf ? reportsAsOf(asOf) : reports);
   const tags = ['darkpool'];
@@ -416,6 +419,28 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       body.on('close', file.close);
       // A stream is sent as it is: the response schema documents the JSON it carries.
       return reply.send(body as unknown as string);
+    },
+  );
+
+  app.get(
+    '/darkpool/feed.atom',
+    {
+      schema: {
+        tags,
+        security,
+        summary: 'The last 100 FINRA weeks published here and revisions of them, as an Atom feed',
+        response: {
+          200: {
+            description: 'Atom 1.0 (RFC 4287), newest first',
+            content: { 'application/atom+xml': { schema: z.string() } },
+          },
+          ...problemResponses(401, 429, 503),
+        },
+      },
+    },
+    async (_req, reply) => {
+      const body = atomFeed(publications.list(100));
+      return reply.type('application/atom+xml; charset=utf-8').header('cache-control', 'public, no-cache').send(body);
     },
   );
 
