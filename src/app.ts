@@ -28,10 +28,15 @@ import { Publications } from './read/feed.js';
 import { Queries } from './read/queries.js';
 import { Revisions } from './read/revisions.js';
 import { Unusual } from './read/unusual.js';
+import { healthReport } from './read/health.js';
+import { WebhookDispatcher } from './webhooks/dispatcher.js';
+import type { Subscription } from './webhooks/subscriptions.js';
+import { FINRA_CREDIT } from './read/weekly.js';
 import { WeekFiles } from './read/week-file.js';
 import { Snapshot } from './read/snapshot.js';
 import { Reports } from './read/weekly.js';
 import type { Store } from './store/store.js';
+import type { Tier } from './domain/tiers.js';
 
 export interface AppDeps {
   store: Store;
@@ -44,6 +49,8 @@ export interface AppDeps {
   apiKeys?: ApiKeys | null;
   /** Upload limit of POST /ticks/analyze. */
   ticksMaxBytes?: number;
+  /** Webhook subscriptions (read from WEBHOOKS_FILE by the server); without them nothing is delivered. */
+  webhooks?: { subscriptions: () => readonly Subscription[]; allowPrivate: boolean; intervalMs?: number };
 }
 
 export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW' | 'CORS_ORIGINS' | 'ANSWER_CACHE_MB'> &
@@ -118,6 +125,31 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     revision.invalidate();
     snapshot.changed();
   });
+  const unusual = new Unusual(reports, queries, snapshot);
+  if (deps.webhooks) {
+    const webhooks = deps.webhooks;
+    const dispatcher = new WebhookDispatcher({
+      outbox: deps.store.outbox,
+      subscriptions: webhooks.subscriptions,
+      allowPrivate: webhooks.allowPrivate,
+      intervalMs: webhooks.intervalMs,
+      logger: deps.logger,
+      now,
+      credit: { provider: FINRA_CREDIT.provider, terms: FINRA_CREDIT.terms },
+      unusualOf: (week, tier) =>
+        (['up', 'down'] as const).flatMap((direction) =>
+          unusual.list({ week, tier: tier as Tier, direction }).data.map((record) => ({ symbol: record.ticker, direction, record })),
+        ),
+      staleTiers: () =>
+        snapshot.read(() =>
+          healthReport(queries, deps.store.runs, deps.store.daily, now())
+            .tiers.filter((t) => t.stale && t.newest_week_start !== null)
+            .map((t) => ({ tier: t.tier, newest_week_start: t.newest_week_start, next_expected_week_start: t.next_week_start })),
+        ),
+    });
+    fastify.addHook('onReady', async () => dispatcher.start());
+    fastify.addHook('onClose', async () => dispatcher.stop());
+  }
   // The API: every route registered in this scope needs a key (when keys are configured) and is
   // rate limited, whatever spelling of its URL reached it. A new data route belongs here.
   await app.register(async (api) => {
@@ -151,7 +183,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       reportsAsOf: (asOf) => pointInTime.reports(asOf),
       revisions: new Revisions(deps.store.db, reports, snapshot),
       weekFiles: new WeekFiles(deps.store.db.name),
-      unusual: new Unusual(reports, queries, snapshot),
+      unusual,
       publications: new Publications(deps.store.db, snapshot),
       estimates,
       now,

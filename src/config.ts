@@ -61,6 +61,13 @@ const schema = z
         ctx.addIssue({ code: 'custom', message: 'must be true, false, a hop count or a list of addresses/CIDRs' });
         return z.NEVER;
       }),
+    // Webhooks: subscriptions in a JSON file (reloaded on SIGHUP); deliveries to loopback or private
+    // addresses are refused unless allowed (a test receiver on this machine, an internal service).
+    WEBHOOKS_FILE: z.string().min(1).optional(),
+    WEBHOOKS_ALLOW_PRIVATE: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((v) => v === 'true'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     ANSWER_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(256),
   })

@@ -10,6 +10,7 @@ import { IngestScheduler } from './ingest/scheduler.js';
 import { createLogger } from './logger.js';
 import { SectorTable } from './sectors/table.js';
 import { openStore } from './compose.js';
+import { readSubscriptions } from './webhooks/subscriptions.js';
 
 export interface ServeOptions {
   /** Run the scheduled ingest (and an immediate one when the store is empty). */
@@ -22,6 +23,8 @@ export interface Running {
   app: FastifyInstance;
   url: string;
   close: () => Promise<void>;
+  /** Reads WEBHOOKS_FILE again (SIGHUP). */
+  reloadWebhooks: () => void;
 }
 
 const SHUTDOWN_GRACE_MS = 8_000;
@@ -34,7 +37,24 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
   const scheduler = options.schedule
     ? new IngestScheduler({ cron: config.INGEST_CRON, logger, hasData: () => store.weeks.loadedWeeks().some((w) => w.coverage === 'full') })
     : null;
-  const app = await buildApp(config, { store, logger, apiKeys, nextIngestAt: () => scheduler?.nextRun() ?? null });
+  // Subscriptions are read now (a bad file stops the start) and again on SIGHUP (a bad file then keeps the old ones).
+  let subscriptions = config.WEBHOOKS_FILE ? readSubscriptions(config.WEBHOOKS_FILE) : [];
+  const reloadWebhooks = () => {
+    if (!config.WEBHOOKS_FILE) return;
+    try {
+      subscriptions = readSubscriptions(config.WEBHOOKS_FILE);
+      logger.info({ subscriptions: subscriptions.length }, 'webhook subscriptions reloaded');
+    } catch (err) {
+      logger.error({ err }, 'webhook subscriptions not reloaded: the file is not valid; the previous ones stay');
+    }
+  };
+  const app = await buildApp(config, {
+    store,
+    logger,
+    apiKeys,
+    nextIngestAt: () => scheduler?.nextRun() ?? null,
+    webhooks: config.WEBHOOKS_FILE ? { subscriptions: () => subscriptions, allowPrivate: config.WEBHOOKS_ALLOW_PRIVATE } : undefined,
+  });
 
   let closing: Promise<void> | null = null;
   const close = () =>
@@ -52,7 +72,7 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
 
   const url = await app.listen({ port: config.PORT, host: config.HOST });
   scheduler?.start();
-  return { app, url, close };
+  return { app, url, close, reloadWebhooks };
 }
 
 /** SIGTERM/SIGINT close gracefully; a second signal exits at once. */
@@ -72,6 +92,7 @@ export function closeOnSignals(running: Running): void {
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => running.reloadWebhooks());
 }
 
 async function main() {

@@ -8,6 +8,7 @@
 // Both happen in onRequest, before validation and the handler: a cached answer costs a lookup.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { PassThrough, Readable } from 'node:stream';
 import { FORMATS, negotiate, type Format } from './csv.js';
 import { ProblemError } from './problems.js';
 
@@ -100,7 +101,7 @@ export class AnswerCache {
   set(generation: string, key: string, answer: CachedAnswer): void {
     if (generation !== this.generation) this.reset(generation);
     const size = answer.body.length + key.length;
-    if (size > this.maxBytes / 4) return; // one huge answer must not flush everything else
+    if (size > this.entryLimit) return;
     this.entries.set(key, answer);
     this.bytes += size;
     for (const [k, v] of this.entries) {
@@ -114,6 +115,11 @@ export class AnswerCache {
     return this.entries.size;
   }
 
+  /** The largest answer kept: one must not flush everything else. */
+  get entryLimit(): number {
+    return this.maxBytes / 4;
+  }
+
   private reset(generation: string) {
     this.generation = generation;
     this.entries.clear();
@@ -124,6 +130,26 @@ export class AnswerCache {
 const JSON_ONLY: ReadonlySet<Format> = new Set(['json']);
 const WITH_CSV: ReadonlySet<Format> = new Set(['json', 'csv']);
 const WITH_NDJSON: ReadonlySet<Format> = new Set(['json', 'csv', 'ndjson']);
+
+/** Passes a stream on as it is, keeping a copy of what went through; `keep` gets it if the stream ended whole under `limit` bytes. */
+function copyWhileStreaming(source: Readable, limit: number, keep: (body: string) => void): Readable {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const copy = new PassThrough();
+  source.on('data', (chunk: Buffer | string) => {
+    if (size > limit) return;
+    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += buffer.length;
+    if (size <= limit) chunks.push(buffer);
+    else chunks.length = 0;
+  });
+  source.on('end', () => {
+    if (size <= limit) keep(Buffer.concat(chunks).toString('utf8'));
+  });
+  source.on('error', (err) => copy.destroy(err));
+  copy.on('close', () => source.destroy());
+  return source.pipe(copy);
+}
 
 function matches(ifNoneMatch: string, etag: string): boolean {
   if (ifNoneMatch.trim() === '*') return true;
@@ -225,15 +251,18 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     } else if (req.routeOptions.config?.cache && reply.statusCode === 200) {
       reply.header('cache-control', cacheControl());
     }
-    if (req.responseKey && reply.statusCode === 200) {
-      if (memory && typeof payload === 'string') {
-        const disposition = reply.getHeader('content-disposition');
-        memory.set(req.responseGeneration, req.responseKey, {
-          body: payload,
+    if (req.responseKey && reply.statusCode === 200 && memory && !req.notModified) {
+      const [generation, key] = [req.responseGeneration, req.responseKey];
+      const disposition = reply.getHeader('content-disposition');
+      const keep = (body: string) =>
+        memory.set(generation, key, {
+          body,
           type: String(reply.getHeader('content-type')),
           disposition: typeof disposition === 'string' ? disposition : undefined,
         });
-      }
+      if (typeof payload === 'string') keep(payload);
+      // A streamed answer (the week file) is kept too once it has been sent whole, if it fits.
+      else if (payload instanceof Readable) return done(null, copyWhileStreaming(payload, memory.entryLimit, keep));
     }
     if (req.notModified && reply.statusCode === 200) {
       reply.code(304).removeHeader('content-type').removeHeader('content-disposition').removeHeader('content-length');

@@ -9,15 +9,25 @@ const BUMP_DATASET_REVISION = `INSERT INTO meta (key, value) VALUES ('dataset_re
 
 export class DataChanges {
   private readonly bump;
+  private readonly append;
   private readonly listeners: (() => void)[] = [];
 
   constructor(db: Db) {
     this.bump = db.prepare(BUMP_DATASET_REVISION);
+    this.append = db.prepare('INSERT OR IGNORE INTO event_outbox (id, type, created_at, payload) VALUES (?, ?, ?, ?)');
   }
 
   /** Inside the publishing transaction. */
   record(now: string): void {
     this.bump.run({ now });
+  }
+
+  /**
+   * An event announcing the change, inside the same transaction (the webhook outbox): committed with
+   * the data or not at all. `id` is stable for the change, so that announcing it twice is a no-op.
+   */
+  event(id: string, type: string, payload: Record<string, unknown>, now: string): void {
+    this.append.run(id, type, now, JSON.stringify(payload));
   }
 
   /** After the commit of a change. */

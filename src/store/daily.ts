@@ -101,6 +101,17 @@ export class DailyStore {
         last_modified: meta.validators?.lastModified ?? null,
       });
       this.changes.record(meta.now);
+      this.changes.event(
+        `daily:${file.tradeDate}:${file.checksum.slice(0, 16)}`,
+        'daily.published',
+        {
+          trade_date: file.tradeDate,
+          file: file.file,
+          rows: file.rows.length,
+          revised: existing !== undefined,
+        },
+        meta.now,
+      );
       return existing ? 'revised' : 'published';
     });
   }

@@ -331,7 +331,7 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE weeks ADD COLUMN coverage TEXT NOT NULL DEFAULT 'full' CHECK (coverage IN ('full', 'symbol_totals'));
   `,
-  // 8: point in time, and the non-ATS firms. A revision no longer overwrites: the version it replaces
+  // 8: point in time, the non-ATS firms, and the webhook outbox. A revision no longer overwrites: the version it replaces
   // moves here whole (the week's row, its per-symbol and per-venue sums, its per-ATS and per-non-ATS-firm rows), so that any date's figures
   // can be served as FINRA had published them. Version n of a week is its n-th publication here; the
   // current one (in weeks, symbol_weeks...) is version revisions + 1.
@@ -431,5 +431,28 @@ export const MIGRATIONS: readonly string[] = [
     last_update TEXT,
     PRIMARY KEY (week_start, tier, version, symbol, firm)
   ) STRICT, WITHOUT ROWID;
+
+  -- Events for webhooks, written in the same transaction as the data change they announce, so that
+  -- none is lost on a crash. The server fans each out to the subscriptions of the moment, once.
+  CREATE TABLE event_outbox (
+    seq        INTEGER PRIMARY KEY,
+    id         TEXT NOT NULL UNIQUE,      -- what receivers deduplicate on
+    type       TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    payload    TEXT NOT NULL,             -- JSON
+    fanned_out INTEGER NOT NULL DEFAULT 0
+  ) STRICT;
+
+  CREATE TABLE webhook_deliveries (
+    event_id     TEXT NOT NULL,
+    url          TEXT NOT NULL,
+    status       TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    next_at      TEXT NOT NULL,
+    last_error   TEXT,
+    delivered_at TEXT,
+    PRIMARY KEY (event_id, url)
+  ) STRICT;
+  CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_at);
   `,
 ];

@@ -3,6 +3,7 @@
 // the old week or the new one, never a mix; a crash mid-way leaves the old one. A revision keeps the
 // version it replaces (read/point-in-time.ts serves it for dates before the revision).
 import { addDays } from '../domain/calendar.js';
+import { exactSum } from '../domain/exact-sum.js';
 import { lookupKey } from '../domain/symbols.js';
 import type { Tier } from '../domain/tiers.js';
 import { checksum, type BuiltWeek, type Coverage, type SymbolAggregate } from '../domain/week.js';
@@ -127,6 +128,7 @@ export class Publisher {
       sharesOfWeek: db.prepare<[string, string], { symbol: string; shares: number }>(
         'SELECT symbol, shares FROM symbol_weeks WHERE week_start = ? AND tier = ?',
       ),
+      revisionsOf: db.prepare<[string, string], number>('SELECT revisions FROM weeks WHERE week_start = ? AND tier = ?').pluck(),
       coverageOf: db.prepare<[string, string], Coverage>('SELECT coverage FROM weeks WHERE week_start = ? AND tier = ?').pluck(),
       setTrend: db.prepare(
         'UPDATE symbol_weeks SET prev_shares = ?, change_pct = ?, trend = ? WHERE week_start = ? AND tier = ? AND symbol = ?',
@@ -238,6 +240,22 @@ export class Publisher {
       now: meta.now,
     });
     this.changes.record(meta.now);
+    const version = existing ? this.stmts.revisionsOf.get(weekStart, tier)! + 1 : 1;
+    this.changes.event(
+      `week:${weekStart}:${tier}:${version}:${week.checksum.slice(0, 16)}`,
+      existing ? 'week.revised' : 'week.published',
+      {
+        week_start: weekStart,
+        tier,
+        version,
+        coverage: week.coverage,
+        symbols: week.symbols.length,
+        ats_rows: week.rows.length,
+        dark_pool_shares: exactSum(week.symbols.map((s) => s.shares)),
+        finra_last_update: week.lastUpdate,
+      },
+      meta.now,
+    );
     const after = new Map(week.symbols.map((s) => [s.symbol, s.shares]));
     this.refreshTrends(addDays(weekStart, 7), tier, { shares: after, absent: absentShares(week.coverage) });
     if (estimates.length) this.scorer!.record(estimates, after, meta.now);

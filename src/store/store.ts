@@ -3,6 +3,7 @@ import { DataChanges } from './changes.js';
 import { DailyStore } from './daily.js';
 import { openDatabase, type Db, type OpenOptions } from './db.js';
 import { IngestLock } from './lock.js';
+import { Outbox } from './outbox.js';
 import { Publisher, type PublishScorer, type SectorClassifier } from './publish.js';
 import { RunLog } from './runs.js';
 import { WeekStatus } from './status.js';
@@ -14,6 +15,7 @@ export class Store {
   readonly weeks: WeekStatus;
   readonly lock: IngestLock;
   readonly daily: DailyStore;
+  readonly outbox: Outbox;
 
   constructor(
     readonly db: Db,
@@ -26,6 +28,7 @@ export class Store {
     this.runs = new RunLog(db);
     this.weeks = new WeekStatus(db);
     this.lock = new IngestLock(db);
+    this.outbox = new Outbox(db);
     if (!db.readonly) this.syncSectors();
   }
 

@@ -3,7 +3,7 @@
 // what /darkpool/weekly answers for the symbol.
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { importFiles } from '../../src/ingest/run.js';
 import { WeekFiles } from '../../src/read/week-file.js';
 import type { Store } from '../../src/store/store.js';
@@ -74,6 +74,18 @@ describe('GET /darkpool/weeks/{week}/symbols', () => {
     );
     expect(records[0]).toMatchObject({ ticker: 'TQQQ', tier: 'T2' });
     expect(new Set(records.slice(1).map((r) => r.tier))).toEqual(new Set(['OTCE']));
+  });
+
+  it('is kept in memory once streamed whole: the next answer is the same bytes, served without reading the store', async () => {
+    const url = '/darkpool/weeks/2025-11-17/symbols?tier=OTCE&format=csv';
+    const first = await app.inject({ url });
+    const opened = vi.spyOn(WeekFiles.prototype, 'open');
+    const second = await app.inject({ url });
+    expect(opened).not.toHaveBeenCalled();
+    opened.mockRestore();
+    expect(second.body).toBe(first.body);
+    expect(second.headers['content-disposition']).toBe(first.headers['content-disposition']);
+    expect(second.headers['content-type']).toBe('text/csv; charset=utf-8');
   });
 
   it('is validated by the dataset revision (304), and refuses what it cannot answer', async () => {

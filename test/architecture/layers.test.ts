@@ -14,7 +14,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['store'],
   ['ingest', 'estimate'],
   ['read'],
-  ['ticks'],
+  ['ticks', 'webhooks'],
   ['api'],
   ['compose'],
   ['app'],

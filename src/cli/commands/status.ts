@@ -52,6 +52,13 @@ export async function statusCommand(args: string[], config: Config, io: Io): Pro
           `${cost}\n`,
       );
     }
+    const deliveries = store.outbox.counts();
+    if (deliveries.pending + deliveries.delivered + deliveries.dead > 0) {
+      io.stdout(`\nwebhooks: ${deliveries.delivered} delivered, ${deliveries.pending} pending, ${deliveries.dead} dead letters\n`);
+      for (const d of store.outbox.deadLetters()) {
+        io.stdout(`  dead: ${d.event_id} to ${d.url} after ${d.attempts} attempts: ${d.last_error ?? 'no answer'}\n`);
+      }
+    }
     // A free FINRA credential is switched off for the rest of the month past 10 GB.
     const monthStart = `${new Date().toISOString().slice(0, 7)}-01`;
     const month = store.runs.usageSince(monthStart);
