@@ -33,6 +33,7 @@ Commands:
   export --week YYYY-MM-DD [--tier T1|T2|OTCE] [--format csv|ndjson|parquet] FILE
                                      the whole week in one file: every symbol with the fields of
                                      /darkpool/weekly (the format defaults to FILE's extension)
+  mcp                                the API as Model Context Protocol tools over stdio (for AI agents)
   backup FILE                        write a consistent copy of the live database to FILE
   openapi                            print the OpenAPI document (YAML)
   help, --help                       this text (also COMMAND --help)
@@ -82,6 +83,8 @@ export async function main(argv: string[], env: Record<string, string | undefine
         return await (await import('./commands/backtest.js')).backtestCommand(args, cliConfig(env), io);
       case 'export':
         return await (await import('./commands/export.js')).exportCommand(args, cliConfig(env), io);
+      case 'mcp':
+        return await (await import('./commands/mcp.js')).mcpCommand(args, cliConfig(env), io);
       case 'backup':
         return await (await import('./commands/backup.js')).backupCommand(args, cliConfig(env), io);
       case 'ticks':
