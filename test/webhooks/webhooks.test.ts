@@ -16,6 +16,7 @@ import type { Store } from '../../src/store/store.js';
 import { ingestContext, nineWeeksStore, seededStore } from '../support/app.js';
 import { OTCE_FILES, TQQQ_JSON } from '../support/fixtures.js';
 import { cli, removeTempDirs, silentLogger, tempDbPath, tempDir } from '../support/harness.js';
+import { eventually, startNode } from '../support/processes.js';
 import { openStore } from '../../src/compose.js';
 import { SectorTable } from '../../src/sectors/table.js';
 
@@ -267,5 +268,63 @@ describe('subscriptions', () => {
     await app.close();
     store.close();
     expect(of('/server').map((r) => JSON.parse(r.body).data.tier)).toEqual(['T2']);
+  });
+
+  it('npm start reads WEBHOOKS_FILE, and again on SIGHUP (a broken file then keeps the subscriptions it had)', async () => {
+    const dbPath = tempDbPath();
+    const file = `${tempDir()}/webhooks.json`;
+    const subscribe = (path: string) =>
+      writeFileSync(file, JSON.stringify([{ url: `${base}${path}`, secret: SECRET, events: ['week.published'] }]));
+    subscribe('/before-hup');
+    const proc = startNode(['dist/server.js'], {
+      PORT: '0',
+      DB_PATH: dbPath,
+      INGEST_CRON: 'off',
+      LOG_LEVEL: 'info',
+      WEBHOOKS_FILE: file,
+      WEBHOOKS_ALLOW_PRIVATE: 'true',
+    });
+    try {
+      await proc.waitFor(/Server listening at/);
+      expect((await cli(['import', OTCE_FILES['2025-11-10'], '--week', '2025-11-10', '--tier', 'OTCE'], { DB_PATH: dbPath })).code).toBe(0);
+      await eventually(async () => (of('/before-hup').length === 1 ? true : undefined));
+      subscribe('/after-hup');
+      proc.child.kill('SIGHUP');
+      await proc.waitFor(/webhook subscriptions reloaded/);
+      writeFileSync(file, 'not json');
+      proc.child.kill('SIGHUP');
+      await proc.waitFor(/webhook subscriptions not reloaded/);
+      expect((await cli(['import', TQQQ_JSON], { DB_PATH: dbPath })).code).toBe(0);
+      await eventually(async () => (of('/after-hup').length === 1 ? true : undefined));
+      expect(JSON.parse(of('/after-hup')[0]!.body).data.tier).toBe('T2');
+      expect(of('/before-hup')).toHaveLength(1);
+    } finally {
+      proc.child.kill('SIGTERM');
+      await proc.exit;
+    }
+  });
+
+  it('announces a tier gone stale once, with its newest week', async () => {
+    const store = await seededStore();
+    const app = await buildApp(OPEN_APP_CONFIG, {
+      store,
+      logger: silentLogger,
+      now: () => new Date('2026-03-02T12:00:00Z'), // FINRA's calendar is weeks past the loaded ones
+      webhooks: {
+        subscriptions: () => [{ url: `${base}/stale`, secret: SECRET, events: ['data.stale'] }],
+        allowPrivate: true,
+        intervalMs: 20,
+      },
+    });
+    await app.ready();
+    await eventually(async () => (of('/stale').length >= 2 ? true : undefined));
+    await new Promise((r) => setTimeout(r, 100)); // and no more
+    await app.close();
+    store.close();
+    const got = of('/stale').map((r) => JSON.parse(r.body).data);
+    expect(got.map((d) => [d.tier, d.newest_week_start]).sort()).toEqual([
+      ['OTCE', '2025-11-17'],
+      ['T2', '2025-11-17'],
+    ]);
   });
 });
