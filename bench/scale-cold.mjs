@@ -13,7 +13,8 @@ import { SectorTable } from '../dist/sectors/table.js';
 
 const [dbPath, inputsPath] = process.argv.slice(2);
 const { symbols, weeks, mpids, asOf } = JSON.parse(readFileSync(inputsPath, 'utf8'));
-const store = openStore(dbPath, SectorTable.load(), { readonly: true });
+// Opened for writing once, as the server would: a store built by an older version is migrated first.
+const store = openStore(dbPath, SectorTable.load());
 const snapshot = new Snapshot(store.db);
 const reports = new Reports(new Queries(store.db), snapshot);
 const revisions = new Revisions(store.db, reports, snapshot);

@@ -331,10 +331,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE weeks ADD COLUMN coverage TEXT NOT NULL DEFAULT 'full' CHECK (coverage IN ('full', 'symbol_totals'));
   `,
-  // 8: point in time, the non-ATS firms, and the webhook outbox. A revision no longer overwrites: the version it replaces
-  // moves here whole (the week's row, its per-symbol and per-venue sums, its per-ATS and per-non-ATS-firm rows), so that any date's figures
-  // can be served as FINRA had published them. Version n of a week is its n-th publication here; the
-  // current one (in weeks, symbol_weeks...) is version revisions + 1.
+  // 8: point in time, and the non-ATS firms. A revision no longer overwrites: the version it replaces
+  // moves here whole (the week's row, its per-symbol and per-venue sums, its per-ATS and per-firm rows),
+  // so that any date's figures can be served as FINRA had published them. Version n of a week is its
+  // n-th publication here; the current one (in weeks, symbol_weeks...) is version revisions + 1.
   `
   CREATE TABLE week_versions (
     week_start          TEXT NOT NULL,
@@ -431,7 +431,9 @@ export const MIGRATIONS: readonly string[] = [
     last_update TEXT,
     PRIMARY KEY (week_start, tier, version, symbol, firm)
   ) STRICT, WITHOUT ROWID;
-
+  `,
+  // 9: the webhook outbox
+  `
   -- Events for webhooks, written in the same transaction as the data change they announce, so that
   -- none is lost on a crash. The server fans each out to the subscriptions of the moment, once.
   CREATE TABLE event_outbox (
