@@ -251,7 +251,8 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     } else if (req.routeOptions.config?.cache && reply.statusCode === 200) {
       reply.header('cache-control', cacheControl());
     }
-    if (req.responseKey && reply.statusCode === 200 && memory && !req.notModified) {
+    // Only a GET's whole answer is kept: a HEAD (or a 304) may carry none of it.
+    if (req.responseKey && reply.statusCode === 200 && memory && !req.notModified && req.method === 'GET') {
       const [generation, key] = [req.responseGeneration, req.responseKey];
       const disposition = reply.getHeader('content-disposition');
       const keep = (body: string) =>

@@ -78,7 +78,9 @@ describe('GET /darkpool/weeks/{week}/symbols', () => {
 
   it('is kept in memory once streamed whole: the next answer is the same bytes, served without reading the store', async () => {
     const url = '/darkpool/weeks/2025-11-17/symbols?tier=OTCE&format=csv';
+    expect((await app.inject({ url, method: 'HEAD' })).statusCode).toBe(200); // a HEAD first keeps nothing
     const first = await app.inject({ url });
+    expect(first.body.length).toBeGreaterThan(100_000);
     const opened = vi.spyOn(WeekFiles.prototype, 'open');
     const second = await app.inject({ url });
     expect(opened).not.toHaveBeenCalled();
