@@ -79,9 +79,16 @@ export class IngestScheduler {
     this.retryTimer.unref();
   }
 
-  /** When the schedule fires next; null when it is off or stopped. */
+  private nextScheduled: Date | null = null;
+
+  /**
+   * When the schedule fires next; null when it is off or stopped. Every cacheable answer asks (its
+   * Cache-Control max-age ends there), and computing a cron's next run is costly: it is kept until it passes.
+   */
   nextRun(): Date | null {
-    const scheduled = this.task?.getNextRun() ?? null;
+    if (!this.task) this.nextScheduled = null;
+    else if (!this.nextScheduled || this.nextScheduled.getTime() <= Date.now()) this.nextScheduled = this.task.getNextRun();
+    const scheduled = this.nextScheduled;
     if (!this.retryAt || (scheduled && scheduled < this.retryAt)) return scheduled;
     return this.retryAt;
   }
