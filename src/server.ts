@@ -70,7 +70,14 @@ export async function serve(config: Config, options: ServeOptions): Promise<Runn
       logger.info('stopped');
     })());
 
-  const url = await app.listen({ port: config.PORT, host: config.HOST });
+  let url: string;
+  try {
+    url = await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (err) {
+    // A port in use (or not ours to take): nothing is left open behind the error.
+    await close();
+    throw err;
+  }
   scheduler?.start();
   return { app, url, close, reloadWebhooks };
 }

@@ -86,3 +86,24 @@ describe('on a terminal', () => {
     expect(piped.stderr).toMatch(/^\[1\/3\] T1 {3}2021-12-06 {2}published/m);
   });
 });
+
+describe('the demo', () => {
+  it('removes its temporary store when it cannot listen, and says why', async () => {
+    const { createServer } = await import('node:net');
+    const { readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    const demos = () => new Set(readdirSync(tmpdir()).filter((d) => d.startsWith('darkpool-demo-')));
+    const before = demos();
+    try {
+      const run = await cli(['demo'], { PORT: String(port), HOST: '127.0.0.1', API_KEYS: '' });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/EADDRINUSE/);
+    } finally {
+      taken.close();
+    }
+    expect([...demos()].filter((d) => !before.has(d))).toEqual([]);
+  }, 60_000);
+});

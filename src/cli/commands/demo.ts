@@ -45,23 +45,36 @@ export async function demoCommand(args: string[], env: Record<string, string | u
   const dir = mkdtempSync(join(tmpdir(), 'darkpool-demo-'));
   // Warnings only unless asked (LOG_LEVEL, --verbose): the demo's output is the URLs to try.
   const config = loadConfig({ ...env, LOG_LEVEL: env.LOG_LEVEL || 'warn', DB_PATH: join(dir, 'demo.db'), INGEST_CRON: 'off' });
-  const code = await withStore(config, io, async (_store, ctx, dailyCtx) => {
-    const daily = demoDailyFiles();
-    const dailyCode = daily.length ? printDailySummary(await importDailyFiles(dailyCtx, daily), io) : 0;
-    const weeklyCode = printSummary(await importFiles(ctx, DEMO_FILES, {}), io);
-    // After the daily files, so that publishing the totals scores the estimates as the ingest would.
-    const totals = await importFiles(ctx, [DEMO_TOTALS_FILE], { publishedThrough: DEMO_TOTALS_PUBLISHED_THROUGH });
-    return worse(dailyCode, weeklyCode, printSummary(totals, io));
-  });
-  if (code !== 0) return code;
-  const { closeOnSignals, serve } = await import('../../server.js');
-  const running = await serve(config, { schedule: false, logs: io.logs });
+  // The temporary store goes on every way out: a failed import, a port that cannot be listened on, or Ctrl-C.
+  const removeStore = () => rmSync(dir, { recursive: true, force: true });
+  let running: Awaited<ReturnType<typeof import('../../server.js').serve>>;
+  let closeOnSignals: typeof import('../../server.js').closeOnSignals;
+  try {
+    const code = await withStore(config, io, async (_store, ctx, dailyCtx) => {
+      const daily = demoDailyFiles();
+      const dailyCode = daily.length ? printDailySummary(await importDailyFiles(dailyCtx, daily), io) : 0;
+      const weeklyCode = printSummary(await importFiles(ctx, DEMO_FILES, {}), io);
+      // After the daily files, so that publishing the totals scores the estimates as the ingest would.
+      const totals = await importFiles(ctx, [DEMO_TOTALS_FILE], { publishedThrough: DEMO_TOTALS_PUBLISHED_THROUGH });
+      return worse(dailyCode, weeklyCode, printSummary(totals, io));
+    });
+    if (code !== 0) {
+      removeStore();
+      return code;
+    }
+    const server = await import('../../server.js');
+    closeOnSignals = server.closeOnSignals;
+    running = await server.serve(config, { schedule: false, logs: io.logs });
+  } catch (err) {
+    removeStore();
+    throw err;
+  }
   io.stdout(
     `\nDarkPool Radar demo on the bundled FINRA data: ${running.url}\n` +
       `  open ${running.url}/ in a browser for the dashboard, ${running.url}/docs for the API reference; then try\n` +
       DEMO_URLS.map((path) => `    curl -s '${running.url}${path}'\n`).join('') +
       `  temporary store ${config.DB_PATH}, removed on exit (Ctrl-C)\n`,
   );
-  closeOnSignals({ ...running, close: () => running.close().finally(() => rmSync(dir, { recursive: true, force: true })) });
+  closeOnSignals({ ...running, close: () => running.close().finally(removeStore) });
   return new Promise<number>(() => {});
 }
