@@ -19,7 +19,7 @@ Commands:
                                      FINRA's weeks (default: weeks missing from the store, weeks FINRA
                                      changed since, and the newest 2 again; --weeks N: the newest N,
                                      older ones from FINRA's historic dataset)
-  import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE] [--published-through YYYY-MM-DD]
+  import FILE... [--week YYYY-MM-DD] [--tier T1|T2|OTCE] [--published-through YYYY-MM-DD] [--force]
                                      load FINRA export files, saved API JSON, or daily files
                                      (CNMSshvol{YYYYMMDD}.txt, gzipped or not); --published-through
                                      keeps the weeks as FINRA had published them on that date

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { basename } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { weekPublishedOn, weekStartOf } from '../domain/calendar.js';
+import { daysBetween, weekPublishedOn, weekStartOf } from '../domain/calendar.js';
 import { KNOWN_SUMMARY_TYPES, parseFinraRow, SUMMARY_TYPES, type FinraRow } from '../finra/schema.js';
 import { isTier, type Tier } from '../domain/tiers.js';
 import type { WeekRows } from './build-week.js';
@@ -20,7 +20,14 @@ export interface FileOptions {
    * revised after it is left out, since the file holds only the revised figures.
    */
   publishedThrough?: string;
+  /** Today (YYYY-MM-DD): no file can hold a week that starts later. */
+  today?: string;
+  /** Load a website export whose --week is more than 35 days before its publication date. */
+  force?: boolean;
 }
+
+/** FINRA publishes T2 and OTCE weeks 35 days after they start (T1 after 21): an export's week is not older. */
+const EXPORT_MAX_AGE_DAYS = 35;
 
 export interface ParsedFile {
   file: string;
@@ -143,7 +150,35 @@ function groupIntoWeeks(raw: Record<string, unknown>[], file: string, options: F
   const totalsOnly = weeks.filter((g) => g.totalsOnly).length;
   if (totalsOnly)
     notes.push(`${totalsOnly} weeks hold FINRA's per-symbol totals only (no per-ATS rows): loaded for their symbols, without venues`);
+  for (const w of weeks) checkWeekDates(w, file, options, isExport);
   return { file, weeks: publishedBy(weeks, options.publishedThrough, notes), notes };
+}
+
+/**
+ * A file cannot hold a week from the future: one that starts after today, or after the file's own
+ * publication date (its rows' earliest), is refused with both dates named; so is a website export's
+ * --week more than 35 days before its publication date (a typo, most likely), unless --force.
+ */
+function checkWeekDates(w: WeekRows, file: string, options: FileOptions, isExport: boolean): void {
+  const rows = [...w.firm, ...(w.symbolTotals ?? []), ...(w.nonAts ?? []), ...(w.nonAtsFirm ?? [])];
+  const published = rows
+    .map((r) => r.initialPublishedDate ?? r.lastUpdateDate)
+    .filter((d): d is string => !!d)
+    .sort()[0];
+  if (options.today && w.weekStart > options.today) {
+    throw new FileFormatError(`${file}: week ${w.weekStart} starts after today (${options.today}): FINRA cannot have published it`);
+  }
+  if (published && w.weekStart > published) {
+    throw new FileFormatError(
+      `${file}: week ${w.weekStart} starts after the file's publication date ${published}: FINRA publishes a week after it ends`,
+    );
+  }
+  if (isExport && published && !options.force && daysBetween(w.weekStart, published) > EXPORT_MAX_AGE_DAYS) {
+    throw new FileFormatError(
+      `${file}: week ${w.weekStart} is ${daysBetween(w.weekStart, published)} days before the export's publication date ${published}; ` +
+        `FINRA publishes a week ${EXPORT_MAX_AGE_DAYS} days after it starts at most (T1: 21): check --week, or give --force`,
+    );
+  }
 }
 
 /** The weeks as FINRA had published them on `date`: later weeks, and weeks revised later, left out. */

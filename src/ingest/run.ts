@@ -150,7 +150,7 @@ async function planFromFinra(
 const sourceOf = (dataset: Dataset) => (dataset === DATASETS.historic ? 'api:historic' : 'api');
 
 /**
- * The three summary types of a week in one paged sequence (fewer requests than one each), from the
+ * The four summary types of a week in one paged sequence (fewer requests than one each), from the
  * dataset the plan expects, else from the other one: FINRA's retention is documented (12 months live,
  * 4 years historic) but was seen longer, so neither list is taken as final. A week that neither
  * dataset serves is unavailable.
@@ -178,7 +178,8 @@ async function loadWeek(client: FinraClient, weekStart: string, tier: Tier, data
 
 /** Loads FINRA files (website exports, saved API JSON) through the same build and publish path. */
 export function importFiles(ctx: IngestContext, paths: string[], options: FileOptions): Promise<RunSummary> {
-  return withLock(ctx, () => processWeeks(ctx, 'import', (notes) => planFromFiles(paths, options, notes)));
+  const dated = { today: todayUtc(ctx.now()), ...options };
+  return withLock(ctx, () => processWeeks(ctx, 'import', (notes) => planFromFiles(paths, dated, notes)));
 }
 
 async function planFromFiles(paths: string[], options: FileOptions, notes: string[]): Promise<WorkItem[]> {

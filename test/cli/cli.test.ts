@@ -107,3 +107,25 @@ describe('the demo', () => {
     expect([...demos()].filter((d) => !before.has(d))).toEqual([]);
   }, 60_000);
 });
+
+describe('import and time', () => {
+  it('refuses a week after today or after the file was published, and an export week too old without --force; the store stays empty', async () => {
+    const { OTCE_FILES } = await import('../support/fixtures.js');
+    const dbPath = tempDbPath();
+    for (const [week, message] of [
+      ['2031-01-06', /week 2031-01-06 starts after today \(\d{4}-\d{2}-\d{2}\): FINRA cannot have published it/],
+      ['2025-12-22', /week 2025-12-22 starts after the file's publication date 2025-12-15: FINRA publishes a week after it ends/],
+      ['2025-09-01', /week 2025-09-01 is 105 days before the export's publication date 2025-12-15; .* check --week, or give --force/],
+    ] as const) {
+      const run = await cli(['import', OTCE_FILES['2025-11-10'], '--week', week, '--tier', 'OTCE'], { DB_PATH: dbPath });
+      expect(run.code, week).not.toBe(0);
+      expect(run.stdout + run.stderr, week).toMatch(message);
+    }
+    const status = await cli(['status'], { DB_PATH: dbPath });
+    expect(status.stdout).toMatch(/no weeks loaded/);
+    const forced = await cli(['import', OTCE_FILES['2025-11-10'], '--week', '2025-09-01', '--tier', 'OTCE', '--force'], {
+      DB_PATH: dbPath,
+    });
+    expect(forced.code).toBe(0);
+  });
+});

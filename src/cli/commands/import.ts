@@ -13,6 +13,7 @@ export async function importCommand(args: string[], config: Config, io: Io): Pro
     week: { type: 'string' },
     tier: { type: 'string' },
     'published-through': { type: 'string' },
+    force: { type: 'boolean' },
   });
   if (!positionals.length) throw new UsageError('import needs at least one FILE');
   const week = values.week;
@@ -29,7 +30,10 @@ export async function importCommand(args: string[], config: Config, io: Io): Pro
     let code = 0;
     if (dailyFiles.length) code = printDailySummary(await importDailyFiles(dailyCtx, dailyFiles), io);
     if (weeklyFiles.length)
-      code = worse(code, printSummary(await importFiles(ctx, weeklyFiles, { week, tier: tierArg, publishedThrough }), io));
+      code = worse(
+        code,
+        printSummary(await importFiles(ctx, weeklyFiles, { week, tier: tierArg, publishedThrough, force: values.force }), io),
+      );
     return code;
   });
 }
