@@ -15,6 +15,7 @@ import { cachedRevision, httpCache } from './api/http-cache.js';
 import { metaRoutes } from './api/meta-routes.js';
 import { methodNotAllowed, routeMethods } from './api/methods.js';
 import { API_VERSION, openApiDocument } from './api/openapi.js';
+import { strictParameters } from './api/parameters.js';
 import { notFoundPage, pages, readDashboard, routeIndex } from './api/pages.js';
 import { sharedCounters } from './api/rate-limit-store.js';
 import { apiBoundary, keyRequired, security } from './api/security.js';
@@ -175,6 +176,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     });
     // After the cache: it keeps answers as they were serialized, and each encoding is made from them.
     await compression(api);
+    await api.register(strictParameters);
     // Before any week is loaded, a data answer says why and when to ask again.
     const noData = noDataContext(deps.store.runs, deps.nextIngestAt ?? (() => null), now);
     api.setErrorHandler((err: FastifyError, req, reply) => handleError(noData(err), req, reply));

@@ -150,8 +150,10 @@ function groupIntoWeeks(raw: Record<string, unknown>[], file: string, options: F
   const totalsOnly = weeks.filter((g) => g.totalsOnly).length;
   if (totalsOnly)
     notes.push(`${totalsOnly} weeks hold FINRA's per-symbol totals only (no per-ATS rows): loaded for their symbols, without venues`);
-  for (const w of weeks) checkWeekDates(w, file, options, isExport);
-  return { file, weeks: publishedBy(weeks, options.publishedThrough, notes), notes };
+  // Only the weeks kept are checked: --published-through leaves the later ones out anyway.
+  const kept = publishedBy(weeks, options.publishedThrough, notes);
+  for (const w of kept) checkWeekDates(w, file, options, isExport);
+  return { file, weeks: kept, notes };
 }
 
 /**

@@ -243,8 +243,9 @@ describe('as_of on real FINRA totals: the same as a store loaded with what FINRA
     const asOf = '2023-06-30';
     const then = openStore(tempDbPath(), SectorTable.load());
     const all = openStore(tempDbPath(), SectorTable.load());
-    await importFiles(ingestContext(then), [AAPL_BRKB_WEEKS], { publishedThrough: asOf });
-    await importFiles(ingestContext(all), [AAPL_BRKB_WEEKS], {});
+    const today = () => new Date('2026-12-01T12:00:00Z'); // after the file's newest week
+    await importFiles(ingestContext(then, today), [AAPL_BRKB_WEEKS], { publishedThrough: asOf });
+    await importFiles(ingestContext(all, today), [AAPL_BRKB_WEEKS], {});
     const [appThen, appAll] = [await appOn(then), await appOn(all)];
     try {
       for (const ticker of ['AAPL', 'BRK.B']) {

@@ -18,7 +18,9 @@ export interface SyntheticFirmRow {
 
 /** One (week, tier) in API shape: the firm rows and FINRA-style per-symbol totals that match them. */
 export function syntheticWeek(weekStart: string, tier: string, firm: SyntheticFirmRow[]): Row[] {
-  const base = { weekStartDate: weekStart, tierIdentifier: tier, lastUpdateDate: '2026-01-05', initialPublishedDate: '2026-01-05' };
+  // Published as FINRA's calendar does: 21 days after the week starts for T1, 35 for T2 and OTCE.
+  const published = new Date(Date.parse(`${weekStart}T00:00:00Z`) + (tier === 'T1' ? 21 : 35) * 86_400_000).toISOString().slice(0, 10);
+  const base = { weekStartDate: weekStart, tierIdentifier: tier, lastUpdateDate: published, initialPublishedDate: published };
   const rows: Row[] = firm.map((f) => ({
     ...base,
     summaryTypeCode: 'ATS_W_SMBL_FIRM',
