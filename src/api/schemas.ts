@@ -492,6 +492,12 @@ export const estimateSchema = z
     newest_published_week_ending: z.string().nullable().describe("The tier's newest week FINRA has published (and this service loaded)"),
     data: z.array(estimatedWeekSchema).describe('One estimate per week after it that has daily files, newest first'),
     unavailable: z.array(z.object({ week_ending: z.string(), reason: z.string() })).describe('Weeks that could not be estimated, and why'),
+    reason: z
+      .string()
+      .nullable()
+      .describe(
+        'When data and unavailable are both empty: why there is no week to estimate (the daily files end before it), with the dates',
+      ),
     accuracy: accuracyRowSchema
       .nullable()
       .describe("Live accuracy of the tier's past estimates (newest 13 scored weeks); null before any was scored"),

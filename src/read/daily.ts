@@ -82,6 +82,9 @@ export class DailyReports {
         'SELECT trade_date, file, loaded_at, updated_at FROM daily_files WHERE trade_date BETWEEN ? AND ? ORDER BY trade_date DESC',
       ),
       newest: db.prepare<[], FileRow>('SELECT trade_date, file, loaded_at, updated_at FROM daily_files ORDER BY trade_date DESC LIMIT 1'),
+      range: db.prepare<[], { first: string | null; last: string | null }>(
+        'SELECT min(trade_date) AS first, max(trade_date) AS last FROM daily_files',
+      ),
       volumes: db.prepare<[string, string], VolumeRow>(
         `SELECT trade_date, file_symbol, short_volume, short_exempt_volume, total_volume, markets
          FROM daily_volumes WHERE symbol = ? AND trade_date >= ?`,
@@ -142,6 +145,12 @@ export class DailyReports {
   /** The daily files name the symbol (in FINRA's weekly spelling) on some stored day. */
   lists(symbol: string): boolean {
     return this.s.exact.get(symbol) !== undefined;
+  }
+
+  /** The first and last stored trading days; null before any. */
+  range(): { first: string; last: string } | null {
+    const r = this.s.range.get();
+    return r?.first && r.last ? { first: r.first, last: r.last } : null;
   }
 
   hasData(): boolean {

@@ -106,12 +106,25 @@ export class EstimateReports {
         newest_published_week_ending: newestPublished ? weekEndingOf(newestPublished) : null,
         data,
         unavailable,
+        reason: data.length || unavailable.length ? null : this.nothingToEstimate(symbol.tier, newestPublished),
         accuracy: this.accuracyOf(symbol.tier, ACCURACY_WEEKS).find((r) => r.method === 'all') ?? null,
         note: ESTIMATE_NOTE,
         source: this.reports.sourceFor([...calibrationWeeks].map((w) => [w, symbol.tier])),
         daily_source: pending.length ? this.daily.sourceBetween(pending.at(-1)!, addDays(pending[0]!, 6)) : this.daily.source([]),
       };
     });
+  }
+
+  /** Why no week can be estimated: an empty answer says so, with the dates that decide it. */
+  private nothingToEstimate(tier: Tier, newestPublished: string | null): string {
+    const files = this.daily.range();
+    if (!newestPublished) return `no ${tier} week is published here yet: there is nothing to calibrate an estimate on`;
+    const next = addDays(newestPublished, 7);
+    const covered = files ? `FINRA's daily files loaded here cover ${files.first} to ${files.last}` : 'no FINRA daily file is loaded';
+    return (
+      `${covered}; the newest published ${tier} week ends ${weekEndingOf(newestPublished)}, and no daily file falls in a week ` +
+      `after it (the next starts ${next}): there is no unpublished week to estimate. Load newer daily files (\`darkpool-radar ingest\`).`
+    );
   }
 
   /** History with the estimates on top, each record saying whether it is one. */

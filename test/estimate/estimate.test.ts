@@ -263,3 +263,27 @@ describe('when there is nothing to estimate from', () => {
     seeded.close();
   });
 });
+
+describe('an estimate with nothing to estimate', () => {
+  it('says why, with the dates: the daily files end before the week after the newest published one', async () => {
+    const { importDailyFiles } = await import('../../src/ingest/daily.js');
+    const { REGSHO_DIR } = await import('../support/fixtures.js');
+    const store = await seededStore(); // TQQQ: T2, published through the week of 2025-11-17
+    await importDailyFiles(
+      dailyContext(store, () => new Date('2026-01-05T12:00:00Z')),
+      [...regshoFiles().keys()].map((f) => `${REGSHO_DIR}${f}.gz`),
+    );
+    const app = await appOn(store);
+    try {
+      const body = (await app.inject({ url: '/darkpool/estimate/TQQQ' })).json() as Record<string, unknown>;
+      expect(body).toMatchObject({ data: [], unavailable: [], newest_published_week_ending: '2025-11-23' });
+      expect(body.reason).toBe(
+        "FINRA's daily files loaded here cover 2021-12-01 to 2021-12-31; the newest published T2 week ends 2025-11-23, and no daily " +
+          'file falls in a week after it (the next starts 2025-11-24): there is no unpublished week to estimate. Load newer daily files (`darkpool-radar ingest`).',
+      );
+    } finally {
+      await app.close();
+      store.close();
+    }
+  });
+});

@@ -2435,6 +2435,8 @@ export interface components {
                 week_ending: string;
                 reason: string;
             }[];
+            /** @description When data and unavailable are both empty: why there is no week to estimate (the daily files end before it), with the dates */
+            reason: string | null;
             /** @description Live accuracy of the tier's past estimates (newest 13 scored weeks); null before any was scored */
             accuracy: components["schemas"]["EstimateAccuracy"] | null;
             note: string;
