@@ -179,9 +179,14 @@ export const tickerParams = z.object({
 
 const isoDate = (description: string) => z.string().refine(isIsoDate, 'must be a date, YYYY-MM-DD').describe(description);
 
+/** An integer parameter with one message for every way it can be wrong. */
+const intParam = (name: string, min: number, max: number) => {
+  const message = `${name} must be an integer from ${min} to ${max}`;
+  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+};
+
 /** Far beyond any store (FINRA began publishing ATS data in 2014): a bound on the parameter, not on history. */
 const MAX_HISTORY_WEEKS = 5_000;
-const WEEKS_MESSAGE = `weeks must be an integer from 1 to ${MAX_HISTORY_WEEKS}`;
 
 /** The figures as FINRA had published them on a date: later weeks absent, later revisions not applied. */
 export const asOfParam = isoDate(
@@ -194,11 +199,7 @@ export const historyQuery = z.object({
     .enum(['estimates'])
     .optional()
     .describe('estimates: add estimates of the weeks FINRA has not published yet on top, each labelled `estimate: true` (JSON only)'),
-  weeks: z.coerce
-    .number({ error: WEEKS_MESSAGE })
-    .int(WEEKS_MESSAGE)
-    .min(1, WEEKS_MESSAGE)
-    .max(MAX_HISTORY_WEEKS, WEEKS_MESSAGE)
+  weeks: intParam('weeks', 1, MAX_HISTORY_WEEKS)
     .optional()
     .describe('How many weeks, newest first: 1 up to every loaded week; default 4, or every week in the range when from or to is given'),
   from: isoDate('The oldest week: any day of it').optional(),
@@ -236,13 +237,7 @@ export const moversQuery = z.object({
     .describe(
       'With sort=change: leave out symbols whose previous week had fewer ATS shares but some (a tiny base makes huge percentages); symbols that appeared (none the week before) are listed after the rest, change_pct null',
     ),
-  limit: z.coerce
-    .number({ error: 'limit must be an integer from 1 to 500' })
-    .int('limit must be an integer from 1 to 500')
-    .min(1, 'limit must be an integer from 1 to 500')
-    .max(500, 'limit must be an integer from 1 to 500')
-    .default(20)
-    .describe('How many symbols, 1 to 500 (the route keeps its name top20)'),
+  limit: intParam('limit', 1, 500).default(20).describe('How many symbols, 1 to 500 (the route keeps its name top20)'),
   offset: z.coerce
     .number({ error: 'offset must be a whole number' })
     .int('offset must be a whole number')
@@ -429,13 +424,7 @@ export const dailySchema = z
   .meta({ id: 'Daily' });
 
 export const dailyQuery = z.object({
-  days: z.coerce
-    .number({ error: 'days must be an integer from 1 to 260' })
-    .int('days must be an integer from 1 to 260')
-    .min(1, 'days must be an integer from 1 to 260')
-    .max(260, 'days must be an integer from 1 to 260')
-    .default(10)
-    .describe('How many of the newest loaded trading days, 1 to 260'),
+  days: intParam('days', 1, 260).default(10).describe('How many of the newest loaded trading days, 1 to 260'),
   format: formatParam.optional(),
 });
 
@@ -553,13 +542,7 @@ export const venueParams = z.object({
 });
 
 export const venueQuery = z.object({
-  weeks: z.coerce
-    .number({ error: WEEKS_MESSAGE })
-    .int(WEEKS_MESSAGE)
-    .min(1, WEEKS_MESSAGE)
-    .max(MAX_HISTORY_WEEKS, WEEKS_MESSAGE)
-    .default(4)
-    .describe('How many weeks, newest first'),
+  weeks: intParam('weeks', 1, MAX_HISTORY_WEEKS).default(4).describe('How many weeks, newest first'),
   tier: tierParam.optional().describe('Only this tier'),
   as_of: asOfParam,
 });
@@ -615,13 +598,7 @@ export const venueSymbolsSchema = z
 export const revisionsQuery = z.object({
   ticker: tickerParams.shape.ticker.optional().describe('Only the revisions that changed this symbol (any spelling)'),
   week: isoDate('Only this week: any day of it').optional(),
-  limit: z.coerce
-    .number({ error: 'limit must be an integer from 1 to 500' })
-    .int('limit must be an integer from 1 to 500')
-    .min(1, 'limit must be an integer from 1 to 500')
-    .max(500, 'limit must be an integer from 1 to 500')
-    .default(100)
-    .describe('How many revisions, newest first'),
+  limit: intParam('limit', 1, 500).default(100).describe('How many revisions, newest first'),
 });
 
 const revisedFigures = z
@@ -711,11 +688,6 @@ export const weekFileSchema = z
     data: z.array(symbolWeekSchema).describe('Every symbol of the tiers, tier then symbol order, with the fields of /darkpool/weekly'),
   })
   .meta({ id: 'WeekFile' });
-
-const intParam = (name: string, min: number, max: number) => {
-  const message = `${name} must be an integer from ${min} to ${max}`;
-  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
-};
 
 export const unusualQuery = z.object({
   week: isoDateParam.optional(),

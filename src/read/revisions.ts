@@ -6,7 +6,7 @@ import type { Tier } from '../domain/tiers.js';
 import type { Coverage } from '../domain/week.js';
 import type { Db } from '../store/db.js';
 import type { Snapshot } from './snapshot.js';
-import type { Reports } from './weekly.js';
+import { usd, type Reports } from './weekly.js';
 
 interface VersionRow {
   week_start: string;
@@ -30,8 +30,6 @@ interface SymbolFigures {
   dark_pool_trades: number | null;
   dark_pool_volume_usd: number | null;
 }
-
-const usd = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
 
 export interface RevisionQuery {
   ticker?: string;

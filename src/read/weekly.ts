@@ -109,7 +109,8 @@ export interface Source {
   freshness: Freshness[];
 }
 
-const usd = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
+/** Dollars to the cent. */
+export const usd = (v: number | null) => (v === null ? null : Math.round(v * 100) / 100);
 
 export class Reports {
   private loadedWeeks: LoadedWeeks | null = null;

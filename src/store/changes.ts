@@ -2,6 +2,7 @@
 // dataset revision in its own transaction, so that HTTP caches and in-memory answers validate against
 // it whichever process made the change; after the commit, listeners in this process hear of it at once.
 import type { Db } from './db.js';
+import { APPEND_EVENT } from './outbox.js';
 
 const BUMP_DATASET_REVISION = `INSERT INTO meta (key, value) VALUES ('dataset_revision', '1'), ('dataset_updated_at', @now)
   ON CONFLICT (key) DO UPDATE SET value = CASE key
@@ -14,7 +15,7 @@ export class DataChanges {
 
   constructor(db: Db) {
     this.bump = db.prepare(BUMP_DATASET_REVISION);
-    this.append = db.prepare('INSERT OR IGNORE INTO event_outbox (id, type, created_at, payload) VALUES (?, ?, ?, ?)');
+    this.append = db.prepare(APPEND_EVENT);
   }
 
   /** Inside the publishing transaction. */

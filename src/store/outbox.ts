@@ -2,6 +2,9 @@
 // fanned out once to the subscriptions of the moment and delivered, at least once, with retries.
 import type { Db } from './db.js';
 
+/** An event into the outbox; its id makes a second announcement of the same change a no-op. */
+export const APPEND_EVENT = 'INSERT OR IGNORE INTO event_outbox (id, type, created_at, payload) VALUES (?, ?, ?, ?)';
+
 export interface OutboxEvent {
   id: string;
   type: string;
@@ -37,7 +40,7 @@ export class Outbox {
       ),
       addDelivery: db.prepare("INSERT OR IGNORE INTO webhook_deliveries (event_id, url, status, next_at) VALUES (?, ?, 'pending', ?)"),
       markFanned: db.prepare('UPDATE event_outbox SET fanned_out = 1 WHERE id = ?'),
-      append: db.prepare('INSERT OR IGNORE INTO event_outbox (id, type, created_at, payload) VALUES (?, ?, ?, ?)'),
+      append: db.prepare(APPEND_EVENT),
       due: db.prepare<[string, number], Delivery>(
         `SELECT d.event_id, d.url, d.attempts, e.type, e.created_at, e.payload
          FROM webhook_deliveries d JOIN event_outbox e ON e.id = d.event_id

@@ -1,26 +1,12 @@
 // GET /darkpool/offexchange/{ticker}: a symbol's ATS venues and non-ATS firms side by side. Expected
 // figures come from FINRA's real TQQQ rows (T2, 2025-11-17: 26 ATS rows, 21 non-ATS firm rows with
 // "De Minimis Firms", FINRA's two totals), summed here with plain loops.
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.js';
-import { appOn, seededStore } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { useSeededApp } from '../support/app.js';
 import { tqqqRows } from '../support/fixtures.js';
-import { removeTempDirs } from '../support/harness.js';
 
 type Row = Record<string, any>;
-let app: FastifyInstance;
-let store: Store;
-
-beforeAll(async () => {
-  store = await seededStore();
-  app = await appOn(store);
-});
-afterAll(async () => {
-  await app.close();
-  store.close();
-  removeTempDirs();
-});
+const seeded = useSeededApp();
 
 const rows = tqqqRows();
 const of = (type: string) => rows.filter((r) => r.summaryTypeCode === type);
@@ -29,7 +15,7 @@ const pct = (part: number, whole: number) => Math.round((part / whole) * 100 * 1
 
 describe('GET /darkpool/offexchange/{ticker}', () => {
   it('lists the ATS venues and the non-ATS firms, each with its share of the off-exchange total', async () => {
-    const res = await app.inject({ url: '/darkpool/offexchange/tqqq' });
+    const res = await seeded.app.inject({ url: '/darkpool/offexchange/tqqq' });
     expect(res.statusCode).toBe(200);
     const body = res.json() as Row;
     const ats = sum(of('ATS_W_SMBL_FIRM'), 'totalWeeklyShareQuantity');
@@ -71,7 +57,7 @@ describe('GET /darkpool/offexchange/{ticker}', () => {
   });
 
   it('as CSV, one line per venue or firm', async () => {
-    const res = await app.inject({ url: '/darkpool/offexchange/TQQQ?format=csv' });
+    const res = await seeded.app.inject({ url: '/darkpool/offexchange/TQQQ?format=csv' });
     expect(res.headers['content-type']).toContain('text/csv');
     const lines = res.body.trim().split(/\r?\n/);
     expect(lines[0]).toBe('kind,mpid,name,de_minimis,shares,trades,off_exchange_share_pct');
@@ -79,13 +65,13 @@ describe('GET /darkpool/offexchange/{ticker}', () => {
   });
 
   it('a week loaded from a website export: the ATS side only, and it says why', async () => {
-    const body = (await app.inject({ url: '/darkpool/offexchange/AABB?week=2025-11-10' })).json() as Row;
+    const body = (await seeded.app.inject({ url: '/darkpool/offexchange/AABB?week=2025-11-10' })).json() as Row;
     expect(body).toMatchObject({ non_ats_shares: null, off_exchange_shares: null, non_ats_firms_loaded: false, ats_share_pct: null });
     expect((body.data as Row[]).every((d) => d.kind === 'ats')).toBe(true);
   });
 
   it('unknown ticker: a 404 problem', async () => {
-    const res = await app.inject({ url: '/darkpool/offexchange/NOPE' });
+    const res = await seeded.app.inject({ url: '/darkpool/offexchange/NOPE' });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toMatchObject({ code: 'ticker_not_found' });
   });

@@ -1,23 +1,10 @@
 // One parameter rule for every route: an unknown parameter is named (with the known one meant, when
 // close), and a parameter given twice is named once; neither is ignored.
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { closest } from '../../src/api/parameters.js';
-import type { Store } from '../../src/store/store.js';
-import { appOn, seededStore } from '../support/app.js';
-import { removeTempDirs } from '../support/harness.js';
+import { useSeededApp } from '../support/app.js';
 
-let app: FastifyInstance;
-let store: Store;
-beforeAll(async () => {
-  store = await seededStore();
-  app = await appOn(store);
-});
-afterAll(async () => {
-  await app.close();
-  store.close();
-  removeTempDirs();
-});
+const seeded = useSeededApp();
 
 describe('query parameters', () => {
   it('refuses one the route does not know, naming it and the one meant', async () => {
@@ -28,7 +15,7 @@ describe('query parameters', () => {
       ['/darkpool/weeks?x=1', 'unknown parameter "x" (this route takes none)'],
       ['/darkpool/sectors?colour=red', 'unknown parameter "colour" (this route takes week, as_of, format)'],
     ] as const) {
-      const res = await app.inject({ url });
+      const res = await seeded.app.inject({ url });
       expect(res.statusCode, url).toBe(400);
       expect(res.json(), url).toMatchObject({ code: 'invalid_parameter', detail });
       expect(res.json().errors[0].parameter, url).toBe(url.split('?')[1]!.split('=')[0]);
@@ -37,7 +24,7 @@ describe('query parameters', () => {
 
   it('refuses a single-valued one given twice, naming it once', async () => {
     for (const url of ['/darkpool/history/AABB?weeks=2&weeks=3', '/darkpool/movers/top20?tier=T2&tier=OTCE']) {
-      const res = await app.inject({ url });
+      const res = await seeded.app.inject({ url });
       expect(res.statusCode, url).toBe(400);
       const name = url.split('?')[1]!.split('=')[0]!;
       expect(res.json().detail, url).toBe(`"${name}" is given 2 times; give it once`);

@@ -1,28 +1,14 @@
 // One venue: its weekly series and what it traded in a week. Expected figures are summed from FINRA's
 // per-ATS rows (the two real OTCE weeks and the real TQQQ week) with plain loops, not the service's code.
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Store } from '../../src/store/store.js';
-import { appOn, seededStore } from '../support/app.js';
+import { describe, expect, it } from 'vitest';
+import { useSeededApp } from '../support/app.js';
 import { otceFirmRows, tqqqRows } from '../support/fixtures.js';
-import { removeTempDirs } from '../support/harness.js';
 
 type Row = Record<string, any>;
-let app: FastifyInstance;
-let store: Store;
-
-beforeAll(async () => {
-  store = await seededStore();
-  app = await appOn(store);
-});
-afterAll(async () => {
-  await app.close();
-  store.close();
-  removeTempDirs();
-});
+const seeded = useSeededApp();
 
 const get = async (url: string) => {
-  const res = await app.inject({ url });
+  const res = await seeded.app.inject({ url });
   return { status: res.statusCode, body: res.json() as Row };
 };
 const firm = (rows: Row[]) => rows.filter((r) => r.summaryTypeCode === 'ATS_W_SMBL_FIRM');
@@ -103,7 +89,7 @@ describe('GET /darkpool/venues/{mpid}/symbols', () => {
   it('answers an earlier week, CSV too, and 404s a week not loaded', async () => {
     const older = await get('/darkpool/venues/OTCN/symbols?week=2025-11-12');
     expect(older.body.week_ending).toBe('2025-11-16');
-    const csv = await app.inject({ url: '/darkpool/venues/OTCN/symbols?week=2025-11-12&format=csv' });
+    const csv = await seeded.app.inject({ url: '/darkpool/venues/OTCN/symbols?week=2025-11-12&format=csv' });
     expect(csv.headers['content-type']).toMatch(/^text\/csv/);
     const lines = csv.body.trim().split(/\r?\n/);
     expect(lines[0]).toBe('ticker,issue_name,tier,shares,trades,volume_usd,venue_share_pct,symbol_share_pct');

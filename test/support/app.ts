@@ -9,8 +9,9 @@ import { importFiles, type IngestContext } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
 import { Store } from '../../src/store/store.js';
 import { writeFileSync } from 'node:fs';
+import { afterAll, beforeAll } from 'vitest';
 import { mondaysBack, OTCE_FILES, otceFirmRows, relabelWeek, TQQQ_JSON, type Row } from './fixtures.js';
-import { silentLogger, tempDbPath, tempDir } from './harness.js';
+import { removeTempDirs, silentLogger, tempDbPath, tempDir } from './harness.js';
 import { openStore } from '../../src/compose.js';
 
 export function ingestContext(store: Store, now = () => new Date('2026-01-05T12:00:00Z')): IngestContext {
@@ -45,6 +46,21 @@ export async function nineWeeksStore(path = tempDbPath()): Promise<Store> {
   });
   await importFiles(ingestContext(store), files, {});
   return store;
+}
+
+/** For a test file: the seeded store and an app on it, opened before its tests and closed after them. */
+export function useSeededApp(): { readonly app: FastifyInstance; readonly store: Store } {
+  const seeded = {} as { app: FastifyInstance; store: Store };
+  beforeAll(async () => {
+    seeded.store = await seededStore();
+    seeded.app = await appOn(seeded.store);
+  });
+  afterAll(async () => {
+    await seeded.app?.close();
+    seeded.store?.close();
+    removeTempDirs();
+  });
+  return seeded;
 }
 
 export async function appOn(store: Store): Promise<FastifyInstance> {
