@@ -17,24 +17,14 @@ import { createFinraClient } from '../src/finra/index.js';
 import type { Tier } from '../src/domain/tiers.js';
 import { ingestFromFinra } from '../src/ingest/run.js';
 import { SectorTable } from '../src/sectors/table.js';
-import { FinraDouble } from '../test/support/finra-double.js';
-import { rowsOfType, symbolOf, syntheticDailyFiles, syntheticWeekRows, TIER_SHAPES, type Row } from './synthetic.js';
+import { startService } from './lib.js';
+import { ensureWeekFiles, symbolOf, syntheticDailyFiles, TIER_SHAPES, WEEK_FILES_DIR } from './synthetic.js';
 import { openStore } from '../src/compose.js';
 
 const DURATION_S = Number(process.env.LOAD_SECONDS ?? 20);
 const NEWEST = '2026-10-26'; // the week the ingest publishes during the load
 const PREFILLED = [1, 2, 3, 4].map((i) => addDays(NEWEST, -7 * i));
 const TIERS: Tier[] = ['T1', 'T2', 'OTCE'];
-
-/** FINRA double rows on demand, one week kept. */
-function generator() {
-  let last: { key: string; rows: ReturnType<typeof syntheticWeekRows> } | null = null;
-  return (week: string, tier: string, type: string): Row[] => {
-    const key = `${week}|${tier}`;
-    if (last?.key !== key) last = { key, rows: syntheticWeekRows(week, tier as Tier) };
-    return rowsOfType(last.rows, type);
-  };
-}
 
 async function freePort(): Promise<number> {
   const s = createServer().listen(0, '127.0.0.1');
@@ -76,28 +66,53 @@ const validPath = (): string =>
 /** Paths that must answer 404 (symbols and weeks that do not exist). */
 const missPath = (): string => pick([`/darkpool/weekly/ZZ${Math.floor(Math.random() * 1e6)}`, '/darkpool/movers/top20?week=2019-01-07']);
 
-function run(url: string, connections: number, path: () => string): Promise<autocannon.Result> {
+/** Every answer's latency and when it ended (ms since the load began), to place the slow ones in time. */
+interface Timed {
+  at: number;
+  ms: number;
+}
+
+function run(url: string, connections: number, path: () => string, timed: Timed[], began: number): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
-    autocannon(
+    const instance = autocannon(
       { url, connections, duration: DURATION_S, requests: [{ setupRequest: (req) => ({ ...req, path: path() }) }] },
       (err, result) => (err ? reject(err) : resolve(result)),
     );
+    instance.on('response', (_client, _status, _bytes, ms: number) => timed.push({ at: Date.now() - began, ms }));
   });
+}
+
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+}
+
+/** p99, p99.9 and max of the answers that ended in [from, to) ms. */
+function window(timed: Timed[], from: number, to: number) {
+  const ms = timed.filter((t) => t.at >= from && t.at < to).map((t) => t.ms);
+  ms.sort((a, b) => a - b);
+  return { answers: ms.length, p99: quantile(ms, 0.99), p999: quantile(ms, 0.999), max: ms.at(-1) ?? 0 };
 }
 
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'darkpool-load-'));
   const dbPath = join(dir, 'load.db');
-  const rows = generator();
-  const partitions: [string, string][] = PREFILLED.flatMap((w) => TIERS.map((t) => [w, t] as [string, string]));
-  const double = await new FinraDouble({ rows: [], generated: { partitions, rows } }).start();
+  // The FINRA double runs in a process of its own: generating and gzipping a week's pages on this
+  // process's event loop would stall the load generator itself and show as the server's latency.
+  ensureWeekFiles(WEEK_FILES_DIR, [...PREFILLED, NEWEST], TIERS);
+  const double = await startService(
+    process.execPath,
+    ['--import', 'tsx', 'bench/double-child.ts', NEWEST, String(PREFILLED.length + 1)],
+    {},
+    true,
+  );
+  const finraUrl = double.firstLine;
 
   console.log(`prefilling ${PREFILLED.length} full-size weeks x 3 tiers through the ingest path ...`);
   const store = openStore(dbPath, SectorTable.load());
   const agent = new Agent();
   const logger = pino({ level: 'warn' });
   const client = createFinraClient(
-    { FINRA_API_URL: double.url, FINRA_TOKEN_URL: double.url, FINRA_CLIENT_ID: undefined, FINRA_CLIENT_SECRET: undefined },
+    { FINRA_API_URL: finraUrl, FINRA_TOKEN_URL: finraUrl, FINRA_CLIENT_ID: undefined, FINRA_CLIENT_SECRET: undefined },
     { dispatcher: agent, logger, minIntervalMs: 0 },
   );
   const prefill = await ingestFromFinra(
@@ -114,7 +129,8 @@ async function main() {
   console.log(`and ${dailyFiles.length} daily files (${TIER_SHAPES.T1.symbols + TIER_SHAPES.T2.symbols} NMS symbols a day)`);
   store.close();
   await agent.close();
-  partitions.unshift([NEWEST, 'T1']); // FINRA publishes a new T1 week
+  double.child.stdin!.write('release\n'); // FINRA publishes a new week
+  await double.lines.next();
 
   const port = await freePort();
   const env = {
@@ -125,10 +141,14 @@ async function main() {
     INGEST_CRON: 'off',
     RATE_LIMIT_MAX: '0',
     LOG_LEVEL: 'warn',
-    FINRA_API_URL: double.url,
+    FINRA_API_URL: finraUrl,
     DAILY_WINDOW_DAYS: '0',
   };
-  const server = spawn(process.execPath, ['dist/server.js'], { env, stdio: ['ignore', 'inherit', 'inherit'] });
+  const server = spawn(
+    process.execPath,
+    [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir=' + process.env.PROF] : []), 'dist/server.js'],
+    { env, stdio: ['ignore', 'inherit', 'inherit'] },
+  );
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {
@@ -143,7 +163,8 @@ async function main() {
     `load: ${DURATION_S} s, 100 connections (90 on valid paths, 10 on intended 404s); ingest of week ${NEWEST} T1 starts after 2 s`,
   );
   const started = Date.now();
-  const loads = Promise.all([run(base, 90, validPath), run(base, 10, missPath)]);
+  const timed: Timed[] = [];
+  const loads = Promise.all([run(base, 90, validPath, timed, started), run(base, 10, missPath, timed, started)]);
   await new Promise((r) => setTimeout(r, 2000));
   const ingestStart = (Date.now() - started) / 1000;
   const ingest = spawn(process.execPath, ['dist/cli.js', 'ingest', '--tiers', 'T1', '--weeks', '1'], {
@@ -164,7 +185,7 @@ async function main() {
 
   server.kill('SIGTERM');
   await once(server, 'exit');
-  await double.close();
+  await double.stop();
   rmSync(dir, { recursive: true, force: true });
 
   const line = (name: string, r: autocannon.Result) =>
@@ -177,6 +198,23 @@ async function main() {
   console.log(
     `\ntotal ${Math.round(valid.requests.average + misses.requests.average).toLocaleString('en-US')} req/s; ingest ran from ${ingestStart.toFixed(1)} s to ${ingestEnd.toFixed(1)} s (exit ${ingestCode}): ${ingestOut.trim().split('\n').at(-1)}`,
   );
+  // Where the slow answers fell: the first second (cold: nothing cached, nothing compiled), the rest
+  // before the ingest, while it ran (its publish included), the 2 s after, and the rest.
+  const windows: [string, number, number][] = [
+    ['first second (cold start)', 0, 1000],
+    ['before the ingest', 1000, ingestStart * 1000],
+    ['while the ingest ran and published', ingestStart * 1000, ingestEnd * 1000],
+    ['2 s after the publish', ingestEnd * 1000, ingestEnd * 1000 + 2000],
+    ['the rest', ingestEnd * 1000 + 2000, Infinity],
+    ['after the first second', 1000, Infinity],
+  ];
+  console.log('\n| window | answers | p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|');
+  for (const [name, from, to] of windows) {
+    const w = window(timed, from, to);
+    console.log(`| ${name} | ${w.answers.toLocaleString('en-US')} | ${w.p99.toFixed(1)} | ${w.p999.toFixed(1)} | ${w.max.toFixed(1)} |`);
+  }
+  if (process.env.LOAD_PER_SECOND)
+    for (let s = 0; s < DURATION_S; s++) console.log(`  second ${s}: max ${window(timed, s * 1000, s * 1000 + 1000).max.toFixed(1)} ms`);
   console.log(`after the load, /darkpool/movers/top20 serves week ending ${newest.week_ending}`);
   console.log(
     `the publish scored ${scored?.estimates ?? 0} T1 estimates of that week (synthetic data: their error says nothing about real accuracy)`,

@@ -218,7 +218,8 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     const v = validators();
     const etag = v[format];
     const lastModified = v.lastModified;
-    reply.header('etag', etag).header('vary', vary);
+    const varyBefore = reply.getHeader('vary'); // CORS varies by Origin when only some origins may read
+    reply.header('etag', etag).header('vary', varyBefore ? `${String(varyBefore)}, ${vary}` : vary);
     if (lastModified) reply.header('last-modified', lastModified);
     const ifNoneMatch = req.headers['if-none-match'];
     const ifModifiedSince = req.headers['if-modified-since'];
@@ -232,7 +233,6 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     const hit = memory?.get(req.responseGeneration, req.responseKey);
     if (!hit) return done();
     req.responseKey = null; // served from memory: nothing to store
-    reply.header('cache-control', cacheControl());
     // A remembered answer is a 200 of this very URL in this revision: the fast way to a 304.
     if (req.notModified) {
       reply.code(304).send();
@@ -248,7 +248,7 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
       reply.header('cache-control', 'no-store');
       reply.removeHeader('etag');
       reply.removeHeader('last-modified');
-    } else if (req.routeOptions.config?.cache && reply.statusCode === 200) {
+    } else if (req.routeOptions.config?.cache && (reply.statusCode === 200 || reply.statusCode === 304)) {
       reply.header('cache-control', cacheControl());
     }
     // Only a GET's whole answer is kept: a HEAD (or a 304) may carry none of it.

@@ -13,12 +13,15 @@ export function routeMethods(app: FastifyInstance): (path: string) => string[] {
 }
 
 export function methodNotAllowed(app: FastifyInstance, methodsAt: (path: string) => string[]): void {
-  app.addHook('onRequest', async (req) => {
-    if (req.routeOptions.url !== undefined && req.method !== 'TRACE') return;
+  // A callback hook, not an async one: it runs on every request, and a promise per request shows.
+  app.addHook('onRequest', (req, _reply, done) => {
+    if (req.routeOptions.url !== undefined && req.method !== 'TRACE') return done();
     const allowed = methodsAt(req.url.split('?')[0]!);
-    if (req.method !== 'TRACE' && allowed.length === 0) return;
-    throw new ProblemError('method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(' or ') || 'GET'}.`, {
-      headers: { allow: [...allowed, 'OPTIONS'].join(', ') },
-    });
+    if (req.method !== 'TRACE' && allowed.length === 0) return done();
+    done(
+      new ProblemError('method_not_allowed', `${req.method} is not allowed here; use ${allowed.join(' or ') || 'GET'}.`, {
+        headers: { allow: [...allowed, 'OPTIONS'].join(', ') },
+      }),
+    );
   });
 }

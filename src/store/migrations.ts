@@ -457,4 +457,17 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_at);
   `,
+  // 10: week-wide reads from an index
+  `
+  -- Movers, sectors, the week file and the unusual list read one week's rows, but symbol_weeks is
+  -- clustered by symbol (for history): each of a full week's 12,300 rows cost a descent into the
+  -- table, 60 to 90 ms a query even in memory. This index holds every column in week order, so those
+  -- reads never touch the table (6 to 12 ms); it replaces the two narrower week indexes.
+  CREATE INDEX symbol_weeks_by_week_covering ON symbol_weeks (
+    week_start, tier, symbol, shares, trades, notional, venues, non_ats_shares, non_ats_trades,
+    prev_shares, change_pct, trend, issue_name
+  );
+  DROP INDEX symbol_weeks_by_week;
+  DROP INDEX symbol_weeks_by_shares;
+  `,
 ];

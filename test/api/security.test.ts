@@ -154,6 +154,15 @@ describe('hardening', () => {
     expect(ok.headers['access-control-allow-origin']).toBe('https://dash.example.com');
     const other = await app.inject({ url: '/darkpool/sectors', headers: { origin: 'https://evil.example.net' } });
     expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    // A shared cache must keep one answer per origin (and per representation), not hand one origin's to another.
+    expect(String(ok.headers.vary).split(/,\s*/)).toEqual(expect.arrayContaining(['Origin', 'Accept']));
+    const preflight = await app.inject({
+      method: 'OPTIONS',
+      url: '/darkpool/sectors',
+      headers: { origin: 'https://evil.example.net', 'access-control-request-method': 'GET' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     await app.close();
   });
 
