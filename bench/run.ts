@@ -34,6 +34,17 @@ interface PartResult {
 
 const tick = (ok: boolean) => (ok ? 'met' : 'MISSED');
 
+/** Wall times (ms) of `node args...` from spawn to exit, `runs` times, output discarded. */
+async function timesOf(args: string[], runs: number, env: Record<string, string> = {}): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    execFileSync(process.execPath, args, { env: { ...process.env, ...env }, stdio: 'ignore', maxBuffer: 1 << 30 });
+    times.push(performance.now() - started);
+  }
+  return times;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Tape analysis: trades/s end to end against a plain read-and-split of the same file.
 
@@ -92,6 +103,19 @@ async function ticksPart(): Promise<PartResult> {
     ]);
   }
   const [small, big] = measured as [(typeof measured)[0], (typeof measured)[0]];
+
+  // End to end, as a user runs it: process start to the report written, against the floor's process
+  // start to its last line split (the same node, the same file).
+  const bigFile = table.at(-1)![0]!;
+  const endToEnd = median(await timesOf(['dist/cli.js', 'ticks', `${DATA}/${bigFile}`], 3, { DB_PATH: '/nonexistent' }));
+  const floorEndToEnd = median(await timesOf(['bench/floor.mjs', `${DATA}/${bigFile}`], 3));
+  // Start-up: a command that does not serve, against node starting and exiting.
+  const oneLine = join(tmpdir(), `darkpool-one-trade-${process.pid}.csv`);
+  writeFileSync(oneLine, `${readFileSync('fixtures/ticks/ibm_2013-10-11_trades.csv', 'utf8').split('\n')[0]}\n`);
+  const bareNode = median(await timesOf(['-e', '0'], 9));
+  const versionStart = median(await timesOf(['dist/cli.js', '--version'], 9)) - bareNode;
+  const ticksStart = median(await timesOf(['dist/cli.js', 'ticks', oneLine], 9, { DB_PATH: '/nonexistent' })) - bareNode;
+  rmSync(oneLine);
   return {
     part: 'ticks',
     date: new Date().toISOString(),
@@ -101,11 +125,14 @@ async function ticksPart(): Promise<PartResult> {
       `at least 1,000,000 trades/s: ${tick(small.rate >= 1e6 && big.rate >= 1e6)} (${fmt(small.rate)} and ${fmt(big.rate)})`,
       `within 2x of the read-and-split floor: ${tick(small.ratio <= 2 && big.ratio <= 2)} (${fmt(small.ratio, 2)}x and ${fmt(big.ratio, 2)}x)`,
       // The garbage collector sizes its heap to the allocation rate: the floor, which keeps nothing, grows too.
+      `end to end (process start to report written) within 1.3x of the floor's process on ${fmt(big.trades)} trades: ${tick(endToEnd <= 1.3 * floorEndToEnd)} (${fmt(endToEnd)} ms against ${fmt(floorEndToEnd)} ms, ${fmt(endToEnd / floorEndToEnd, 2)}x)`,
+      `start-up of a command that does not serve under 100 ms more than node's own (${fmt(bareNode)} ms here): ${tick(versionStart < 100 && ticksStart < 100)} (--version ${fmt(versionStart)} ms, ticks on a one-trade file ${fmt(ticksStart)} ms)`,
       `memory flat in file size: ${tick(big.rss <= small.rss * 1.35)} (${mb(small.rss)} for ${fmt(small.trades)} trades, ${mb(big.rss)} for ${fmt(big.trades)}, ${fmt(big.rss / small.rss, 2)}x for 4x the trades; the floor, which keeps nothing, ${fmt(big.floorRss / small.floorRss, 2)}x)`,
     ],
     notes: [
       'Input: the real IBM day (fixtures/ticks) repeated over 52 consecutive weekdays; the larger file repeats each day four times (4x the trades, the same candles). Median of 3 runs, each in a fresh process, timed after start-up.',
       'Analysis = stream, parse, classify by the SIP rules, fold into 1-minute candles and statistics, build the report. Floor = read the same file and split every line into fields.',
+      'End to end and start-up: wall time of `node dist/cli.js ...` from spawn to exit (median of 3 and of 9 runs); the CLI loads only the modules of the command it runs, and the tape analysis not even the configuration.',
     ],
   };
 }

@@ -3,6 +3,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { PROJECT_URL } from './package-info.js';
+import { DEFAULT_DB_PATH } from './store/location.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -23,7 +24,7 @@ const schema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
-    DB_PATH: z.string().min(1).default('data/darkpool.db'),
+    DB_PATH: z.string().min(1).default(DEFAULT_DB_PATH),
     FINRA_API_URL: httpUrl.default('https://api.finra.org'),
     FINRA_CDN_URL: httpUrl.default('https://cdn.finra.org/equity/regsho/daily'),
     FINRA_TOKEN_URL: z

@@ -1,6 +1,5 @@
 // The `darkpool-radar` command: global flags, then the command, each imported only when it runs (a
-// command that does not serve never loads the HTTP server).
-import { ConfigError, loadConfig } from '../config.js';
+// command that does not serve never loads the HTTP server; the tape analysis not even the configuration).
 import { PACKAGE_VERSION } from '../package-info.js';
 import { IngestLockedError } from '../store/lock.js';
 import { cliConfig, parse, UsageError } from './args.js';
@@ -64,14 +63,15 @@ export async function main(argv: string[], env: Record<string, string | undefine
   try {
     switch (command) {
       case 'ingest':
-        return await (await import('./commands/ingest.js')).ingestCommand(args, cliConfig(env), io);
+        return await (await import('./commands/ingest.js')).ingestCommand(args, await cliConfig(env), io);
       case 'import':
-        return await (await import('./commands/import.js')).importCommand(args, cliConfig(env), io);
+        return await (await import('./commands/import.js')).importCommand(args, await cliConfig(env), io);
       case 'status':
-        return await (await import('./commands/status.js')).statusCommand(args, cliConfig(env), io);
+        return await (await import('./commands/status.js')).statusCommand(args, await cliConfig(env), io);
       case 'serve': {
         parse(args, {});
         const { closeOnSignals, serve } = await import('../server.js');
+        const { loadConfig } = await import('../config.js');
         closeOnSignals(await serve(loadConfig(env), { schedule: true }));
         return await new Promise<number>(() => {}); // runs until a signal ends the process
       }
@@ -80,15 +80,15 @@ export async function main(argv: string[], env: Record<string, string | undefine
       case 'openapi':
         return await (await import('./commands/openapi.js')).openapiCommand(io);
       case 'backtest':
-        return await (await import('./commands/backtest.js')).backtestCommand(args, cliConfig(env), io);
+        return await (await import('./commands/backtest.js')).backtestCommand(args, await cliConfig(env), io);
       case 'export':
-        return await (await import('./commands/export.js')).exportCommand(args, cliConfig(env), io);
+        return await (await import('./commands/export.js')).exportCommand(args, await cliConfig(env), io);
       case 'mcp':
-        return await (await import('./commands/mcp.js')).mcpCommand(args, cliConfig(env), io);
+        return await (await import('./commands/mcp.js')).mcpCommand(args, await cliConfig(env), io);
       case 'backup':
-        return await (await import('./commands/backup.js')).backupCommand(args, cliConfig(env), io);
+        return await (await import('./commands/backup.js')).backupCommand(args, await cliConfig(env), io);
       case 'ticks':
-        return await (await import('./commands/ticks.js')).ticksCommand(args, cliConfig(env), io);
+        return await (await import('./commands/ticks.js')).ticksCommand(args, env, io);
       case 'help':
       case '--help':
       case '-h':
@@ -102,7 +102,7 @@ export async function main(argv: string[], env: Record<string, string | undefine
       io.stderr(`darkpool-radar: ${err.message}\n\n${USAGE}\n`);
       return 64;
     }
-    if (err instanceof ConfigError) {
+    if (err instanceof (await import('../config.js')).ConfigError) {
       io.stderr(`${err.message}\n`);
       return 78;
     }

@@ -1,17 +1,15 @@
 // `darkpool-radar ticks FILE`: consolidated-tape analysis, cross-checked with the store when there is one.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { toCsv } from '../../api/csv.js';
-import type { Config } from '../../config.js';
-import { Queries } from '../../read/queries.js';
-import { finraCrossCheck } from '../../ticks/finra-check.js';
+import { DEFAULT_DB_PATH } from '../../store/location.js';
 import { analyzeTape } from '../../ticks/index.js';
 import { CANDLE_CSV_COLUMNS, type CrossCheck } from '../../ticks/report.js';
 import { isRuleSetName } from '../../ticks/rules.js';
 import { inputFile, parse, positiveNumber, UsageError } from '../args.js';
 import { formatDuration, type Io } from '../output.js';
-import { withReadOnlyDb } from '../store.js';
 
-export async function ticksCommand(args: string[], config: Config, io: Io): Promise<number> {
+/** Reads DB_PATH alone from the environment: the analysis needs no other setting, and starts at once. */
+export async function ticksCommand(args: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
     interval: { type: 'string' },
     rules: { type: 'string' },
@@ -64,7 +62,13 @@ export async function ticksCommand(args: string[], config: Config, io: Io): Prom
     }
     return 0;
   };
-  // The FINRA cross-check reads the store when there is one; the analysis never needs it.
-  if (!existsSync(config.DB_PATH)) return analyze(null);
-  return withReadOnlyDb(config.DB_PATH, (db) => analyze(finraCrossCheck(new Queries(db))));
+  // The FINRA cross-check reads the store when there is one; the analysis never needs it (nor its modules).
+  const dbPath = env.DB_PATH || DEFAULT_DB_PATH;
+  if (!existsSync(dbPath)) return analyze(null);
+  const [{ withReadOnlyDb }, { Queries }, { finraCrossCheck }] = await Promise.all([
+    import('../store.js'),
+    import('../../read/queries.js'),
+    import('../../ticks/finra-check.js'),
+  ]);
+  return withReadOnlyDb(dbPath, (db) => analyze(finraCrossCheck(new Queries(db))));
 }
