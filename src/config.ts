@@ -2,8 +2,7 @@
 // the typed `Config`; nothing else reads process.env.
 import cron from 'node-cron';
 import { z } from 'zod';
-import { PROJECT_URL } from './package-info.js';
-import { DEFAULT_DB_PATH } from './store/location.js';
+import { DEFAULT_DB_PATH, PROJECT_URL } from './package-info.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 

@@ -194,7 +194,10 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   app.addHook('onRequest', (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const config = req.routeOptions.config;
     if (!config?.cache || (req.method !== 'GET' && req.method !== 'HEAD')) return done();
-    const asked = (req.query as { format?: unknown } | undefined)?.format;
+    // Any case, as every enumeration of the API (format=CSV is csv); a repeated format is the parameter rule's 400.
+    const given = (req.query as { format?: unknown } | undefined)?.format;
+    if (Array.isArray(given)) return done();
+    const asked = typeof given === 'string' ? given.toLowerCase() : given;
     const offered = config.ndjson ? WITH_NDJSON : config.csv ? WITH_CSV : JSON_ONLY;
     if (asked !== undefined && !FORMATS.includes(asked as Format)) {
       const allowed = config.ndjson ? 'json, csv or ndjson' : 'json or csv';

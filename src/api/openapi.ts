@@ -1,10 +1,13 @@
 // The OpenAPI document, generated from the routes' zod schemas, at /openapi.json (and /docs, see pages.ts).
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
-import { jsonSchemaTransform, jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { createJsonSchemaTransform, createJsonSchemaTransformObject, type jsonSchemaTransformObject } from 'fastify-type-provider-zod';
+import { PACKAGE_VERSION } from '../package-info.js';
 import { FINRA_CREDIT } from '../read/weekly.js';
+import { keepParameterDefaults } from './schemas.js';
 
-export const API_VERSION = '1.0.0';
+/** The API's version is the package's: one source. */
+export const API_VERSION = PACKAGE_VERSION;
 
 /**
  * The zod transform emits an input and an output variant of every named schema; requests here
@@ -61,8 +64,9 @@ export async function openApiDocument(app: FastifyInstance): Promise<void> {
         { name: 'meta', description: 'Documentation of error codes' },
       ],
     },
-    transform: jsonSchemaTransform,
-    transformObject: (doc) => withoutUnusedSchemas(jsonSchemaTransformObject(doc)),
+    transform: createJsonSchemaTransform({ zodToJsonConfig: { override: keepParameterDefaults } }),
+    transformObject: (doc) =>
+      withoutUnusedSchemas(createJsonSchemaTransformObject({ zodToJsonConfig: { override: keepParameterDefaults } })(doc)),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

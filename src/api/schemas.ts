@@ -173,16 +173,60 @@ export const sectorsSchema = z
 export const tickerParams = z.object({
   ticker: z
     .string()
-    .refine(isTickerInput, 'not a ticker: letters, digits and . - / ^ or space, at most 20 characters')
+    .trim()
+    .refine(isTickerInput, 'use letters, digits and . - / ^ or a space between them, at most 20 characters')
     .describe('Any common spelling: BRK.B, BRK-B, BRK/B, brk.b'),
 });
 
 const isoDate = (description: string) => z.string().refine(isIsoDate, 'must be a date, YYYY-MM-DD').describe(description);
 
-/** An integer parameter with one message for every way it can be wrong. */
-const intParam = (name: string, min: number, max: number) => {
-  const message = `${name} must be an integer from ${min} to ${max}`;
-  return z.coerce.number({ error: message }).int(message).min(min, message).max(max, message);
+// One grammar for query parameters: numbers in plain decimal digits only (2e1, 0x10, 1e3, +5 and
+// " 5" are refused, not read as something else), enumerations in any case (ASC is asc), and one
+// message per parameter written for people. Each keeps its real type in the OpenAPI document.
+
+const DIGITS = /^\d{1,15}$/;
+const DECIMAL = /^\d{1,15}(\.\d{1,15})?$/;
+
+/** A whole-number parameter in decimal digits, from min to max. */
+export const intParam = (name: string, min: number, max: number) => {
+  const message = `${name} must be an integer from ${min} to ${max}, in decimal digits`;
+  return z
+    .string({ error: message })
+    .refine((s) => DIGITS.test(s), message)
+    .transform(Number)
+    .pipe(z.number().int(message).min(min, message).max(max, message))
+    .meta({ type: 'integer', minimum: min, maximum: max });
+};
+
+/** A number parameter in decimal notation (digits, an optional fraction), from min to max. */
+export const decimalParam = (name: string, min: number, max: number) => {
+  const message = `${name} must be a number from ${min} to ${max}, in decimal notation`;
+  return z
+    .string({ error: message })
+    .refine((s) => DECIMAL.test(s), message)
+    .transform(Number)
+    .pipe(z.number().min(min, message).max(max, message))
+    .meta({ type: 'number', minimum: min, maximum: max });
+};
+
+/**
+ * For the documents made from these schemas (OpenAPI, MCP tools): zod leaves a default out of an
+ * input schema whose value is transformed (digits to a number); a caller still needs to see it.
+ */
+export function keepParameterDefaults(ctx: { zodSchema: unknown; jsonSchema: Record<string, unknown> }) {
+  const def = (ctx.zodSchema as { _zod: { def: { type: string; defaultValue?: unknown } } })._zod.def;
+  if (def.type === 'default' && ctx.jsonSchema.default === undefined) ctx.jsonSchema.default = def.defaultValue;
+}
+
+/** One of `values`, in any case: the canonical spelling is what the handler gets. */
+export const enumParam = <const T extends readonly [string, ...string[]]>(name: string, values: T) => {
+  const message = `${name} must be ${values.length > 1 ? `${values.slice(0, -1).join(', ')} or ${values.at(-1)}` : values[0]}`;
+  const canonical = new Map(values.map((v) => [v.toLowerCase(), v]));
+  return z
+    .string({ error: message })
+    .transform((s) => canonical.get(s.toLowerCase()) ?? s)
+    .pipe(z.enum(values, { error: message }))
+    .meta({ type: 'string', enum: [...values] });
 };
 
 /** Far beyond any store (FINRA began publishing ATS data in 2014): a bound on the parameter, not on history. */
@@ -195,8 +239,7 @@ export const asOfParam = isoDate(
 
 export const historyQuery = z.object({
   as_of: asOfParam,
-  include: z
-    .enum(['estimates'])
+  include: enumParam('include', ['estimates'])
     .optional()
     .describe('estimates: add estimates of the weeks FINRA has not published yet on top, each labelled `estimate: true` (JSON only)'),
   weeks: intParam('weeks', 1, MAX_HISTORY_WEEKS)
@@ -214,36 +257,24 @@ const isoDateParam = isoDate('Any day of the week, its Monday or its Sunday (wee
 /** weekly/{ticker} and ratio/{ticker}: a past week instead of the latest. */
 export const weekQuery = z.object({ week: isoDateParam.optional(), as_of: asOfParam });
 
-const tierParam = z
-  .string()
-  .transform((t) => t.toUpperCase())
-  .pipe(tierSchema)
-  .describe('T1, T2 or OTCE');
+const tierParam = enumParam('tier', TIERS).describe('T1, T2 or OTCE');
 
-export const formatParam = z.enum(['json', 'csv']).describe('Or send Accept: text/csv');
+export const formatParam = enumParam('format', ['json', 'csv']).describe('Or send Accept: text/csv');
 
 export const moversQuery = z.object({
   week: isoDateParam.optional(),
   as_of: asOfParam,
   tier: tierParam.optional().describe("Only this tier; without week, that tier's newest week"),
-  sector: z.enum(SECTORS).optional().describe('Only this sector'),
-  sort: z.enum(['shares', 'notional', 'trades', 'change']).default('shares'),
-  order: z.enum(['desc', 'asc']).default('desc'),
-  min_prev_shares: z.coerce
-    .number()
-    .int()
-    .min(0)
+  sector: enumParam('sector', SECTORS).optional().describe('Only this sector (its name in any case)'),
+  sort: enumParam('sort', ['shares', 'notional', 'trades', 'change']).default('shares'),
+  order: enumParam('order', ['desc', 'asc']).default('desc'),
+  min_prev_shares: intParam('min_prev_shares', 0, 1e12)
     .default(MIN_PREV_SHARES_FOR_CHANGE)
     .describe(
       'With sort=change: leave out symbols whose previous week had fewer ATS shares but some (a tiny base makes huge percentages); symbols that appeared (none the week before) are listed after the rest, change_pct null',
     ),
   limit: intParam('limit', 1, 500).default(20).describe('How many symbols, 1 to 500 (the route keeps its name top20)'),
-  offset: z.coerce
-    .number({ error: 'offset must be a whole number' })
-    .int('offset must be a whole number')
-    .min(0, 'offset must be a whole number')
-    .default(0)
-    .describe('Symbols to skip, for paging'),
+  offset: intParam('offset', 0, 1e9).default(0).describe('Symbols to skip, for paging'),
   format: formatParam.optional(),
 });
 
@@ -505,13 +536,7 @@ export const accuracySchema = z
   .meta({ id: 'Accuracy' });
 
 export const accuracyQuery = z.object({
-  weeks: z.coerce
-    .number({ error: 'weeks must be an integer from 1 to 260' })
-    .int('weeks must be an integer from 1 to 260')
-    .min(1, 'weeks must be an integer from 1 to 260')
-    .max(260, 'weeks must be an integer from 1 to 260')
-    .default(13)
-    .describe("Each tier's newest this many scored weeks"),
+  weeks: intParam('weeks', 1, 260).default(13).describe("Each tier's newest this many scored weeks"),
   tier: tierParam.optional(),
 });
 
@@ -675,7 +700,7 @@ export const weekFileParams = z.object({ week: isoDate('Any day of the week: its
 
 export const weekFileQuery = z.object({
   tier: tierParam.optional().describe('Only this tier; default: every tier of the week that is loaded whole'),
-  format: z.enum(['json', 'csv', 'ndjson']).optional().describe('Or send Accept: text/csv or application/x-ndjson'),
+  format: enumParam('format', ['json', 'csv', 'ndjson']).optional().describe('Or send Accept: text/csv or application/x-ndjson'),
 });
 
 export const weekFileSchema = z
@@ -693,15 +718,12 @@ export const unusualQuery = z.object({
   week: isoDateParam.optional(),
   tier: tierParam.optional().describe("Only this tier; without week, that tier's newest week"),
   window: intParam('window', 2, 52).default(8).describe('Trailing window: this many whole weeks of the tier loaded before the week'),
-  z: z.coerce
-    .number({ error: 'z must be a number from 0.5 to 10' })
-    .min(0.5, 'z must be a number from 0.5 to 10')
-    .max(10, 'z must be a number from 0.5 to 10')
-    .default(2)
-    .describe('How many standard deviations from the trailing mean'),
+  z: decimalParam('z', 0.5, 10).default(2).describe('How many standard deviations from the trailing mean'),
   min_prev_shares: intParam('min_prev_shares', 0, 1e12).default(100_000).describe('Leave out symbols whose trailing mean is lower'),
   limit: intParam('limit', 1, 500).default(50),
-  direction: z.enum(['up', 'down']).default('up').describe('up: zscore >= z, largest first; down: zscore <= -z, smallest first'),
+  direction: enumParam('direction', ['up', 'down'])
+    .default('up')
+    .describe('up: zscore >= z, largest first; down: zscore <= -z, smallest first'),
   format: formatParam.optional(),
 });
 

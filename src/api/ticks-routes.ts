@@ -7,6 +7,7 @@ import { finraCrossCheck } from '../ticks/finra-check.js';
 import { analyzeTape } from '../ticks/index.js';
 import { MalformedRowError, TradeFormatError } from '../ticks/parse.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
+import { decimalParam, enumParam, intParam } from './schemas.js';
 
 export const TICKS_MEDIA_TYPES = ['text/csv', 'application/x-ndjson'] as const;
 /** The documented upload limit; larger files belong to the CLI (`darkpool-radar ticks FILE`). */
@@ -125,13 +126,12 @@ export const tapeReportSchema = z
   .meta({ id: 'TapeReport' });
 
 export const ticksQuery = z.object({
-  interval: z.coerce.number().int().min(1).max(86_400).default(60).describe('Candle interval, seconds'),
-  rules: z.enum(['sip', 'letter-u-y']).default('sip').describe('sip (the specifications) or the letter-u-y convention'),
-  large_size: z.coerce.number().positive().default(5_000),
-  large_notional: z.coerce.number().positive().default(200_000),
-  delay_seconds: z.coerce.number().nonnegative().default(10),
-  strict: z
-    .enum(['true', 'false', '1', '0'])
+  interval: intParam('interval', 1, 86_400).default(60).describe('Candle interval, seconds'),
+  rules: enumParam('rules', ['sip', 'letter-u-y']).default('sip').describe('sip (the specifications) or the letter-u-y convention'),
+  large_size: decimalParam('large_size', 1, 1e12).default(5_000),
+  large_notional: decimalParam('large_notional', 1, 1e15).default(200_000),
+  delay_seconds: decimalParam('delay_seconds', 0, 86_400).default(10),
+  strict: enumParam('strict', ['true', 'false', '1', '0'])
     .default('false')
     .transform((v) => v === 'true' || v === '1')
     .describe('Stop at the first malformed row (a 400 naming its line)'),

@@ -202,8 +202,8 @@ export interface paths {
                     /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
                     as_of?: string;
                     /** @description Only this tier; without week, that tier's newest week */
-                    tier?: string;
-                    /** @description Only this sector */
+                    tier?: "T1" | "T2" | "OTCE";
+                    /** @description Only this sector (its name in any case) */
                     sector?: "Communication Services" | "Consumer Discretionary" | "Consumer Staples" | "Energy" | "Financials" | "Health Care" | "Industrials" | "Information Technology" | "Materials" | "Real Estate" | "Utilities" | "ETFs & ETPs" | "Unknown";
                     sort?: "shares" | "notional" | "trades" | "change";
                     order?: "desc" | "asc";
@@ -313,7 +313,7 @@ export interface paths {
                     /** @description Any day of the week, its Monday or its Sunday (week_ending); default: the newest loaded week */
                     week?: string;
                     /** @description Only this tier; without week, that tier's newest week */
-                    tier?: string;
+                    tier?: "T1" | "T2" | "OTCE";
                     /** @description Trailing window: this many whole weeks of the tier loaded before the week */
                     window?: number;
                     /** @description How many standard deviations from the trailing mean */
@@ -826,7 +826,7 @@ export interface paths {
                     /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
                     as_of?: string;
                     /** @description T1, T2 or OTCE */
-                    tier?: string;
+                    tier?: "T1" | "T2" | "OTCE";
                     /** @description Or send Accept: text/csv */
                     format?: "json" | "csv";
                 };
@@ -924,7 +924,7 @@ export interface paths {
                     /** @description How many weeks, newest first */
                     weeks?: number;
                     /** @description Only this tier */
-                    tier?: string;
+                    tier?: "T1" | "T2" | "OTCE";
                     /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
                     as_of?: string;
                 };
@@ -1026,7 +1026,7 @@ export interface paths {
                     /** @description The figures as FINRA had published them on this date (weeks published later absent, later revisions undone); default: the latest */
                     as_of?: string;
                     /** @description Only this tier */
-                    tier?: string;
+                    tier?: "T1" | "T2" | "OTCE";
                     /** @description Or send Accept: text/csv */
                     format?: "json" | "csv";
                 };
@@ -1125,7 +1125,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description Only this tier; default: every tier of the week that is loaded whole */
-                    tier?: string;
+                    tier?: "T1" | "T2" | "OTCE";
                     /** @description Or send Accept: text/csv or application/x-ndjson */
                     format?: "json" | "csv" | "ndjson";
                 };
@@ -1558,7 +1558,7 @@ export interface paths {
                     /** @description Each tier's newest this many scored weeks */
                     weeks?: number;
                     /** @description T1, T2 or OTCE */
-                    tier?: string;
+                    tier?: "T1" | "T2" | "OTCE";
                 };
                 header?: never;
                 path?: never;
@@ -1741,7 +1741,7 @@ export interface paths {
                     large_notional?: number;
                     delay_seconds?: number;
                     /** @description Stop at the first malformed row (a 400 naming its line) */
-                    strict?: "0" | "1" | "true" | "false";
+                    strict?: "true" | "false" | "1" | "0";
                 };
                 header?: never;
                 path?: never;

@@ -46,7 +46,11 @@ const TOOLS: Tool[] = [
 
 function inputSchema(tool: Tool) {
   const shape = { ...(tool.params?.shape ?? {}), ...(tool.query?.shape ?? {}) };
-  const { $schema: _, ...schema } = z.toJSONSchema(z.object(shape), { io: 'input', unrepresentable: 'any' });
+  const { $schema: _, ...schema } = z.toJSONSchema(z.object(shape), {
+    io: 'input',
+    unrepresentable: 'any',
+    override: s.keepParameterDefaults,
+  });
   return schema as { type: 'object'; properties?: Record<string, object>; required?: string[] };
 }
 

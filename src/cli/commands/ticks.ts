@@ -1,7 +1,7 @@
 // `darkpool-radar ticks FILE`: consolidated-tape analysis, cross-checked with the store when there is one.
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { toCsv } from '../../api/csv.js';
-import { DEFAULT_DB_PATH } from '../../store/location.js';
+import { DEFAULT_DB_PATH } from '../../package-info.js';
 import { analyzeTape } from '../../ticks/index.js';
 import { CANDLE_CSV_COLUMNS, type CrossCheck } from '../../ticks/report.js';
 import { isRuleSetName } from '../../ticks/rules.js';
