@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES as HTTP_STATUS } from 'node:http';
 import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { RunLog } from '../store/runs.js';
 import { problem, PROBLEM_CODES, ProblemError, type Problem, type ProblemCode } from './problems.js';
 
@@ -70,10 +70,6 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
       ...problem('invalid_parameter', errors.map((e) => `${e.parameter}: ${e.message}`).join('; '), instance),
       errors,
     });
-  }
-  if (isResponseSerializationError(err)) {
-    req.log.error({ err, issues: err.cause.issues }, 'response does not match its schema');
-    return sendProblem(reply, problem('internal_error', 'The server produced an invalid answer.', instance));
   }
   const status = err.statusCode ?? 500;
   const code = status < 500 ? STATUS_CODES[status] : undefined;

@@ -10,6 +10,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { PassThrough, Readable } from 'node:stream';
 import { FORMATS, negotiate, type Format } from './csv.js';
+import { z } from 'zod';
 import { ProblemError } from './problems.js';
 
 declare module 'fastify' {
@@ -156,7 +157,17 @@ function matches(ifNoneMatch: string, etag: string): boolean {
   return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
 }
 
+/** What a cacheable route answers when the caller's validators match (RFC 9110 15.4.5). */
+const NOT_MODIFIED = z
+  .null()
+  .describe('Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control');
+
 export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptions) => {
+  // Every cacheable route documents its 304, decided here with the behaviour rather than route by route.
+  app.addHook('onRoute', (route) => {
+    const response = route.schema?.response as Record<string, unknown> | undefined;
+    if (route.config?.cache && response) response[304] = NOT_MODIFIED;
+  });
   app.decorateRequest('format', 'json');
   app.decorateRequest('responseKey', null);
   app.decorateRequest('responseGeneration', '');

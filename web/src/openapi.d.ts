@@ -38,6 +38,13 @@ export interface paths {
                         "application/json": components["schemas"]["Weekly"];
                     };
                 };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Invalid ticker */
                 400: {
                     headers: {
@@ -130,6 +137,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["WeeklyMany"];
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
@@ -231,6 +245,13 @@ export interface paths {
                         "application/json": components["schemas"]["Movers"];
                         "text/csv": string;
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
@@ -342,6 +363,13 @@ export interface paths {
                         "text/csv": string;
                     };
                 };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Invalid ticker */
                 400: {
                     headers: {
@@ -439,6 +467,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["Ratio"];
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
@@ -540,6 +575,13 @@ export interface paths {
                         "application/json": components["schemas"]["OffExchange"];
                         "text/csv": string;
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
@@ -648,6 +690,13 @@ export interface paths {
                         "text/csv": string;
                     };
                 };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Invalid ticker */
                 400: {
                     headers: {
@@ -745,6 +794,13 @@ export interface paths {
                         "application/json": components["schemas"]["Sectors"];
                         "text/csv": string;
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
@@ -846,6 +902,13 @@ export interface paths {
                         "text/csv": string;
                     };
                 };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Invalid ticker */
                 400: {
                     headers: {
@@ -945,6 +1008,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["VenueSeries"];
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
@@ -1049,6 +1119,13 @@ export interface paths {
                         "text/csv": string;
                     };
                 };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Invalid ticker */
                 400: {
                     headers: {
@@ -1148,6 +1225,13 @@ export interface paths {
                         "text/csv": string;
                         "application/x-ndjson": string;
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
@@ -1257,15 +1341,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No daily file loaded yet */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
             };
         };
         put?: never;
@@ -1308,6 +1383,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["Revisions"];
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
@@ -1354,15 +1436,6 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
-                /** @description No daily file loaded yet */
-                503: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/problem+json": components["schemas"]["Problem"];
-                    };
-                };
             };
         };
         put?: never;
@@ -1398,6 +1471,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["Weeks"];
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Unauthorized */
                 401: {
@@ -1479,6 +1559,13 @@ export interface paths {
                         "application/json": components["schemas"]["Daily"];
                         "text/csv": string;
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
@@ -1575,6 +1662,13 @@ export interface paths {
                         "application/json": components["schemas"]["Accuracy"];
                     };
                 };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
                 /** @description Invalid ticker */
                 400: {
                     headers: {
@@ -1652,6 +1746,13 @@ export interface paths {
                     content: {
                         "application/json": components["schemas"]["Estimate"];
                     };
+                };
+                /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 /** @description Invalid ticker */
                 400: {
