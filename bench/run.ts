@@ -366,6 +366,7 @@ async function apiPart(): Promise<PartResult> {
     ]),
     onCore1,
     dir,
+    server.child.pid!,
   );
   const verdicts: string[] = [];
 
@@ -389,6 +390,9 @@ async function apiPart(): Promise<PartResult> {
   const short = (name: string) => name.replace('/darkpool/', '').split(/[/?]/)[0]!;
   verdicts.push(
     `each endpoint at least 0.9x a bare route answering the same bytes (headers and body): ${tick(rows.every((r) => r.api.rps >= 0.9 * r.same.rps))} (${rows.map((r) => `${short(r.name)} ${fmt(r.api.rps / r.same.rps, 2)}x`).join(', ')})`,
+    `by server CPU per answer (what the server does, whatever the load generator and the machine's drift), each endpoint at least 0.9x the bare route answering the same bytes: ${tick(rows.every((r) => r.cpuRatio >= 0.9))} (${rows.map((r) => `${short(r.name)} ${fmt(r.cpuRatio, 2)}x`).join(', ')})`,
+  );
+  verdicts.push(
     `each endpoint at least 0.9x a bare route answering the same body with only the transport's headers: ${tick(rows.every((r) => r.api.rps >= 0.9 * r.bare.rps))} (${rows.map((r) => `${short(r.name)} ${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')}); the headers alone cost the bare route ${rows.map((r) => `${fmt(1 - r.same.rps / r.bare.rps, 2)}`).join(', ')} of its rate`,
   );
   verdicts.push(
@@ -417,14 +421,21 @@ type Launcher = (args: string[]) => [string, string[]];
 /** Headers of an answer that the transport, not the application, writes. */
 const TRANSPORT_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
 
+/** CPU time (user + system, ms) a process has used so far. */
+function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime, stime in clock ticks (USER_HZ 100)
+}
+
 /**
  * Each endpoint under load at 50 connections against bare Fastify routes answering the very same
  * bytes: the same body alone, and the same body with the same headers. 3 s of warm-up (JIT, the
  * in-memory answer cache), then five alternating 3 s rounds of each; the median rounds are compared.
- * Short alternating rounds because this machine's speed drifts by tens of percent from one
- * minute to the next.
+ * This machine's speed drifts by tens of percent from one minute to the next, which moves requests
+ * per second between rounds; so the server CPU each answer cost (from /proc, per round) is compared
+ * too: at saturation, throughput is its inverse, and it does not depend on the load generator.
  */
-async function againstBare(base: string, endpoints: [string, () => string][], onCore1: Launcher, dir: string) {
+async function againstBare(base: string, endpoints: [string, () => string][], onCore1: Launcher, dir: string, serverPid: number) {
   const answers: Record<string, { body: string; headers: Record<string, string> }> = {};
   for (const [i, [, path]] of endpoints.entries()) {
     const res = await fetch(`${base}${path()}`);
@@ -445,9 +456,18 @@ async function againstBare(base: string, endpoints: [string, () => string][], on
       'bare (same bytes) req/s',
       'bare p99',
       'vs same bytes',
+      'CPU per answer',
+      'bare (same bytes) CPU',
+      'vs same bytes, by CPU',
     ],
   ];
-  const rows: { name: string; api: LoadResult; bare: LoadResult; same: LoadResult }[] = [];
+  const rows: { name: string; api: LoadResult; bare: LoadResult; same: LoadResult; cpuRatio: number }[] = [];
+  /** One round: the load result and the server CPU per answer (us). */
+  const measured = async (url: string, path: () => string, pid: number) => {
+    const before = cpuMsOf(pid);
+    const result = await load(url, path, 50, 3);
+    return { result, cpuUs: ((cpuMsOf(pid) - before) * 1000) / Math.max(1, result.requests) };
+  };
   try {
     for (const [i, [name, path]] of endpoints.entries()) {
       const barePath = () => `/bare/e${i}`;
@@ -456,16 +476,22 @@ async function againstBare(base: string, endpoints: [string, () => string][], on
       await load(bare.firstLine, barePath, 50, 2);
       await load(bare.firstLine, samePath, 50, 2);
       const rounds: Record<'api' | 'bare' | 'same', LoadResult[]> = { api: [], bare: [], same: [] };
+      const cpu: Record<'api' | 'same', number[]> = { api: [], same: [] };
       for (let round = 0; round < 5; round++) {
-        rounds.api.push(await load(base, path, 50, 3));
+        const a = await measured(base, path, serverPid);
+        rounds.api.push(a.result);
+        cpu.api.push(a.cpuUs);
         rounds.bare.push(await load(bare.firstLine, barePath, 50, 3));
-        rounds.same.push(await load(bare.firstLine, samePath, 50, 3));
+        const b = await measured(bare.firstLine, samePath, bare.child.pid!);
+        rounds.same.push(b.result);
+        cpu.same.push(b.cpuUs);
       }
       const api = medianRun(rounds.api);
       const b = medianRun(rounds.bare);
       const same = medianRun(rounds.same);
+      const [apiCpu, sameCpu] = [median(cpu.api), median(cpu.same)];
       if (rounds.api.some((r) => r.errors || r.non2xx)) throw new Error(`${name}: errors or non-2xx answers under load`);
-      rows.push({ name, api, bare: b, same });
+      rows.push({ name, api, bare: b, same, cpuRatio: sameCpu / apiCpu });
       table.push([
         name,
         `${fmt(answers[`e${i}`]!.body.length / 1024, 1)} KB`,
@@ -477,6 +503,9 @@ async function againstBare(base: string, endpoints: [string, () => string][], on
         fmt(same.rps),
         `${same.p99} ms`,
         `${fmt(api.rps / same.rps, 2)}x`,
+        `${fmt(apiCpu)} us`,
+        `${fmt(sameCpu)} us`,
+        `${fmt(sameCpu / apiCpu, 2)}x`,
       ]);
     }
   } finally {
@@ -548,7 +577,7 @@ async function scalePart(): Promise<PartResult> {
   ];
   let hot: Awaited<ReturnType<typeof againstBare>>;
   try {
-    hot = await againstBare(server.firstLine, endpoints, onCore1, dir);
+    hot = await againstBare(server.firstLine, endpoints, onCore1, dir, server.child.pid!);
   } finally {
     await server.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -579,7 +608,8 @@ async function scalePart(): Promise<PartResult> {
     machine: machine(),
     table,
     verdicts: [
-      `hot answers at least 0.9x a bare route answering the same bytes: ${tick(hot.rows.every((r) => r.api.rps >= 0.9 * r.same.rps))} (${hot.rows.map((r) => `${fmt(r.api.rps / r.same.rps, 2)}x`).join(', ')}); against the same body alone ${hot.rows.map((r) => `${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')}`,
+      `hot answers at least 0.9x a bare route answering the same bytes by server CPU per answer: ${tick(hot.rows.every((r) => r.cpuRatio >= 0.9))} (${hot.rows.map((r) => `${fmt(r.cpuRatio, 2)}x`).join(', ')})`,
+      `hot answers at least 0.9x a bare route answering the same bytes by requests per second: ${tick(hot.rows.every((r) => r.api.rps >= 0.9 * r.same.rps))} (${hot.rows.map((r) => `${fmt(r.api.rps / r.same.rps, 2)}x`).join(', ')}); against the same body alone ${hot.rows.map((r) => `${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')}`,
       `history with random tickers (mostly not cached) at least 0.5x: ${tick(hot.rows.filter((r) => r.name.includes('history')).every((r) => r.api.rps >= 0.5 * r.same.rps))} (${hot.rows
         .filter((r) => r.name.includes('history'))
         .map((r) => `${fmt(r.api.rps / r.same.rps, 2)}x`)

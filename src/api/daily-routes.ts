@@ -28,7 +28,10 @@ export const dailyRoutes: FastifyPluginAsyncZod<DailyRoutesOptions> = async (app
         summary: "FINRA's daily off-exchange volume (ATS and non-ATS), short and short-exempt volume, newest first",
         params: tickerParams,
         querystring: dailyQuery,
-        response: { ...listOk(dailySchema, 'One record per loaded trading day'), ...problemResponses(400, 401, 404, 406, 429, 503) },
+        response: {
+          ...listOk(dailySchema, 'One record per loaded trading day', DAILY_COLUMNS),
+          ...problemResponses(400, 401, 404, 406, 429, 503),
+        },
       },
     },
     async (req, reply) => {

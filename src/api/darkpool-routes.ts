@@ -11,7 +11,7 @@ import type { Publications } from '../read/feed.js';
 import type { Revisions } from '../read/revisions.js';
 import type { Unusual } from '../read/unusual.js';
 import type { WeekFiles } from '../read/week-file.js';
-import { WEEK_FILE_TYPES, weekFileName, weekFileText } from './week-file-body.js';
+import { WEEK_FILE_COLUMNS, WEEK_FILE_TYPES, weekFileName, weekFileText } from './week-file-body.js';
 import { NoDataError, TickerNotFoundError, VenueNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
 import { toCsv } from './csv.js';
 import { atomFeed } from './feed.js';
@@ -113,10 +113,12 @@ export function listAnswer<T extends { data: readonly object[] }>(
   return toCsv(columns, body.data as Record<string, unknown>[]);
 }
 
-const csvContent = { 'text/csv': { schema: z.string().describe('The `data` records, one per line, same columns as the JSON fields') } };
+/** CSV as documented: its columns are the ones listAnswer writes, from the same list. */
+export const csvOf = (columns: readonly string[], what = 'The `data` records') =>
+  z.string().describe(`${what}, one per line (CRLF) after a header line: ${columns.join(',')}`);
 
-export function listOk<T>(schema: T, description: string) {
-  return { 200: { description, content: { 'application/json': { schema }, ...csvContent } } };
+export function listOk<T>(schema: T, description: string, columns: readonly string[]) {
+  return { 200: { description, content: { 'application/json': { schema }, 'text/csv': { schema: csvOf(columns) } } } };
 }
 
 // A key is needed only when the server is configured with some: hence the empty alternative.
@@ -175,7 +177,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         security,
         summary: 'The 20 symbols with the most ATS shares (or notional, trades, change) in a week',
         querystring: moversQuery,
-        response: { ...listOk(moversSchema, 'Top 20, largest first'), ...problemResponses(400, 401, 404, 406, 429, 503) },
+        response: { ...listOk(moversSchema, 'Top 20, largest first', SYMBOL_COLUMNS), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -212,7 +214,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
           'standard deviation of 0 or a trailing mean under min_prev_shares. The same statistics on the ATS share of off-exchange volume.',
         querystring: unusualQuery,
         response: {
-          ...listOk(unusualSchema, 'Largest z-scores first (direction=down: smallest)'),
+          ...listOk(unusualSchema, 'Largest z-scores first (direction=down: smallest)', UNUSUAL_COLUMNS),
           ...problemResponses(400, 401, 404, 406, 429, 503),
         },
       },
@@ -261,7 +263,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         params: tickerParams,
         querystring: offExchangeQuery,
         response: {
-          ...listOk(offExchangeSchema, 'The latest week, or week='),
+          ...listOk(offExchangeSchema, 'The latest week, or week=', OFF_EXCHANGE_COLUMNS),
           ...problemResponses(400, 401, 404, 406, 429, 503),
         },
       },
@@ -282,7 +284,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         summary: "Weekly history, newest first (with include=estimates, the unpublished weeks' estimates on top)",
         params: tickerParams,
         querystring: historyQueryWithFormat,
-        response: { ...listOk(historySchema, 'One record per loaded week'), ...problemResponses(400, 401, 404, 406, 429, 503) },
+        response: {
+          ...listOk(historySchema, 'One record per loaded week', SYMBOL_COLUMNS),
+          ...problemResponses(400, 401, 404, 406, 429, 503),
+        },
       },
     },
     async (req, reply) => {
@@ -321,7 +326,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         security,
         summary: 'ATS shares and notional per sector in a week',
         querystring: sectorsQuery,
-        response: { ...listOk(sectorsSchema, 'Sector totals, largest first'), ...problemResponses(400, 401, 404, 406, 429, 503) },
+        response: {
+          ...listOk(sectorsSchema, 'Sector totals, largest first', SECTOR_COLUMNS),
+          ...problemResponses(400, 401, 404, 406, 429, 503),
+        },
       },
     },
     async (req, reply) => {
@@ -339,7 +347,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         security,
         summary: 'The ATS leaderboard of a week: each venue summed over the symbols it traded',
         querystring: venuesQuery,
-        response: { ...listOk(venuesSchema, 'Venues, largest first'), ...problemResponses(400, 401, 404, 406, 429, 503) },
+        response: { ...listOk(venuesSchema, 'Venues, largest first', VENUE_COLUMNS), ...problemResponses(400, 401, 404, 406, 429, 503) },
       },
     },
     async (req, reply) => {
@@ -374,7 +382,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         summary: 'What an ATS traded in a week (its newest by default), largest first',
         params: venueParams,
         querystring: venueSymbolsQuery,
-        response: { ...listOk(venueSymbolsSchema, 'One record per symbol'), ...problemResponses(400, 401, 404, 406, 429, 503) },
+        response: {
+          ...listOk(venueSymbolsSchema, 'One record per symbol', VENUE_SYMBOL_COLUMNS),
+          ...problemResponses(400, 401, 404, 406, 429, 503),
+        },
       },
     },
     async (req, reply) => {
@@ -399,7 +410,7 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
             description: 'Every symbol, tier then symbol order',
             content: {
               'application/json': { schema: weekFileSchema },
-              'text/csv': { schema: z.string().describe('One line per symbol, the columns of the weekly record') },
+              'text/csv': { schema: csvOf(WEEK_FILE_COLUMNS, 'One weekly record per symbol') },
               'application/x-ndjson': { schema: z.string().describe('One weekly record (JSON) per line') },
             },
           },

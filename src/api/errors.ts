@@ -9,8 +9,10 @@ import type { RunLog } from '../store/runs.js';
 import { problem, PROBLEM_CODES, ProblemError, type Problem, type ProblemCode } from './problems.js';
 
 export function sendProblem(reply: FastifyReply, body: Problem, headers: Record<string, string> = {}) {
+  // The id the body quotes is in the headers too, also for errors raised before any hook ran (routing).
   return reply
     .code(body.status)
+    .header('x-request-id', String(reply.request.id))
     .headers(headers)
     .type('application/problem+json')
     .send({ ...body, request_id: String(reply.request.id) });

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, type jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { PACKAGE_VERSION } from '../package-info.js';
 import { FINRA_CREDIT } from '../read/weekly.js';
+import { PROBLEM_CODES, type ProblemCode } from './problems.js';
 import { keepParameterDefaults } from './schemas.js';
 
 /** The API's version is the package's: one source. */
@@ -32,6 +33,76 @@ function withoutUnusedSchemas(doc: OpenApiDocument): OpenApiDocument {
   visit({ ...doc, components: { ...components, schemas: {} } });
   const kept = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
   return { ...doc, components: { ...components, schemas: kept } } as OpenApiDocument;
+}
+
+/** The response headers the API sends, documented once and referred to by each response. */
+const HEADERS: Record<string, { description: string; schema: { type: string } }> = {
+  'X-Request-Id': {
+    description: 'The request id (yours when you sent a sane one): quote it when reporting a problem',
+    schema: { type: 'string' },
+  },
+  ETag: {
+    description: 'The dataset revision, the build and the representation (weak, W/, when the answer is compressed)',
+    schema: { type: 'string' },
+  },
+  'Last-Modified': { description: 'When the data last changed', schema: { type: 'string' } },
+  'Cache-Control': {
+    description: 'public (private with API keys), max-age until the next scheduled ingest, or no-cache when none is scheduled',
+    schema: { type: 'string' },
+  },
+  Vary: { description: 'Accept; also Origin, Authorization and X-API-Key where they change the answer', schema: { type: 'string' } },
+  'RateLimit-Limit': { description: 'Requests allowed per window (when RATE_LIMIT_MAX is set)', schema: { type: 'integer' } },
+  'RateLimit-Remaining': { description: 'Requests left in this window (when RATE_LIMIT_MAX is set)', schema: { type: 'integer' } },
+  'RateLimit-Reset': { description: 'Seconds until the window resets (when RATE_LIMIT_MAX is set)', schema: { type: 'integer' } },
+  'Retry-After': { description: 'Seconds to wait before asking again', schema: { type: 'integer' } },
+  'WWW-Authenticate': { description: 'Bearer realm="darkpool-radar"', schema: { type: 'string' } },
+  Allow: { description: 'The methods this path takes', schema: { type: 'string' } },
+};
+
+interface Response {
+  description: string;
+  headers?: Record<string, unknown>;
+  content?: Record<string, unknown>;
+}
+
+const problemResponse = (code: ProblemCode): Response => ({
+  description: PROBLEM_CODES[code].title,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
+
+/**
+ * What every operation can answer besides what its route declares, decided in one place with the
+ * behaviour that causes it: a wrong method (405, with Allow), a path segment too long (414, where
+ * the path has parameters), a failure of ours (500); and the headers of each answer: the request id
+ * everywhere, the validators and caching on a cacheable answer and its 304, the rate-limit headers
+ * in the API's scope, Retry-After on a 429, WWW-Authenticate on a 401.
+ */
+function wholeContract(doc: OpenApiDocument): OpenApiDocument {
+  const paths = (doc as unknown as { paths: Record<string, Record<string, { responses: Record<string, Response> }>> }).paths;
+  const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
+  for (const [path, operations] of Object.entries(paths)) {
+    const inApiScope = path.startsWith('/darkpool/') || path.startsWith('/ticks/');
+    for (const operation of Object.values(operations)) {
+      const responses = operation.responses;
+      responses['405'] ??= problemResponse('method_not_allowed');
+      if (path.includes('{')) responses['414'] ??= problemResponse('uri_too_long');
+      responses['500'] ??= problemResponse('internal_error');
+      const cacheable = '304' in responses;
+      for (const [status, response] of Object.entries(responses)) {
+        const names = ['X-Request-Id'];
+        if (cacheable && (status === '200' || status === '304')) names.push('ETag', 'Last-Modified', 'Cache-Control', 'Vary');
+        if (inApiScope && (status === '200' || status === '429')) names.push('RateLimit-Limit', 'RateLimit-Remaining', 'RateLimit-Reset');
+        if (status === '429') names.push('Retry-After');
+        if (status === '401') names.push('WWW-Authenticate');
+        if (status === '405') names.push('Allow');
+        response.headers = { ...response.headers, ...Object.fromEntries(names.map((n) => [n, ref(n)])) };
+      }
+      // Statuses in order, as a reader looks them up.
+      operation.responses = Object.fromEntries(Object.entries(responses).sort(([a], [b]) => Number(a) - Number(b)));
+    }
+  }
+  const components = (doc as { components?: Record<string, unknown> }).components ?? {};
+  return { ...doc, components: { ...components, headers: HEADERS } } as OpenApiDocument;
 }
 
 export async function openApiDocument(app: FastifyInstance): Promise<void> {
@@ -66,7 +137,7 @@ export async function openApiDocument(app: FastifyInstance): Promise<void> {
     },
     transform: createJsonSchemaTransform({ zodToJsonConfig: { override: keepParameterDefaults } }),
     transformObject: (doc) =>
-      withoutUnusedSchemas(createJsonSchemaTransformObject({ zodToJsonConfig: { override: keepParameterDefaults } })(doc)),
+      wholeContract(withoutUnusedSchemas(createJsonSchemaTransformObject({ zodToJsonConfig: { override: keepParameterDefaults } })(doc))),
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

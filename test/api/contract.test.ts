@@ -17,7 +17,7 @@ import { dailyContext, seededStore } from '../support/app.js';
 import { removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
 
 interface Operation {
-  responses: Record<string, { content?: Record<string, { schema?: unknown }> }>;
+  responses: Record<string, { content?: Record<string, { schema?: unknown }>; headers?: Record<string, unknown> }>;
 }
 const document = parse(readFileSync('openapi.yaml', 'utf8')) as { paths: Record<string, Record<string, Operation>> };
 const operations = Object.entries(document.paths).flatMap(([path, ops]) =>
@@ -159,13 +159,28 @@ function calls(mpid: string): Record<string, Partial<Record<number, Call[]>>> {
   };
 }
 
-/** The answer's status is documented for the operation, its media type too, and a JSON body fits the schema. */
-function conformity(id: string, res: { statusCode: number; headers: Record<string, unknown>; body: string }): string[] {
+/**
+ * The answer's status is documented for the operation, and so is its media type; a JSON body fits
+ * the schema; every header the document lists for that status is there (the rate-limit ones only
+ * where a limit is configured).
+ */
+function conformity(
+  id: string,
+  res: { statusCode: number; headers: Record<string, unknown>; body: string },
+  { rateLimited = false, empty = false } = {},
+): string[] {
   const op = operations.find((o) => o.id === id);
   if (!op) return [`${id} is not in the document`];
   const documented = op.op.responses[String(res.statusCode)];
   if (!documented)
     return [`${id} answered ${res.statusCode}, which the document does not list (${Object.keys(op.op.responses).join(', ')})`];
+  const missing = Object.keys(documented.headers ?? {}).filter(
+    (name) =>
+      (rateLimited || !name.startsWith('RateLimit-')) &&
+      !(empty && name === 'Last-Modified') && // no data, no date it last changed
+      res.headers[name.toLowerCase()] === undefined,
+  );
+  if (missing.length) return [`${id} ${res.statusCode} lacks the documented header(s) ${missing.join(', ')}`];
   const type = String(res.headers['content-type'] ?? '').split(';')[0]!;
   const content = documented.content ?? {};
   if (res.statusCode === 304) return [];
@@ -255,19 +270,47 @@ describe('the OpenAPI document as a contract', () => {
       const documented = operations.find((o) => o.id === id)!.op.responses;
       // Each from an address of its own: calls without a key are counted per address.
       const unauthorized = await guarded.inject({ ...first, remoteAddress: `10.0.0.${keyNumber + 1}` });
-      problems.push(...conformity(id, unauthorized));
+      problems.push(...conformity(id, unauthorized, { rateLimited: true }));
       if (unauthorized.statusCode !== 401) problems.push(`${id}: without a key answered ${unauthorized.statusCode}`);
       const withKey = { ...first, headers: { ...(first.headers as object), 'x-api-key': keys[keyNumber++]! } };
       const answered = await guarded.inject(withKey);
-      problems.push(...conformity(id, answered));
+      problems.push(...conformity(id, answered, { rateLimited: true, empty: true }));
       // 503 where there is no data yet; the feed and the revisions answer an empty list instead.
       if (documented['503'] && answered.statusCode !== 503) problems.push(`${id}: on an empty store answered ${answered.statusCode}`);
       const limited = await guarded.inject(withKey);
       if (limited.statusCode !== 429) problems.push(`${id}: past the limit answered ${limited.statusCode}`);
-      problems.push(...conformity(id, limited));
+      problems.push(...conformity(id, limited, { rateLimited: true }));
     }
     await guarded.close();
     empty.close();
+    expect(problems).toEqual([]);
+  });
+
+  it('answers 405 to a method the path does not take, 414 to an over-long path segment and 500 when the store fails, as documented', async () => {
+    const problems: string[] = [];
+    const broken = await seededStore();
+    const failing = await buildApp(OPEN_APP_CONFIG, { store: broken, logger: silentLogger });
+    await failing.ready();
+    broken.db.close(); // every query now throws: what a disk or file failure looks like to a route
+    for (const [id, byStatus] of Object.entries(calls(mpid))) {
+      const first = (byStatus[200] ?? byStatus[404] ?? byStatus[400])![0]!;
+      const wrongMethod = await app.inject({ ...first, method: first.method === 'POST' ? 'PUT' : 'DELETE', payload: undefined });
+      if (wrongMethod.statusCode !== 405) problems.push(`${id}: a wrong method answered ${wrongMethod.statusCode}`);
+      problems.push(...conformity(id, wrongMethod));
+      if (operations.find((o) => o.id === id)!.path.includes('{')) {
+        const long = first.url.replace(/^(\/[^/]+\/(?:[^/]+\/)?)[^/?]+/, (_m, prefix: string) => `${prefix}${'A'.repeat(201)}`);
+        const tooLong = await app.inject({ ...first, url: long });
+        if (tooLong.statusCode !== 414) problems.push(`${id}: ${long.slice(0, 60)}... answered ${tooLong.statusCode}`);
+        problems.push(...conformity(id, tooLong));
+      }
+      if (first.url.startsWith('/darkpool/') && !id.endsWith('feed.atom')) {
+        const failed = await failing.inject(first);
+        if (failed.statusCode !== 500) problems.push(`${id}: with the store failing answered ${failed.statusCode}`);
+        problems.push(...conformity(id, failed));
+      }
+    }
+    await failing.close();
+    removeTempDirs();
     expect(problems).toEqual([]);
   });
 });

@@ -32,6 +32,14 @@ export interface paths {
                 /** @description The symbol's newest loaded week, or the week asked for */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -41,6 +49,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -48,6 +61,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -57,6 +71,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -66,6 +82,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -75,6 +103,17 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -84,6 +123,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -93,6 +147,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -132,6 +187,14 @@ export interface paths {
                 /** @description One record per symbol found */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -141,6 +204,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -148,6 +216,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -157,6 +226,19 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -166,6 +248,7 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -175,6 +258,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -184,6 +282,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -239,6 +338,14 @@ export interface paths {
                 /** @description Top 20, largest first */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -249,6 +356,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -256,6 +368,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -265,6 +378,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -274,6 +389,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -283,6 +410,7 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -292,6 +420,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -301,6 +444,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -356,6 +500,14 @@ export interface paths {
                 /** @description Largest z-scores first (direction=down: smallest) */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -366,6 +518,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -373,6 +530,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -382,6 +540,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -391,6 +551,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -400,6 +572,7 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -409,6 +582,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -418,6 +606,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -462,6 +651,14 @@ export interface paths {
                 /** @description ATS and non-ATS off-exchange shares */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -471,6 +668,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -478,6 +680,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -487,6 +690,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -496,6 +701,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -505,6 +722,17 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -514,6 +742,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -523,6 +766,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -569,6 +813,14 @@ export interface paths {
                 /** @description The latest week, or week= */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -579,6 +831,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -586,6 +843,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -595,6 +853,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -604,6 +864,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -613,6 +885,17 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -622,6 +905,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -631,6 +929,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -683,6 +982,14 @@ export interface paths {
                 /** @description One record per loaded week */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -693,6 +1000,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -700,6 +1012,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -709,6 +1022,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -718,6 +1033,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -727,6 +1054,17 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -736,6 +1074,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -745,6 +1098,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -788,6 +1142,14 @@ export interface paths {
                 /** @description Sector totals, largest first */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -798,6 +1160,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -805,6 +1172,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -814,6 +1182,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -823,6 +1193,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -832,6 +1214,7 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -841,6 +1224,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -850,6 +1248,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -895,6 +1294,14 @@ export interface paths {
                 /** @description Venues, largest first */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -905,6 +1312,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -912,6 +1324,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -921,6 +1334,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -930,6 +1345,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -939,6 +1366,7 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -948,6 +1376,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -957,6 +1400,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1003,6 +1447,14 @@ export interface paths {
                 /** @description Newest week first */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1012,6 +1464,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1019,6 +1476,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1028,6 +1486,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1037,6 +1497,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1046,6 +1518,17 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1055,6 +1538,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1064,6 +1562,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1112,6 +1611,14 @@ export interface paths {
                 /** @description One record per symbol */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1122,6 +1629,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1129,6 +1641,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1138,6 +1651,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1147,6 +1662,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1156,6 +1683,17 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1165,6 +1703,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1174,6 +1727,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1218,6 +1772,14 @@ export interface paths {
                 /** @description Every symbol, tier then symbol order */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1229,6 +1791,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1236,6 +1803,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1245,6 +1813,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1254,6 +1824,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1263,6 +1845,17 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1272,6 +1865,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1281,6 +1889,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1317,6 +1926,10 @@ export interface paths {
                 /** @description Atom 1.0 (RFC 4287), newest first */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1326,6 +1939,19 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1335,6 +1961,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1378,6 +2019,14 @@ export interface paths {
                 /** @description Revisions, newest first */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1387,6 +2036,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1394,6 +2048,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1403,6 +2058,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1412,6 +2069,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1421,6 +2090,7 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1430,6 +2100,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1466,6 +2151,14 @@ export interface paths {
                 /** @description Loaded weeks, newest first per tier */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1475,6 +2168,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1482,6 +2180,19 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1491,6 +2202,7 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1500,6 +2212,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1509,6 +2236,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1553,6 +2281,14 @@ export interface paths {
                 /** @description One record per loaded trading day */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1563,6 +2299,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1570,6 +2311,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1579,6 +2321,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1588,6 +2332,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1597,6 +2353,17 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1606,6 +2373,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1615,6 +2397,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1656,6 +2439,14 @@ export interface paths {
                 /** @description Errors of scored estimates */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1665,6 +2456,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1672,6 +2468,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1681,6 +2478,19 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1690,6 +2500,7 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1699,6 +2510,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1741,6 +2567,14 @@ export interface paths {
                 /** @description Estimates, newest first */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1750,6 +2584,11 @@ export interface paths {
                 /** @description Not Modified: If-None-Match (or If-Modified-Since) matches the current answer; no body, the same ETag and Cache-Control */
                 304: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        ETag: components["headers"]["ETag"];
+                        "Last-Modified": components["headers"]["Last-Modified"];
+                        "Cache-Control": components["headers"]["Cache-Control"];
+                        Vary: components["headers"]["Vary"];
                         [name: string]: unknown;
                     };
                     content?: never;
@@ -1757,6 +2596,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1766,6 +2606,8 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1775,6 +2617,18 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1784,6 +2638,17 @@ export interface paths {
                 /** @description Not acceptable */
                 406: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1793,6 +2658,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1802,6 +2682,7 @@ export interface paths {
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1859,6 +2740,10 @@ export interface paths {
                 /** @description The analysis */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1868,6 +2753,7 @@ export interface paths {
                 /** @description Invalid ticker */
                 400: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1877,6 +2763,19 @@ export interface paths {
                 /** @description Unauthorized */
                 401: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "WWW-Authenticate": components["headers"]["WWW-Authenticate"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1886,6 +2785,7 @@ export interface paths {
                 /** @description Payload too large */
                 413: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1895,6 +2795,7 @@ export interface paths {
                 /** @description Unsupported media type */
                 415: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1904,6 +2805,21 @@ export interface paths {
                 /** @description Too many requests */
                 429: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        "RateLimit-Limit": components["headers"]["RateLimit-Limit"];
+                        "RateLimit-Remaining": components["headers"]["RateLimit-Remaining"];
+                        "RateLimit-Reset": components["headers"]["RateLimit-Reset"];
+                        "Retry-After": components["headers"]["Retry-After"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1938,6 +2854,7 @@ export interface paths {
                 /** @description Alive */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1945,6 +2862,27 @@ export interface paths {
                             /** @enum {string} */
                             status: "live";
                         };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -1977,6 +2915,7 @@ export interface paths {
                 /** @description Ready to serve data */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -1986,9 +2925,31 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
                 /** @description No daily file loaded yet */
                 503: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2025,10 +2986,32 @@ export interface paths {
                 /** @description Health report */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
                         "application/json": components["schemas"]["Health"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
             };
@@ -2063,6 +3046,7 @@ export interface paths {
                 /** @description The meaning of the code */
                 200: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -2072,6 +3056,38 @@ export interface paths {
                 /** @description Ticker not found */
                 404: {
                     headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description URI too long */
+                414: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -3083,7 +4099,30 @@ export interface components {
     responses: never;
     parameters: never;
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The request id (yours when you sent a sane one): quote it when reporting a problem */
+        "X-Request-Id": string;
+        /** @description The dataset revision, the build and the representation (weak, W/, when the answer is compressed) */
+        ETag: string;
+        /** @description When the data last changed */
+        "Last-Modified": string;
+        /** @description public (private with API keys), max-age until the next scheduled ingest, or no-cache when none is scheduled */
+        "Cache-Control": string;
+        /** @description Accept; also Origin, Authorization and X-API-Key where they change the answer */
+        Vary: string;
+        /** @description Requests allowed per window (when RATE_LIMIT_MAX is set) */
+        "RateLimit-Limit": number;
+        /** @description Requests left in this window (when RATE_LIMIT_MAX is set) */
+        "RateLimit-Remaining": number;
+        /** @description Seconds until the window resets (when RATE_LIMIT_MAX is set) */
+        "RateLimit-Reset": number;
+        /** @description Seconds to wait before asking again */
+        "Retry-After": number;
+        /** @description Bearer realm="darkpool-radar" */
+        "WWW-Authenticate": string;
+        /** @description The methods this path takes */
+        Allow: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
