@@ -76,7 +76,11 @@ export function cachedRevision(read: () => DatasetRevision, ttlMs: number, clock
 }
 
 interface CachedAnswer {
-  body: string;
+  /**
+   * Bytes, not a string: a Buffer's contents live outside the JS heap, so a full cache costs the
+   * garbage collector nothing to walk or move, and the body is not encoded to UTF-8 again per answer.
+   */
+  body: Buffer;
   type: string;
   disposition: string | undefined;
 }
@@ -101,14 +105,14 @@ export class AnswerCache {
 
   set(generation: string, key: string, answer: CachedAnswer): void {
     if (generation !== this.generation) this.reset(generation);
-    const size = answer.body.length + key.length;
+    const size = answer.body.byteLength + key.length;
     if (size > this.entryLimit) return;
     this.entries.set(key, answer);
     this.bytes += size;
     for (const [k, v] of this.entries) {
       if (this.bytes <= this.maxBytes) break;
       this.entries.delete(k);
-      this.bytes -= v.body.length + k.length;
+      this.bytes -= v.body.byteLength + k.length;
     }
   }
 
@@ -133,7 +137,7 @@ const WITH_CSV: ReadonlySet<Format> = new Set(['json', 'csv']);
 const WITH_NDJSON: ReadonlySet<Format> = new Set(['json', 'csv', 'ndjson']);
 
 /** Passes a stream on as it is, keeping a copy of what went through; `keep` gets it if the stream ended whole under `limit` bytes. */
-function copyWhileStreaming(source: Readable, limit: number, keep: (body: string) => void): Readable {
+function copyWhileStreaming(source: Readable, limit: number, keep: (body: Buffer) => void): Readable {
   const chunks: Buffer[] = [];
   let size = 0;
   const copy = new PassThrough();
@@ -145,7 +149,7 @@ function copyWhileStreaming(source: Readable, limit: number, keep: (body: string
     else chunks.length = 0;
   });
   source.on('end', () => {
-    if (size <= limit) keep(Buffer.concat(chunks).toString('utf8'));
+    if (size <= limit) keep(Buffer.concat(chunks));
   });
   source.on('error', (err) => copy.destroy(err));
   copy.on('close', () => source.destroy());
@@ -269,13 +273,13 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     if (req.responseKey && reply.statusCode === 200 && memory && !req.notModified && req.method === 'GET') {
       const [generation, key] = [req.responseGeneration, req.responseKey];
       const disposition = reply.getHeader('content-disposition');
-      const keep = (body: string) =>
+      const keep = (body: Buffer) =>
         memory.set(generation, key, {
           body,
           type: String(reply.getHeader('content-type')),
           disposition: typeof disposition === 'string' ? disposition : undefined,
         });
-      if (typeof payload === 'string') keep(payload);
+      if (typeof payload === 'string') keep(Buffer.from(payload));
       // A streamed answer (the week file) is kept too once it has been sent whole, if it fits.
       else if (payload instanceof Readable) return done(null, copyWhileStreaming(payload, memory.entryLimit, keep));
     }

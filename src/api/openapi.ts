@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, type jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { PACKAGE_VERSION } from '../package-info.js';
 import { FINRA_CREDIT } from '../read/weekly.js';
+import { OPENAPI_EXAMPLES } from './openapi-examples.js';
 import { PROBLEM_CODES, type ProblemCode } from './problems.js';
 import { keepParameterDefaults } from './schemas.js';
 
@@ -75,19 +76,23 @@ const problemResponse = (code: ProblemCode): Response => ({
  * behaviour that causes it: a wrong method (405, with Allow), a path segment too long (414, where
  * the path has parameters), a failure of ours (500); and the headers of each answer: the request id
  * everywhere, the validators and caching on a cacheable answer and its 304, the rate-limit headers
- * in the API's scope, Retry-After on a 429, WWW-Authenticate on a 401.
+ * in the API's scope, Retry-After on a 429, WWW-Authenticate on a 401; and a 200's example, taken
+ * from the demo (src/api/openapi-examples.ts).
  */
 function wholeContract(doc: OpenApiDocument): OpenApiDocument {
   const paths = (doc as unknown as { paths: Record<string, Record<string, { responses: Record<string, Response> }>> }).paths;
   const ref = (name: string) => ({ $ref: `#/components/headers/${name}` });
   for (const [path, operations] of Object.entries(paths)) {
     const inApiScope = path.startsWith('/darkpool/') || path.startsWith('/ticks/');
-    for (const operation of Object.values(operations)) {
+    for (const [method, operation] of Object.entries(operations)) {
       const responses = operation.responses;
       responses['405'] ??= problemResponse('method_not_allowed');
       if (path.includes('{')) responses['414'] ??= problemResponse('uri_too_long');
       responses['500'] ??= problemResponse('internal_error');
       const cacheable = '304' in responses;
+      const example = OPENAPI_EXAMPLES[`${method.toUpperCase()} ${path}`];
+      const json = responses['200']?.content?.['application/json'] as Record<string, unknown> | undefined;
+      if (example !== undefined && json) json.example = example;
       for (const [status, response] of Object.entries(responses)) {
         const names = ['X-Request-Id'];
         if (cacheable && (status === '200' || status === '304')) names.push('ETag', 'Last-Modified', 'Cache-Control', 'Vary');

@@ -187,27 +187,21 @@ const isoDate = (description: string) => z.string().refine(isIsoDate, 'must be a
 const DIGITS = /^\d{1,15}$/;
 const DECIMAL = /^\d{1,15}(\.\d{1,15})?$/;
 
-/** A whole-number parameter in decimal digits, from min to max. */
-export const intParam = (name: string, min: number, max: number) => {
-  const message = `${name} must be an integer from ${min} to ${max}, in decimal digits`;
+/** A number parameter from min to max: whole in decimal digits, or in decimal notation with a fraction. */
+const numberParam = (name: string, min: number, max: number, integer: boolean) => {
+  const message = integer
+    ? `${name} must be an integer from ${min} to ${max}, in decimal digits`
+    : `${name} must be a number from ${min} to ${max}, in decimal notation`;
+  const number = z.number().min(min, message).max(max, message);
   return z
     .string({ error: message })
-    .refine((s) => DIGITS.test(s), message)
+    .refine((s) => (integer ? DIGITS : DECIMAL).test(s), message)
     .transform(Number)
-    .pipe(z.number().int(message).min(min, message).max(max, message))
-    .meta({ type: 'integer', minimum: min, maximum: max });
+    .pipe(integer ? number.int(message) : number)
+    .meta({ type: integer ? 'integer' : 'number', minimum: min, maximum: max });
 };
-
-/** A number parameter in decimal notation (digits, an optional fraction), from min to max. */
-export const decimalParam = (name: string, min: number, max: number) => {
-  const message = `${name} must be a number from ${min} to ${max}, in decimal notation`;
-  return z
-    .string({ error: message })
-    .refine((s) => DECIMAL.test(s), message)
-    .transform(Number)
-    .pipe(z.number().min(min, message).max(max, message))
-    .meta({ type: 'number', minimum: min, maximum: max });
-};
+export const intParam = (name: string, min: number, max: number) => numberParam(name, min, max, true);
+export const decimalParam = (name: string, min: number, max: number) => numberParam(name, min, max, false);
 
 /**
  * For the documents made from these schemas (OpenAPI, MCP tools): zod leaves a default out of an

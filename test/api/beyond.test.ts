@@ -302,7 +302,7 @@ describe('answers kept in memory per dataset revision', () => {
 
   it('evicts the least recently used answers beyond its byte budget', () => {
     const cache = new AnswerCache(4_000);
-    const answer = (n: number) => ({ body: 'x'.repeat(n), type: 'application/json', disposition: undefined });
+    const answer = (n: number) => ({ body: Buffer.from('x'.repeat(n)), type: 'application/json', disposition: undefined });
     cache.set('r1', 'a', answer(900));
     cache.set('r1', 'b', answer(900));
     cache.set('r1', 'c', answer(900));

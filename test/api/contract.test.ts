@@ -313,4 +313,21 @@ describe('the OpenAPI document as a contract', () => {
     removeTempDirs();
     expect(problems).toEqual([]);
   });
+
+  it('gives every operation answering JSON an example from the demo, and each fits its schema', () => {
+    const problems: string[] = [];
+    for (const { id, path, method, op } of operations) {
+      const json = op.responses['200']?.content?.['application/json'] as { example?: unknown } | undefined;
+      if (!json) continue;
+      if (json.example === undefined) {
+        problems.push(`${id}: no example (npm run openapi:examples)`);
+        continue;
+      }
+      const check = ajv.compile({
+        $ref: `openapi#/${pointer('paths', path, method, 'responses', '200', 'content', 'application/json', 'schema')}`,
+      });
+      if (!check(json.example)) problems.push(...(check.errors ?? []).map((e) => `${id} example: ${e.instancePath} ${e.message}`));
+    }
+    expect(problems).toEqual([]);
+  });
 });

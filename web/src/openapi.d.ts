@@ -43,6 +43,90 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "ticker": "TQQQ",
+                         *       "issue_name": "ProShares UltraPro QQQ",
+                         *       "tier": "T2",
+                         *       "week_start": "2025-11-17",
+                         *       "week_ending": "2025-11-23",
+                         *       "sector": "ETFs & ETPs",
+                         *       "sector_source": "finra_issue_name",
+                         *       "dark_pool_shares": 48136092,
+                         *       "dark_pool_volume_usd": null,
+                         *       "dark_pool_trades": 408358,
+                         *       "avg_trade_size": 117.88,
+                         *       "ats_venues": 26,
+                         *       "coverage": "full",
+                         *       "trend": null,
+                         *       "change_pct": null,
+                         *       "trend_basis": "previous_week_not_loaded",
+                         *       "trading_days": 5,
+                         *       "trend_per_day": null,
+                         *       "change_pct_per_day": null,
+                         *       "venues": [
+                         *         {
+                         *           "mpid": "UBSA",
+                         *           "name": "UBS ATS",
+                         *           "shares": 12466783,
+                         *           "trades": 144128,
+                         *           "volume_usd": null,
+                         *           "share_pct": 25.9
+                         *         },
+                         *         {
+                         *           "mpid": "INCR",
+                         *           "name": "INTELLIGENT CROSS LLC",
+                         *           "shares": 6874194,
+                         *           "trades": 39850,
+                         *           "volume_usd": null,
+                         *           "share_pct": 14.28
+                         *         },
+                         *         {
+                         *           "mpid": "KCGM",
+                         *           "name": "VIRTU MATCHIT ATS",
+                         *           "shares": 5831307,
+                         *           "trades": 26242,
+                         *           "volume_usd": null,
+                         *           "share_pct": 12.11
+                         *         }
+                         *       ],
+                         *       "previous_week": null,
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Weekly"];
                     };
                 };
@@ -198,6 +282,131 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "data": [
+                         *         {
+                         *           "ticker": "TQQQ",
+                         *           "issue_name": "ProShares UltraPro QQQ",
+                         *           "tier": "T2",
+                         *           "week_start": "2025-11-17",
+                         *           "week_ending": "2025-11-23",
+                         *           "sector": "ETFs & ETPs",
+                         *           "sector_source": "finra_issue_name",
+                         *           "dark_pool_shares": 48136092,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 408358,
+                         *           "avg_trade_size": 117.88,
+                         *           "ats_venues": 26,
+                         *           "coverage": "full",
+                         *           "trend": null,
+                         *           "change_pct": null,
+                         *           "trend_basis": "previous_week_not_loaded",
+                         *           "trading_days": 5,
+                         *           "trend_per_day": null,
+                         *           "change_pct_per_day": null,
+                         *           "venues": [
+                         *             {
+                         *               "mpid": "UBSA",
+                         *               "name": "UBS ATS",
+                         *               "shares": 12466783,
+                         *               "trades": 144128,
+                         *               "volume_usd": null,
+                         *               "share_pct": 25.9
+                         *             },
+                         *             {
+                         *               "mpid": "INCR",
+                         *               "name": "INTELLIGENT CROSS LLC",
+                         *               "shares": 6874194,
+                         *               "trades": 39850,
+                         *               "volume_usd": null,
+                         *               "share_pct": 14.28
+                         *             },
+                         *             {
+                         *               "mpid": "KCGM",
+                         *               "name": "VIRTU MATCHIT ATS",
+                         *               "shares": 5831307,
+                         *               "trades": 26242,
+                         *               "volume_usd": null,
+                         *               "share_pct": 12.11
+                         *             }
+                         *           ],
+                         *           "previous_week": null
+                         *         },
+                         *         {
+                         *           "ticker": "AAPL",
+                         *           "issue_name": "Apple Inc. Common Stock",
+                         *           "tier": "T1",
+                         *           "week_start": "2021-12-20",
+                         *           "week_ending": "2021-12-26",
+                         *           "sector": "Information Technology",
+                         *           "sector_source": "sp500_gics",
+                         *           "dark_pool_shares": 14435373,
+                         *           "dark_pool_volume_usd": 2490454261,
+                         *           "dark_pool_trades": 144018,
+                         *           "avg_trade_size": 100.23,
+                         *           "ats_venues": null,
+                         *           "coverage": "symbol_totals",
+                         *           "trend": "falling",
+                         *           "change_pct": -62.92,
+                         *           "trend_basis": "compared",
+                         *           "trading_days": 4,
+                         *           "trend_per_day": "falling",
+                         *           "change_pct_per_day": -53.64,
+                         *           "venues": [],
+                         *           "previous_week": {
+                         *             "week_ending": "2021-12-19",
+                         *             "dark_pool_shares": 38925343
+                         *           }
+                         *         }
+                         *       ],
+                         *       "not_found": [],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "T1",
+                         *             "week_start": "2021-12-20",
+                         *             "week_ending": "2021-12-26",
+                         *             "coverage": "symbol_totals",
+                         *             "finra_published": "2022-01-10",
+                         *             "finra_last_update": "2022-01-10",
+                         *             "loaded_at": "2026-12-02T07:05:07.629Z",
+                         *             "updated_at": "2026-12-02T07:05:07.629Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["WeeklyMany"];
                     };
                 };
@@ -349,6 +558,113 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "week_ending": "2025-11-23",
+                         *       "tiers": [
+                         *         "OTCE"
+                         *       ],
+                         *       "data": [
+                         *         {
+                         *           "ticker": "EARI",
+                         *           "issue_name": "Entertainment Arts Research Inc Common Stock",
+                         *           "tier": "OTCE",
+                         *           "week_start": "2025-11-17",
+                         *           "week_ending": "2025-11-23",
+                         *           "sector": "Unknown",
+                         *           "sector_source": "none",
+                         *           "dark_pool_shares": 87187546,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 43,
+                         *           "avg_trade_size": 2027617.35,
+                         *           "ats_venues": 2,
+                         *           "coverage": "full",
+                         *           "trend": "falling",
+                         *           "change_pct": -23.81,
+                         *           "trend_basis": "compared",
+                         *           "trading_days": 5,
+                         *           "trend_per_day": "falling",
+                         *           "change_pct_per_day": -23.81
+                         *         },
+                         *         {
+                         *           "ticker": "HMBL",
+                         *           "issue_name": "HUMBL, Inc. Common Stock",
+                         *           "tier": "OTCE",
+                         *           "week_start": "2025-11-17",
+                         *           "week_ending": "2025-11-23",
+                         *           "sector": "Unknown",
+                         *           "sector_source": "none",
+                         *           "dark_pool_shares": 80129564,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 62,
+                         *           "avg_trade_size": 1292412.32,
+                         *           "ats_venues": 2,
+                         *           "coverage": "full",
+                         *           "trend": "rising",
+                         *           "change_pct": 65.98,
+                         *           "trend_basis": "compared",
+                         *           "trading_days": 5,
+                         *           "trend_per_day": "rising",
+                         *           "change_pct_per_day": 65.98
+                         *         },
+                         *         {
+                         *           "ticker": "ECOX",
+                         *           "issue_name": "Eco Innovation Group, Inc. Common Stock",
+                         *           "tier": "OTCE",
+                         *           "week_start": "2025-11-17",
+                         *           "week_ending": "2025-11-23",
+                         *           "sector": "Unknown",
+                         *           "sector_source": "none",
+                         *           "dark_pool_shares": 51603821,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 40,
+                         *           "avg_trade_size": 1290095.52,
+                         *           "ats_venues": 1,
+                         *           "coverage": "full",
+                         *           "trend": "falling",
+                         *           "change_pct": -80.09,
+                         *           "trend_basis": "compared",
+                         *           "trading_days": 5,
+                         *           "trend_per_day": "falling",
+                         *           "change_pct_per_day": -80.09
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Movers"];
                         "text/csv": string;
                     };
@@ -511,6 +827,62 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "week_ending": "2025-11-23",
+                         *       "tiers": [
+                         *         "OTCE"
+                         *       ],
+                         *       "window": 2,
+                         *       "z": 2,
+                         *       "direction": "up",
+                         *       "min_prev_shares": 100000,
+                         *       "trailing_weeks": [
+                         *         {
+                         *           "tier": "OTCE",
+                         *           "weeks": [
+                         *             "2025-11-10"
+                         *           ],
+                         *           "enough": false
+                         *         }
+                         *       ],
+                         *       "data": [],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Unusual"];
                         "text/csv": string;
                     };
@@ -662,6 +1034,66 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "ticker": "TQQQ",
+                         *       "issue_name": "ProShares UltraPro QQQ",
+                         *       "tier": "T2",
+                         *       "week_start": "2025-11-17",
+                         *       "week_ending": "2025-11-23",
+                         *       "sector": "ETFs & ETPs",
+                         *       "sector_source": "finra_issue_name",
+                         *       "dark_pool_shares": 48136092,
+                         *       "dark_pool_volume_usd": null,
+                         *       "dark_pool_trades": 408358,
+                         *       "avg_trade_size": 117.88,
+                         *       "ats_venues": 26,
+                         *       "coverage": "full",
+                         *       "trend": null,
+                         *       "change_pct": null,
+                         *       "trend_basis": "previous_week_not_loaded",
+                         *       "trading_days": 5,
+                         *       "trend_per_day": null,
+                         *       "change_pct_per_day": null,
+                         *       "otc_non_ats_shares": 248494799,
+                         *       "otc_non_ats_trades": 990507,
+                         *       "ats_share_of_off_exchange": 0.1623,
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Ratio"];
                     };
                 };
@@ -824,6 +1256,87 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "ticker": "TQQQ",
+                         *       "issue_name": "ProShares UltraPro QQQ",
+                         *       "tier": "T2",
+                         *       "week_start": "2025-11-17",
+                         *       "week_ending": "2025-11-23",
+                         *       "coverage": "full",
+                         *       "ats_shares": 48136092,
+                         *       "ats_trades": 408358,
+                         *       "non_ats_shares": 248494799,
+                         *       "non_ats_trades": 990507,
+                         *       "off_exchange_shares": 296630891,
+                         *       "ats_share_pct": 16.23,
+                         *       "non_ats_share_pct": 83.77,
+                         *       "non_ats_firms_loaded": true,
+                         *       "data": [
+                         *         {
+                         *           "kind": "non_ats",
+                         *           "mpid": null,
+                         *           "name": "CITADEL SECURITIES LLC",
+                         *           "de_minimis": false,
+                         *           "shares": 63880540,
+                         *           "trades": 267315,
+                         *           "off_exchange_share_pct": 21.54
+                         *         },
+                         *         {
+                         *           "kind": "non_ats",
+                         *           "mpid": null,
+                         *           "name": "VIRTU AMERICAS LLC",
+                         *           "de_minimis": false,
+                         *           "shares": 49098633,
+                         *           "trades": 169472,
+                         *           "off_exchange_share_pct": 16.55
+                         *         },
+                         *         {
+                         *           "kind": "non_ats",
+                         *           "mpid": null,
+                         *           "name": "JANE STREET CAPITAL, LLC",
+                         *           "de_minimis": false,
+                         *           "shares": 34460432,
+                         *           "trades": 134149,
+                         *           "off_exchange_share_pct": 11.62
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["OffExchange"];
                         "text/csv": string;
                     };
@@ -993,6 +1506,131 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "ticker": "AAPL",
+                         *       "weeks": 3,
+                         *       "data": [
+                         *         {
+                         *           "ticker": "AAPL",
+                         *           "issue_name": "Apple Inc. Common Stock",
+                         *           "tier": "T1",
+                         *           "week_start": "2021-12-20",
+                         *           "week_ending": "2021-12-26",
+                         *           "sector": "Information Technology",
+                         *           "sector_source": "sp500_gics",
+                         *           "dark_pool_shares": 14435373,
+                         *           "dark_pool_volume_usd": 2490454261,
+                         *           "dark_pool_trades": 144018,
+                         *           "avg_trade_size": 100.23,
+                         *           "ats_venues": null,
+                         *           "coverage": "symbol_totals",
+                         *           "trend": "falling",
+                         *           "change_pct": -62.92,
+                         *           "trend_basis": "compared",
+                         *           "trading_days": 4,
+                         *           "trend_per_day": "falling",
+                         *           "change_pct_per_day": -53.64
+                         *         },
+                         *         {
+                         *           "ticker": "AAPL",
+                         *           "issue_name": "Apple Inc. Common Stock",
+                         *           "tier": "T1",
+                         *           "week_start": "2021-12-13",
+                         *           "week_ending": "2021-12-19",
+                         *           "sector": "Information Technology",
+                         *           "sector_source": "sp500_gics",
+                         *           "dark_pool_shares": 38925343,
+                         *           "dark_pool_volume_usd": 6803290805,
+                         *           "dark_pool_trades": 297659,
+                         *           "avg_trade_size": 130.77,
+                         *           "ats_venues": null,
+                         *           "coverage": "symbol_totals",
+                         *           "trend": "rising",
+                         *           "change_pct": 33.4,
+                         *           "trend_basis": "compared",
+                         *           "trading_days": 5,
+                         *           "trend_per_day": "rising",
+                         *           "change_pct_per_day": 33.4
+                         *         },
+                         *         {
+                         *           "ticker": "AAPL",
+                         *           "issue_name": "Apple Inc. Common Stock",
+                         *           "tier": "T1",
+                         *           "week_start": "2021-12-06",
+                         *           "week_ending": "2021-12-12",
+                         *           "sector": "Information Technology",
+                         *           "sector_source": "sp500_gics",
+                         *           "dark_pool_shares": 29179854,
+                         *           "dark_pool_volume_usd": 5027197407,
+                         *           "dark_pool_trades": 229144,
+                         *           "avg_trade_size": 127.34,
+                         *           "ats_venues": null,
+                         *           "coverage": "symbol_totals",
+                         *           "trend": null,
+                         *           "change_pct": null,
+                         *           "trend_basis": "previous_week_not_loaded",
+                         *           "trading_days": 5,
+                         *           "trend_per_day": null,
+                         *           "change_pct_per_day": null
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "T1",
+                         *             "week_start": "2021-12-20",
+                         *             "week_ending": "2021-12-26",
+                         *             "coverage": "symbol_totals",
+                         *             "finra_published": "2022-01-10",
+                         *             "finra_last_update": "2022-01-10",
+                         *             "loaded_at": "2026-12-02T07:05:07.629Z",
+                         *             "updated_at": "2026-12-02T07:05:07.629Z"
+                         *           },
+                         *           {
+                         *             "tier": "T1",
+                         *             "week_start": "2021-12-13",
+                         *             "week_ending": "2021-12-19",
+                         *             "coverage": "symbol_totals",
+                         *             "finra_published": "2022-01-03",
+                         *             "finra_last_update": "2022-01-03",
+                         *             "loaded_at": "2026-12-02T07:05:07.535Z",
+                         *             "updated_at": "2026-12-02T07:05:07.535Z"
+                         *           },
+                         *           {
+                         *             "tier": "T1",
+                         *             "week_start": "2021-12-06",
+                         *             "week_ending": "2021-12-12",
+                         *             "coverage": "symbol_totals",
+                         *             "finra_published": "2021-12-27",
+                         *             "finra_last_update": "2021-12-27",
+                         *             "loaded_at": "2026-12-02T07:05:07.533Z",
+                         *             "updated_at": "2026-12-02T07:05:07.533Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["History"];
                         "text/csv": string;
                     };
@@ -1153,6 +1791,91 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "week_ending": "2025-11-23",
+                         *       "tiers": [
+                         *         "OTCE",
+                         *         "T2"
+                         *       ],
+                         *       "data": [
+                         *         {
+                         *           "sector": "Unknown",
+                         *           "dark_pool_shares": 942196705,
+                         *           "dark_pool_volume_usd": null,
+                         *           "ticker_count": 2966,
+                         *           "share_pct": 94.99,
+                         *           "trend": null,
+                         *           "change_pct": null,
+                         *           "trend_basis": "tiers_differ"
+                         *         },
+                         *         {
+                         *           "sector": "ETFs & ETPs",
+                         *           "dark_pool_shares": 49740041,
+                         *           "dark_pool_volume_usd": null,
+                         *           "ticker_count": 18,
+                         *           "share_pct": 5.01,
+                         *           "trend": null,
+                         *           "change_pct": null,
+                         *           "trend_basis": "tiers_differ"
+                         *         },
+                         *         {
+                         *           "sector": "Financials",
+                         *           "dark_pool_shares": 1912,
+                         *           "dark_pool_volume_usd": null,
+                         *           "ticker_count": 1,
+                         *           "share_pct": 0,
+                         *           "trend": null,
+                         *           "change_pct": null,
+                         *           "trend_basis": "tiers_differ"
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Sectors"];
                         "text/csv": string;
                     };
@@ -1305,6 +2028,118 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "week_ending": "2025-11-23",
+                         *       "tiers": [
+                         *         "OTCE",
+                         *         "T2"
+                         *       ],
+                         *       "unattributed": [
+                         *         {
+                         *           "tier": "OTCE",
+                         *           "unattributed_shares": 0,
+                         *           "unattributed_trades": 0
+                         *         },
+                         *         {
+                         *           "tier": "T2",
+                         *           "unattributed_shares": 0,
+                         *           "unattributed_trades": 0
+                         *         }
+                         *       ],
+                         *       "data": [
+                         *         {
+                         *           "mpid": "OTCN",
+                         *           "name": "OTC LINK NQB IDQS",
+                         *           "dark_pool_shares": 763597534,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 133182,
+                         *           "symbols_traded": 2224,
+                         *           "unattributed_shares": 0,
+                         *           "unattributed_trades": 0,
+                         *           "market_share_pct": 76.98,
+                         *           "avg_trade_size": 5733.49,
+                         *           "trend": null,
+                         *           "change_pct": null,
+                         *           "trend_basis": "tiers_differ"
+                         *         },
+                         *         {
+                         *           "mpid": "OTCX",
+                         *           "name": "OTC LINK ECN ATS",
+                         *           "dark_pool_shares": 133827461,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 187859,
+                         *           "symbols_traded": 1733,
+                         *           "unattributed_shares": 0,
+                         *           "unattributed_trades": 0,
+                         *           "market_share_pct": 13.49,
+                         *           "avg_trade_size": 712.38,
+                         *           "trend": null,
+                         *           "change_pct": null,
+                         *           "trend_basis": "tiers_differ"
+                         *         },
+                         *         {
+                         *           "mpid": "ARCA",
+                         *           "name": "GLOBAL OTC",
+                         *           "dark_pool_shares": 43843069,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 174411,
+                         *           "symbols_traded": 867,
+                         *           "unattributed_shares": 0,
+                         *           "unattributed_trades": 0,
+                         *           "market_share_pct": 4.42,
+                         *           "avg_trade_size": 251.38,
+                         *           "trend": null,
+                         *           "change_pct": null,
+                         *           "trend_basis": "tiers_differ"
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Venues"];
                         "text/csv": string;
                     };
@@ -1458,6 +2293,85 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "mpid": "OTCN",
+                         *       "name": "OTC LINK NQB IDQS",
+                         *       "weeks": 4,
+                         *       "data": [
+                         *         {
+                         *           "week_start": "2025-11-17",
+                         *           "week_ending": "2025-11-23",
+                         *           "tiers": [
+                         *             "OTCE"
+                         *           ],
+                         *           "dark_pool_shares": 763597534,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 133182,
+                         *           "symbols_traded": 2224,
+                         *           "market_share_pct": 80.91,
+                         *           "avg_trade_size": 5733.49
+                         *         },
+                         *         {
+                         *           "week_start": "2025-11-10",
+                         *           "week_ending": "2025-11-16",
+                         *           "tiers": [
+                         *             "OTCE"
+                         *           ],
+                         *           "dark_pool_shares": 1098033568,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 132031,
+                         *           "symbols_traded": 2300,
+                         *           "market_share_pct": 82.19,
+                         *           "avg_trade_size": 8316.48
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "week_start": "2025-11-10",
+                         *             "week_ending": "2025-11-16",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-15",
+                         *             "loaded_at": "2026-12-02T07:05:07.402Z",
+                         *             "updated_at": "2026-12-02T07:05:07.402Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["VenueSeries"];
                     };
                 };
@@ -1622,6 +2536,89 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "mpid": "OTCN",
+                         *       "name": "OTC LINK NQB IDQS",
+                         *       "week_ending": "2025-11-23",
+                         *       "data": [
+                         *         {
+                         *           "ticker": "EARI",
+                         *           "issue_name": "Entertainment Arts Research Inc Common Stock",
+                         *           "tier": "OTCE",
+                         *           "shares": 87187446,
+                         *           "trades": 42,
+                         *           "volume_usd": null,
+                         *           "venue_share_pct": 11.42,
+                         *           "symbol_share_pct": 100
+                         *         },
+                         *         {
+                         *           "ticker": "HMBL",
+                         *           "issue_name": "HUMBL, Inc. Common Stock",
+                         *           "tier": "OTCE",
+                         *           "shares": 78239733,
+                         *           "trades": 53,
+                         *           "volume_usd": null,
+                         *           "venue_share_pct": 10.25,
+                         *           "symbol_share_pct": 97.64
+                         *         },
+                         *         {
+                         *           "ticker": "ECOX",
+                         *           "issue_name": "Eco Innovation Group, Inc. Common Stock",
+                         *           "tier": "OTCE",
+                         *           "shares": 51603821,
+                         *           "trades": 40,
+                         *           "volume_usd": null,
+                         *           "venue_share_pct": 6.76,
+                         *           "symbol_share_pct": 100
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["VenueSymbols"];
                         "text/csv": string;
                     };
@@ -1783,6 +2780,115 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "week_start": "2025-11-17",
+                         *       "week_ending": "2025-11-23",
+                         *       "tiers": [
+                         *         "OTCE"
+                         *       ],
+                         *       "symbols": 2985,
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "week_start": "2025-11-17",
+                         *             "week_ending": "2025-11-23",
+                         *             "coverage": "full",
+                         *             "finra_published": null,
+                         *             "finra_last_update": "2025-12-22",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       },
+                         *       "data": [
+                         *         {
+                         *           "ticker": "AABB",
+                         *           "issue_name": "Asia Broadband Inc Common Stock",
+                         *           "tier": "OTCE",
+                         *           "week_start": "2025-11-17",
+                         *           "week_ending": "2025-11-23",
+                         *           "sector": "Unknown",
+                         *           "sector_source": "none",
+                         *           "dark_pool_shares": 1833194,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 70,
+                         *           "avg_trade_size": 26188.49,
+                         *           "ats_venues": 2,
+                         *           "coverage": "full",
+                         *           "trend": "falling",
+                         *           "change_pct": -73.02,
+                         *           "trend_basis": "compared",
+                         *           "trading_days": 5,
+                         *           "trend_per_day": "falling",
+                         *           "change_pct_per_day": -73.02
+                         *         },
+                         *         {
+                         *           "ticker": "AABVF",
+                         *           "issue_name": "Aberdeen International Inc Ordinary Shares",
+                         *           "tier": "OTCE",
+                         *           "week_start": "2025-11-17",
+                         *           "week_ending": "2025-11-23",
+                         *           "sector": "Unknown",
+                         *           "sector_source": "none",
+                         *           "dark_pool_shares": 25000,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 2,
+                         *           "avg_trade_size": 12500,
+                         *           "ats_venues": 1,
+                         *           "coverage": "full",
+                         *           "trend": "rising",
+                         *           "change_pct": null,
+                         *           "trend_basis": "compared",
+                         *           "trading_days": 5,
+                         *           "trend_per_day": "rising",
+                         *           "change_pct_per_day": null
+                         *         },
+                         *         {
+                         *           "ticker": "AACAY",
+                         *           "issue_name": "AAC Technologies Holdings Inc Unsponsored ADR (Cayman Islands)",
+                         *           "tier": "OTCE",
+                         *           "week_start": "2025-11-17",
+                         *           "week_ending": "2025-11-23",
+                         *           "sector": "Unknown",
+                         *           "sector_source": "none",
+                         *           "dark_pool_shares": 16401,
+                         *           "dark_pool_volume_usd": null,
+                         *           "dark_pool_trades": 77,
+                         *           "avg_trade_size": 213,
+                         *           "ats_venues": 3,
+                         *           "coverage": "full",
+                         *           "trend": "falling",
+                         *           "change_pct": -36.81,
+                         *           "trend_basis": "compared",
+                         *           "trading_days": 5,
+                         *           "trend_per_day": "falling",
+                         *           "change_pct_per_day": -36.81
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["WeekFile"];
                         "text/csv": string;
                         "application/x-ndjson": string;
@@ -2030,6 +3136,35 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "ticker": null,
+                         *       "data": [],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Revisions"];
                     };
                 };
@@ -2162,6 +3297,152 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "tiers": [
+                         *         {
+                         *           "tier": "T1",
+                         *           "next_week_start": "2021-12-27",
+                         *           "next_expected_publication": "2022-01-18",
+                         *           "weeks": [
+                         *             {
+                         *               "week_start": "2021-12-20",
+                         *               "week_ending": "2021-12-26",
+                         *               "coverage": "symbol_totals",
+                         *               "finra_published": "2022-01-10",
+                         *               "finra_last_update": "2022-01-10",
+                         *               "loaded_at": "2026-12-02T07:05:07.629Z",
+                         *               "updated_at": "2026-12-02T07:05:07.629Z",
+                         *               "revisions": 0,
+                         *               "ats_rows": 0,
+                         *               "symbols": 2,
+                         *               "unattributed_shares": 0,
+                         *               "unattributed_trades": 0,
+                         *               "reconciled": false,
+                         *               "source": "file"
+                         *             },
+                         *             {
+                         *               "week_start": "2021-12-13",
+                         *               "week_ending": "2021-12-19",
+                         *               "coverage": "symbol_totals",
+                         *               "finra_published": "2022-01-03",
+                         *               "finra_last_update": "2022-01-03",
+                         *               "loaded_at": "2026-12-02T07:05:07.535Z",
+                         *               "updated_at": "2026-12-02T07:05:07.535Z",
+                         *               "revisions": 0,
+                         *               "ats_rows": 0,
+                         *               "symbols": 2,
+                         *               "unattributed_shares": 0,
+                         *               "unattributed_trades": 0,
+                         *               "reconciled": false,
+                         *               "source": "file"
+                         *             },
+                         *             {
+                         *               "week_start": "2021-12-06",
+                         *               "week_ending": "2021-12-12",
+                         *               "coverage": "symbol_totals",
+                         *               "finra_published": "2021-12-27",
+                         *               "finra_last_update": "2021-12-27",
+                         *               "loaded_at": "2026-12-02T07:05:07.533Z",
+                         *               "updated_at": "2026-12-02T07:05:07.533Z",
+                         *               "revisions": 0,
+                         *               "ats_rows": 0,
+                         *               "symbols": 2,
+                         *               "unattributed_shares": 0,
+                         *               "unattributed_trades": 0,
+                         *               "reconciled": false,
+                         *               "source": "file"
+                         *             }
+                         *           ]
+                         *         },
+                         *         {
+                         *           "tier": "T2",
+                         *           "next_week_start": "2025-11-24",
+                         *           "next_expected_publication": "2025-12-29",
+                         *           "weeks": [
+                         *             {
+                         *               "week_start": "2025-11-17",
+                         *               "week_ending": "2025-11-23",
+                         *               "coverage": "full",
+                         *               "finra_published": null,
+                         *               "finra_last_update": "2025-12-22",
+                         *               "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *               "updated_at": "2026-12-02T07:05:07.518Z",
+                         *               "revisions": 0,
+                         *               "ats_rows": 26,
+                         *               "symbols": 1,
+                         *               "unattributed_shares": 0,
+                         *               "unattributed_trades": 0,
+                         *               "reconciled": true,
+                         *               "source": "file"
+                         *             }
+                         *           ]
+                         *         },
+                         *         {
+                         *           "tier": "OTCE",
+                         *           "next_week_start": "2025-11-24",
+                         *           "next_expected_publication": "2025-12-29",
+                         *           "weeks": [
+                         *             {
+                         *               "week_start": "2025-11-17",
+                         *               "week_ending": "2025-11-23",
+                         *               "coverage": "full",
+                         *               "finra_published": null,
+                         *               "finra_last_update": "2025-12-22",
+                         *               "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *               "updated_at": "2026-12-02T07:05:07.472Z",
+                         *               "revisions": 0,
+                         *               "ats_rows": 5192,
+                         *               "symbols": 2985,
+                         *               "unattributed_shares": 0,
+                         *               "unattributed_trades": 0,
+                         *               "reconciled": false,
+                         *               "source": "file"
+                         *             },
+                         *             {
+                         *               "week_start": "2025-11-10",
+                         *               "week_ending": "2025-11-16",
+                         *               "coverage": "full",
+                         *               "finra_published": null,
+                         *               "finra_last_update": "2025-12-15",
+                         *               "loaded_at": "2026-12-02T07:05:07.402Z",
+                         *               "updated_at": "2026-12-02T07:05:07.402Z",
+                         *               "revisions": 0,
+                         *               "ats_rows": 5328,
+                         *               "symbols": 3111,
+                         *               "unattributed_shares": 0,
+                         *               "unattributed_trades": 0,
+                         *               "reconciled": false,
+                         *               "source": "file"
+                         *             }
+                         *           ]
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Weeks"];
                     };
                 };
@@ -2292,6 +3573,63 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "ticker": "BRK.B",
+                         *       "days": 2,
+                         *       "definition": "short_volume_ratio is the day's short sale volume reported to FINRA's trade reporting facilities divided by the day's off-exchange volume, both from FINRA's daily file; short_volume_ratio_20d is its mean over the 20 stored trading days ending that day. It is not short interest (positions), and it is not dark-pool buying or selling: most of it is market makers and wholesalers selling short to fill buy orders, a routine step of off-exchange execution.",
+                         *       "data": [
+                         *         {
+                         *           "ticker": "BRK.B",
+                         *           "trade_date": "2021-12-31",
+                         *           "off_exchange_shares": 740867,
+                         *           "short_volume": 249532,
+                         *           "short_exempt_volume": 441,
+                         *           "markets": "B,Q,N",
+                         *           "file_symbol": "BRK/B",
+                         *           "source_file": "CNMSshvol20211231.txt",
+                         *           "short_volume_ratio": 0.336811,
+                         *           "short_volume_ratio_20d": 0.401029,
+                         *           "short_volume_ratio_20d_days": 20
+                         *         },
+                         *         {
+                         *           "ticker": "BRK.B",
+                         *           "trade_date": "2021-12-30",
+                         *           "off_exchange_shares": 765450,
+                         *           "short_volume": 264874,
+                         *           "short_exempt_volume": 544,
+                         *           "markets": "B,Q,N",
+                         *           "file_symbol": "BRK/B",
+                         *           "source_file": "CNMSshvol20211230.txt",
+                         *           "short_volume_ratio": 0.346037,
+                         *           "short_volume_ratio_20d": 0.405859,
+                         *           "short_volume_ratio_20d_days": 20
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA daily short sale volume files (consolidated NMS): regular-hours off-exchange volume reported to FINRA's TRFs and ADF",
+                         *         "url": "https://www.finra.org/finra-data/browse-catalog/short-sale-volume-data/daily-short-sale-volume-files",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "files": [
+                         *           {
+                         *             "trade_date": "2021-12-31",
+                         *             "file": "CNMSshvol20211231.txt",
+                         *             "loaded_at": "2026-12-02T07:05:06.700Z",
+                         *             "updated_at": "2026-12-02T07:05:06.700Z"
+                         *           },
+                         *           {
+                         *             "trade_date": "2021-12-30",
+                         *             "file": "CNMSshvol20211230.txt",
+                         *             "loaded_at": "2026-12-02T07:05:06.437Z",
+                         *             "updated_at": "2026-12-02T07:05:06.437Z"
+                         *           }
+                         *         ],
+                         *         "newest_trade_date": "2021-12-31",
+                         *         "newest_loaded_at": "2026-12-02T07:05:06.700Z"
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Daily"];
                         "text/csv": string;
                     };
@@ -2450,6 +3788,45 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "weeks": 13,
+                         *       "data": [
+                         *         {
+                         *           "tier": "T1",
+                         *           "method": "all",
+                         *           "weeks": 1,
+                         *           "estimates": 2,
+                         *           "with_ats_volume": 2,
+                         *           "median_ape_pct": 21.5,
+                         *           "p90_ape_pct": 31.47,
+                         *           "median_error_pct": 21.5,
+                         *           "interval_coverage_pct": 100,
+                         *           "first_week_ending": "2021-12-26",
+                         *           "last_week_ending": "2021-12-26"
+                         *         },
+                         *         {
+                         *           "tier": "T1",
+                         *           "method": "symbol_share",
+                         *           "weeks": 1,
+                         *           "estimates": 2,
+                         *           "with_ats_volume": 2,
+                         *           "median_ape_pct": 21.5,
+                         *           "p90_ape_pct": 31.47,
+                         *           "median_error_pct": 21.5,
+                         *           "interval_coverage_pct": 100,
+                         *           "first_week_ending": "2021-12-26",
+                         *           "last_week_ending": "2021-12-26"
+                         *         }
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data)."
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Accuracy"];
                     };
                 };
@@ -2578,6 +3955,150 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "ticker": "BRK.B",
+                         *       "tier": "T1",
+                         *       "newest_published_week_ending": "2021-12-26",
+                         *       "data": [
+                         *         {
+                         *           "ticker": "BRK.B",
+                         *           "tier": "T1",
+                         *           "week_start": "2021-12-27",
+                         *           "week_ending": "2022-01-02",
+                         *           "estimate": true,
+                         *           "dark_pool_shares": 1692752,
+                         *           "interval": {
+                         *             "low": 1317993,
+                         *             "high": 2067511,
+                         *             "confidence": 0.9
+                         *           },
+                         *           "method": "symbol_share",
+                         *           "ats_share_of_off_exchange": 0.414099,
+                         *           "share_interval": {
+                         *             "low": 0.322422,
+                         *             "high": 0.505777
+                         *           },
+                         *           "off_exchange_shares": 4087791,
+                         *           "trading_days": 5,
+                         *           "days_loaded": 5,
+                         *           "complete": true,
+                         *           "calibration": [
+                         *             {
+                         *               "week_ending": "2021-12-26",
+                         *               "ats_share_of_off_exchange": 0.390564
+                         *             },
+                         *             {
+                         *               "week_ending": "2021-12-19",
+                         *               "ats_share_of_off_exchange": 0.40787
+                         *             },
+                         *             {
+                         *               "week_ending": "2021-12-12",
+                         *               "ats_share_of_off_exchange": 0.443863
+                         *             }
+                         *           ]
+                         *         }
+                         *       ],
+                         *       "unavailable": [],
+                         *       "reason": null,
+                         *       "accuracy": {
+                         *         "tier": "T1",
+                         *         "method": "all",
+                         *         "weeks": 1,
+                         *         "estimates": 2,
+                         *         "with_ats_volume": 2,
+                         *         "median_ape_pct": 21.5,
+                         *         "p90_ape_pct": 31.47,
+                         *         "median_error_pct": 21.5,
+                         *         "interval_coverage_pct": 100,
+                         *         "first_week_ending": "2021-12-26",
+                         *         "last_week_ending": "2021-12-26"
+                         *       },
+                         *       "note": "Estimates, not FINRA figures: the week's summed FINRA daily off-exchange volume times the ATS share of it calibrated on the published weeks listed, with a 90% interval. FINRA's weekly figure replaces each estimate once published; /darkpool/estimate/accuracy shows how far past estimates were from it.",
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "weeks": [
+                         *           {
+                         *             "tier": "T1",
+                         *             "week_start": "2021-12-20",
+                         *             "week_ending": "2021-12-26",
+                         *             "coverage": "symbol_totals",
+                         *             "finra_published": "2022-01-10",
+                         *             "finra_last_update": "2022-01-10",
+                         *             "loaded_at": "2026-12-02T07:05:07.629Z",
+                         *             "updated_at": "2026-12-02T07:05:07.629Z"
+                         *           },
+                         *           {
+                         *             "tier": "T1",
+                         *             "week_start": "2021-12-13",
+                         *             "week_ending": "2021-12-19",
+                         *             "coverage": "symbol_totals",
+                         *             "finra_published": "2022-01-03",
+                         *             "finra_last_update": "2022-01-03",
+                         *             "loaded_at": "2026-12-02T07:05:07.535Z",
+                         *             "updated_at": "2026-12-02T07:05:07.535Z"
+                         *           },
+                         *           {
+                         *             "tier": "T1",
+                         *             "week_start": "2021-12-06",
+                         *             "week_ending": "2021-12-12",
+                         *             "coverage": "symbol_totals",
+                         *             "finra_published": "2021-12-27",
+                         *             "finra_last_update": "2021-12-27",
+                         *             "loaded_at": "2026-12-02T07:05:07.533Z",
+                         *             "updated_at": "2026-12-02T07:05:07.533Z"
+                         *           }
+                         *         ],
+                         *         "freshness": [
+                         *           {
+                         *             "tier": "T2",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *           },
+                         *           {
+                         *             "tier": "OTCE",
+                         *             "newest_week_start": "2025-11-17",
+                         *             "newest_week_ending": "2025-11-23",
+                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *           }
+                         *         ]
+                         *       },
+                         *       "daily_source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA daily short sale volume files (consolidated NMS): regular-hours off-exchange volume reported to FINRA's TRFs and ADF",
+                         *         "url": "https://www.finra.org/finra-data/browse-catalog/short-sale-volume-data/daily-short-sale-volume-files",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data).",
+                         *         "files": [
+                         *           {
+                         *             "trade_date": "2021-12-31",
+                         *             "file": "CNMSshvol20211231.txt",
+                         *             "loaded_at": "2026-12-02T07:05:06.700Z",
+                         *             "updated_at": "2026-12-02T07:05:06.700Z"
+                         *           },
+                         *           {
+                         *             "trade_date": "2021-12-30",
+                         *             "file": "CNMSshvol20211230.txt",
+                         *             "loaded_at": "2026-12-02T07:05:06.437Z",
+                         *             "updated_at": "2026-12-02T07:05:06.437Z"
+                         *           },
+                         *           {
+                         *             "trade_date": "2021-12-29",
+                         *             "file": "CNMSshvol20211229.txt",
+                         *             "loaded_at": "2026-12-02T07:05:06.200Z",
+                         *             "updated_at": "2026-12-02T07:05:06.200Z"
+                         *           }
+                         *         ],
+                         *         "newest_trade_date": "2021-12-31",
+                         *         "newest_loaded_at": "2026-12-02T07:05:06.700Z"
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Estimate"];
                     };
                 };
@@ -2747,6 +4268,247 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "rules": {
+                         *         "name": "sip",
+                         *         "description": "SIP specifications: participant D = off-exchange (TRF/ADF); I = odd lot (since 9 Dec 2013; also any size below the price-tiered round lot); odd lots and C, H, R, T, U, V, W, B, 7 may not move open/high/low/last; M and Q update no statistic."
+                         *       },
+                         *       "interval_seconds": 60,
+                         *       "input": {
+                         *         "format": "csv",
+                         *         "lines": 19265,
+                         *         "trades": 19264,
+                         *         "malformed": 0,
+                         *         "malformed_rows": []
+                         *       },
+                         *       "totals": {
+                         *         "trades": 19261,
+                         *         "volume": 3230723,
+                         *         "off_exchange_trades": 4615,
+                         *         "off_exchange_volume": 845359,
+                         *         "lit_trades": 14646,
+                         *         "lit_volume": 2385364,
+                         *         "odd_lot_trades": 0,
+                         *         "odd_lot_volume": 0,
+                         *         "round_lot_trades": 19261,
+                         *         "round_lot_volume": 3230723,
+                         *         "off_exchange_trade_share": 0.2396,
+                         *         "off_exchange_volume_share": 0.2617,
+                         *         "odd_lot_trade_share": 0,
+                         *         "odd_lot_volume_share": 0,
+                         *         "dark_to_lit_ratio": 0.3544,
+                         *         "dark_to_lit_band": "elevated",
+                         *         "prints_without_statistics": 3,
+                         *         "off_exchange_volume_by_facility": {
+                         *           "facility not given": 845359
+                         *         }
+                         *       },
+                         *       "symbols": [
+                         *         {
+                         *           "symbol": "IBM",
+                         *           "first_trade": "2013-10-11T12:11:15.725Z",
+                         *           "last_trade": "2013-10-11T23:52:28.922Z",
+                         *           "statistics": {
+                         *             "trades": 19261,
+                         *             "volume": 3230723,
+                         *             "off_exchange_trades": 4615,
+                         *             "off_exchange_volume": 845359,
+                         *             "lit_trades": 14646,
+                         *             "lit_volume": 2385364,
+                         *             "odd_lot_trades": 0,
+                         *             "odd_lot_volume": 0,
+                         *             "round_lot_trades": 19261,
+                         *             "round_lot_volume": 3230723,
+                         *             "off_exchange_trade_share": 0.2396,
+                         *             "off_exchange_volume_share": 0.2617,
+                         *             "odd_lot_trade_share": 0,
+                         *             "odd_lot_volume_share": 0,
+                         *             "dark_to_lit_ratio": 0.3544,
+                         *             "dark_to_lit_band": "elevated",
+                         *             "prints_without_statistics": 3,
+                         *             "off_exchange_volume_by_facility": {
+                         *               "facility not given": 845359
+                         *             }
+                         *           },
+                         *           "large_prints": {
+                         *             "size_threshold": 5000,
+                         *             "notional_threshold": 200000,
+                         *             "by_size": 14,
+                         *             "by_notional": 102,
+                         *             "largest": [
+                         *               {
+                         *                 "time": "2013-10-11T20:01:13.722Z",
+                         *                 "price": 186.16,
+                         *                 "size": 181242,
+                         *                 "notional": 33740010.72,
+                         *                 "exchange": "N",
+                         *                 "conditions": "6",
+                         *                 "off_exchange": false
+                         *               },
+                         *               {
+                         *                 "time": "2013-10-11T13:30:48.154Z",
+                         *                 "price": 185.28,
+                         *                 "size": 115538,
+                         *                 "notional": 21406880.64,
+                         *                 "exchange": "N",
+                         *                 "conditions": "O",
+                         *                 "off_exchange": false
+                         *               },
+                         *               {
+                         *                 "time": "2013-10-11T17:13:47.947Z",
+                         *                 "price": 185.95,
+                         *                 "size": 30000,
+                         *                 "notional": 5578500,
+                         *                 "exchange": "D",
+                         *                 "conditions": "F",
+                         *                 "off_exchange": true
+                         *               }
+                         *             ]
+                         *           },
+                         *           "delayed_prints": {
+                         *             "threshold_seconds": 10,
+                         *             "with_participant_time": 0,
+                         *             "count": 0,
+                         *             "longest": []
+                         *           },
+                         *           "size_distribution": {
+                         *             "session": "regular session 09:30-16:00 New York time, halves split at 12:45",
+                         *             "first_half": [
+                         *               {
+                         *                 "bucket": "1-99",
+                         *                 "trades": 0,
+                         *                 "volume": 0,
+                         *                 "trade_share": 0
+                         *               },
+                         *               {
+                         *                 "bucket": "100-199",
+                         *                 "trades": 9540,
+                         *                 "volume": 978280,
+                         *                 "trade_share": 0.8309
+                         *               },
+                         *               {
+                         *                 "bucket": "200-499",
+                         *                 "trades": 1578,
+                         *                 "volume": 392270,
+                         *                 "trade_share": 0.1374
+                         *               }
+                         *             ],
+                         *             "second_half": [
+                         *               {
+                         *                 "bucket": "1-99",
+                         *                 "trades": 0,
+                         *                 "volume": 0,
+                         *                 "trade_share": 0
+                         *               },
+                         *               {
+                         *                 "bucket": "100-199",
+                         *                 "trades": 6359,
+                         *                 "volume": 655991,
+                         *                 "trade_share": 0.8295
+                         *               },
+                         *               {
+                         *                 "bucket": "200-499",
+                         *                 "trades": 1077,
+                         *                 "volume": 273489,
+                         *                 "trade_share": 0.1405
+                         *               }
+                         *             ],
+                         *             "shift_pct_points": [
+                         *               {
+                         *                 "bucket": "1-99",
+                         *                 "change": 0
+                         *               },
+                         *               {
+                         *                 "bucket": "100-199",
+                         *                 "change": -0.14
+                         *               },
+                         *               {
+                         *                 "bucket": "200-499",
+                         *                 "change": 0.31
+                         *               }
+                         *             ]
+                         *           },
+                         *           "finra": {
+                         *             "status": "week_not_loaded",
+                         *             "week_start": "2013-10-07",
+                         *             "week_ending": "2013-10-13"
+                         *           },
+                         *           "candles": [
+                         *             {
+                         *               "start": "2013-10-11T12:11:00.000Z",
+                         *               "end": "2013-10-11T12:12:00.000Z",
+                         *               "open": null,
+                         *               "high": null,
+                         *               "low": null,
+                         *               "close": null,
+                         *               "vwap": null,
+                         *               "raw_high": 184.99,
+                         *               "raw_low": 184.99,
+                         *               "phantom_high": true,
+                         *               "phantom_low": true,
+                         *               "volume": 100,
+                         *               "volume_round_lot": 100,
+                         *               "volume_odd_lot": 0,
+                         *               "volume_off_exchange": 0,
+                         *               "volume_lit": 100,
+                         *               "trades": 1,
+                         *               "trades_round_lot": 1,
+                         *               "trades_odd_lot": 0,
+                         *               "trades_off_exchange": 0,
+                         *               "trades_lit": 1
+                         *             },
+                         *             {
+                         *               "start": "2013-10-11T12:48:00.000Z",
+                         *               "end": "2013-10-11T12:49:00.000Z",
+                         *               "open": null,
+                         *               "high": null,
+                         *               "low": null,
+                         *               "close": null,
+                         *               "vwap": null,
+                         *               "raw_high": 184.77,
+                         *               "raw_low": 184.77,
+                         *               "phantom_high": true,
+                         *               "phantom_low": true,
+                         *               "volume": 861,
+                         *               "volume_round_lot": 861,
+                         *               "volume_odd_lot": 0,
+                         *               "volume_off_exchange": 861,
+                         *               "volume_lit": 0,
+                         *               "trades": 1,
+                         *               "trades_round_lot": 1,
+                         *               "trades_odd_lot": 0,
+                         *               "trades_off_exchange": 1,
+                         *               "trades_lit": 0
+                         *             },
+                         *             {
+                         *               "start": "2013-10-11T12:52:00.000Z",
+                         *               "end": "2013-10-11T12:53:00.000Z",
+                         *               "open": null,
+                         *               "high": null,
+                         *               "low": null,
+                         *               "close": null,
+                         *               "vwap": null,
+                         *               "raw_high": 184.61,
+                         *               "raw_low": 184.61,
+                         *               "phantom_high": true,
+                         *               "phantom_low": true,
+                         *               "volume": 100,
+                         *               "volume_round_lot": 100,
+                         *               "volume_odd_lot": 0,
+                         *               "volume_off_exchange": 0,
+                         *               "volume_lit": 100,
+                         *               "trades": 1,
+                         *               "trades_round_lot": 1,
+                         *               "trades_odd_lot": 0,
+                         *               "trades_off_exchange": 0,
+                         *               "trades_lit": 1
+                         *             }
+                         *           ]
+                         *         }
+                         *       ]
+                         *     }
+                         */
                         "application/json": components["schemas"]["TapeReport"];
                     };
                 };
@@ -2858,6 +4620,11 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "status": "live"
+                         *     }
+                         */
                         "application/json": {
                             /** @enum {string} */
                             status: "live";
@@ -2919,6 +4686,11 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "status": "ready"
+                         *     }
+                         */
                         "application/json": {
                             /** @enum {string} */
                             status: "ready";
@@ -2990,6 +4762,90 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "status": "degraded",
+                         *       "now": "2026-12-02T07:05:08.305Z",
+                         *       "tiers": [
+                         *         {
+                         *           "tier": "T1",
+                         *           "newest_week_start": null,
+                         *           "newest_week_ending": null,
+                         *           "loaded_at": null,
+                         *           "calendar_newest_week_start": "2026-11-09",
+                         *           "weeks_behind": null,
+                         *           "next_week_start": "2026-11-09",
+                         *           "next_expected_publication": "2026-11-30",
+                         *           "stale": true
+                         *         },
+                         *         {
+                         *           "tier": "T2",
+                         *           "newest_week_start": "2025-11-17",
+                         *           "newest_week_ending": "2025-11-23",
+                         *           "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *           "calendar_newest_week_start": "2026-10-26",
+                         *           "weeks_behind": 49,
+                         *           "next_week_start": "2025-11-24",
+                         *           "next_expected_publication": "2025-12-29",
+                         *           "stale": true
+                         *         },
+                         *         {
+                         *           "tier": "OTCE",
+                         *           "newest_week_start": "2025-11-17",
+                         *           "newest_week_ending": "2025-11-23",
+                         *           "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *           "calendar_newest_week_start": "2026-10-26",
+                         *           "weeks_behind": 49,
+                         *           "next_week_start": "2025-11-24",
+                         *           "next_expected_publication": "2025-12-29",
+                         *           "stale": true
+                         *         }
+                         *       ],
+                         *       "last_run": {
+                         *         "id": 3,
+                         *         "kind": "weekly",
+                         *         "trigger": "import",
+                         *         "status": "ok",
+                         *         "started_at": "2026-12-02T07:05:07.519Z",
+                         *         "finished_at": "2026-12-02T07:05:07.752Z",
+                         *         "weeks": {
+                         *           "published": 3,
+                         *           "revised": 0,
+                         *           "unchanged": 0,
+                         *           "refused": 0,
+                         *           "failed": 0,
+                         *           "unavailable": 0
+                         *         }
+                         *       },
+                         *       "running": null,
+                         *       "daily": {
+                         *         "newest_trade_date": "2021-12-31",
+                         *         "loaded_at": "2026-12-02T07:05:06.700Z",
+                         *         "days_loaded": 22,
+                         *         "expected_trade_date": "2026-12-01",
+                         *         "stale": true,
+                         *         "missing_days": [],
+                         *         "blocked": false,
+                         *         "last_run": {
+                         *           "id": 1,
+                         *           "kind": "daily",
+                         *           "trigger": "import",
+                         *           "status": "ok",
+                         *           "started_at": "2026-12-02T07:05:03.251Z",
+                         *           "finished_at": "2026-12-02T07:05:06.926Z",
+                         *           "days": {
+                         *             "published": 22,
+                         *             "revised": 0,
+                         *             "unchanged": 0,
+                         *             "not_published": 0,
+                         *             "missing": 0,
+                         *             "refused": 0,
+                         *             "failed": 0
+                         *           }
+                         *         }
+                         *       }
+                         *     }
+                         */
                         "application/json": components["schemas"]["Health"];
                     };
                 };
@@ -3050,6 +4906,14 @@ export interface paths {
                         [name: string]: unknown;
                     };
                     content: {
+                        /**
+                         * @example {
+                         *       "code": "ticker_not_found",
+                         *       "status": 404,
+                         *       "title": "Ticker not found",
+                         *       "description": "No loaded FINRA week has ATS or non-ATS volume for this symbol."
+                         *     }
+                         */
                         "application/json": components["schemas"]["ProblemType"];
                     };
                 };

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '../../config.js';
-import { importDailyFiles } from '../../ingest/daily.js';
-import { importFiles } from '../../ingest/run.js';
+import { importDailyFiles, type DailyContext } from '../../ingest/daily.js';
+import { importFiles, type IngestContext } from '../../ingest/run.js';
 import { isDailyFile, parse } from '../args.js';
 import { printDailySummary, printSummary, worse, type Io } from '../output.js';
 import { withStore } from '../store.js';
@@ -40,6 +40,16 @@ const DEMO_URLS = [
   '/darkpool/estimate/accuracy?tier=T1',
 ];
 
+/** Every bundled dataset into a store, as the demo serves it (also the OpenAPI document's examples). */
+export async function loadDemoData(ctx: IngestContext, dailyCtx: DailyContext, io: Io): Promise<number> {
+  const daily = demoDailyFiles();
+  const dailyCode = daily.length ? printDailySummary(await importDailyFiles(dailyCtx, daily), io) : 0;
+  const weeklyCode = printSummary(await importFiles(ctx, DEMO_FILES, {}), io);
+  // After the daily files, so that publishing the totals scores the estimates as the ingest would.
+  const totals = await importFiles(ctx, [DEMO_TOTALS_FILE], { publishedThrough: DEMO_TOTALS_PUBLISHED_THROUGH });
+  return worse(dailyCode, weeklyCode, printSummary(totals, io));
+}
+
 export async function demoCommand(args: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
   parse(args, {});
   const dir = mkdtempSync(join(tmpdir(), 'darkpool-demo-'));
@@ -50,14 +60,7 @@ export async function demoCommand(args: string[], env: Record<string, string | u
   let running: Awaited<ReturnType<typeof import('../../server.js').serve>>;
   let closeOnSignals: typeof import('../../server.js').closeOnSignals;
   try {
-    const code = await withStore(config, io, async (_store, ctx, dailyCtx) => {
-      const daily = demoDailyFiles();
-      const dailyCode = daily.length ? printDailySummary(await importDailyFiles(dailyCtx, daily), io) : 0;
-      const weeklyCode = printSummary(await importFiles(ctx, DEMO_FILES, {}), io);
-      // After the daily files, so that publishing the totals scores the estimates as the ingest would.
-      const totals = await importFiles(ctx, [DEMO_TOTALS_FILE], { publishedThrough: DEMO_TOTALS_PUBLISHED_THROUGH });
-      return worse(dailyCode, weeklyCode, printSummary(totals, io));
-    });
+    const code = await withStore(config, io, async (_store, ctx, dailyCtx) => loadDemoData(ctx, dailyCtx, io));
     if (code !== 0) {
       removeStore();
       return code;
