@@ -40,6 +40,8 @@ const REQUESTS: Record<string, { url: string; method?: 'POST'; payload?: Buffer 
   'GET /readyz': { url: '/readyz' },
   'GET /health': { url: '/health' },
   'GET /problems/{code}': { url: '/problems/ticker_not_found' },
+  'GET /': { url: '/' },
+  // GET /openapi.json has none: its example would be the document itself.
 };
 
 /** Lists cut to their first 3 items, all the way down: an example shows the shape, not the week. */

@@ -1,6 +1,7 @@
 // The OpenAPI document, generated from the routes' zod schemas, at /openapi.json (and /docs, see pages.ts).
 import fastifySwagger from '@fastify/swagger';
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, type jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { PACKAGE_VERSION } from '../package-info.js';
 import { FINRA_CREDIT } from '../read/weekly.js';
@@ -144,5 +145,15 @@ export async function openApiDocument(app: FastifyInstance): Promise<void> {
     transformObject: (doc) =>
       wholeContract(withoutUnusedSchemas(createJsonSchemaTransformObject({ zodToJsonConfig: { override: keepParameterDefaults } })(doc))),
   });
-  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/openapi.json',
+    {
+      schema: {
+        tags: ['meta'],
+        summary: 'This OpenAPI document (also at /docs, to read)',
+        response: { 200: { description: 'OpenAPI 3.1', content: { 'application/json': { schema: z.record(z.string(), z.unknown()) } } } },
+      },
+    },
+    async () => app.swagger(),
+  );
 }

@@ -7,8 +7,10 @@ import fastifyStatic from '@fastify/static';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { FINRA_CREDIT } from '../read/weekly.js';
 import { compression } from './compression.js';
+import { sourceSchema } from './schemas.js';
 import { PAGE_HEADER_VALUES, pageHeaders } from './security.js';
 
 /** The dashboard, built by `npm run build` into dist/web. */
@@ -65,9 +67,35 @@ export async function pages(scope: FastifyInstance, options: { dashboard: string
     source: FINRA_CREDIT,
   };
   // Browsers get the dashboard; API clients (curl, scripts) get this index of the API.
-  scope.get('/', { schema: { hide: true } }, async (req, reply) => {
-    reply.header('vary', 'Accept');
-    if (dashboard && prefersHtml(req.headers.accept)) return reply.type('text/html; charset=utf-8').send(dashboard);
-    return index;
-  });
+  scope.get(
+    '/',
+    {
+      schema: {
+        tags: ['meta'],
+        summary: 'The index of the API (or, for a browser, the dashboard)',
+        response: {
+          200: {
+            description: 'JSON for API clients; the dashboard when the Accept header prefers HTML',
+            content: { 'application/json': { schema: indexSchema }, 'text/html': { schema: z.string() } },
+          },
+        },
+      },
+    },
+    async (req, reply) => {
+      reply.header('vary', 'Accept');
+      if (dashboard && prefersHtml(req.headers.accept)) return reply.type('text/html; charset=utf-8').send(dashboard);
+      return index;
+    },
+  );
 }
+
+const indexSchema = z
+  .object({
+    name: z.string(),
+    description: z.string(),
+    docs: z.string().describe('Where the API reference is read (Swagger UI)'),
+    openapi: z.string().describe('Where this OpenAPI document is'),
+    endpoints: z.array(z.string()).describe('Every operation of the document, as METHOD /path'),
+    source: sourceSchema.pick({ provider: true, name: true, url: true, terms: true }),
+  })
+  .meta({ id: 'Index' });

@@ -156,6 +156,8 @@ function calls(mpid: string): Record<string, Partial<Record<number, Call[]>>> {
     'GET /readyz': { 200: [get('/readyz')] },
     'GET /health': { 200: [get('/health')] },
     'GET /problems/{code}': { 200: [get('/problems/ticker_not_found')], 404: [get('/problems/no_such_code')] },
+    'GET /': { 200: [get('/'), get('/', { accept: 'text/html' })] },
+    'GET /openapi.json': { 200: [get('/openapi.json')] },
   };
 }
 
@@ -318,7 +320,7 @@ describe('the OpenAPI document as a contract', () => {
     const problems: string[] = [];
     for (const { id, path, method, op } of operations) {
       const json = op.responses['200']?.content?.['application/json'] as { example?: unknown } | undefined;
-      if (!json) continue;
+      if (!json || id === 'GET /openapi.json') continue; // its example would be the document itself
       if (json.example === undefined) {
         problems.push(`${id}: no example (npm run openapi:examples)`);
         continue;

@@ -4,6 +4,66 @@
  */
 
 export interface paths {
+    "/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** This OpenAPI document (also at /docs, to read) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OpenAPI 3.1 */
+                200: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/darkpool/weekly/{ticker}": {
         parameters: {
             query?: never;
@@ -104,8 +164,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -113,15 +173,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -374,8 +434,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -384,8 +444,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T07:05:07.629Z",
-                         *             "updated_at": "2026-12-02T07:05:07.629Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.119Z",
+                         *             "updated_at": "2026-12-02T07:19:48.119Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -393,15 +453,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -642,8 +702,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -651,15 +711,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -860,8 +920,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -869,15 +929,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -1071,8 +1131,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1080,15 +1140,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -1314,8 +1374,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1323,15 +1383,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -1588,8 +1648,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T07:05:07.629Z",
-                         *             "updated_at": "2026-12-02T07:05:07.629Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.119Z",
+                         *             "updated_at": "2026-12-02T07:19:48.119Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -1598,8 +1658,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-03",
                          *             "finra_last_update": "2022-01-03",
-                         *             "loaded_at": "2026-12-02T07:05:07.535Z",
-                         *             "updated_at": "2026-12-02T07:05:07.535Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.028Z",
+                         *             "updated_at": "2026-12-02T07:19:48.028Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -1608,8 +1668,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2021-12-27",
                          *             "finra_last_update": "2021-12-27",
-                         *             "loaded_at": "2026-12-02T07:05:07.533Z",
-                         *             "updated_at": "2026-12-02T07:05:07.533Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.027Z",
+                         *             "updated_at": "2026-12-02T07:19:48.027Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1617,15 +1677,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -1843,8 +1903,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -1853,8 +1913,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1862,15 +1922,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -2107,8 +2167,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2117,8 +2177,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2126,15 +2186,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -2339,8 +2399,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2349,8 +2409,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-15",
-                         *             "loaded_at": "2026-12-02T07:05:07.402Z",
-                         *             "updated_at": "2026-12-02T07:05:07.402Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.918Z",
+                         *             "updated_at": "2026-12-02T07:19:47.918Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2358,15 +2418,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -2586,8 +2646,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2596,8 +2656,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2605,15 +2665,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -2801,8 +2861,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2810,15 +2870,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       },
@@ -3151,15 +3211,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -3311,8 +3371,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2022-01-10",
                          *               "finra_last_update": "2022-01-10",
-                         *               "loaded_at": "2026-12-02T07:05:07.629Z",
-                         *               "updated_at": "2026-12-02T07:05:07.629Z",
+                         *               "loaded_at": "2026-12-02T07:19:48.119Z",
+                         *               "updated_at": "2026-12-02T07:19:48.119Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3327,8 +3387,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2022-01-03",
                          *               "finra_last_update": "2022-01-03",
-                         *               "loaded_at": "2026-12-02T07:05:07.535Z",
-                         *               "updated_at": "2026-12-02T07:05:07.535Z",
+                         *               "loaded_at": "2026-12-02T07:19:48.028Z",
+                         *               "updated_at": "2026-12-02T07:19:48.028Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3343,8 +3403,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2021-12-27",
                          *               "finra_last_update": "2021-12-27",
-                         *               "loaded_at": "2026-12-02T07:05:07.533Z",
-                         *               "updated_at": "2026-12-02T07:05:07.533Z",
+                         *               "loaded_at": "2026-12-02T07:19:48.027Z",
+                         *               "updated_at": "2026-12-02T07:19:48.027Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3366,8 +3426,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-22",
-                         *               "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *               "updated_at": "2026-12-02T07:05:07.518Z",
+                         *               "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *               "updated_at": "2026-12-02T07:19:48.014Z",
                          *               "revisions": 0,
                          *               "ats_rows": 26,
                          *               "symbols": 1,
@@ -3389,8 +3449,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-22",
-                         *               "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *               "updated_at": "2026-12-02T07:05:07.472Z",
+                         *               "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *               "updated_at": "2026-12-02T07:19:47.970Z",
                          *               "revisions": 0,
                          *               "ats_rows": 5192,
                          *               "symbols": 2985,
@@ -3405,8 +3465,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-15",
-                         *               "loaded_at": "2026-12-02T07:05:07.402Z",
-                         *               "updated_at": "2026-12-02T07:05:07.402Z",
+                         *               "loaded_at": "2026-12-02T07:19:47.918Z",
+                         *               "updated_at": "2026-12-02T07:19:47.918Z",
                          *               "revisions": 0,
                          *               "ats_rows": 5328,
                          *               "symbols": 3111,
@@ -3429,15 +3489,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       }
@@ -3615,18 +3675,18 @@ export interface paths {
                          *           {
                          *             "trade_date": "2021-12-31",
                          *             "file": "CNMSshvol20211231.txt",
-                         *             "loaded_at": "2026-12-02T07:05:06.700Z",
-                         *             "updated_at": "2026-12-02T07:05:06.700Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.472Z",
+                         *             "updated_at": "2026-12-02T07:19:47.472Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-30",
                          *             "file": "CNMSshvol20211230.txt",
-                         *             "loaded_at": "2026-12-02T07:05:06.437Z",
-                         *             "updated_at": "2026-12-02T07:05:06.437Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.246Z",
+                         *             "updated_at": "2026-12-02T07:19:47.246Z"
                          *           }
                          *         ],
                          *         "newest_trade_date": "2021-12-31",
-                         *         "newest_loaded_at": "2026-12-02T07:05:06.700Z"
+                         *         "newest_loaded_at": "2026-12-02T07:19:47.472Z"
                          *       }
                          *     }
                          */
@@ -4028,8 +4088,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T07:05:07.629Z",
-                         *             "updated_at": "2026-12-02T07:05:07.629Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.119Z",
+                         *             "updated_at": "2026-12-02T07:19:48.119Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -4038,8 +4098,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-03",
                          *             "finra_last_update": "2022-01-03",
-                         *             "loaded_at": "2026-12-02T07:05:07.535Z",
-                         *             "updated_at": "2026-12-02T07:05:07.535Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.028Z",
+                         *             "updated_at": "2026-12-02T07:19:48.028Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -4048,8 +4108,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2021-12-27",
                          *             "finra_last_update": "2021-12-27",
-                         *             "loaded_at": "2026-12-02T07:05:07.533Z",
-                         *             "updated_at": "2026-12-02T07:05:07.533Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.027Z",
+                         *             "updated_at": "2026-12-02T07:19:48.027Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -4057,15 +4117,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.518Z",
-                         *             "updated_at": "2026-12-02T07:05:07.518Z"
+                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *             "updated_at": "2026-12-02T07:19:48.014Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:05:07.472Z",
-                         *             "updated_at": "2026-12-02T07:05:07.472Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *             "updated_at": "2026-12-02T07:19:47.970Z"
                          *           }
                          *         ]
                          *       },
@@ -4078,24 +4138,24 @@ export interface paths {
                          *           {
                          *             "trade_date": "2021-12-31",
                          *             "file": "CNMSshvol20211231.txt",
-                         *             "loaded_at": "2026-12-02T07:05:06.700Z",
-                         *             "updated_at": "2026-12-02T07:05:06.700Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.472Z",
+                         *             "updated_at": "2026-12-02T07:19:47.472Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-30",
                          *             "file": "CNMSshvol20211230.txt",
-                         *             "loaded_at": "2026-12-02T07:05:06.437Z",
-                         *             "updated_at": "2026-12-02T07:05:06.437Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.246Z",
+                         *             "updated_at": "2026-12-02T07:19:47.246Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-29",
                          *             "file": "CNMSshvol20211229.txt",
-                         *             "loaded_at": "2026-12-02T07:05:06.200Z",
-                         *             "updated_at": "2026-12-02T07:05:06.200Z"
+                         *             "loaded_at": "2026-12-02T07:19:47.015Z",
+                         *             "updated_at": "2026-12-02T07:19:47.015Z"
                          *           }
                          *         ],
                          *         "newest_trade_date": "2021-12-31",
-                         *         "newest_loaded_at": "2026-12-02T07:05:06.700Z"
+                         *         "newest_loaded_at": "2026-12-02T07:19:47.472Z"
                          *       }
                          *     }
                          */
@@ -4765,7 +4825,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "status": "degraded",
-                         *       "now": "2026-12-02T07:05:08.305Z",
+                         *       "now": "2026-12-02T07:19:48.604Z",
                          *       "tiers": [
                          *         {
                          *           "tier": "T1",
@@ -4782,7 +4842,7 @@ export interface paths {
                          *           "tier": "T2",
                          *           "newest_week_start": "2025-11-17",
                          *           "newest_week_ending": "2025-11-23",
-                         *           "loaded_at": "2026-12-02T07:05:07.518Z",
+                         *           "loaded_at": "2026-12-02T07:19:48.014Z",
                          *           "calendar_newest_week_start": "2026-10-26",
                          *           "weeks_behind": 49,
                          *           "next_week_start": "2025-11-24",
@@ -4793,7 +4853,7 @@ export interface paths {
                          *           "tier": "OTCE",
                          *           "newest_week_start": "2025-11-17",
                          *           "newest_week_ending": "2025-11-23",
-                         *           "loaded_at": "2026-12-02T07:05:07.472Z",
+                         *           "loaded_at": "2026-12-02T07:19:47.970Z",
                          *           "calendar_newest_week_start": "2026-10-26",
                          *           "weeks_behind": 49,
                          *           "next_week_start": "2025-11-24",
@@ -4806,8 +4866,8 @@ export interface paths {
                          *         "kind": "weekly",
                          *         "trigger": "import",
                          *         "status": "ok",
-                         *         "started_at": "2026-12-02T07:05:07.519Z",
-                         *         "finished_at": "2026-12-02T07:05:07.752Z",
+                         *         "started_at": "2026-12-02T07:19:48.015Z",
+                         *         "finished_at": "2026-12-02T07:19:48.232Z",
                          *         "weeks": {
                          *           "published": 3,
                          *           "revised": 0,
@@ -4820,7 +4880,7 @@ export interface paths {
                          *       "running": null,
                          *       "daily": {
                          *         "newest_trade_date": "2021-12-31",
-                         *         "loaded_at": "2026-12-02T07:05:06.700Z",
+                         *         "loaded_at": "2026-12-02T07:19:47.472Z",
                          *         "days_loaded": 22,
                          *         "expected_trade_date": "2026-12-01",
                          *         "stale": true,
@@ -4831,8 +4891,8 @@ export interface paths {
                          *           "kind": "daily",
                          *           "trigger": "import",
                          *           "status": "ok",
-                         *           "started_at": "2026-12-02T07:05:03.251Z",
-                         *           "finished_at": "2026-12-02T07:05:06.926Z",
+                         *           "started_at": "2026-12-02T07:19:44.277Z",
+                         *           "finished_at": "2026-12-02T07:19:47.677Z",
                          *           "days": {
                          *             "published": 22,
                          *             "revised": 0,
@@ -4942,6 +5002,84 @@ export interface paths {
                 414: {
                     headers: {
                         "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Internal server error */
+                500: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The index of the API (or, for a browser, the dashboard) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description JSON for API clients; the dashboard when the Accept header prefers HTML */
+                200: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        /**
+                         * @example {
+                         *       "name": "DarkPool Radar",
+                         *       "description": "Weekly ATS (dark pool) volume for US equities, from FINRA OTC Transparency data",
+                         *       "docs": "/docs",
+                         *       "openapi": "/openapi.json",
+                         *       "endpoints": [
+                         *         "GET /openapi.json",
+                         *         "GET /darkpool/weekly/{ticker}",
+                         *         "GET /darkpool/weekly"
+                         *       ],
+                         *       "source": {
+                         *         "provider": "FINRA",
+                         *         "name": "FINRA OTC Transparency data: weekly ATS (alternative trading system) volume",
+                         *         "url": "https://otctransparency.finra.org/",
+                         *         "terms": "FINRA is the owner and the source of this data. It is redistributed free of charge, for non-commercial use, under FINRA's terms of use for its equity data (https://www.finra.org/finra-data)."
+                         *       }
+                         *     }
+                         */
+                        "application/json": components["schemas"]["Index"];
+                        "text/html": string;
+                    };
+                };
+                /** @description Method not allowed */
+                405: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        Allow: components["headers"]["Allow"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -5792,6 +5930,23 @@ export interface components {
                         [key: string]: number;
                     };
                 } | null;
+            };
+        };
+        Index: {
+            name: string;
+            description: string;
+            /** @description Where the API reference is read (Swagger UI) */
+            docs: string;
+            /** @description Where this OpenAPI document is */
+            openapi: string;
+            /** @description Every operation of the document, as METHOD /path */
+            endpoints: string[];
+            source: {
+                /** @constant */
+                provider: "FINRA";
+                name: string;
+                url: string;
+                terms: string;
             };
         };
         Candle: {
