@@ -69,7 +69,12 @@ export function handleError(err: FastifyError, req: FastifyRequest, reply: Fasti
       return sendProblem(reply, problem('invalid_ticker', `"${tickerOf(req)}" cannot be a ticker: ${errors[0]?.message}`, instance));
     }
     return sendProblem(reply, {
-      ...problem('invalid_parameter', errors.map((e) => `${e.parameter}: ${e.message}`).join('; '), instance),
+      // A message that already names its parameter is not prefixed with it again ("weeks: weeks must be ...").
+      ...problem(
+        'invalid_parameter',
+        errors.map((e) => (e.message.startsWith(`${e.parameter} `) ? e.message : `${e.parameter}: ${e.message}`)).join('; '),
+        instance,
+      ),
       errors,
     });
   }
