@@ -18,6 +18,11 @@ export const PROBLEM_CODES = {
     title: 'Invalid parameter',
     description: 'A query parameter is missing, malformed or out of range; `errors` lists which.',
   },
+  invalid_body: {
+    status: 400,
+    title: 'Invalid body',
+    description: 'The request body cannot be read: it is empty, or its compression is broken.',
+  },
   unauthorized: {
     status: 401,
     title: 'Unauthorized',

@@ -223,6 +223,23 @@ export const enumParam = <const T extends readonly [string, ...string[]]>(name: 
     .meta({ type: 'string', enum: [...values] });
 };
 
+/** true, false, 1 or 0 in any case; false when absent. */
+export const booleanParam = (name: string) =>
+  enumParam(name, ['true', 'false', '1', '0'])
+    .default('false')
+    .transform((v) => v === 'true' || v === '1');
+
+/** A comma-separated list of `values`, each in any case, repeats dropped: the canonical spellings in the order given. */
+export const enumListParam = <const T extends readonly [string, ...string[]]>(name: string, values: T) => {
+  const message = `${name} must be a comma-separated list of ${values.join(', ')}`;
+  const canonical = new Map(values.map((v) => [v.toLowerCase(), v]));
+  return z
+    .string({ error: message })
+    .transform((s) => [...new Set(s.split(',').map((v) => canonical.get(v.trim().toLowerCase()) ?? v))])
+    .pipe(z.array(z.enum(values, { error: message })).min(1, message))
+    .meta({ type: 'string', description: message });
+};
+
 /** Far beyond any store (FINRA began publishing ATS data in 2014): a bound on the parameter, not on history. */
 const MAX_HISTORY_WEEKS = 5_000;
 

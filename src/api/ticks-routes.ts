@@ -1,13 +1,19 @@
 // POST /ticks/analyze: tape trades in (CSV or NDJSON, streamed), the tape analysis out.
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { Queries } from '../read/queries.js';
 import { finraCrossCheck } from '../ticks/finra-check.js';
 import { analyzeTape } from '../ticks/index.js';
-import { MalformedRowError, TradeFormatError } from '../ticks/parse.js';
-import { ok, problemResponses, ProblemError } from './problems.js';
-import { decimalParam, enumParam, intParam } from './schemas.js';
+import { PRINT_CLASSES } from '../ticks/analyze.js';
+import { INPUT_FORMATS, INPUT_LAYOUTS, MalformedRowError, TradeFormatError } from '../ticks/parse.js';
+import { CANDLE_CSV_COLUMNS, candleRows, type TapeReport } from '../ticks/report.js';
+import { negotiate, toCsv, type Format } from './csv.js';
+import { csvOf } from './darkpool-routes.js';
+import { problemResponses, ProblemError } from './problems.js';
+import { booleanParam, decimalParam, enumListParam, enumParam, intParam } from './schemas.js';
 
 export const TICKS_MEDIA_TYPES = ['text/csv', 'application/x-ndjson'] as const;
 /** The documented upload limit; larger files belong to the CLI (`darkpool-radar ticks FILE`). */
@@ -53,6 +59,7 @@ const bucket = z.object({ bucket: z.string(), trades: z.number(), volume: z.numb
 
 export const candleSchema = z
   .object({
+    prints: z.enum(PRINT_CLASSES).describe('The class of prints this candle is built from'),
     start: z.string(),
     end: z.string(),
     open: z.number().nullable(),
@@ -74,6 +81,8 @@ export const candleSchema = z
     trades_odd_lot: z.number(),
     trades_off_exchange: z.number(),
     trades_lit: z.number(),
+    trades_late: z.number().describe('Prints published more than the delay threshold after execution'),
+    volume_late: z.number(),
   })
   .meta({ id: 'Candle' });
 
@@ -81,12 +90,22 @@ export const tapeReportSchema = z
   .object({
     rules: z.object({ name: z.enum(['sip', 'letter-u-y']), description: z.string() }),
     interval_seconds: z.number(),
+    prints: z.array(z.enum(PRINT_CLASSES)).describe('The classes of prints the candles are built from, side by side'),
+    late_prints: z.object({
+      threshold_seconds: z.number(),
+      excluded_from_candles: z.boolean().describe("Late prints are kept out of a bar's OHLC and volume (still counted as late)"),
+    }),
     input: z.object({
-      format: z.enum(['csv', 'ndjson', 'empty']),
+      format: z.enum(['csv', 'ndjson', 'json', 'empty']),
+      layout: z
+        .enum(INPUT_LAYOUTS)
+        .nullable()
+        .describe("radar (our columns, SIP letters) or massive (Massive's flat files and API, numeric ids)"),
       lines: z.number(),
       trades: z.number(),
       malformed: z.number(),
       malformed_rows: z.array(z.object({ line: z.number(), reason: z.string() })).describe('The first 100'),
+      superseded: z.number().describe('Rows the vendor marks cancelled, erroneous or replaced by a correction, left out'),
     }),
     totals: stats,
     symbols: z.array(
@@ -131,14 +150,31 @@ export const ticksQuery = z.object({
   large_size: decimalParam('large_size', 1, 1e12).default(5_000),
   large_notional: decimalParam('large_notional', 1, 1e15).default(200_000),
   delay_seconds: decimalParam('delay_seconds', 0, 86_400).default(10),
-  strict: enumParam('strict', ['true', 'false', '1', '0'])
-    .default('false')
-    .transform((v) => v === 'true' || v === '1')
-    .describe('Stop at the first malformed row (a 400 naming its line)'),
+  strict: booleanParam('strict').describe('Stop at the first malformed row (a 400 naming its line)'),
+  prints: enumListParam('prints', PRINT_CLASSES)
+    .default(['all'])
+    .describe('Candles from these classes of prints, side by side (comma-separated): all, lit, off-exchange, round-lot, lit-round-lot'),
+  exclude_late: booleanParam('exclude_late').describe(
+    "Keep late prints (published more than delay_seconds after execution) out of a bar's OHLC and volume",
+  ),
+  input_format: enumParam('input_format', INPUT_FORMATS).default('auto').describe('auto tells the layout from the header or the fields'),
+  symbol: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9.\-/^ ]{1,20}$/, 'symbol must be a ticker')
+    .transform((v) => v.toUpperCase())
+    .optional()
+    .describe("The ticker of rows that carry none (Massive's trades API pages)"),
+  format: enumParam('format', ['json', 'csv']).optional().describe('Or send Accept: text/csv for the candles as CSV'),
 });
 
-const tooLarge = (maxBytes: number) =>
-  new ProblemError('payload_too_large', `Uploads are limited to ${maxBytes} bytes; use \`darkpool-radar ticks FILE\` for larger files.`, {
+/** Content-Encoding values a body may have; a gzip body may expand to this many times the upload limit. */
+const GZIP_ENCODINGS = new Set(['gzip', 'x-gzip']);
+const GZIP_EXPANSION = 10;
+const JSON_OR_CSV: ReadonlySet<Format> = new Set(['json', 'csv']);
+
+const tooLarge = (maxBytes: number, what = 'Uploads are') =>
+  new ProblemError('payload_too_large', `${what} limited to ${maxBytes} bytes; use \`darkpool-radar ticks FILE\` for larger files.`, {
     headers: { connection: 'close' },
   });
 
@@ -159,6 +195,26 @@ async function* limited(stream: Readable, maxBytes: number): AsyncGenerator<Buff
   }
 }
 
+/** A gzip body, decompressed as it streams; what it expands to is limited too (a small body can hold gigabytes). */
+async function* gunzipped(body: AsyncIterable<Buffer>, maxBytes: number): AsyncGenerator<Buffer> {
+  const gunzip = createGunzip();
+  // Errors travel both ways: an over-long upload or a broken stream ends the iteration below.
+  pipeline(Readable.from(body), gunzip).catch(() => undefined);
+  let seen = 0;
+  try {
+    for await (const chunk of gunzip) {
+      seen += (chunk as Buffer).length;
+      if (seen > maxBytes) throw tooLarge(maxBytes, 'Decompressed uploads are');
+      yield chunk as Buffer;
+    }
+  } catch (err) {
+    if (err instanceof ProblemError) throw err;
+    throw new ProblemError('invalid_body', `The body is not valid gzip: ${(err as Error).message}.`);
+  } finally {
+    gunzip.destroy();
+  }
+}
+
 export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app, { queries, maxBytes }) => {
   // Bodies of these types are handed to the route as streams: a file is never held whole.
   app.addContentTypeParser([...TICKS_MEDIA_TYPES], { bodyLimit: maxBytes }, (_req, payload, done) => done(null, payload));
@@ -176,10 +232,19 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
         consumes: [...TICKS_MEDIA_TYPES],
         // The body arrives as a stream (see the content-type parser); this documents it, nothing to validate.
         body: z.any().describe('Trades, one per line: CSV with a header, or NDJSON'),
-        response: { ...ok(tapeReportSchema, 'The analysis'), ...problemResponses(400, 401, 413, 415, 429) },
+        response: {
+          200: {
+            description: 'The analysis; or its candles as CSV',
+            content: {
+              'application/json': { schema: tapeReportSchema },
+              'text/csv': { schema: csvOf(CANDLE_CSV_COLUMNS, 'The candles of every symbol') },
+            },
+          },
+          ...problemResponses(400, 401, 406, 413, 415, 429),
+        },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const type = String(req.headers['content-type'] ?? '')
         .split(';')[0]!
         .trim()
@@ -187,17 +252,32 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
       if (!(TICKS_MEDIA_TYPES as readonly string[]).includes(type)) {
         throw new ProblemError('unsupported_media_type', `Send trades as ${TICKS_MEDIA_TYPES.join(' or ')}.`);
       }
+      const encoding = String(req.headers['content-encoding'] ?? 'identity')
+        .trim()
+        .toLowerCase();
+      if (encoding !== 'identity' && encoding !== '' && !GZIP_ENCODINGS.has(encoding)) {
+        throw new ProblemError('unsupported_media_type', 'Send the body as is or gzip-compressed (Content-Encoding: gzip).');
+      }
+      const q = req.query;
+      // Decided before the body is read: a client that can take neither answer learns it at once.
+      const format = negotiate(q.format, req.headers.accept, JSON_OR_CSV);
+      if (!format) throw new ProblemError('not_acceptable', 'This endpoint answers application/json or text/csv.');
       const length = Number(req.headers['content-length']);
       if (length > maxBytes) throw tooLarge(maxBytes);
-      const q = req.query;
+      const body = limited(req.body as Readable, maxBytes);
+      let report: TapeReport;
       try {
-        return await analyzeTape(limited(req.body as Readable, maxBytes), {
+        report = await analyzeTape(GZIP_ENCODINGS.has(encoding) ? gunzipped(body, maxBytes * GZIP_EXPANSION) : body, {
           intervalSeconds: q.interval,
           rules: q.rules,
           largeSize: q.large_size,
           largeNotional: q.large_notional,
           delaySeconds: q.delay_seconds,
           strict: q.strict,
+          prints: q.prints,
+          excludeLate: q.exclude_late,
+          inputFormat: q.input_format,
+          symbol: q.symbol,
           crossCheck: finraCrossCheck(queries),
         });
       } catch (err) {
@@ -205,6 +285,13 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
         if (err instanceof TradeFormatError) throw new ProblemError('invalid_parameter', err.message);
         throw err;
       }
+      if (report.input.format === 'empty')
+        throw new ProblemError('invalid_body', 'The body holds no trades: send a CSV header and rows, or NDJSON.');
+      if (format === 'csv') {
+        reply.type('text/csv; charset=utf-8').header('content-disposition', 'inline; filename="candles.csv"');
+        return toCsv(CANDLE_CSV_COLUMNS, candleRows(report));
+      }
+      return report;
     },
   );
 };

@@ -7,15 +7,54 @@ import { newYorkOffsetMinutes, SESSION_CLOSE_MIN, SESSION_MIDPOINT_MIN, SESSION_
 
 const DAY_MS = 86_400_000;
 
+/**
+ * Which prints build a set of candles: every print, the lit ones (on an exchange), the off-exchange
+ * ones (reported through FINRA), round lots, or lit round lots. A class leaves the others out of
+ * its bars entirely: out of volume as well as out of the price.
+ */
+export const PRINT_CLASSES = ['all', 'lit', 'off-exchange', 'round-lot', 'lit-round-lot'] as const;
+export type PrintClass = (typeof PRINT_CLASSES)[number];
+
+export function isPrintClass(name: string): name is PrintClass {
+  return (PRINT_CLASSES as readonly string[]).includes(name);
+}
+
+function inClass(printClass: PrintClass, offExchange: boolean, oddLot: boolean): boolean {
+  switch (printClass) {
+    case 'all':
+      return true;
+    case 'lit':
+      return !offExchange;
+    case 'off-exchange':
+      return offExchange;
+    case 'round-lot':
+      return !oddLot;
+    case 'lit-round-lot':
+      return !offExchange && !oddLot;
+  }
+}
+
 export interface AnalyzeOptions {
   rules: RuleSet;
   intervalSeconds: number;
   largeSize: number;
   largeNotional: number;
+  /** A print published more than this after its execution is late. */
   delaySeconds: number;
+  /** The classes of prints to build candles from, each side by side with the others. */
+  prints: readonly PrintClass[];
+  /** Keep late prints out of a bar's open, high, low, close and volume (they are still counted as late). */
+  excludeLate: boolean;
 }
 
-export const DEFAULT_ANALYZE_OPTIONS = { intervalSeconds: 60, largeSize: 5_000, largeNotional: 200_000, delaySeconds: 10 } as const;
+export const DEFAULT_ANALYZE_OPTIONS = {
+  intervalSeconds: 60,
+  largeSize: 5_000,
+  largeNotional: 200_000,
+  delaySeconds: 10,
+  prints: ['all'] as readonly PrintClass[],
+  excludeLate: false,
+} as const;
 
 /** Print-size buckets (shares): their lower bounds. */
 export const SIZE_BUCKETS = [0, 100, 200, 500, 1_000, 5_000, 10_000] as const;
@@ -42,6 +81,9 @@ export class Candle {
   tradesOddLot = 0;
   tradesOffExchange = 0;
   tradesLit = 0;
+  /** Prints published more than the delay threshold after execution (kept out of the bar with excludeLate). */
+  tradesLate = 0;
+  volumeLate = 0;
   constructor(readonly startMs: number) {}
 }
 
@@ -60,9 +102,10 @@ export interface DelayedPrint extends Print {
 }
 
 export class SymbolTape {
-  readonly candles = new Map<number, Candle>();
-  /** The candle of the previous print: trades mostly arrive in time order. */
-  lastCandle: Candle | null = null;
+  /** Per print class (in the order asked for), the candles by start time. */
+  readonly candles: Map<number, Candle>[];
+  /** Per print class, the candle of its previous print: trades mostly arrive in time order. */
+  readonly lastCandle: (Candle | null)[];
   firstMs = Infinity;
   lastMs = -Infinity;
   trades = 0;
@@ -83,7 +126,13 @@ export class SymbolTape {
   readonly halfTrades = [new Float64Array(SIZE_BUCKETS.length), new Float64Array(SIZE_BUCKETS.length)];
   readonly halfVolume = [new Float64Array(SIZE_BUCKETS.length), new Float64Array(SIZE_BUCKETS.length)];
   readonly facilityVolume = new Map<string, number>();
-  constructor(readonly symbol: string) {}
+  constructor(
+    readonly symbol: string,
+    classes: number,
+  ) {
+    this.candles = Array.from({ length: classes }, () => new Map<number, Candle>());
+    this.lastCandle = new Array<Candle | null>(classes).fill(null);
+  }
 }
 
 const TOP_N = 10;
@@ -125,7 +174,7 @@ export class TapeAnalyzer {
     if (s === null || s.symbol !== t.symbol) {
       s = this.symbols.get(t.symbol) ?? null;
       if (s === null) {
-        s = new SymbolTape(t.symbol);
+        s = new SymbolTape(t.symbol, this.options.prints.length);
         this.symbols.set(t.symbol, s);
       }
       this.last = s;
@@ -146,62 +195,39 @@ export class TapeAnalyzer {
     if (t.timeMs < s.firstMs) s.firstMs = t.timeMs;
     if (t.timeMs > s.lastMs) s.lastMs = t.timeMs;
 
+    const late = !Number.isNaN(t.participantMs) && (t.timeMs - t.participantMs) / 1000 > this.options.delaySeconds;
     const start = Math.floor(t.timeMs / this.intervalMs) * this.intervalMs;
-    let c = s.lastCandle;
-    if (c === null || c.startMs !== start) {
-      c = s.candles.get(start) ?? null;
-      if (c === null) {
-        c = new Candle(start);
-        s.candles.set(start, c);
+    const classes = this.options.prints;
+    for (let k = 0; k < classes.length; k++) {
+      if (!inClass(classes[k]!, offExchange, oddLot)) continue;
+      let c: Candle | null = s.lastCandle[k] ?? null;
+      if (c === null || c.startMs !== start) {
+        c = s.candles[k]!.get(start) ?? null;
+        if (c === null) {
+          c = new Candle(start);
+          s.candles[k]!.set(start, c);
+        }
+        s.lastCandle[k] = c;
       }
-      s.lastCandle = c;
+      this.fold(c, t, { countsVolume, oddLot, offExchange, movesPrice, late });
     }
-    // The naive candle takes every print.
-    if (t.price > c.rawHigh) c.rawHigh = t.price;
-    if (t.price < c.rawLow) c.rawLow = t.price;
 
     if (!countsVolume) {
       s.excludedPrints++;
       return;
     }
     const size = t.size;
-    c.volume += size;
-    c.trades++;
     s.trades++;
     s.volume += size;
     if (oddLot) {
-      c.volumeOddLot += size;
-      c.tradesOddLot++;
       s.oddTrades++;
       s.oddVolume += size;
-    } else {
-      c.volumeRoundLot += size;
-      c.tradesRoundLot++;
     }
     if (offExchange) {
-      c.volumeOffExchange += size;
-      c.tradesOffExchange++;
       s.offTrades++;
       s.offVolume += size;
       const facility = this.facility(t);
       s.facilityVolume.set(facility, (s.facilityVolume.get(facility) ?? 0) + size);
-    } else {
-      c.volumeLit += size;
-      c.tradesLit++;
-    }
-    if (movesPrice) {
-      if (t.price > c.high) c.high = t.price;
-      if (t.price < c.low) c.low = t.price;
-      if (t.timeMs < c.openMs) {
-        c.openMs = t.timeMs;
-        c.open = t.price;
-      }
-      if (t.timeMs >= c.closeMs) {
-        c.closeMs = t.timeMs;
-        c.close = t.price;
-      }
-      c.notional += t.price * size;
-      c.eligibleVolume += size;
     }
 
     const half = this.sessionHalf(t.timeMs);
@@ -225,6 +251,54 @@ export class TapeAnalyzer {
         s.delayedCount++;
         keepTop(s.delayed, { ...this.print(t, offExchange), participantMs: t.participantMs, delaySeconds: delay }, (p) => p.delaySeconds);
       }
+    }
+  }
+
+  /** One print into one bar, by the rules' verdict on it. */
+  private fold(
+    c: Candle,
+    t: Trade,
+    print: { countsVolume: boolean; oddLot: boolean; offExchange: boolean; movesPrice: boolean; late: boolean },
+  ) {
+    // The naive candle takes every print.
+    if (t.price > c.rawHigh) c.rawHigh = t.price;
+    if (t.price < c.rawLow) c.rawLow = t.price;
+    if (!print.countsVolume) return;
+    const size = t.size;
+    if (print.late) {
+      c.tradesLate++;
+      c.volumeLate += size;
+      if (this.options.excludeLate) return;
+    }
+    c.volume += size;
+    c.trades++;
+    if (print.oddLot) {
+      c.volumeOddLot += size;
+      c.tradesOddLot++;
+    } else {
+      c.volumeRoundLot += size;
+      c.tradesRoundLot++;
+    }
+    if (print.offExchange) {
+      c.volumeOffExchange += size;
+      c.tradesOffExchange++;
+    } else {
+      c.volumeLit += size;
+      c.tradesLit++;
+    }
+    if (print.movesPrice) {
+      if (t.price > c.high) c.high = t.price;
+      if (t.price < c.low) c.low = t.price;
+      if (t.timeMs < c.openMs) {
+        c.openMs = t.timeMs;
+        c.open = t.price;
+      }
+      if (t.timeMs >= c.closeMs) {
+        c.closeMs = t.timeMs;
+        c.close = t.price;
+      }
+      c.notional += t.price * size;
+      c.eligibleVolume += size;
     }
   }
 

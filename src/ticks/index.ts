@@ -1,6 +1,6 @@
 // Tape analysis end to end: stream in, classify, fold into candles and statistics, report.
 import { DEFAULT_ANALYZE_OPTIONS, TapeAnalyzer, type AnalyzeOptions } from './analyze.js';
-import { readTrades, type ParseOptions } from './parse.js';
+import { readTrades, TradeFormatError, type ParseOptions } from './parse.js';
 import { buildReport, type CrossCheck, type TapeReport } from './report.js';
 import { RULE_SETS, type RuleSetName } from './rules.js';
 
@@ -19,5 +19,9 @@ export async function analyzeTape(
     rules: RULE_SETS[options.rules ?? 'sip'],
   });
   const summary = await readTrades(input, (t) => analyzer.add(t), options);
+  if (summary.layout === 'massive' && analyzer.options.rules.name !== 'sip') {
+    // Massive's condition ids are read as the SIP's letters: a convention for other letters does not apply.
+    throw new TradeFormatError(`the ${analyzer.options.rules.name} rules read letter conditions; Massive's trades take the sip rules`);
+  }
   return buildReport(analyzer, summary, options.crossCheck ?? null);
 }

@@ -2,18 +2,10 @@
 // flat in the file size: lines are parsed as they arrive and handed to a sink. A malformed row is
 // counted and reported with its line number; with `strict`, the first one stops the read.
 
-export interface Trade {
-  symbol: string;
-  timeMs: number;
-  price: number;
-  size: number;
-  exchange: string;
-  conditions: string;
-  trfId: string;
-  /** NaN when the feed gives no participant (execution) timestamp. */
-  participantMs: number;
-  tape: string;
-}
+import { isMassiveHeader, MASSIVE_CSV_COLUMNS, massiveTrade, SupersededRow } from './massive.js';
+import { BadRow, parseTimestamp, SYMBOL, type Trade } from './trade.js';
+
+export { parseTimestamp, type Trade } from './trade.js';
 
 export interface MalformedRow {
   line: number;
@@ -21,12 +13,17 @@ export interface MalformedRow {
 }
 
 export interface ParseSummary {
-  format: 'csv' | 'ndjson' | 'empty';
+  /** The container: CSV with a header, one JSON object per line, or one JSON document. */
+  format: 'csv' | 'ndjson' | 'json' | 'empty';
+  /** Whose layout the rows follow: ours (letters) or Massive's (numeric ids); null when empty. */
+  layout: InputLayout | null;
   lines: number;
   trades: number;
   malformed: number;
   /** The first MAX_REPORTED malformed rows. */
   malformedRows: MalformedRow[];
+  /** Rows the vendor marks cancelled, erroneous or replaced by a correction: not trades as they stand. */
+  superseded: number;
 }
 
 export class MalformedRowError extends Error {
@@ -45,14 +42,21 @@ const REQUIRED = ['symbol', 'timestamp', 'price', 'size', 'exchange'] as const;
 const OPTIONAL = ['conditions', 'trf_id', 'participant_timestamp', 'tape'] as const;
 type Column = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
 
+export const INPUT_LAYOUTS = ['radar', 'massive'] as const;
+export type InputLayout = (typeof INPUT_LAYOUTS)[number];
+export const INPUT_FORMATS = ['auto', ...INPUT_LAYOUTS] as const;
+export type InputFormat = (typeof INPUT_FORMATS)[number];
+
 export interface ParseOptions {
   strict?: boolean;
   /** Called every `progressEvery` lines with the count so far. */
   onProgress?: (lines: number) => void;
   progressEvery?: number;
+  /** `auto` (the default) tells the layout from the CSV header or the JSON fields. */
+  inputFormat?: InputFormat;
+  /** The ticker of rows that carry none (Massive's trades API leaves it to the URL). */
+  symbol?: string;
 }
-
-class BadRow extends Error {}
 
 /** Parses the line text[start, end); `quoted` says the chunk holds a double quote somewhere. */
 type RowParser = (text: string, start: number, end: number, quoted: boolean) => Trade;
@@ -63,40 +67,95 @@ export async function readTrades(
   sink: (trade: Trade) => void,
   options: ParseOptions = {},
 ): Promise<ParseSummary> {
-  const summary: ParseSummary = { format: 'empty', lines: 0, trades: 0, malformed: 0, malformedRows: [] };
+  const summary: ParseSummary = { format: 'empty', layout: null, lines: 0, trades: 0, malformed: 0, malformedRows: [], superseded: 0 };
   const decoder = new TextDecoder('utf-8');
   const every = options.progressEvery ?? 1_000_000;
+  const forced = options.inputFormat ?? 'auto';
+  const symbol = options.symbol?.trim().toUpperCase() || undefined;
   let rest = '';
-  let parseLine: RowParser | null = null;
+  let handleLine: ((text: string, start: number, end: number, quoted: boolean) => void) | null = null;
+  // A JSON document spread over lines (an API page saved pretty-printed) is gathered, then read.
+  let document: string[] | null = null as string[] | null;
+
+  const take = (read: () => Trade, line: number, where = '') => {
+    try {
+      const trade = read();
+      summary.trades++;
+      sink(trade);
+    } catch (err) {
+      if (err instanceof SupersededRow) {
+        summary.superseded++;
+        return;
+      }
+      if (!(err instanceof BadRow)) throw err;
+      const row = { line, reason: `${where}${err.message}` };
+      if (options.strict) throw new MalformedRowError(row);
+      summary.malformed++;
+      if (summary.malformedRows.length < MAX_REPORTED) summary.malformedRows.push(row);
+    }
+  };
+  const jsonLayout = (o: Record<string, unknown>): InputLayout => (forced !== 'auto' ? forced : 'sip_timestamp' in o ? 'massive' : 'radar');
+  const jsonTrade = (o: unknown): Trade => {
+    if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new BadRow('not a JSON object');
+    const record = o as Record<string, unknown>;
+    summary.layout ??= jsonLayout(record);
+    return jsonLayout(record) === 'massive' ? massiveTrade((name) => record[name], symbol) : radarJsonTrade(record);
+  };
+  /** One JSON value: a trade, or a page of Massive's trades API (`results`), whose rows are numbered within it. */
+  const takeJson = (value: unknown, line: number) => {
+    const results = value !== null && typeof value === 'object' ? (value as { results?: unknown }).results : undefined;
+    if (Array.isArray(results)) {
+      summary.layout ??= forced === 'radar' ? 'radar' : 'massive';
+      results.forEach((o, i) =>
+        take(() => (forced === 'radar' ? radarJsonTrade(o as Record<string, unknown>) : jsonTrade(o)), line, `results[${i}]: `),
+      );
+    } else take(() => jsonTrade(value), line);
+  };
+
+  const takeJsonLine = (line: string) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch {
+      take(() => {
+        throw new BadRow('not valid JSON');
+      }, summary.lines);
+      return;
+    }
+    takeJson(value, summary.lines);
+  };
 
   // Lines are handled as offsets into the chunk: no substring per line on the fast path.
   const handle = (text: string, start: number, lineEnd: number, quoted: boolean) => {
     summary.lines++;
     if (summary.lines % every === 0) options.onProgress?.(summary.lines);
     const end = lineEnd > start && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
+    if (document) {
+      document.push(text.slice(start, end));
+      return;
+    }
     if (end === start || (text.charCodeAt(start) <= 32 && text.slice(start, end).trim() === '')) return;
-    if (!parseLine) {
+    if (!handleLine) {
       const first = text.slice(start, end);
       if (first.trimStart().startsWith('{')) {
+        try {
+          JSON.parse(first);
+        } catch {
+          // Not one object per line: the first line of one document, read whole at the end.
+          summary.format = 'json';
+          document = [first];
+          return;
+        }
         summary.format = 'ndjson';
-        parseLine = (t, s, e) => parseJsonLine(t.slice(s, e));
+        handleLine = (t, s, e) => takeJsonLine(t.slice(s, e));
       } else {
         summary.format = 'csv';
-        parseLine = csvParser(first);
+        const parseRow = csvParser(first, forced, symbol, (layout) => (summary.layout = layout));
+        handleLine = (t, s, e, q) => take(() => parseRow(t, s, e, q), summary.lines);
         return; // the header
       }
     }
-    try {
-      const trade = parseLine(text, start, end, quoted);
-      summary.trades++;
-      sink(trade);
-    } catch (err) {
-      if (!(err instanceof BadRow)) throw err;
-      const row = { line: summary.lines, reason: err.message };
-      if (options.strict) throw new MalformedRowError(row);
-      summary.malformed++;
-      if (summary.malformedRows.length < MAX_REPORTED) summary.malformedRows.push(row);
-    }
+    handleLine(text, start, end, quoted);
   };
 
   for await (const chunk of input) {
@@ -125,23 +184,38 @@ export async function readTrades(
   }
   rest += decoder.decode();
   if (rest !== '') handle(rest, 0, rest.length, rest.includes('"'));
+  if (document) {
+    let value: unknown;
+    try {
+      value = JSON.parse(document.join('\n'));
+    } catch (err) {
+      throw new TradeFormatError(`the body is neither one JSON object per line nor one JSON document: ${(err as Error).message}`);
+    }
+    takeJson(value, 1);
+  }
   return summary;
 }
 
-function csvParser(headerLine: string): RowParser {
+function csvParser(headerLine: string, forced: InputFormat, symbol: string | undefined, setLayout: (l: InputLayout) => void): RowParser {
   let names: string[];
   try {
     names = splitCsv(headerLine).map((h) => h.trim().toLowerCase());
   } catch (err) {
     throw new TradeFormatError(`the CSV header cannot be read: ${(err as Error).message}`);
   }
+  if (forced === 'massive' || (forced === 'auto' && isMassiveHeader(names))) {
+    setLayout('massive');
+    return massiveCsvParser(names, symbol);
+  }
+  setLayout('radar');
   const index = new Map<Column, number>();
   names.forEach((n, i) => {
     if ((REQUIRED as readonly string[]).includes(n) || (OPTIONAL as readonly string[]).includes(n)) index.set(n as Column, i);
   });
   const missing = REQUIRED.filter((c) => !index.has(c));
   if (missing.length) {
-    throw new TradeFormatError(`the CSV header lacks ${missing.join(', ')} (found: ${names.join(', ')}); see README for the columns`);
+    const hint = isMassiveHeader(names) ? "; it is Massive's layout (input format massive or auto)" : '; see README for the columns';
+    throw new TradeFormatError(`the CSV header lacks ${missing.join(', ')} (found: ${names.join(', ')})${hint}`);
   }
   const at = (c: Column) => index.get(c) ?? -1;
   const [iSym, iTs, iPx, iSz, iEx, iCond, iTrf, iPts, iTape] = [
@@ -228,6 +302,23 @@ function csvParser(headerLine: string): RowParser {
     trade.tape =
       iTape >= 0 && ends[iTape]! - starts[iTape]! === 1 ? text[starts[iTape]!]!.toUpperCase() : field(text, iTape).trim().toUpperCase();
     return trade;
+  };
+}
+
+/** Massive's flat-file CSV: read by name, every line split (its conditions are a quoted list). */
+function massiveCsvParser(names: string[], symbol: string | undefined): RowParser {
+  const required = MASSIVE_CSV_COLUMNS.filter((c) => !(c === 'ticker' && symbol));
+  const missing = required.filter((c) => !names.includes(c));
+  if (missing.length) throw new TradeFormatError(`Massive's CSV header lacks ${missing.join(', ')} (found: ${names.join(', ')})`);
+  const index = new Map(names.map((n, i) => [n, i]));
+  const width = names.length;
+  return (text, start, end) => {
+    const fields = splitCsv(text.slice(start, end));
+    if (fields.length !== width) throw new BadRow(`${fields.length} fields, the header has ${width}`);
+    return massiveTrade((name) => {
+      const i = index.get(name);
+      return i === undefined ? undefined : fields[i];
+    }, symbol);
   };
 }
 
@@ -340,13 +431,8 @@ function scanTimestamp(line: string, start: number, end: number): number {
   return scanDayMs + ((hh * 60 + mm) * 60 + ss) * 1000 + fraction;
 }
 
-function parseJsonLine(line: string): Trade {
-  let o: Record<string, unknown>;
-  try {
-    o = JSON.parse(line) as Record<string, unknown>;
-  } catch {
-    throw new BadRow('not valid JSON');
-  }
+/** A trade object in our layout (the CSV's column names as fields). */
+function radarJsonTrade(o: Record<string, unknown>): Trade {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new BadRow('not a JSON object');
   const text = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' || typeof v === 'number' ? String(v) : '\u0000');
   const conditions = Array.isArray(o.conditions) ? o.conditions.map(String).join('') : text(o.conditions);
@@ -363,8 +449,6 @@ function parseJsonLine(line: string): Trade {
   );
 }
 
-const SYMBOL = /^[A-Za-z0-9.\-/^ ]{1,20}$/;
-
 function makeTrade(
   symbolText: string,
   ts: string,
@@ -376,7 +460,7 @@ function makeTrade(
   pts: string,
   tape: string,
 ): Trade {
-  const symbol = symbolText.trim();
+  const symbol = symbolText.trim().toUpperCase();
   if (!SYMBOL.test(symbol)) throw new BadRow(`symbol "${symbol.slice(0, 30)}" is not a ticker`);
   const timeMs = parseTimestamp(ts.trim());
   if (Number.isNaN(timeMs)) throw new BadRow(`timestamp "${ts.slice(0, 40)}" is neither epoch ns/us/ms/s nor ISO-8601 with a zone`);
@@ -395,51 +479,6 @@ function makeTrade(
   // A TRF id of one space is meaningful (the ADF): only an empty field means "not given".
   const trfId = trf === '' || trf === ' ' ? trf : trf.trim();
   return { symbol, timeMs, price, size, exchange, conditions, trfId, participantMs, tape: tape.trim().toUpperCase() };
-}
-
-/**
- * Epoch seconds, milliseconds, microseconds or nanoseconds (told apart by their digits), or
- * ISO-8601 with Z or an offset. Nanoseconds exceed a double's precision, so they are split.
- */
-export function parseTimestamp(text: string): number {
-  const c = text.charCodeAt(0);
-  if (c >= 48 && c <= 57 && text.length <= 20 && /^\d+(\.\d+)?$/.test(text)) {
-    const dot = text.indexOf('.');
-    const digits = dot === -1 ? text.length : dot;
-    if (digits <= 11) return Number(text) * 1000;
-    if (digits <= 14) return Number(text);
-    if (digits <= 17) return Number(text) / 1000;
-    const whole = text.slice(0, digits);
-    return Number(whole.slice(0, -6)) + Number(whole.slice(-6)) / 1e6;
-  }
-  return parseIso(text);
-}
-
-// ISO dates repeat their day and zone on every line of a file: parse that part once.
-let isoDayKey = '';
-let isoDayMs = NaN;
-const ISO = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})$/;
-
-function parseIso(text: string): number {
-  const m = ISO.exec(text);
-  if (!m) return NaN;
-  const [, y, mo, d, h, mi, s, frac, zone] = m as unknown as string[];
-  const key = `${y}-${mo}-${d}${zone}`;
-  if (key !== isoDayKey) {
-    const zoneMs =
-      zone === 'Z' ? 0 : (zone!.startsWith('-') ? -1 : 1) * (Number(zone!.slice(1, 3)) * 60 + Number(zone!.slice(-2))) * 60_000;
-    const day = Date.UTC(Number(y), Number(mo) - 1, Number(d));
-    const check = new Date(day);
-    if (check.getUTCDate() !== Number(d) || check.getUTCMonth() !== Number(mo) - 1) return NaN;
-    isoDayKey = key;
-    isoDayMs = day - zoneMs;
-  }
-  const hh = Number(h);
-  const mm = Number(mi);
-  const ss = Number(s);
-  if (hh > 23 || mm > 59 || ss > 60) return NaN;
-  const fraction = frac ? Number(`0.${frac}`) * 1000 : 0;
-  return isoDayMs + ((hh * 60 + mm) * 60 + ss) * 1000 + fraction;
 }
 
 /** RFC 4180 fields: quotes around a field, doubled quotes inside it. */

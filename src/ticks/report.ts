@@ -5,6 +5,7 @@ import {
   type AnalyzeOptions,
   type DelayedPrint,
   type Print,
+  type PrintClass,
   type SymbolTape,
   type TapeAnalyzer,
 } from './analyze.js';
@@ -61,10 +62,11 @@ function statistics(c: Counts, facilities: Map<string, number>) {
   };
 }
 
-export function candleRecord(c: Candle, intervalMs: number) {
+export function candleRecord(c: Candle, intervalMs: number, prints: PrintClass) {
   const high = price(c.high);
   const low = price(c.low);
   return {
+    prints,
     start: iso(c.startMs),
     end: iso(c.startMs + intervalMs),
     open: price(c.open),
@@ -87,7 +89,16 @@ export function candleRecord(c: Candle, intervalMs: number) {
     trades_odd_lot: c.tradesOddLot,
     trades_off_exchange: c.tradesOffExchange,
     trades_lit: c.tradesLit,
+    trades_late: c.tradesLate,
+    volume_late: r6(c.volumeLate),
   };
+}
+
+/** Every class's candles of a symbol, by start time, the classes in the order asked for within a start. */
+function candles(s: SymbolTape, classes: readonly PrintClass[], intervalMs: number) {
+  const all = classes.flatMap((printClass, k) => [...s.candles[k]!.values()].map((c) => ({ c, k, printClass })));
+  all.sort((a, b) => a.c.startMs - b.c.startMs || a.k - b.k);
+  return all.map(({ c, printClass }) => candleRecord(c, intervalMs, printClass));
 }
 
 function printRecord(p: Print) {
@@ -171,18 +182,22 @@ export function buildReport(analyzer: TapeAnalyzer, parse: ParseSummary, crossCh
         },
         size_distribution: sizeDistribution(s),
         finra: crossCheck ? crossCheck(s.symbol, day, s.offVolume) : { status: 'no_store' as const },
-        candles: [...s.candles.values()].sort((a, b) => a.startMs - b.startMs).map((c) => candleRecord(c, intervalMs)),
+        candles: candles(s, options.prints, intervalMs),
       };
     });
   return {
     rules: { name: options.rules.name, description: options.rules.description },
     interval_seconds: options.intervalSeconds,
+    prints: [...options.prints],
+    late_prints: { threshold_seconds: options.delaySeconds, excluded_from_candles: options.excludeLate },
     input: {
       format: parse.format,
+      layout: parse.layout,
       lines: parse.lines,
       trades: parse.trades,
       malformed: parse.malformed,
       malformed_rows: parse.malformedRows,
+      superseded: parse.superseded,
     },
     totals: statistics(total, facilities),
     symbols,
@@ -191,4 +206,9 @@ export function buildReport(analyzer: TapeAnalyzer, parse: ParseSummary, crossCh
 
 export type TapeReport = ReturnType<typeof buildReport>;
 
-export const CANDLE_CSV_COLUMNS = ['symbol', ...Object.keys(candleRecord(new Candle(0), 1))];
+export const CANDLE_CSV_COLUMNS = ['symbol', ...Object.keys(candleRecord(new Candle(0), 1, 'all'))];
+
+/** The candles of every symbol as CSV rows (the columns above), for the CLI and the API alike. */
+export function candleRows(report: TapeReport) {
+  return report.symbols.flatMap((s) => s.candles.map((c) => ({ symbol: s.symbol, ...c })));
+}

@@ -1,9 +1,14 @@
 // `darkpool-radar ticks FILE`: consolidated-tape analysis, cross-checked with the store when there is one.
 import { createReadStream, existsSync, statSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { toCsv } from '../../api/csv.js';
 import { DEFAULT_DB_PATH } from '../../package-info.js';
 import { analyzeTape } from '../../ticks/index.js';
-import { CANDLE_CSV_COLUMNS, type CrossCheck } from '../../ticks/report.js';
+import { isPrintClass, PRINT_CLASSES, type PrintClass } from '../../ticks/analyze.js';
+import { INPUT_FORMATS, type InputFormat } from '../../ticks/parse.js';
+import { CANDLE_CSV_COLUMNS, candleRows, type CrossCheck } from '../../ticks/report.js';
+import { SYMBOL } from '../../ticks/trade.js';
 import { isRuleSetName } from '../../ticks/rules.js';
 import { inputFile, parse, positiveNumber, UsageError } from '../args.js';
 import { formatDuration, type Io } from '../output.js';
@@ -18,6 +23,10 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
     'large-size': { type: 'string' },
     'large-notional': { type: 'string' },
     'delay-seconds': { type: 'string' },
+    prints: { type: 'string' },
+    'exclude-late': { type: 'boolean' },
+    'input-format': { type: 'string' },
+    symbol: { type: 'string' },
   });
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError('ticks needs exactly one FILE (or - for standard input)');
@@ -26,14 +35,24 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
   if (!isRuleSetName(rules)) throw new UsageError('--rules must be sip or letter-u-y');
   const format = values.format ?? 'json';
   if (format !== 'json' && format !== 'csv') throw new UsageError('--format must be json or csv');
+  const prints = [...new Set((values.prints ?? 'all').split(',').map((p) => p.trim().toLowerCase()))];
+  if (!prints.every(isPrintClass)) throw new UsageError(`--prints must be a comma-separated list of ${PRINT_CLASSES.join(', ')}`);
+  const inputFormat = (values['input-format'] ?? 'auto').toLowerCase();
+  if (!(INPUT_FORMATS as readonly string[]).includes(inputFormat)) {
+    throw new UsageError(`--input-format must be ${INPUT_FORMATS.join(', ')}`);
+  }
+  const symbol = values.symbol?.trim();
+  if (symbol !== undefined && !SYMBOL.test(symbol)) throw new UsageError('--symbol must be a ticker');
   const started = performance.now();
-  const input = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+  const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
+  // Gzip'd files (Massive's flat files are .csv.gz) are told by their first bytes, not their name.
+  const input = await ungzipped(source);
   // A file's size is known: the share read so far, and the time left at the pace so far.
   const size = file === '-' ? 0 : statSync(file).size;
   const progress = io.terminal
     ? (lines: number) => {
         const elapsed = performance.now() - started;
-        const done = size && 'bytesRead' in input ? input.bytesRead / size : 0;
+        const done = size && 'bytesRead' in source ? source.bytesRead / size : 0;
         const eta = done > 0 && done < 1 ? `, ${Math.floor(done * 100)}%, ETA ${formatDuration((elapsed / done) * (1 - done))}` : '';
         io.stderr(`\r${lines.toLocaleString('en-US')} lines, ${Math.round(lines / (elapsed / 1000)).toLocaleString('en-US')}/s${eta}   `);
       }
@@ -46,6 +65,10 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
       largeNotional: positiveNumber('large-notional', values['large-notional'], 200_000),
       delaySeconds: positiveNumber('delay-seconds', values['delay-seconds'], 10),
       strict: values.strict ?? false,
+      prints: prints as PrintClass[],
+      excludeLate: values['exclude-late'] ?? false,
+      inputFormat: inputFormat as InputFormat,
+      symbol,
       onProgress: progress,
       crossCheck,
     });
@@ -54,9 +77,10 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
       io.stderr(
         `${report.input.malformed} malformed rows (first at line ${report.input.malformed_rows[0]?.line}); see input.malformed_rows\n`,
       );
+    if (report.input.superseded)
+      io.stderr(`${report.input.superseded} rows marked cancelled, erroneous or corrected were left out; see input.superseded\n`);
     if (format === 'csv') {
-      const rows = report.symbols.flatMap((s) => s.candles.map((c) => ({ symbol: s.symbol, ...c })));
-      io.stdout(toCsv(CANDLE_CSV_COLUMNS, rows));
+      io.stdout(toCsv(CANDLE_CSV_COLUMNS, candleRows(report)));
     } else {
       io.stdout(`${JSON.stringify(report, null, 2)}\n`);
     }
@@ -71,4 +95,18 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
     import('../../ticks/finra-check.js'),
   ]);
   return withReadOnlyDb(dbPath, (db) => analyze(finraCrossCheck(new Queries(db))));
+}
+
+/** The stream as is, or decompressed when it starts with gzip's magic bytes (1f 8b). */
+async function ungzipped(source: Readable): Promise<AsyncIterable<Buffer>> {
+  const chunks = source[Symbol.asyncIterator]();
+  const first = await chunks.next();
+  if (first.done) return Readable.from([]);
+  const head = first.value as Buffer;
+  async function* whole() {
+    yield head;
+    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value as Buffer;
+  }
+  if (!(head[0] === 0x1f && head[1] === 0x8b)) return whole();
+  return Readable.from(whole()).pipe(createGunzip());
 }

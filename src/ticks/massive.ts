@@ -1,0 +1,211 @@
+// Trades as Massive (formerly Polygon.io) ships them: the flat files' CSV
+// (`ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp`)
+// and the trades API's objects. Its numeric ids become the SIP letters the rule sets read, by the
+// vendor's own published tables, so one rule set classifies every layout the same way.
+import { BadRow, parseTimestamp, SYMBOL, type Trade } from './trade.js';
+
+/**
+ * Massive's exchange ids (GET /v3/reference/exchanges?asset_class=stocks) -> the SIP participant
+ * letter the same table gives as `participant_id`. Id 4 is every FINRA facility (the three TRFs and
+ * the ADF, participant D): the row's `trf_id` says which. Nasdaq is T on the CTS tapes (A, B) and
+ * Q on UTP (C). Id 22 (24X National Exchange) is G in the SIP specifications.
+ */
+export const MASSIVE_EXCHANGES: Record<number, { name: string; participant: string; utpParticipant?: string }> = {
+  1: { name: 'NYSE American', participant: 'A' },
+  2: { name: 'Nasdaq OMX BX', participant: 'B' },
+  3: { name: 'NYSE National', participant: 'C' },
+  4: { name: 'FINRA (TRF or ADF)', participant: 'D' },
+  5: { name: 'Unlisted Trading Privileges (UTP SIP)', participant: 'E' },
+  6: { name: 'International Securities Exchange', participant: 'I' },
+  7: { name: 'Cboe EDGA', participant: 'J' },
+  8: { name: 'Cboe EDGX', participant: 'K' },
+  9: { name: 'NYSE Chicago (NYSE Texas)', participant: 'M' },
+  10: { name: 'New York Stock Exchange', participant: 'N' },
+  11: { name: 'NYSE Arca', participant: 'P' },
+  12: { name: 'Nasdaq', participant: 'T', utpParticipant: 'Q' },
+  13: { name: 'Consolidated Tape Association (CTA SIP)', participant: 'S' },
+  14: { name: 'Long-Term Stock Exchange', participant: 'L' },
+  15: { name: 'Investors Exchange', participant: 'V' },
+  16: { name: 'Cboe Stock Exchange', participant: 'W' },
+  17: { name: 'Nasdaq Philadelphia', participant: 'X' },
+  18: { name: 'Cboe BYX', participant: 'Y' },
+  19: { name: 'Cboe BZX', participant: 'Z' },
+  20: { name: 'MIAX Pearl', participant: 'H' },
+  21: { name: 'Members Exchange', participant: 'U' },
+  22: { name: '24X National Exchange', participant: 'G' },
+};
+
+/**
+ * Massive's `trf_id` (the facility's exchange id: 201 FINY, 202 FINN, 203 FINC) -> the SIP's
+ * facility letter, which differs by tape for Carteret (CTS "TRF ID" T, UTP "sub-market center" Q).
+ */
+const MASSIVE_TRF: Record<number, { cts: string; utp: string }> = {
+  201: { cts: 'N', utp: 'N' }, // FINRA/NYSE TRF
+  202: { cts: 'T', utp: 'Q' }, // FINRA/Nasdaq TRF Carteret
+  203: { cts: 'B', utp: 'B' }, // FINRA/Nasdaq TRF Chicago
+};
+
+/**
+ * Massive's trade condition ids (GET /v3/reference/conditions?asset_class=stocks&data_type=trade)
+ * -> the SIP sale-condition letter its `sip_mapping` gives for each plan (CTA for tapes A and B,
+ * UTP for tape C). An id a plan does not list takes the other plan's letter: the condition means
+ * the same. Ids that are no sale condition map to '' (nothing for the rules): 41 is the Rule 611
+ * trade-through-exempt indicator (CTA 1, UTP X, a separate field), 6 is the retired CAP election
+ * (CTA's I before odd lots took the letter). Conditions 31 and 33 are sold last / sold out of
+ * sequence with a stopped stock: their sale condition is L and Z.
+ */
+export const MASSIVE_CONDITIONS: Record<number, { name: string; cta?: string; utp?: string }> = {
+  0: { name: 'Regular Sale', cta: '@', utp: '@' },
+  1: { name: 'Acquisition', utp: 'A' },
+  2: { name: 'Average Price Trade', cta: 'B', utp: 'W' },
+  3: { name: 'Automatic Execution', cta: 'E' },
+  4: { name: 'Bunched Trade', utp: 'B' },
+  5: { name: 'Bunched Sold Trade', utp: 'G' },
+  6: { name: 'CAP Election (retired)', cta: '', utp: '' },
+  7: { name: 'Cash Sale', cta: 'C', utp: 'C' },
+  8: { name: 'Closing Prints', utp: '6' },
+  9: { name: 'Cross Trade', cta: 'X', utp: 'X' },
+  10: { name: 'Derivatively Priced', cta: '4', utp: '4' },
+  11: { name: 'Distribution', utp: 'D' },
+  12: { name: 'Form T/Extended Hours', cta: 'T', utp: 'T' },
+  13: { name: 'Extended Hours (Sold Out Of Sequence)', cta: 'U', utp: 'U' },
+  14: { name: 'Intermarket Sweep', cta: 'F', utp: 'F' },
+  15: { name: 'Market Center Official Close', cta: 'M', utp: 'M' },
+  16: { name: 'Market Center Official Open', cta: 'Q', utp: 'Q' },
+  17: { name: 'Market Center Opening Trade', cta: 'O' },
+  18: { name: 'Market Center Reopening Trade', cta: '5' },
+  19: { name: 'Market Center Closing Trade', cta: '6' },
+  20: { name: 'Next Day', cta: 'N', utp: 'N' },
+  21: { name: 'Price Variation Trade', cta: 'H', utp: 'H' },
+  22: { name: 'Prior Reference Price', cta: 'P', utp: 'P' },
+  23: { name: 'Rule 155 Trade (AMEX)', cta: 'K', utp: 'K' },
+  24: { name: 'Rule 127 (NYSE only)', cta: 'K' },
+  25: { name: 'Opening Prints', utp: 'O' },
+  27: { name: 'Stopped Stock (Regular Trade)', utp: '1' },
+  28: { name: 'Re-Opening Prints', utp: '5' },
+  29: { name: 'Seller', cta: 'R', utp: 'R' },
+  30: { name: 'Sold Last', cta: 'L', utp: 'L' },
+  31: { name: 'Sold Last and Stopped Stock', cta: 'L', utp: 'L' },
+  32: { name: 'Sold (Out Of Sequence)', cta: 'Z', utp: 'Z' },
+  33: { name: 'Sold (Out of Sequence) and Stopped Stock', cta: 'Z', utp: 'Z' },
+  34: { name: 'Split Trade', utp: 'S' },
+  35: { name: 'Stock Option (retired; now the contingent trade V)', cta: 'V', utp: 'V' },
+  36: { name: 'Yellow Flag Regular Trade', utp: 'Y' },
+  37: { name: 'Odd Lot Trade', cta: 'I', utp: 'I' },
+  38: { name: 'Corrected Consolidated Close (per listing market)', cta: '9', utp: '9' },
+  41: { name: 'Trade Thru Exempt (an indicator, not a sale condition)', cta: '', utp: '' },
+  52: { name: 'Contingent Trade', cta: 'V', utp: 'V' },
+  53: { name: 'Qualified Contingent Trade', cta: '7', utp: '7' },
+};
+
+/**
+ * The SIP's trade correction indicator, which Massive passes on in `correction` (NYSE Daily TAQ and
+ * CTS specifications): 0 a regular trade, 1 an original trade later corrected (the row holds the
+ * corrected data); 7 and 8 an original trade later marked erroneous or cancelled, 10 and 11 the
+ * cancel and error records, 12 a correction record (it carries the original, incorrect data). Only
+ * 0 and 1 are trades as they stand; the others are counted and left out.
+ */
+export const KEPT_CORRECTIONS = new Set([0, 1]);
+
+export const MASSIVE_CSV_COLUMNS = ['ticker', 'conditions', 'exchange', 'price', 'sip_timestamp', 'size'] as const;
+
+/** True when a CSV header names Massive's columns (its flat files and its API's field names). */
+export function isMassiveHeader(names: readonly string[]): boolean {
+  return names.includes('sip_timestamp') && names.includes('exchange') && !names.includes('timestamp');
+}
+
+/** A Massive row: each field as text (CSV) or value (JSON). */
+export type MassiveFields = (name: string) => unknown;
+
+/** Thrown for a row whose correction indicator says it is not a trade as it stands. */
+export class SupersededRow extends Error {
+  constructor(readonly correction: number) {
+    super(`correction indicator ${correction}`);
+  }
+}
+
+const TAPES: Record<string, string> = { '1': 'A', '2': 'B', '3': 'C', A: 'A', B: 'B', C: 'C' };
+
+const integer = (v: unknown): number | null => {
+  const text = typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
+  return /^\d{1,9}$/.test(text) ? Number(text) : null;
+};
+const present = (v: unknown) => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
+
+/** Condition ids as the flat files write them ("12,37", quoted) or the API does ([12, 37]). */
+function conditionIds(v: unknown): number[] {
+  if (!present(v)) return [];
+  const parts = Array.isArray(v)
+    ? v
+    : String(v)
+        .replace(/[[\]{}]/g, '')
+        .split(/[,;\s]+/)
+        .filter(Boolean);
+  return parts.map((p) => {
+    const id = integer(p);
+    if (id === null) throw new BadRow(`condition "${String(p).slice(0, 10)}" is not a Massive condition id`);
+    return id;
+  });
+}
+
+/** One Massive trade; `symbol` stands in for the ticker the API leaves out of its rows. */
+export function massiveTrade(get: MassiveFields, symbol: string | undefined): Trade {
+  const correction = present(get('correction')) ? integer(get('correction')) : 0;
+  if (correction === null) throw new BadRow(`correction "${String(get('correction')).slice(0, 10)}" is not an indicator`);
+  if (!KEPT_CORRECTIONS.has(correction)) throw new SupersededRow(correction);
+
+  const ticker = present(get('ticker')) ? String(get('ticker')).trim().toUpperCase() : symbol;
+  if (ticker === undefined) throw new BadRow('the row has no ticker and no symbol was given');
+  if (!SYMBOL.test(ticker)) throw new BadRow(`ticker "${ticker.slice(0, 30)}" is not a ticker`);
+
+  const tapeText = present(get('tape')) ? String(get('tape')).trim() : '';
+  const tape = tapeText === '' ? '' : TAPES[tapeText.toUpperCase()];
+  if (tape === undefined) throw new BadRow(`tape "${tapeText.slice(0, 10)}" is not 1, 2 or 3`);
+  const utp = tape === 'C';
+
+  const exchangeId = integer(get('exchange'));
+  const exchange = exchangeId === null ? undefined : MASSIVE_EXCHANGES[exchangeId];
+  if (!exchange) throw new BadRow(`exchange "${String(get('exchange')).slice(0, 10)}" is not in Massive's exchange table`);
+
+  let letters = '';
+  for (const id of conditionIds(get('conditions'))) {
+    const condition = MASSIVE_CONDITIONS[id];
+    if (!condition) throw new BadRow(`condition ${id} is not in Massive's condition table`);
+    letters += (utp ? (condition.utp ?? condition.cta) : (condition.cta ?? condition.utp)) ?? '';
+  }
+
+  let trfId = '';
+  if (present(get('trf_id'))) {
+    const id = integer(get('trf_id'));
+    const facility = id === null ? undefined : MASSIVE_TRF[id];
+    if (!facility) throw new BadRow(`trf_id "${String(get('trf_id')).slice(0, 10)}" is not a FINRA facility (201, 202, 203)`);
+    trfId = utp ? facility.utp : facility.cts;
+  }
+
+  const time = (name: string) => {
+    const v = get(name);
+    if (!present(v)) return NaN;
+    const ms = parseTimestamp(String(v).trim());
+    if (Number.isNaN(ms)) throw new BadRow(`${name} "${String(v).slice(0, 30)}" is not a timestamp`);
+    return ms;
+  };
+  const timeMs = time('sip_timestamp');
+  if (Number.isNaN(timeMs)) throw new BadRow('sip_timestamp is missing');
+  const number = (name: string) => {
+    const v = get(name);
+    const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
+    if (!(n > 0) || !Number.isFinite(n)) throw new BadRow(`${name} "${String(v).slice(0, 20)}" is not a positive number`);
+    return n;
+  };
+  return {
+    symbol: ticker,
+    timeMs,
+    price: number('price'),
+    size: number('size'),
+    exchange: utp && exchange.utpParticipant ? exchange.utpParticipant : exchange.participant,
+    conditions: letters,
+    trfId,
+    participantMs: time('participant_timestamp'),
+    tape,
+  };
+}
