@@ -167,8 +167,10 @@ export function massiveTrade(get: MassiveFields, symbol: string | undefined): Tr
   const exchange = exchangeId === null ? undefined : MASSIVE_EXCHANGES[exchangeId];
   if (!exchange) throw new BadRow(`exchange "${String(get('exchange')).slice(0, 10)}" is not in Massive's exchange table`);
 
-  let letters = '';
-  for (const id of conditionIds(get('conditions'))) {
+  const ids = conditionIds(get('conditions'));
+  // No condition is a regular sale, which the SIP writes @.
+  let letters = ids.length === 0 ? '@' : '';
+  for (const id of ids) {
     const condition = MASSIVE_CONDITIONS[id];
     if (!condition) throw new BadRow(`condition ${id} is not in Massive's condition table`);
     letters += (utp ? (condition.utp ?? condition.cta) : (condition.cta ?? condition.utp)) ?? '';

@@ -243,7 +243,9 @@ function csvParser(headerLine: string, forced: InputFormat, symbol: string | und
   const starts = new Int32Array(width + 1);
   const ends = new Int32Array(width + 1);
   const trade: Trade = { symbol: '', timeMs: 0, price: 0, size: 0, exchange: '', conditions: '', trfId: '', participantMs: NaN, tape: '' };
+  // The symbol as the file spells it (compared in place) and as reported (upper case: ibm is IBM).
   let lastSymbol = '';
+  let lastTicker = '';
   const field = (text: string, i: number) => (i >= 0 ? text.slice(starts[i]!, ends[i]!) : '');
   // Consecutive trades mostly repeat their conditions and TRF id: reuse the string when they do.
   let lastConditions = '';
@@ -279,6 +281,7 @@ function csvParser(headerLine: string, forced: InputFormat, symbol: string | und
       const symbol = field(text, iSym);
       if (symbol !== symbol.trim() || !SYMBOL.test(symbol)) return slow(text.slice(lineStart, lineEnd));
       lastSymbol = symbol;
+      lastTicker = symbol.toUpperCase();
     }
     const timeMs = scanTimestamp(text, starts[iTs]!, ends[iTs]!);
     const price = scanDecimal(text, starts[iPx]!, ends[iPx]!);
@@ -291,7 +294,7 @@ function csvParser(headerLine: string, forced: InputFormat, symbol: string | und
     }
     const exchange = text[starts[iEx]!]!;
     if (exchange.charCodeAt(0) > 127 || exchange === ' ') return slow(text.slice(lineStart, lineEnd));
-    trade.symbol = lastSymbol;
+    trade.symbol = lastTicker;
     trade.timeMs = timeMs;
     trade.price = price;
     trade.size = size;

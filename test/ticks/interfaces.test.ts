@@ -1,5 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,10 +47,37 @@ describe('darkpool-radar ticks', () => {
     expect(rows.reduce((n, r) => n + Number(r.volume), 0)).toBe(fiveMinutes.totals.volume);
   });
 
+  it("reads a gzip'd Massive flat file, and writes the print classes side by side", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ticks-'));
+    const rows = [
+      'ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp',
+      'AAPL,,0,12,1,,200.00,1,1772463600000000000,100,3,,',
+      'AAPL,"14,37",0,11,2,,200.50,2,1772463601000000000,10,3,,',
+      'AAPL,,0,4,3,1772463590000000000,199.50,3,1772463602000000000,300,3,202,1772463602000000000',
+      'AAPL,,8,4,4,,150.00,4,1772463603000000000,900,3,201,',
+    ];
+    const file = join(dir, 'trades.csv.gz');
+    writeFileSync(file, gzipSync(`${rows.join('\n')}\n`));
+    const res = await cli(['ticks', file, '--prints', 'lit,off-exchange', '--format', 'csv'], { DB_PATH: tempDbPath() });
+    expect(res.code).toBe(0);
+    expect(res.stderr).toMatch(/1 rows marked cancelled, erroneous or corrected were left out/);
+    const candles = parse(res.stdout, { columns: true }) as Record<string, string>[];
+    expect(candles.map((c) => [c.symbol, c.prints, c.volume, c.high])).toEqual([
+      ['AAPL', 'lit', '110', '200'],
+      ['AAPL', 'off-exchange', '300', '199.5'],
+    ]);
+    const json = JSON.parse((await cli(['ticks', file, '--exclude-late', '--delay-seconds', '5'], { DB_PATH: tempDbPath() })).stdout);
+    expect(json.input).toMatchObject({ layout: 'massive', trades: 3, superseded: 1 });
+    expect(json.symbols[0].candles[0]).toMatchObject({ trades_late: 1, volume_late: 300, volume: 110 });
+    rmSync(dir, { recursive: true });
+  });
+
   it('refuses bad options with a clear message', async () => {
     expect((await cli(['ticks', IBM, '--rules', 'u-y'], {})).stderr).toMatch(/--rules must be sip or letter-u-y/);
     expect((await cli(['ticks', IBM, '--interval', '0'], {})).stderr).toMatch(/--interval must be a positive integer/);
     expect((await cli(['ticks'], {})).code).toBe(64);
+    expect((await cli(['ticks', IBM, '--prints', 'dark'], {})).stderr).toMatch(/--prints must be a comma-separated list of all, lit/);
+    expect((await cli(['ticks', IBM, '--input-format', 'databento'], {})).stderr).toMatch(/--input-format must be auto, radar, massive/);
   });
 });
 
@@ -155,6 +185,72 @@ describe('POST /ticks/analyze', () => {
     });
     expect(noHeader.statusCode).toBe(400);
     expect(noHeader.json().detail).toMatch(/header lacks symbol, timestamp, price, size, exchange/);
+  });
+
+  it('answers the candles as CSV when asked, of the print classes asked for, from a gzip body as from a plain one', async () => {
+    const post = (url: string, headers: Record<string, string>, payload: string | Buffer) =>
+      app.inject({ method: 'POST', url, headers: { 'content-type': 'text/csv', ...headers }, payload });
+    const json = (await post('/ticks/analyze?prints=LIT,off-exchange&interval=300', {}, ibmText)).json();
+    expect(json.prints).toEqual(['lit', 'off-exchange']);
+    for (const [url, headers] of [
+      ['/ticks/analyze?prints=lit,off-exchange&interval=300&format=csv', {}],
+      ['/ticks/analyze?prints=lit,off-exchange&interval=300', { accept: 'text/csv' }],
+    ] as const) {
+      const res = await post(url, headers, ibmText);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+      const rows = parse(res.body, { columns: true }) as Record<string, string>[];
+      expect(Object.keys(rows[0]!)).toEqual(CANDLE_CSV_COLUMNS);
+      expect(rows.map((r) => [r.prints, r.start, Number(r.volume)])).toEqual(
+        json.symbols[0].candles.map((c: Record<string, unknown>) => [c.prints, c.start, c.volume]),
+      );
+    }
+    const gzipped = await post('/ticks/analyze?prints=lit,off-exchange&interval=300', { 'content-encoding': 'gzip' }, gzipSync(ibmText));
+    expect(gzipped.statusCode).toBe(200);
+    expect(gzipped.json()).toEqual(json);
+    // Symbols in any case are one symbol.
+    const lower = ibmText.replaceAll('\nIBM,', '\nibm,');
+    expect((await post('/ticks/analyze?prints=lit,off-exchange&interval=300', {}, lower)).json().symbols).toEqual(json.symbols);
+  });
+
+  it('reads a Massive API page with symbol=, and refuses an empty body, broken gzip, a gzip bomb and other encodings', async () => {
+    const page = JSON.stringify({
+      results: [{ conditions: [37], exchange: 4, trf_id: 201, price: 100.5, sip_timestamp: 1_772_463_600_000_000_000, size: 7, tape: 3 }],
+      status: 'OK',
+    });
+    const post = (url: string, headers: Record<string, string>, payload: string | Buffer, type = 'application/x-ndjson') =>
+      app.inject({ method: 'POST', url, headers: { 'content-type': type, ...headers }, payload });
+    const massive = await post('/ticks/analyze?symbol=aapl', {}, page);
+    expect(massive.statusCode).toBe(200);
+    expect(massive.json().input).toMatchObject({ format: 'ndjson', layout: 'massive', trades: 1 });
+    expect(massive.json().symbols[0]).toMatchObject({ symbol: 'AAPL', statistics: { off_exchange_volume: 7, odd_lot_volume: 7 } });
+
+    for (const body of ['', '\n\n']) {
+      const empty = await post('/ticks/analyze', {}, body, 'text/csv');
+      expect(empty.statusCode).toBe(400);
+      expect(empty.json()).toMatchObject({ code: 'invalid_body', detail: expect.stringMatching(/holds no trades/) });
+    }
+    const broken = await post('/ticks/analyze', { 'content-encoding': 'gzip' }, Buffer.from('not gzip at all'), 'text/csv');
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json()).toMatchObject({ code: 'invalid_body' });
+    // 2 MB limit here: 30 MB of one repeated row compresses to far less, and may not expand past 10x the limit.
+    const bomb = gzipSync(`symbol,timestamp,price,size,exchange\n${'XYZ,2026-03-02T15:00:01Z,100,100,N\n'.repeat(900_000)}`);
+    expect(bomb.length).toBeLessThan(2_000_000);
+    const exploded = await post('/ticks/analyze', { 'content-encoding': 'gzip' }, bomb, 'text/csv');
+    expect(exploded.statusCode).toBe(413);
+    expect(exploded.json().detail).toMatch(/Decompressed uploads are limited to 20000000 bytes/);
+    const brotli = await post('/ticks/analyze', { 'content-encoding': 'br' }, ibmText, 'text/csv');
+    expect(brotli.statusCode).toBe(415);
+    const xml = await app.inject({
+      method: 'POST',
+      url: '/ticks/analyze',
+      headers: { 'content-type': 'text/csv', accept: 'application/xml' },
+      payload: ibmText,
+    });
+    expect(xml.statusCode).toBe(406);
+    const badClass = await post('/ticks/analyze?prints=lit,dark', {}, ibmText, 'text/csv');
+    expect(badClass.statusCode).toBe(400);
+    expect(badClass.json().detail).toMatch(/prints must be a comma-separated list of all, lit, off-exchange, round-lot, lit-round-lot/);
   });
 
   it('needs an API key when keys are configured', async () => {

@@ -75,6 +75,92 @@ describe('the real IBM tape (2013-10-11)', () => {
   });
 });
 
+describe('candles by print class', () => {
+  // LEAN bits whose SIP letter may not move a price (the fixture builder's table): cash 1, seller 3,
+  // form T 10 and 13, out of sequence 14, bunched 17, stock option 18, average price 20, price variation 22.
+  const NO_PRICE_BITS = [1, 3, 10, 13, 14, 17, 18, 20, 22];
+  const movesPrice = (flags: number) => !NO_PRICE_BITS.some((b) => (flags & (1 << b)) !== 0);
+
+  it('builds lit-only and off-exchange-only minutes whose volume, trades and range are those prints alone', async () => {
+    const report = await analyzeTape(createReadStream(IBM), { prints: ['lit', 'off-exchange'] });
+    expect(report.prints).toEqual(['lit', 'off-exchange']);
+    const candles = report.symbols[0]!.candles;
+    const edtMidnight = Date.parse('2013-10-11T00:00:00-04:00');
+    for (const printClass of ['lit', 'off-exchange'] as const) {
+      const expected = new Map<string, { volume: number; trades: number; high: number; low: number }>();
+      for (const r of leanRows()) {
+        if ((r.exchange === 'D') !== (printClass === 'off-exchange')) continue;
+        const start = new Date(edtMidnight + Math.floor(r.ms / 60_000) * 60_000).toISOString();
+        const e = expected.get(start) ?? { volume: 0, trades: 0, high: -Infinity, low: Infinity };
+        expected.set(start, e); // an official report opens its minute's bar (the naive range), nothing more
+        if (officialReport(r.flags)) continue;
+        e.volume += r.size;
+        e.trades++;
+        if (movesPrice(r.flags)) {
+          e.high = Math.max(e.high, r.price);
+          e.low = Math.min(e.low, r.price);
+        }
+        expected.set(start, e);
+      }
+      const mine = candles.filter((c) => c.prints === printClass);
+      expect(mine.map((c) => c.start).sort()).toEqual([...expected.keys()].sort());
+      for (const c of mine) {
+        const e = expected.get(c.start)!;
+        const [high, low] = e.high === -Infinity ? [null, null] : [e.high, e.low];
+        expect([c.volume, c.trades, c.high, c.low], `${printClass} ${c.start}`).toEqual([e.volume, e.trades, high, low]);
+      }
+      const other = printClass === 'lit' ? 'volume_off_exchange' : 'volume_lit';
+      expect(mine.every((c) => c[other] === 0)).toBe(true);
+    }
+    // Side by side: within a minute, the classes in the order asked for.
+    const starts = candles.map((c) => `${c.start} ${c.prints === 'lit' ? 0 : 1}`);
+    expect(starts).toEqual([...starts].sort());
+    const all = await analyzeTape([readFileSync(IBM, 'utf8')]);
+    const sum = (list: typeof candles, key: 'volume' | 'trades') => list.reduce((n, c) => n + c[key], 0);
+    expect(sum(candles, 'volume')).toBe(sum(all.symbols[0]!.candles, 'volume'));
+    expect(all.symbols[0]!.candles.every((c) => c.prints === 'all')).toBe(true);
+  });
+
+  it('round-lot classes leave odd lots out of volume as well as price', async () => {
+    const rows = [
+      'XYZ,2026-03-02T15:00:01Z,100.00,100,N,@,,,A',
+      'XYZ,2026-03-02T15:00:02Z,103.00,10,Q,I,,,A', // odd lot, lit
+      'XYZ,2026-03-02T15:00:03Z,99.00,300,D,@,N,,A', // round lot, off-exchange
+      'XYZ,2026-03-02T15:00:04Z,98.00,20,D,I,N,,A', // odd lot, off-exchange
+    ];
+    const report = await analyze(csv(...rows), { prints: ['round-lot', 'lit-round-lot', 'all'] });
+    const byClass = Object.fromEntries(report.symbols[0]!.candles.map((c) => [c.prints, c]));
+    expect(byClass['round-lot']).toMatchObject({ volume: 400, trades: 2, raw_high: 100, raw_low: 99, volume_odd_lot: 0 });
+    expect(byClass['lit-round-lot']).toMatchObject({ volume: 100, trades: 1, open: 100, close: 100, raw_high: 100 });
+    expect(byClass.all).toMatchObject({ volume: 430, trades: 4, raw_high: 103, raw_low: 98, high: 100, low: 99 });
+    // The statistics describe the whole tape, whatever the classes asked for.
+    expect(report.totals).toMatchObject({ volume: 430, odd_lot_volume: 30 });
+  });
+
+  it('counts late prints per bar, and with excludeLate keeps them out of the bar but not out of the tape', async () => {
+    const rows = [
+      'XYZ,2026-03-02T15:00:01Z,100.00,100,N,@,,2026-03-02T15:00:01Z,A',
+      'XYZ,2026-03-02T15:00:30Z,105.00,500,D,@,N,2026-03-02T14:58:00Z,A', // published 150 s late
+      'XYZ,2026-03-02T15:00:40Z,101.00,200,D,@,N,2026-03-02T15:00:35Z,A', // 5 s: on time
+    ];
+    const counted = await analyze(csv(...rows));
+    expect(counted.symbols[0]!.candles[0]).toMatchObject({ trades_late: 1, volume_late: 500, volume: 800, high: 105 });
+    expect(counted.late_prints).toEqual({ threshold_seconds: 10, excluded_from_candles: false });
+    const excluded = await analyze(csv(...rows), { excludeLate: true });
+    expect(excluded.symbols[0]!.candles[0]).toMatchObject({
+      trades_late: 1,
+      volume_late: 500,
+      volume: 300,
+      trades: 2,
+      high: 101,
+      close: 101,
+    });
+    expect(excluded.totals.volume).toBe(800);
+    const longer = await analyze(csv(...rows), { excludeLate: true, delaySeconds: 200 });
+    expect(longer.symbols[0]!.candles[0]).toMatchObject({ trades_late: 0, volume: 800 });
+  });
+});
+
 describe('classification by the SIP rules (hand-written rows)', () => {
   it('keeps an odd lot that prints above every round lot out of the high: raw_high above high, phantom_high', async () => {
     const report = await analyze(

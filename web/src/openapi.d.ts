@@ -164,8 +164,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -173,15 +173,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -434,8 +434,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -444,8 +444,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T07:19:48.119Z",
-                         *             "updated_at": "2026-12-02T07:19:48.119Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.958Z",
+                         *             "updated_at": "2026-12-02T08:16:37.958Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -453,15 +453,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -702,8 +702,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -711,15 +711,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -920,8 +920,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -929,15 +929,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -1131,8 +1131,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1140,15 +1140,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -1374,8 +1374,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1383,15 +1383,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -1648,8 +1648,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T07:19:48.119Z",
-                         *             "updated_at": "2026-12-02T07:19:48.119Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.958Z",
+                         *             "updated_at": "2026-12-02T08:16:37.958Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -1658,8 +1658,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-03",
                          *             "finra_last_update": "2022-01-03",
-                         *             "loaded_at": "2026-12-02T07:19:48.028Z",
-                         *             "updated_at": "2026-12-02T07:19:48.028Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.825Z",
+                         *             "updated_at": "2026-12-02T08:16:37.825Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -1668,8 +1668,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2021-12-27",
                          *             "finra_last_update": "2021-12-27",
-                         *             "loaded_at": "2026-12-02T07:19:48.027Z",
-                         *             "updated_at": "2026-12-02T07:19:48.027Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.823Z",
+                         *             "updated_at": "2026-12-02T08:16:37.823Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1677,15 +1677,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -1903,8 +1903,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -1913,8 +1913,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1922,15 +1922,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -2167,8 +2167,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2177,8 +2177,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2186,15 +2186,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -2399,8 +2399,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2409,8 +2409,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-15",
-                         *             "loaded_at": "2026-12-02T07:19:47.918Z",
-                         *             "updated_at": "2026-12-02T07:19:47.918Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.643Z",
+                         *             "updated_at": "2026-12-02T08:16:37.643Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2418,15 +2418,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -2646,8 +2646,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2656,8 +2656,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2665,15 +2665,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -2861,8 +2861,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2870,15 +2870,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       },
@@ -3211,15 +3211,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -3371,8 +3371,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2022-01-10",
                          *               "finra_last_update": "2022-01-10",
-                         *               "loaded_at": "2026-12-02T07:19:48.119Z",
-                         *               "updated_at": "2026-12-02T07:19:48.119Z",
+                         *               "loaded_at": "2026-12-02T08:16:37.958Z",
+                         *               "updated_at": "2026-12-02T08:16:37.958Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3387,8 +3387,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2022-01-03",
                          *               "finra_last_update": "2022-01-03",
-                         *               "loaded_at": "2026-12-02T07:19:48.028Z",
-                         *               "updated_at": "2026-12-02T07:19:48.028Z",
+                         *               "loaded_at": "2026-12-02T08:16:37.825Z",
+                         *               "updated_at": "2026-12-02T08:16:37.825Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3403,8 +3403,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2021-12-27",
                          *               "finra_last_update": "2021-12-27",
-                         *               "loaded_at": "2026-12-02T07:19:48.027Z",
-                         *               "updated_at": "2026-12-02T07:19:48.027Z",
+                         *               "loaded_at": "2026-12-02T08:16:37.823Z",
+                         *               "updated_at": "2026-12-02T08:16:37.823Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3426,8 +3426,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-22",
-                         *               "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *               "updated_at": "2026-12-02T07:19:48.014Z",
+                         *               "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *               "updated_at": "2026-12-02T08:16:37.799Z",
                          *               "revisions": 0,
                          *               "ats_rows": 26,
                          *               "symbols": 1,
@@ -3449,8 +3449,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-22",
-                         *               "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *               "updated_at": "2026-12-02T07:19:47.970Z",
+                         *               "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *               "updated_at": "2026-12-02T08:16:37.727Z",
                          *               "revisions": 0,
                          *               "ats_rows": 5192,
                          *               "symbols": 2985,
@@ -3465,8 +3465,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-15",
-                         *               "loaded_at": "2026-12-02T07:19:47.918Z",
-                         *               "updated_at": "2026-12-02T07:19:47.918Z",
+                         *               "loaded_at": "2026-12-02T08:16:37.643Z",
+                         *               "updated_at": "2026-12-02T08:16:37.643Z",
                          *               "revisions": 0,
                          *               "ats_rows": 5328,
                          *               "symbols": 3111,
@@ -3489,15 +3489,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       }
@@ -3675,18 +3675,18 @@ export interface paths {
                          *           {
                          *             "trade_date": "2021-12-31",
                          *             "file": "CNMSshvol20211231.txt",
-                         *             "loaded_at": "2026-12-02T07:19:47.472Z",
-                         *             "updated_at": "2026-12-02T07:19:47.472Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.113Z",
+                         *             "updated_at": "2026-12-02T08:16:37.113Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-30",
                          *             "file": "CNMSshvol20211230.txt",
-                         *             "loaded_at": "2026-12-02T07:19:47.246Z",
-                         *             "updated_at": "2026-12-02T07:19:47.246Z"
+                         *             "loaded_at": "2026-12-02T08:16:36.866Z",
+                         *             "updated_at": "2026-12-02T08:16:36.866Z"
                          *           }
                          *         ],
                          *         "newest_trade_date": "2021-12-31",
-                         *         "newest_loaded_at": "2026-12-02T07:19:47.472Z"
+                         *         "newest_loaded_at": "2026-12-02T08:16:37.113Z"
                          *       }
                          *     }
                          */
@@ -4088,8 +4088,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T07:19:48.119Z",
-                         *             "updated_at": "2026-12-02T07:19:48.119Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.958Z",
+                         *             "updated_at": "2026-12-02T08:16:37.958Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -4098,8 +4098,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-03",
                          *             "finra_last_update": "2022-01-03",
-                         *             "loaded_at": "2026-12-02T07:19:48.028Z",
-                         *             "updated_at": "2026-12-02T07:19:48.028Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.825Z",
+                         *             "updated_at": "2026-12-02T08:16:37.825Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -4108,8 +4108,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2021-12-27",
                          *             "finra_last_update": "2021-12-27",
-                         *             "loaded_at": "2026-12-02T07:19:48.027Z",
-                         *             "updated_at": "2026-12-02T07:19:48.027Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.823Z",
+                         *             "updated_at": "2026-12-02T08:16:37.823Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -4117,15 +4117,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:48.014Z",
-                         *             "updated_at": "2026-12-02T07:19:48.014Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *             "updated_at": "2026-12-02T08:16:37.799Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T07:19:47.970Z",
-                         *             "updated_at": "2026-12-02T07:19:47.970Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *             "updated_at": "2026-12-02T08:16:37.727Z"
                          *           }
                          *         ]
                          *       },
@@ -4138,24 +4138,24 @@ export interface paths {
                          *           {
                          *             "trade_date": "2021-12-31",
                          *             "file": "CNMSshvol20211231.txt",
-                         *             "loaded_at": "2026-12-02T07:19:47.472Z",
-                         *             "updated_at": "2026-12-02T07:19:47.472Z"
+                         *             "loaded_at": "2026-12-02T08:16:37.113Z",
+                         *             "updated_at": "2026-12-02T08:16:37.113Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-30",
                          *             "file": "CNMSshvol20211230.txt",
-                         *             "loaded_at": "2026-12-02T07:19:47.246Z",
-                         *             "updated_at": "2026-12-02T07:19:47.246Z"
+                         *             "loaded_at": "2026-12-02T08:16:36.866Z",
+                         *             "updated_at": "2026-12-02T08:16:36.866Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-29",
                          *             "file": "CNMSshvol20211229.txt",
-                         *             "loaded_at": "2026-12-02T07:19:47.015Z",
-                         *             "updated_at": "2026-12-02T07:19:47.015Z"
+                         *             "loaded_at": "2026-12-02T08:16:36.628Z",
+                         *             "updated_at": "2026-12-02T08:16:36.628Z"
                          *           }
                          *         ],
                          *         "newest_trade_date": "2021-12-31",
-                         *         "newest_loaded_at": "2026-12-02T07:19:47.472Z"
+                         *         "newest_loaded_at": "2026-12-02T08:16:37.113Z"
                          *       }
                          *     }
                          */
@@ -4305,6 +4305,16 @@ export interface paths {
                     delay_seconds?: number;
                     /** @description Stop at the first malformed row (a 400 naming its line) */
                     strict?: "true" | "false" | "1" | "0";
+                    /** @description Candles from these classes of prints, side by side (comma-separated): all, lit, off-exchange, round-lot, lit-round-lot */
+                    prints?: string;
+                    /** @description Keep late prints (published more than delay_seconds after execution) out of a bar's OHLC and volume */
+                    exclude_late?: "true" | "false" | "1" | "0";
+                    /** @description auto tells the layout from the header or the fields */
+                    input_format?: "auto" | "radar" | "massive";
+                    /** @description The ticker of rows that carry none (Massive's trades API pages) */
+                    symbol?: string;
+                    /** @description Or send Accept: text/csv for the candles as CSV */
+                    format?: "json" | "csv";
                 };
                 header?: never;
                 path?: never;
@@ -4318,7 +4328,7 @@ export interface paths {
                 };
             };
             responses: {
-                /** @description The analysis */
+                /** @description The analysis; or its candles as CSV */
                 200: {
                     headers: {
                         "X-Request-Id": components["headers"]["X-Request-Id"];
@@ -4335,12 +4345,21 @@ export interface paths {
                          *         "description": "SIP specifications: participant D = off-exchange (TRF/ADF); I = odd lot (since 9 Dec 2013; also any size below the price-tiered round lot); odd lots and C, H, R, T, U, V, W, B, 7 may not move open/high/low/last; M and Q update no statistic."
                          *       },
                          *       "interval_seconds": 60,
+                         *       "prints": [
+                         *         "all"
+                         *       ],
+                         *       "late_prints": {
+                         *         "threshold_seconds": 10,
+                         *         "excluded_from_candles": false
+                         *       },
                          *       "input": {
                          *         "format": "csv",
+                         *         "layout": "radar",
                          *         "lines": 19265,
                          *         "trades": 19264,
                          *         "malformed": 0,
-                         *         "malformed_rows": []
+                         *         "malformed_rows": [],
+                         *         "superseded": 0
                          *       },
                          *       "totals": {
                          *         "trades": 19261,
@@ -4496,6 +4515,7 @@ export interface paths {
                          *           },
                          *           "candles": [
                          *             {
+                         *               "prints": "all",
                          *               "start": "2013-10-11T12:11:00.000Z",
                          *               "end": "2013-10-11T12:12:00.000Z",
                          *               "open": null,
@@ -4516,9 +4536,12 @@ export interface paths {
                          *               "trades_round_lot": 1,
                          *               "trades_odd_lot": 0,
                          *               "trades_off_exchange": 0,
-                         *               "trades_lit": 1
+                         *               "trades_lit": 1,
+                         *               "trades_late": 0,
+                         *               "volume_late": 0
                          *             },
                          *             {
+                         *               "prints": "all",
                          *               "start": "2013-10-11T12:48:00.000Z",
                          *               "end": "2013-10-11T12:49:00.000Z",
                          *               "open": null,
@@ -4539,9 +4562,12 @@ export interface paths {
                          *               "trades_round_lot": 1,
                          *               "trades_odd_lot": 0,
                          *               "trades_off_exchange": 1,
-                         *               "trades_lit": 0
+                         *               "trades_lit": 0,
+                         *               "trades_late": 0,
+                         *               "volume_late": 0
                          *             },
                          *             {
+                         *               "prints": "all",
                          *               "start": "2013-10-11T12:52:00.000Z",
                          *               "end": "2013-10-11T12:53:00.000Z",
                          *               "open": null,
@@ -4562,7 +4588,9 @@ export interface paths {
                          *               "trades_round_lot": 1,
                          *               "trades_odd_lot": 0,
                          *               "trades_off_exchange": 0,
-                         *               "trades_lit": 1
+                         *               "trades_lit": 1,
+                         *               "trades_late": 0,
+                         *               "volume_late": 0
                          *             }
                          *           ]
                          *         }
@@ -4570,6 +4598,7 @@ export interface paths {
                          *     }
                          */
                         "application/json": components["schemas"]["TapeReport"];
+                        "text/csv": string;
                     };
                 };
                 /** @description Invalid ticker */
@@ -4598,6 +4627,16 @@ export interface paths {
                     headers: {
                         "X-Request-Id": components["headers"]["X-Request-Id"];
                         Allow: components["headers"]["Allow"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Not acceptable */
+                406: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
                         [name: string]: unknown;
                     };
                     content: {
@@ -4825,7 +4864,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "status": "degraded",
-                         *       "now": "2026-12-02T07:19:48.604Z",
+                         *       "now": "2026-12-02T08:16:38.588Z",
                          *       "tiers": [
                          *         {
                          *           "tier": "T1",
@@ -4842,7 +4881,7 @@ export interface paths {
                          *           "tier": "T2",
                          *           "newest_week_start": "2025-11-17",
                          *           "newest_week_ending": "2025-11-23",
-                         *           "loaded_at": "2026-12-02T07:19:48.014Z",
+                         *           "loaded_at": "2026-12-02T08:16:37.799Z",
                          *           "calendar_newest_week_start": "2026-10-26",
                          *           "weeks_behind": 49,
                          *           "next_week_start": "2025-11-24",
@@ -4853,7 +4892,7 @@ export interface paths {
                          *           "tier": "OTCE",
                          *           "newest_week_start": "2025-11-17",
                          *           "newest_week_ending": "2025-11-23",
-                         *           "loaded_at": "2026-12-02T07:19:47.970Z",
+                         *           "loaded_at": "2026-12-02T08:16:37.727Z",
                          *           "calendar_newest_week_start": "2026-10-26",
                          *           "weeks_behind": 49,
                          *           "next_week_start": "2025-11-24",
@@ -4866,8 +4905,8 @@ export interface paths {
                          *         "kind": "weekly",
                          *         "trigger": "import",
                          *         "status": "ok",
-                         *         "started_at": "2026-12-02T07:19:48.015Z",
-                         *         "finished_at": "2026-12-02T07:19:48.232Z",
+                         *         "started_at": "2026-12-02T08:16:37.801Z",
+                         *         "finished_at": "2026-12-02T08:16:38.130Z",
                          *         "weeks": {
                          *           "published": 3,
                          *           "revised": 0,
@@ -4880,7 +4919,7 @@ export interface paths {
                          *       "running": null,
                          *       "daily": {
                          *         "newest_trade_date": "2021-12-31",
-                         *         "loaded_at": "2026-12-02T07:19:47.472Z",
+                         *         "loaded_at": "2026-12-02T08:16:37.113Z",
                          *         "days_loaded": 22,
                          *         "expected_trade_date": "2026-12-01",
                          *         "stale": true,
@@ -4891,8 +4930,8 @@ export interface paths {
                          *           "kind": "daily",
                          *           "trigger": "import",
                          *           "status": "ok",
-                         *           "started_at": "2026-12-02T07:19:44.277Z",
-                         *           "finished_at": "2026-12-02T07:19:47.677Z",
+                         *           "started_at": "2026-12-02T08:16:33.170Z",
+                         *           "finished_at": "2026-12-02T08:16:37.328Z",
                          *           "days": {
                          *             "published": 22,
                          *             "revised": 0,
@@ -5838,7 +5877,7 @@ export interface components {
              * @description Stable, machine-readable error code
              * @enum {string}
              */
-            code: "invalid_ticker" | "bad_request" | "invalid_parameter" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "venue_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "headers_too_large" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
+            code: "invalid_ticker" | "bad_request" | "invalid_parameter" | "invalid_body" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "venue_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "headers_too_large" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
             /** @description The request path */
             instance?: string;
             request_id?: string;
@@ -5950,6 +5989,11 @@ export interface components {
             };
         };
         Candle: {
+            /**
+             * @description The class of prints this candle is built from
+             * @enum {string}
+             */
+            prints: "all" | "lit" | "off-exchange" | "round-lot" | "lit-round-lot";
             start: string;
             end: string;
             open: number | null;
@@ -5974,6 +6018,9 @@ export interface components {
             trades_odd_lot: number;
             trades_off_exchange: number;
             trades_lit: number;
+            /** @description Prints published more than the delay threshold after execution */
+            trades_late: number;
+            volume_late: number;
         };
         TapeReport: {
             rules: {
@@ -5982,9 +6029,18 @@ export interface components {
                 description: string;
             };
             interval_seconds: number;
+            /** @description The classes of prints the candles are built from, side by side */
+            prints: ("all" | "lit" | "off-exchange" | "round-lot" | "lit-round-lot")[];
+            late_prints: {
+                threshold_seconds: number;
+                /** @description Late prints are kept out of a bar's OHLC and volume (still counted as late) */
+                excluded_from_candles: boolean;
+            };
             input: {
                 /** @enum {string} */
-                format: "csv" | "ndjson" | "empty";
+                format: "csv" | "ndjson" | "json" | "empty";
+                /** @description radar (our columns, SIP letters) or massive (Massive's flat files and API, numeric ids) */
+                layout: ("radar" | "massive") | null;
                 lines: number;
                 trades: number;
                 malformed: number;
@@ -5993,6 +6049,8 @@ export interface components {
                     line: number;
                     reason: string;
                 }[];
+                /** @description Rows the vendor marks cancelled, erroneous or replaced by a correction, left out */
+                superseded: number;
             };
             totals: {
                 trades: number;
