@@ -1,7 +1,17 @@
 // Classifies each print by the rule set and folds it into candles and statistics, per symbol.
 // Only aggregates are kept (never the trades), so memory grows with symbols x intervals, not with
 // the file.
-import { compileRules, NO_PRICE, NO_STATISTIC, ODD_LOT, OFF_EXCHANGE, roundLot, type CompiledRules, type RuleSet } from './rules.js';
+import {
+  compileRules,
+  NO_LAST,
+  NO_PRICE,
+  NO_STATISTIC,
+  ODD_LOT,
+  OFF_EXCHANGE,
+  roundLot,
+  type CompiledRules,
+  type RuleSet,
+} from './rules.js';
 import type { Trade } from './parse.js';
 import { newYorkOffsetMinutes, SESSION_CLOSE_MIN, SESSION_MIDPOINT_MIN, SESSION_OPEN_MIN } from './session.js';
 
@@ -191,6 +201,7 @@ export class TapeAnalyzer {
     const oddLot = (flags & ODD_LOT) !== 0 || (rules.oddLotBySize && t.size < roundLot(t.price, t.timeMs));
     const countsVolume = (flags & NO_STATISTIC) === 0;
     const movesPrice = countsVolume && !oddLot && (flags & NO_PRICE) === 0;
+    const movesLast = movesPrice && (flags & NO_LAST) === 0;
 
     if (t.timeMs < s.firstMs) s.firstMs = t.timeMs;
     if (t.timeMs > s.lastMs) s.lastMs = t.timeMs;
@@ -209,7 +220,7 @@ export class TapeAnalyzer {
         }
         s.lastCandle[k] = c;
       }
-      this.fold(c, t, { countsVolume, oddLot, offExchange, movesPrice, late });
+      this.fold(c, t, { countsVolume, oddLot, offExchange, movesPrice, movesLast, late });
     }
 
     if (!countsVolume) {
@@ -258,7 +269,7 @@ export class TapeAnalyzer {
   private fold(
     c: Candle,
     t: Trade,
-    print: { countsVolume: boolean; oddLot: boolean; offExchange: boolean; movesPrice: boolean; late: boolean },
+    print: { countsVolume: boolean; oddLot: boolean; offExchange: boolean; movesPrice: boolean; movesLast: boolean; late: boolean },
   ) {
     // The naive candle takes every print.
     if (t.price > c.rawHigh) c.rawHigh = t.price;
@@ -289,11 +300,11 @@ export class TapeAnalyzer {
     if (print.movesPrice) {
       if (t.price > c.high) c.high = t.price;
       if (t.price < c.low) c.low = t.price;
-      if (t.timeMs < c.openMs) {
+      if (print.movesLast && t.timeMs < c.openMs) {
         c.openMs = t.timeMs;
         c.open = t.price;
       }
-      if (t.timeMs >= c.closeMs) {
+      if (print.movesLast && t.timeMs >= c.closeMs) {
         c.closeMs = t.timeMs;
         c.close = t.price;
       }

@@ -17,6 +17,8 @@ export interface RuleSet {
   oddLotConditionsSinceMs: number;
   /** Sale conditions that may not move open, high, low or last (volume still counts). */
   noPriceConditions: string;
+  /** Sale conditions that may move high and low but not open or last (a price out of its time order). */
+  noLastConditions: string;
   /** Sale conditions that update no consolidated statistic at all, not even volume. */
   noStatisticConditions: string;
   /** A size below the price-tiered round lot is an odd lot even without the condition. */
@@ -36,14 +38,20 @@ export const SIP_RULES: RuleSet = {
   name: 'sip',
   description:
     'SIP specifications: participant D = off-exchange (TRF/ADF); I = odd lot (since 9 Dec 2013; also any size below the ' +
-    'price-tiered round lot); odd lots and C, H, R, T, U, V, W, B, 7 may not move open/high/low/last; M and Q update no statistic.',
+    'price-tiered round lot); odd lots and C, H, N, R, T, U, V, W, B, 7 may not move open/high/low/last; 4, G, P, Z may move ' +
+    'high/low but not open/last; M, Q and 9 update no statistic.',
   offExchangeParticipants: 'D',
   offExchangeConditions: '',
   oddLotConditions: 'I',
   // Odd lots reached the tape on 9 Dec 2013; before it, CTA's I was an unrelated condition.
   oddLotConditionsSinceMs: Date.UTC(2013, 11, 9),
-  noPriceConditions: 'CHRTUVWB7',
-  noStatisticConditions: 'MQ',
+  // The consolidated update rules of the SIP specifications, as Massive also publishes them per condition
+  // (GET /v3/reference/conditions, update_rules.consolidated): N (next day) moves no price; 4
+  // (derivatively priced), G (bunched sold), P (prior reference price) and Z (sold out of sequence)
+  // move high and low, not the last sale; 9 (corrected consolidated close) is no trade of the bar.
+  noPriceConditions: 'CHNRTUVWB7',
+  noLastConditions: '4GPZ',
+  noStatisticConditions: 'MQ9',
   oddLotBySize: true,
   facilities: FACILITIES,
 };
@@ -58,6 +66,7 @@ export const LETTER_U_Y_RULES: RuleSet = {
   oddLotConditions: 'Y',
   oddLotConditionsSinceMs: 0,
   noPriceConditions: '',
+  noLastConditions: '',
   noStatisticConditions: '',
   oddLotBySize: true,
   facilities: FACILITIES,
@@ -75,6 +84,7 @@ export const ODD_LOT = 1;
 export const NO_PRICE = 2;
 export const NO_STATISTIC = 4;
 export const OFF_EXCHANGE = 8;
+export const NO_LAST = 16;
 
 /** The rule set as lookup tables indexed by character code (ASCII). */
 export interface CompiledRules {
@@ -92,6 +102,7 @@ function conditionTable(rules: RuleSet, withOddLots: boolean): Uint8Array {
   };
   if (withOddLots) mark(rules.oddLotConditions, ODD_LOT | NO_PRICE);
   mark(rules.noPriceConditions, NO_PRICE);
+  mark(rules.noLastConditions, NO_LAST);
   mark(rules.noStatisticConditions, NO_STATISTIC | NO_PRICE);
   mark(rules.offExchangeConditions, OFF_EXCHANGE);
   return table;

@@ -76,9 +76,10 @@ describe('the real IBM tape (2013-10-11)', () => {
 });
 
 describe('candles by print class', () => {
-  // LEAN bits whose SIP letter may not move a price (the fixture builder's table): cash 1, seller 3,
-  // form T 10 and 13, out of sequence 14, bunched 17, stock option 18, average price 20, price variation 22.
-  const NO_PRICE_BITS = [1, 3, 10, 13, 14, 17, 18, 20, 22];
+  // LEAN bits whose SIP letter may not move a price (the fixture builder's table): cash 1, next day 2,
+  // seller 3, form T 10 and 13, out of sequence 14, bunched 17, stock option 18, average price 20,
+  // price variation 22.
+  const NO_PRICE_BITS = [1, 2, 3, 10, 13, 14, 17, 18, 20, 22];
   const movesPrice = (flags: number) => !NO_PRICE_BITS.some((b) => (flags & (1 << b)) !== 0);
 
   it('builds lit-only and off-exchange-only minutes whose volume, trades and range are those prints alone', async () => {
@@ -216,12 +217,25 @@ describe('classification by the SIP rules (hand-written rows)', () => {
 
   it('lets no listed condition move open/high/low/close, counts their volume, and drops M and Q entirely', async () => {
     const rows = ['XYZ,2026-03-02T15:00:00Z,100.00,100,N,@,,,A'];
-    'CHRTUVWB7'.split('').forEach((c, i) => rows.push(`XYZ,2026-03-02T15:00:0${1 + (i % 8)}Z,${120 + i},100,N,${c},,,A`));
-    rows.push('XYZ,2026-03-02T15:00:09Z,90,100,N,M,,,A', 'XYZ,2026-03-02T15:00:09Z,91,100,N,Q,,,A');
+    'CHNRTUVWB7'.split('').forEach((c, i) => rows.push(`XYZ,2026-03-02T15:00:0${1 + (i % 8)}Z,${120 + i},100,N,${c},,,A`));
+    rows.push(
+      'XYZ,2026-03-02T15:00:09Z,90,100,N,M,,,A',
+      'XYZ,2026-03-02T15:00:09Z,91,100,N,Q,,,A',
+      'XYZ,2026-03-02T15:00:09Z,92,100,N,9,,,A',
+    );
     const report = await analyze(csv(...rows));
     const [candle] = report.symbols[0]!.candles;
-    expect(candle).toMatchObject({ open: 100, high: 100, low: 100, close: 100, raw_high: 128, raw_low: 90, volume: 1000, trades: 10 });
-    expect(report.totals.prints_without_statistics).toBe(2);
+    expect(candle).toMatchObject({ open: 100, high: 100, low: 100, close: 100, raw_high: 129, raw_low: 90, volume: 1100, trades: 11 });
+    expect(report.totals.prints_without_statistics).toBe(3);
+  });
+
+  it('lets 4, G, P and Z (prices out of their time order) move high and low, never open or close', async () => {
+    const rows = ['XYZ,2026-03-02T15:00:10Z,100.00,100,N,@,,,A', 'XYZ,2026-03-02T15:00:20Z,101.00,100,N,@,,,A'];
+    ['4', 'G', 'P', 'Z'].forEach((c, i) =>
+      rows.push(`XYZ,2026-03-02T15:00:${i % 2 ? '59' : '01'}Z,${i % 2 ? 95 - i : 105 + i},100,N,${c},,,C`),
+    );
+    const report = await analyze(csv(...rows));
+    expect(report.symbols[0]!.candles[0]).toMatchObject({ open: 100, close: 101, high: 107, low: 92, volume: 600, trades: 6 });
   });
 
   it('lets any "no" win when a trade carries several conditions', async () => {
