@@ -13,7 +13,7 @@ import { CANDLE_CSV_COLUMNS, candleRows, type TapeReport } from '../ticks/report
 import { negotiate, toCsv, type Format } from './csv.js';
 import { csvOf } from './darkpool-routes.js';
 import { problemResponses, ProblemError } from './problems.js';
-import { booleanParam, decimalParam, enumListParam, enumParam, intParam } from './schemas.js';
+import { booleanParam, decimalParam, enumListParam, enumParam, intParam, MAX_TICKERS } from './schemas.js';
 
 export const TICKS_MEDIA_TYPES = ['text/csv', 'application/x-ndjson'] as const;
 /** The documented upload limit; larger files belong to the CLI (`darkpool-radar ticks FILE`). */
@@ -106,6 +106,7 @@ export const tapeReportSchema = z
       malformed: z.number(),
       malformed_rows: z.array(z.object({ line: z.number(), reason: z.string() })).describe('The first 100'),
       superseded: z.number().describe('Rows the vendor marks cancelled, erroneous or replaced by a correction, left out'),
+      other_symbols: z.number().describe('Trades of symbols not asked for (symbols=), left out'),
     }),
     totals: stats,
     symbols: z.array(
@@ -158,13 +159,19 @@ export const ticksQuery = z.object({
     "Keep late prints (published more than delay_seconds after execution) out of a bar's OHLC and volume",
   ),
   input_format: enumParam('input_format', INPUT_FORMATS).default('auto').describe('auto tells the layout from the header or the fields'),
-  symbol: z
+  symbols: z
     .string()
-    .trim()
-    .regex(/^[A-Za-z0-9.\-/^ ]{1,20}$/, 'symbol must be a ticker')
-    .transform((v) => v.toUpperCase())
+    .transform((v) => [...new Set(v.split(',').map((t) => t.trim().toUpperCase()))])
+    .pipe(
+      z
+        .array(z.string().regex(/^[A-Za-z0-9.\-/^ ]{1,20}$/, 'symbols must be tickers, comma-separated'))
+        .min(1)
+        .max(MAX_TICKERS),
+    )
     .optional()
-    .describe("The ticker of rows that carry none (Massive's trades API pages)"),
+    .describe(
+      `Only these symbols (comma-separated, up to ${MAX_TICKERS}); one symbol is also the ticker of rows that carry none (Massive's trades API pages)`,
+    ),
   format: enumParam('format', ['json', 'csv']).optional().describe('Or send Accept: text/csv for the candles as CSV'),
 });
 
@@ -277,7 +284,7 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
           prints: q.prints,
           excludeLate: q.exclude_late,
           inputFormat: q.input_format,
-          symbol: q.symbol,
+          symbols: q.symbols,
           crossCheck: finraCrossCheck(queries),
         });
       } catch (err) {

@@ -29,7 +29,7 @@ Commands:
   ticks FILE [--interval 60] [--rules sip|letter-u-y] [--format json|csv] [--strict]
         [--large-size 5000] [--large-notional 200000] [--delay-seconds 10]
         [--prints all|lit|off-exchange|round-lot|lit-round-lot,...] [--exclude-late]
-        [--input-format auto|radar|massive] [--symbol TICKER]
+        [--input-format auto|radar|massive] [--symbols A,B]
                                      analyse consolidated-tape trades: our CSV or NDJSON, or Massive's
                                      flat files and API pages; gzip'd or not; - for stdin
   export --week YYYY-MM-DD [--tier T1|T2|OTCE] [--format csv|ndjson|parquet] FILE

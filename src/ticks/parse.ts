@@ -24,6 +24,8 @@ export interface ParseSummary {
   malformedRows: MalformedRow[];
   /** Rows the vendor marks cancelled, erroneous or replaced by a correction: not trades as they stand. */
   superseded: number;
+  /** Trades of symbols not asked for (with `symbols`). */
+  otherSymbols: number;
 }
 
 export class MalformedRowError extends Error {
@@ -54,8 +56,11 @@ export interface ParseOptions {
   progressEvery?: number;
   /** `auto` (the default) tells the layout from the CSV header or the JSON fields. */
   inputFormat?: InputFormat;
-  /** The ticker of rows that carry none (Massive's trades API leaves it to the URL). */
-  symbol?: string;
+  /**
+   * Only these symbols' trades (the others are counted, not analysed); one symbol is also the ticker
+   * of rows that carry none (Massive's trades API leaves it to the URL).
+   */
+  symbols?: readonly string[];
 }
 
 /** Parses the line text[start, end); `quoted` says the chunk holds a double quote somewhere. */
@@ -67,11 +72,21 @@ export async function readTrades(
   sink: (trade: Trade) => void,
   options: ParseOptions = {},
 ): Promise<ParseSummary> {
-  const summary: ParseSummary = { format: 'empty', layout: null, lines: 0, trades: 0, malformed: 0, malformedRows: [], superseded: 0 };
+  const summary: ParseSummary = {
+    format: 'empty',
+    layout: null,
+    lines: 0,
+    trades: 0,
+    malformed: 0,
+    malformedRows: [],
+    superseded: 0,
+    otherSymbols: 0,
+  };
   const decoder = new TextDecoder('utf-8');
   const every = options.progressEvery ?? 1_000_000;
   const forced = options.inputFormat ?? 'auto';
-  const symbol = options.symbol?.trim().toUpperCase() || undefined;
+  const only = new Set((options.symbols ?? []).map((s) => s.trim().toUpperCase()).filter(Boolean));
+  const symbol = only.size === 1 ? [...only][0] : undefined;
   let rest = '';
   let handleLine: ((text: string, start: number, end: number, quoted: boolean) => void) | null = null;
   // A JSON document spread over lines (an API page saved pretty-printed) is gathered, then read.
@@ -80,6 +95,10 @@ export async function readTrades(
   const take = (read: () => Trade, line: number, where = '') => {
     try {
       const trade = read();
+      if (only.size && !only.has(trade.symbol)) {
+        summary.otherSymbols++;
+        return;
+      }
       summary.trades++;
       sink(trade);
     } catch (err) {

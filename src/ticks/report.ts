@@ -198,6 +198,7 @@ export function buildReport(analyzer: TapeAnalyzer, parse: ParseSummary, crossCh
       malformed: parse.malformed,
       malformed_rows: parse.malformedRows,
       superseded: parse.superseded,
+      other_symbols: parse.otherSymbols,
     },
     totals: statistics(total, facilities),
     symbols,

@@ -220,7 +220,7 @@ describe('POST /ticks/analyze', () => {
     });
     const post = (url: string, headers: Record<string, string>, payload: string | Buffer, type = 'application/x-ndjson') =>
       app.inject({ method: 'POST', url, headers: { 'content-type': type, ...headers }, payload });
-    const massive = await post('/ticks/analyze?symbol=aapl', {}, page);
+    const massive = await post('/ticks/analyze?symbols=aapl', {}, page);
     expect(massive.statusCode).toBe(200);
     expect(massive.json().input).toMatchObject({ format: 'ndjson', layout: 'massive', trades: 1 });
     expect(massive.json().symbols[0]).toMatchObject({ symbol: 'AAPL', statistics: { off_exchange_volume: 7, odd_lot_volume: 7 } });

@@ -164,7 +164,7 @@ describe("Massive's layout, case by case", () => {
       next_url: 'https://api.massive.com/v3/trades/AAPL?cursor=c',
     };
     for (const text of [JSON.stringify(page), JSON.stringify(page, null, 2)]) {
-      const report = await analyzeTape([text], { symbol: 'aapl' });
+      const report = await analyzeTape([text], { symbols: ['aapl'] });
       expect(report.input).toMatchObject({ layout: 'massive', trades: 3, malformed: 0 });
       expect(report.symbols[0]!.symbol).toBe('AAPL');
       expect(report.totals).toMatchObject({ volume: 403, off_exchange_volume: 300, odd_lot_volume: 3 });
@@ -176,7 +176,11 @@ describe("Massive's layout, case by case", () => {
     const ndjson = page.results.map((r) => JSON.stringify({ ticker: 'aapl', ...r })).join('\n');
     const lines = await analyzeTape([ndjson]);
     expect(lines.input).toMatchObject({ format: 'ndjson', layout: 'massive', trades: 3 });
-    expect(lines.totals).toEqual((await analyzeTape([JSON.stringify(page)], { symbol: 'AAPL' })).totals);
+    expect(lines.totals).toEqual((await analyzeTape([JSON.stringify(page)], { symbols: ['AAPL'] })).totals);
+    // Symbols not asked for are counted, not analysed; two symbols name no ticker for a page's rows.
+    const other = await analyzeTape([ndjson], { symbols: ['MSFT', 'IBM'] });
+    expect(other.input).toMatchObject({ trades: 0, other_symbols: 3, malformed: 0 });
+    expect((await analyzeTape([JSON.stringify(page)], { symbols: ['MSFT', 'IBM'] })).input).toMatchObject({ trades: 0, malformed: 3 });
   });
 
   it('refuses a forced layout the header does not have, and letter conventions on numeric ids', async () => {

@@ -164,8 +164,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -173,15 +173,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -434,8 +434,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -444,8 +444,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T08:16:37.958Z",
-                         *             "updated_at": "2026-12-02T08:16:37.958Z"
+                         *             "loaded_at": "2026-12-02T08:22:34.013Z",
+                         *             "updated_at": "2026-12-02T08:22:34.013Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -453,15 +453,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -702,8 +702,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -711,15 +711,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -920,8 +920,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -929,15 +929,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -1131,8 +1131,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1140,15 +1140,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -1374,8 +1374,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1383,15 +1383,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -1648,8 +1648,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T08:16:37.958Z",
-                         *             "updated_at": "2026-12-02T08:16:37.958Z"
+                         *             "loaded_at": "2026-12-02T08:22:34.013Z",
+                         *             "updated_at": "2026-12-02T08:22:34.013Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -1658,8 +1658,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-03",
                          *             "finra_last_update": "2022-01-03",
-                         *             "loaded_at": "2026-12-02T08:16:37.825Z",
-                         *             "updated_at": "2026-12-02T08:16:37.825Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.923Z",
+                         *             "updated_at": "2026-12-02T08:22:33.923Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -1668,8 +1668,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2021-12-27",
                          *             "finra_last_update": "2021-12-27",
-                         *             "loaded_at": "2026-12-02T08:16:37.823Z",
-                         *             "updated_at": "2026-12-02T08:16:37.823Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.921Z",
+                         *             "updated_at": "2026-12-02T08:22:33.921Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1677,15 +1677,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -1903,8 +1903,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -1913,8 +1913,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1922,15 +1922,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -2167,8 +2167,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2177,8 +2177,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2186,15 +2186,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -2399,8 +2399,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2409,8 +2409,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-15",
-                         *             "loaded_at": "2026-12-02T08:16:37.643Z",
-                         *             "updated_at": "2026-12-02T08:16:37.643Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.790Z",
+                         *             "updated_at": "2026-12-02T08:22:33.790Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2418,15 +2418,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -2646,8 +2646,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2656,8 +2656,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2665,15 +2665,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -2861,8 +2861,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2870,15 +2870,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       },
@@ -3211,15 +3211,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -3371,8 +3371,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2022-01-10",
                          *               "finra_last_update": "2022-01-10",
-                         *               "loaded_at": "2026-12-02T08:16:37.958Z",
-                         *               "updated_at": "2026-12-02T08:16:37.958Z",
+                         *               "loaded_at": "2026-12-02T08:22:34.013Z",
+                         *               "updated_at": "2026-12-02T08:22:34.013Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3387,8 +3387,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2022-01-03",
                          *               "finra_last_update": "2022-01-03",
-                         *               "loaded_at": "2026-12-02T08:16:37.825Z",
-                         *               "updated_at": "2026-12-02T08:16:37.825Z",
+                         *               "loaded_at": "2026-12-02T08:22:33.923Z",
+                         *               "updated_at": "2026-12-02T08:22:33.923Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3403,8 +3403,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2021-12-27",
                          *               "finra_last_update": "2021-12-27",
-                         *               "loaded_at": "2026-12-02T08:16:37.823Z",
-                         *               "updated_at": "2026-12-02T08:16:37.823Z",
+                         *               "loaded_at": "2026-12-02T08:22:33.921Z",
+                         *               "updated_at": "2026-12-02T08:22:33.921Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3426,8 +3426,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-22",
-                         *               "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *               "updated_at": "2026-12-02T08:16:37.799Z",
+                         *               "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *               "updated_at": "2026-12-02T08:22:33.903Z",
                          *               "revisions": 0,
                          *               "ats_rows": 26,
                          *               "symbols": 1,
@@ -3449,8 +3449,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-22",
-                         *               "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *               "updated_at": "2026-12-02T08:16:37.727Z",
+                         *               "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *               "updated_at": "2026-12-02T08:22:33.851Z",
                          *               "revisions": 0,
                          *               "ats_rows": 5192,
                          *               "symbols": 2985,
@@ -3465,8 +3465,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-15",
-                         *               "loaded_at": "2026-12-02T08:16:37.643Z",
-                         *               "updated_at": "2026-12-02T08:16:37.643Z",
+                         *               "loaded_at": "2026-12-02T08:22:33.790Z",
+                         *               "updated_at": "2026-12-02T08:22:33.790Z",
                          *               "revisions": 0,
                          *               "ats_rows": 5328,
                          *               "symbols": 3111,
@@ -3489,15 +3489,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       }
@@ -3675,18 +3675,18 @@ export interface paths {
                          *           {
                          *             "trade_date": "2021-12-31",
                          *             "file": "CNMSshvol20211231.txt",
-                         *             "loaded_at": "2026-12-02T08:16:37.113Z",
-                         *             "updated_at": "2026-12-02T08:16:37.113Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.305Z",
+                         *             "updated_at": "2026-12-02T08:22:33.305Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-30",
                          *             "file": "CNMSshvol20211230.txt",
-                         *             "loaded_at": "2026-12-02T08:16:36.866Z",
-                         *             "updated_at": "2026-12-02T08:16:36.866Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.075Z",
+                         *             "updated_at": "2026-12-02T08:22:33.075Z"
                          *           }
                          *         ],
                          *         "newest_trade_date": "2021-12-31",
-                         *         "newest_loaded_at": "2026-12-02T08:16:37.113Z"
+                         *         "newest_loaded_at": "2026-12-02T08:22:33.305Z"
                          *       }
                          *     }
                          */
@@ -4088,8 +4088,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T08:16:37.958Z",
-                         *             "updated_at": "2026-12-02T08:16:37.958Z"
+                         *             "loaded_at": "2026-12-02T08:22:34.013Z",
+                         *             "updated_at": "2026-12-02T08:22:34.013Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -4098,8 +4098,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-03",
                          *             "finra_last_update": "2022-01-03",
-                         *             "loaded_at": "2026-12-02T08:16:37.825Z",
-                         *             "updated_at": "2026-12-02T08:16:37.825Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.923Z",
+                         *             "updated_at": "2026-12-02T08:22:33.923Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -4108,8 +4108,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2021-12-27",
                          *             "finra_last_update": "2021-12-27",
-                         *             "loaded_at": "2026-12-02T08:16:37.823Z",
-                         *             "updated_at": "2026-12-02T08:16:37.823Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.921Z",
+                         *             "updated_at": "2026-12-02T08:22:33.921Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -4117,15 +4117,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.799Z",
-                         *             "updated_at": "2026-12-02T08:16:37.799Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
+                         *             "updated_at": "2026-12-02T08:22:33.903Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:16:37.727Z",
-                         *             "updated_at": "2026-12-02T08:16:37.727Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
+                         *             "updated_at": "2026-12-02T08:22:33.851Z"
                          *           }
                          *         ]
                          *       },
@@ -4138,24 +4138,24 @@ export interface paths {
                          *           {
                          *             "trade_date": "2021-12-31",
                          *             "file": "CNMSshvol20211231.txt",
-                         *             "loaded_at": "2026-12-02T08:16:37.113Z",
-                         *             "updated_at": "2026-12-02T08:16:37.113Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.305Z",
+                         *             "updated_at": "2026-12-02T08:22:33.305Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-30",
                          *             "file": "CNMSshvol20211230.txt",
-                         *             "loaded_at": "2026-12-02T08:16:36.866Z",
-                         *             "updated_at": "2026-12-02T08:16:36.866Z"
+                         *             "loaded_at": "2026-12-02T08:22:33.075Z",
+                         *             "updated_at": "2026-12-02T08:22:33.075Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-29",
                          *             "file": "CNMSshvol20211229.txt",
-                         *             "loaded_at": "2026-12-02T08:16:36.628Z",
-                         *             "updated_at": "2026-12-02T08:16:36.628Z"
+                         *             "loaded_at": "2026-12-02T08:22:32.856Z",
+                         *             "updated_at": "2026-12-02T08:22:32.856Z"
                          *           }
                          *         ],
                          *         "newest_trade_date": "2021-12-31",
-                         *         "newest_loaded_at": "2026-12-02T08:16:37.113Z"
+                         *         "newest_loaded_at": "2026-12-02T08:22:33.305Z"
                          *       }
                          *     }
                          */
@@ -4311,8 +4311,8 @@ export interface paths {
                     exclude_late?: "true" | "false" | "1" | "0";
                     /** @description auto tells the layout from the header or the fields */
                     input_format?: "auto" | "radar" | "massive";
-                    /** @description The ticker of rows that carry none (Massive's trades API pages) */
-                    symbol?: string;
+                    /** @description Only these symbols (comma-separated, up to 100); one symbol is also the ticker of rows that carry none (Massive's trades API pages) */
+                    symbols?: string;
                     /** @description Or send Accept: text/csv for the candles as CSV */
                     format?: "json" | "csv";
                 };
@@ -4342,7 +4342,7 @@ export interface paths {
                          * @example {
                          *       "rules": {
                          *         "name": "sip",
-                         *         "description": "SIP specifications: participant D = off-exchange (TRF/ADF); I = odd lot (since 9 Dec 2013; also any size below the price-tiered round lot); odd lots and C, H, R, T, U, V, W, B, 7 may not move open/high/low/last; M and Q update no statistic."
+                         *         "description": "SIP specifications: participant D = off-exchange (TRF/ADF); I = odd lot (since 9 Dec 2013; also any size below the price-tiered round lot); odd lots and C, H, N, R, T, U, V, W, B, 7 may not move open/high/low/last; 4, G, P, Z may move high/low but not open/last; M, Q and 9 update no statistic."
                          *       },
                          *       "interval_seconds": 60,
                          *       "prints": [
@@ -4359,7 +4359,8 @@ export interface paths {
                          *         "trades": 19264,
                          *         "malformed": 0,
                          *         "malformed_rows": [],
-                         *         "superseded": 0
+                         *         "superseded": 0,
+                         *         "other_symbols": 0
                          *       },
                          *       "totals": {
                          *         "trades": 19261,
@@ -4864,7 +4865,7 @@ export interface paths {
                         /**
                          * @example {
                          *       "status": "degraded",
-                         *       "now": "2026-12-02T08:16:38.588Z",
+                         *       "now": "2026-12-02T08:22:34.563Z",
                          *       "tiers": [
                          *         {
                          *           "tier": "T1",
@@ -4881,7 +4882,7 @@ export interface paths {
                          *           "tier": "T2",
                          *           "newest_week_start": "2025-11-17",
                          *           "newest_week_ending": "2025-11-23",
-                         *           "loaded_at": "2026-12-02T08:16:37.799Z",
+                         *           "loaded_at": "2026-12-02T08:22:33.903Z",
                          *           "calendar_newest_week_start": "2026-10-26",
                          *           "weeks_behind": 49,
                          *           "next_week_start": "2025-11-24",
@@ -4892,7 +4893,7 @@ export interface paths {
                          *           "tier": "OTCE",
                          *           "newest_week_start": "2025-11-17",
                          *           "newest_week_ending": "2025-11-23",
-                         *           "loaded_at": "2026-12-02T08:16:37.727Z",
+                         *           "loaded_at": "2026-12-02T08:22:33.851Z",
                          *           "calendar_newest_week_start": "2026-10-26",
                          *           "weeks_behind": 49,
                          *           "next_week_start": "2025-11-24",
@@ -4905,8 +4906,8 @@ export interface paths {
                          *         "kind": "weekly",
                          *         "trigger": "import",
                          *         "status": "ok",
-                         *         "started_at": "2026-12-02T08:16:37.801Z",
-                         *         "finished_at": "2026-12-02T08:16:38.130Z",
+                         *         "started_at": "2026-12-02T08:22:33.905Z",
+                         *         "finished_at": "2026-12-02T08:22:34.137Z",
                          *         "weeks": {
                          *           "published": 3,
                          *           "revised": 0,
@@ -4919,7 +4920,7 @@ export interface paths {
                          *       "running": null,
                          *       "daily": {
                          *         "newest_trade_date": "2021-12-31",
-                         *         "loaded_at": "2026-12-02T08:16:37.113Z",
+                         *         "loaded_at": "2026-12-02T08:22:33.305Z",
                          *         "days_loaded": 22,
                          *         "expected_trade_date": "2026-12-01",
                          *         "stale": true,
@@ -4930,8 +4931,8 @@ export interface paths {
                          *           "kind": "daily",
                          *           "trigger": "import",
                          *           "status": "ok",
-                         *           "started_at": "2026-12-02T08:16:33.170Z",
-                         *           "finished_at": "2026-12-02T08:16:37.328Z",
+                         *           "started_at": "2026-12-02T08:22:29.948Z",
+                         *           "finished_at": "2026-12-02T08:22:33.526Z",
                          *           "days": {
                          *             "published": 22,
                          *             "revised": 0,
@@ -6051,6 +6052,8 @@ export interface components {
                 }[];
                 /** @description Rows the vendor marks cancelled, erroneous or replaced by a correction, left out */
                 superseded: number;
+                /** @description Trades of symbols not asked for (symbols=), left out */
+                other_symbols: number;
             };
             totals: {
                 trades: number;

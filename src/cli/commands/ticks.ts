@@ -26,7 +26,7 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
     prints: { type: 'string' },
     'exclude-late': { type: 'boolean' },
     'input-format': { type: 'string' },
-    symbol: { type: 'string' },
+    symbols: { type: 'string' },
   });
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError('ticks needs exactly one FILE (or - for standard input)');
@@ -41,8 +41,8 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
   if (!(INPUT_FORMATS as readonly string[]).includes(inputFormat)) {
     throw new UsageError(`--input-format must be ${INPUT_FORMATS.join(', ')}`);
   }
-  const symbol = values.symbol?.trim();
-  if (symbol !== undefined && !SYMBOL.test(symbol)) throw new UsageError('--symbol must be a ticker');
+  const symbols = values.symbols?.split(',').map((t) => t.trim());
+  if (symbols && !symbols.every((t) => SYMBOL.test(t))) throw new UsageError('--symbols must be tickers, comma-separated');
   const started = performance.now();
   const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
   // Gzip'd files (Massive's flat files are .csv.gz) are told by their first bytes, not their name.
@@ -68,7 +68,7 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
       prints: prints as PrintClass[],
       excludeLate: values['exclude-late'] ?? false,
       inputFormat: inputFormat as InputFormat,
-      symbol,
+      symbols,
       onProgress: progress,
       crossCheck,
     });
