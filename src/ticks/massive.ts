@@ -2,7 +2,8 @@
 // (`ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp`)
 // and the trades API's objects. Its numeric ids become the SIP letters the rule sets read, by the
 // vendor's own published tables, so one rule set classifies every layout the same way.
-import { BadRow, parseTimestamp, SYMBOL, type Trade } from './trade.js';
+import { scanDecimal, scanDigits, scanTimestamp, splitCsv } from './scan.js';
+import { BadRow, parseTimestamp, SYMBOL, TradeFormatError, type Trade } from './trade.js';
 
 /**
  * Massive's exchange ids (GET /v3/reference/exchanges?asset_class=stocks) -> the SIP participant
@@ -96,6 +97,12 @@ export const MASSIVE_CONDITIONS: Record<number, { name: string; cta?: string; ut
   41: { name: 'Trade Thru Exempt (an indicator, not a sale condition)', cta: '', utp: '' },
   52: { name: 'Contingent Trade', cta: 'V', utp: 'V' },
   53: { name: 'Qualified Contingent Trade', cta: '7', utp: '7' },
+  // Listed with the trade conditions but no sale condition: details and indicators that change no rule.
+  55: { name: 'Opening/Reopening Trade Detail', cta: '', utp: '' },
+  57: { name: 'Short Sale Restriction Activated', cta: '', utp: '' },
+  58: { name: 'Short Sale Restriction Continued', cta: '', utp: '' },
+  59: { name: 'Short Sale Restriction Deactivated', cta: '', utp: '' },
+  60: { name: 'Short Sale Restriction In Effect', cta: '', utp: '' },
 };
 
 /**
@@ -132,13 +139,13 @@ const integer = (v: unknown): number | null => {
 };
 const present = (v: unknown) => v !== undefined && v !== null && !(typeof v === 'string' && v.trim() === '');
 
-/** Condition ids as the flat files write them ("12,37", quoted) or the API does ([12, 37]). */
+/** Condition ids as the flat files write them ("12,37", quoted) or the API does ([12, 37]); quotes around an id are noise. */
 function conditionIds(v: unknown): number[] {
   if (!present(v)) return [];
   const parts = Array.isArray(v)
     ? v
     : String(v)
-        .replace(/[[\]{}]/g, '')
+        .replace(/[[\]{}"]/g, '')
         .split(/[,;\s]+/)
         .filter(Boolean);
   return parts.map((p) => {
@@ -146,6 +153,17 @@ function conditionIds(v: unknown): number[] {
     if (id === null) throw new BadRow(`condition "${String(p).slice(0, 10)}" is not a Massive condition id`);
     return id;
   });
+}
+
+/** The SIP letters of known condition ids, for the row's plan; no condition is a regular sale, which the SIP writes @. */
+function conditionLetters(ids: number[], utp: boolean): string {
+  if (ids.length === 0) return '@';
+  let letters = '';
+  for (const id of ids) {
+    const condition = MASSIVE_CONDITIONS[id]!;
+    letters += (utp ? (condition.utp ?? condition.cta) : (condition.cta ?? condition.utp)) ?? '';
+  }
+  return letters;
 }
 
 /** One Massive trade; `symbol` stands in for the ticker the API leaves out of its rows. */
@@ -168,16 +186,13 @@ export function massiveTrade(get: MassiveFields, symbol: string | undefined): Tr
   if (!exchange) throw new BadRow(`exchange "${String(get('exchange')).slice(0, 10)}" is not in Massive's exchange table`);
 
   const ids = conditionIds(get('conditions'));
-  // No condition is a regular sale, which the SIP writes @.
-  let letters = ids.length === 0 ? '@' : '';
-  for (const id of ids) {
-    const condition = MASSIVE_CONDITIONS[id];
-    if (!condition) throw new BadRow(`condition ${id} is not in Massive's condition table`);
-    letters += (utp ? (condition.utp ?? condition.cta) : (condition.cta ?? condition.utp)) ?? '';
-  }
+  const unknown = ids.find((id) => !MASSIVE_CONDITIONS[id]);
+  if (unknown !== undefined) throw new BadRow(`condition ${unknown} is not in Massive's condition table`);
+  const letters = conditionLetters(ids, utp);
 
   let trfId = '';
-  if (present(get('trf_id'))) {
+  // 0 is written by some exports for "no facility": the same as an empty field.
+  if (present(get('trf_id')) && integer(get('trf_id')) !== 0) {
     const id = integer(get('trf_id'));
     const facility = id === null ? undefined : MASSIVE_TRF[id];
     if (!facility) throw new BadRow(`trf_id "${String(get('trf_id')).slice(0, 10)}" is not a FINRA facility (201, 202, 203)`);
@@ -209,5 +224,147 @@ export function massiveTrade(get: MassiveFields, symbol: string | undefined): Tr
     trfId,
     participantMs: time('participant_timestamp'),
     tape,
+  };
+}
+
+/** Letters per exchange id (an array for the hot path): [CTS tapes, UTP tape]. */
+const EXCHANGE_LETTERS: [string, string][] = [];
+for (const [id, e] of Object.entries(MASSIVE_EXCHANGES)) EXCHANGE_LETTERS[Number(id)] = [e.participant, e.utpParticipant ?? e.participant];
+
+/**
+ * Massive's flat-file CSV, read by column name. The fast path finds the fields in place and reads
+ * numbers and nanosecond times without substrings, reusing one Trade (the sink takes what it needs
+ * before the next line); anything it does not expect (a quote inside a field, a correction, a value
+ * out of the ordinary) takes the plain path, which splits the line and gives the same answer or the
+ * row's error.
+ */
+export function massiveCsvParser(
+  names: string[],
+  symbol: string | undefined,
+): (text: string, start: number, end: number, quoted: boolean) => Trade {
+  const required = MASSIVE_CSV_COLUMNS.filter((c) => !(c === 'ticker' && symbol));
+  const missing = required.filter((c) => !names.includes(c));
+  if (missing.length) throw new TradeFormatError(`Massive's CSV header lacks ${missing.join(', ')} (found: ${names.join(', ')})`);
+  const index = new Map(names.map((n, i) => [n, i]));
+  const width = names.length;
+  const plain = (line: string): Trade => {
+    const fields = splitCsv(line);
+    if (fields.length !== width) throw new BadRow(`${fields.length} fields, the header has ${width}`);
+    return massiveTrade((name) => {
+      const i = index.get(name);
+      return i === undefined ? undefined : fields[i];
+    }, symbol);
+  };
+
+  const at = (name: string) => index.get(name) ?? -1;
+  const [iTicker, iConditions, iCorrection, iExchange, iPts, iPrice, iSip, iSize, iTape, iTrf] = [
+    'ticker',
+    'conditions',
+    'correction',
+    'exchange',
+    'participant_timestamp',
+    'price',
+    'sip_timestamp',
+    'size',
+    'tape',
+    'trf_id',
+  ].map(at) as [number, number, number, number, number, number, number, number, number, number];
+  const starts = new Int32Array(width);
+  const ends = new Int32Array(width);
+  const trade: Trade = { symbol: '', timeMs: 0, price: 0, size: 0, exchange: '', conditions: '', trfId: '', participantMs: NaN, tape: '' };
+  let lastRawTicker = '';
+  let lastTicker = symbol ?? '';
+  // Condition lists repeat: their letters are worked out once per tape family and list.
+  const letters = [new Map<string, string>(), new Map<string, string>()];
+  const empty = (i: number) => i < 0 || ends[i] === starts[i];
+
+  return (text, start, end) => {
+    let count = 0;
+    let i = start;
+    while (count < width) {
+      if (text.charCodeAt(i) === 34) {
+        const close = text.indexOf('"', i + 1);
+        if (close === -1 || close >= end || text.charCodeAt(close + 1) === 34) return plain(text.slice(start, end));
+        starts[count] = i + 1;
+        ends[count++] = close;
+        i = close + 1;
+        if (i >= end) break;
+        if (text.charCodeAt(i) !== 44) return plain(text.slice(start, end));
+        i++;
+      } else {
+        let comma = text.indexOf(',', i);
+        if (comma === -1 || comma > end) comma = end;
+        starts[count] = i;
+        ends[count++] = comma;
+        i = comma + 1;
+        if (comma === end) break;
+      }
+    }
+    if (count !== width || i < end) return plain(text.slice(start, end));
+    // A correction other than 0 is rare: the plain path decides it.
+    if (!empty(iCorrection) && !(ends[iCorrection]! - starts[iCorrection]! === 1 && text.charCodeAt(starts[iCorrection]!) === 48))
+      return plain(text.slice(start, end));
+
+    let tape = '';
+    if (!empty(iTape)) {
+      const t = text.charCodeAt(starts[iTape]!) - 48;
+      if (ends[iTape]! - starts[iTape]! !== 1 || t < 1 || t > 3) return plain(text.slice(start, end));
+      tape = t === 1 ? 'A' : t === 2 ? 'B' : 'C';
+    }
+    const utp = tape === 'C' ? 1 : 0;
+    const exchangeId = iExchange < 0 ? NaN : scanDigits(text, starts[iExchange]!, ends[iExchange]!);
+    const exchange = EXCHANGE_LETTERS[exchangeId];
+    const sip = scanTimestamp(text, starts[iSip]!, ends[iSip]!);
+    const price = scanDecimal(text, starts[iPrice]!, ends[iPrice]!);
+    const size = scanDecimal(text, starts[iSize]!, ends[iSize]!);
+    const pts = empty(iPts) ? NaN : scanTimestamp(text, starts[iPts]!, ends[iPts]!);
+    if (!exchange || Number.isNaN(sip) || !(price > 0) || !(size > 0) || (!empty(iPts) && Number.isNaN(pts)))
+      return plain(text.slice(start, end));
+
+    let trfId = '';
+    if (!empty(iTrf)) {
+      const id = scanDigits(text, starts[iTrf]!, ends[iTrf]!);
+      const facility = MASSIVE_TRF[id];
+      if (facility) trfId = utp ? facility.utp : facility.cts;
+      else if (id !== 0) return plain(text.slice(start, end));
+    }
+
+    const rawConditions = iConditions < 0 ? '' : text.slice(starts[iConditions]!, ends[iConditions]!);
+    let conditions = letters[utp]!.get(rawConditions);
+    if (conditions === undefined) {
+      let ids: number[];
+      try {
+        ids = conditionIds(rawConditions);
+      } catch {
+        return plain(text.slice(start, end));
+      }
+      if (ids.some((id) => !MASSIVE_CONDITIONS[id])) return plain(text.slice(start, end));
+      conditions = conditionLetters(ids, utp === 1);
+      if (letters[utp]!.size < 10_000) letters[utp]!.set(rawConditions, conditions);
+    }
+
+    if (iTicker >= 0 && !empty(iTicker)) {
+      const s0 = starts[iTicker]!;
+      const length = ends[iTicker]! - s0;
+      if (length !== lastRawTicker.length || !text.startsWith(lastRawTicker, s0)) {
+        const raw = text.slice(s0, s0 + length);
+        const ticker = raw.toUpperCase();
+        if (!SYMBOL.test(ticker) || ticker !== ticker.trim()) return plain(text.slice(start, end));
+        lastRawTicker = raw;
+        lastTicker = ticker;
+      }
+    } else if (symbol === undefined) return plain(text.slice(start, end));
+    else lastTicker = symbol;
+
+    trade.symbol = lastTicker;
+    trade.timeMs = sip;
+    trade.price = price;
+    trade.size = size;
+    trade.exchange = exchange[utp]!;
+    trade.conditions = conditions;
+    trade.trfId = trfId;
+    trade.participantMs = pts;
+    trade.tape = tape;
+    return trade;
   };
 }

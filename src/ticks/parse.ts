@@ -2,10 +2,11 @@
 // flat in the file size: lines are parsed as they arrive and handed to a sink. A malformed row is
 // counted and reported with its line number; with `strict`, the first one stops the read.
 
-import { isMassiveHeader, MASSIVE_CSV_COLUMNS, massiveTrade, SupersededRow } from './massive.js';
-import { BadRow, parseTimestamp, SYMBOL, type Trade } from './trade.js';
+import { isMassiveHeader, massiveCsvParser, massiveTrade, SupersededRow } from './massive.js';
+import { scanDecimal, scanTimestamp, splitCsv } from './scan.js';
+import { BadRow, parseTimestamp, SYMBOL, TradeFormatError, type Trade } from './trade.js';
 
-export { parseTimestamp, type Trade } from './trade.js';
+export { parseTimestamp, TradeFormatError, type Trade } from './trade.js';
 
 export interface MalformedRow {
   line: number;
@@ -33,10 +34,6 @@ export class MalformedRowError extends Error {
   constructor(readonly row: MalformedRow) {
     super(`line ${row.line}: ${row.reason}`);
   }
-}
-
-export class TradeFormatError extends Error {
-  override name = 'TradeFormatError';
 }
 
 export const MAX_REPORTED = 100;
@@ -155,7 +152,8 @@ export async function readTrades(
     }
     if (end === start || (text.charCodeAt(start) <= 32 && text.slice(start, end).trim() === '')) return;
     if (!handleLine) {
-      const first = text.slice(start, end);
+      // A byte-order mark (spreadsheets write one) is no part of the first column's name.
+      const first = text.slice(text.charCodeAt(start) === 0xfeff ? start + 1 : start, end);
       if (first.trimStart().startsWith('{')) {
         try {
           JSON.parse(first);
@@ -327,132 +325,6 @@ function csvParser(headerLine: string, forced: InputFormat, symbol: string | und
   };
 }
 
-/** Massive's flat-file CSV: read by name, every line split (its conditions are a quoted list). */
-function massiveCsvParser(names: string[], symbol: string | undefined): RowParser {
-  const required = MASSIVE_CSV_COLUMNS.filter((c) => !(c === 'ticker' && symbol));
-  const missing = required.filter((c) => !names.includes(c));
-  if (missing.length) throw new TradeFormatError(`Massive's CSV header lacks ${missing.join(', ')} (found: ${names.join(', ')})`);
-  const index = new Map(names.map((n, i) => [n, i]));
-  const width = names.length;
-  return (text, start, end) => {
-    const fields = splitCsv(text.slice(start, end));
-    if (fields.length !== width) throw new BadRow(`${fields.length} fields, the header has ${width}`);
-    return massiveTrade((name) => {
-      const i = index.get(name);
-      return i === undefined ? undefined : fields[i];
-    }, symbol);
-  };
-}
-
-const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-
-/**
- * A plain decimal (digits, at most one point, 15 significant digits) read in place. Integer over a
- * power of ten is exactly what Number() gives: both operands are exact, division rounds correctly.
- * NaN for anything else, which then takes the slow path.
- */
-function scanDecimal(line: string, start: number, end: number): number {
-  let int = 0;
-  let digits = 0;
-  let decimals = -1;
-  for (let i = start; i < end; i++) {
-    const c = line.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      int = int * 10 + (c - 48);
-      digits++;
-      if (decimals >= 0) decimals++;
-    } else if (c === 46 && decimals < 0) {
-      decimals = 0;
-    } else {
-      return NaN;
-    }
-  }
-  if (digits === 0 || digits > 15) return NaN;
-  return decimals > 0 ? int / POW10[decimals]! : int;
-}
-
-/** Two decimal digits at i, or -1 when either is not a digit. */
-function two(line: string, i: number): number {
-  const a = line.charCodeAt(i) - 48;
-  const b = line.charCodeAt(i + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-}
-
-/** Digits only, at most 15 (exact in a double); NaN otherwise. */
-function scanDigits(line: string, start: number, end: number): number {
-  if (end <= start || end - start > 15) return NaN;
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const c = line.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return NaN;
-    n = n * 10 + c;
-  }
-  return n;
-}
-// The date and zone of an ISO time repeat on every line of a file: compare them as text, parse once.
-let scanDate = '';
-let scanZone = '';
-let scanDayMs = 0;
-
-/** Epoch digits or the common ISO layout, in place; NaN sends the value to parseTimestamp. */
-function scanTimestamp(line: string, start: number, end: number): number {
-  const first = line.charCodeAt(start);
-  if (first < 48 || first > 57) return NaN;
-  if (line.charCodeAt(start + 4) !== 45) {
-    // Epoch: digits only; 16 or more are micro- or nanoseconds, read in two parts.
-    const n = end - start;
-    if (n > 19) return NaN;
-    const split = n > 15 ? end - 6 : end;
-    const high = scanDigits(line, start, split);
-    const low = split < end ? scanDigits(line, split, end) : 0;
-    if (Number.isNaN(high) || Number.isNaN(low)) return NaN; // decimals and oddities: the slow path
-    if (n <= 11) return high * 1000;
-    if (n <= 14) return high;
-    if (n <= 17) return split < end ? (high * 1e6 + low) / 1000 : high / 1000;
-    return high + low / 1e6;
-  }
-  // YYYY-MM-DDTHH:MM:SS[.fraction](Z|+HH:MM|-HH:MM)
-  if (end - start < 20 || line.charCodeAt(start + 7) !== 45 || line.charCodeAt(start + 13) !== 58 || line.charCodeAt(start + 16) !== 58)
-    return NaN;
-  const t = line.charCodeAt(start + 10);
-  if (t !== 84 && t !== 32) return NaN;
-  let i = start + 19;
-  let fraction = 0;
-  if (line.charCodeAt(i) === 46) {
-    let scale = 100;
-    for (i++; i < end; i++) {
-      const c = line.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      fraction += (c - 48) * scale;
-      scale /= 10;
-    }
-  }
-  if (!(line.startsWith(scanDate, start) && line.startsWith(scanZone, i) && scanZone.length === end - i && scanDate.length === 10)) {
-    let zoneMinutes: number;
-    const z = line.charCodeAt(i);
-    if (z === 90 && i + 1 === end) zoneMinutes = 0;
-    else if ((z === 43 || z === 45) && i + 6 === end && line.charCodeAt(i + 3) === 58 && two(line, i + 1) >= 0 && two(line, i + 4) >= 0) {
-      zoneMinutes = (z === 45 ? -1 : 1) * (two(line, i + 1) * 60 + two(line, i + 4));
-    } else return NaN;
-    const century = two(line, start);
-    const yy = two(line, start + 2);
-    const month = two(line, start + 5);
-    const day = two(line, start + 8);
-    if (century < 0 || yy < 0 || month < 1 || day < 1) return NaN;
-    const utc = Date.UTC(century * 100 + yy, month - 1, day);
-    const check = new Date(utc);
-    if (Number.isNaN(utc) || check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return NaN;
-    scanDate = line.slice(start, start + 10);
-    scanZone = line.slice(i, end);
-    scanDayMs = utc - zoneMinutes * 60_000;
-  }
-  const hh = two(line, start + 11);
-  const mm = two(line, start + 14);
-  const ss = two(line, start + 17);
-  if (!(hh >= 0 && hh <= 23 && mm >= 0 && mm <= 59 && ss >= 0 && ss <= 60)) return NaN;
-  return scanDayMs + ((hh * 60 + mm) * 60 + ss) * 1000 + fraction;
-}
-
 /** A trade object in our layout (the CSV's column names as fields). */
 function radarJsonTrade(o: Record<string, unknown>): Trade {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new BadRow('not a JSON object');
@@ -501,40 +373,4 @@ function makeTrade(
   // A TRF id of one space is meaningful (the ADF): only an empty field means "not given".
   const trfId = trf === '' || trf === ' ' ? trf : trf.trim();
   return { symbol, timeMs, price, size, exchange, conditions, trfId, participantMs, tape: tape.trim().toUpperCase() };
-}
-
-/** RFC 4180 fields: quotes around a field, doubled quotes inside it. */
-export function splitCsv(line: string): string[] {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    if (line[i] === '"') {
-      let value = '';
-      i++;
-      for (;;) {
-        const q = line.indexOf('"', i);
-        if (q === -1) throw new BadRow('unterminated quoted field');
-        value += line.slice(i, q);
-        if (line[q + 1] === '"') {
-          value += '"';
-          i = q + 2;
-          continue;
-        }
-        i = q + 1;
-        break;
-      }
-      out.push(value);
-      if (i >= line.length) return out;
-      if (line[i] !== ',') throw new BadRow('text after a quoted field');
-      i++;
-    } else {
-      const comma = line.indexOf(',', i);
-      if (comma === -1) {
-        out.push(line.slice(i));
-        return out;
-      }
-      out.push(line.slice(i, comma));
-      i = comma + 1;
-    }
-  }
 }

@@ -16,6 +16,11 @@ export interface Trade {
 /** A row that cannot become a trade: counted and reported with its line, never silently dropped. */
 export class BadRow extends Error {}
 
+/** The input as a whole cannot be read (a header without the columns, a layout that does not fit). */
+export class TradeFormatError extends Error {
+  override name = 'TradeFormatError';
+}
+
 export const SYMBOL = /^[A-Za-z0-9.\-/^ ]{1,20}$/;
 
 /**

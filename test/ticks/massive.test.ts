@@ -183,6 +183,21 @@ describe("Massive's layout, case by case", () => {
     expect((await analyzeTape([JSON.stringify(page)], { symbols: ['MSFT', 'IBM'] })).input).toMatchObject({ trades: 0, malformed: 3 });
   });
 
+  it('reads a row the same whichever way it is read (in place, or split), a corrected trade (1) as it stands', async () => {
+    const rows = (correction: number | string, conditions: string) =>
+      massiveFile(
+        { ...base, exchange: 4, trf_id: 203, conditions, correction, size: 250, sip_timestamp: ns(0), participant_timestamp: ns(-20) },
+        { ...base, ticker: 'aapl', exchange: 15, conditions: '"14,37"', size: 30, price: '200.25', sip_timestamp: ns(1) },
+      );
+    // A correction other than 0, and a quote inside a field, send a row to the split path.
+    const inPlace = await analyzeTape([rows(0, '"12,14"')]);
+    const split = await analyzeTape([rows(1, '"12,""14"""')]);
+    expect(split.input).toMatchObject({ trades: 2, malformed: 0 });
+    expect(split.symbols).toEqual(inPlace.symbols);
+    expect(inPlace.symbols[0]!.statistics).toMatchObject({ trades: 2, off_exchange_volume: 250, odd_lot_volume: 30 });
+    expect(inPlace.symbols[0]!.statistics.off_exchange_volume_by_facility).toEqual({ 'FINRA/Nasdaq TRF Chicago': 250 });
+  });
+
   it('refuses a forced layout the header does not have, and letter conventions on numeric ids', async () => {
     await expect(analyzeTape([file], { inputFormat: 'radar' })).rejects.toThrow(/it is Massive's layout/);
     await expect(analyzeTape([IBM], { inputFormat: 'massive' })).rejects.toThrow(/Massive's CSV header lacks ticker, sip_timestamp/);
