@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { request } from 'undici';
 import { fmt, load, machine, mb, median, nodeJson, startService, waitReady, type LoadResult } from './lib.js';
 import { ATSS, ensureWeekFiles, symbolOf, syntheticWeekRows, TIER_SHAPES, WEEK_FILES_DIR, weeksEndingAt } from './synthetic.js';
-import { buildTapeFile } from './ticks-data.js';
+import { buildMassiveTapeFile, buildTapeFile } from './ticks-data.js';
 
 const DATA = 'bench/data';
 const RESULTS = 'bench/results';
@@ -63,7 +63,7 @@ async function ticksPart(): Promise<PartResult> {
       'peak RSS (floor)',
     ],
   ];
-  const measured: { trades: number; rate: number; ratio: number; rss: number; floorRss: number }[] = [];
+  const measured: { path: string; trades: number; rate: number; ratio: number; rss: number; floorRss: number }[] = [];
   // The same 52 days, once and four times over: 4x the trades, the same candles.
   for (const [target, perDay] of [
     [1_000_000, 1],
@@ -88,7 +88,7 @@ async function ticksPart(): Promise<PartResult> {
     }
     const floor = median(floors);
     const ms = median(runs);
-    measured.push({ trades, rate: (trades / ms) * 1000, ratio: ms / floor, rss, floorRss });
+    measured.push({ path, trades, rate: (trades / ms) * 1000, ratio: ms / floor, rss, floorRss });
     table.push([
       path.split('/').pop()!,
       fmt(trades),
@@ -104,11 +104,38 @@ async function ticksPart(): Promise<PartResult> {
   }
   const [small, big] = measured as [(typeof measured)[0], (typeof measured)[0]];
 
+  // The same trades as the small file, in Massive's flat-file layout: its reader against ours.
+  const smallFile = small.path;
+  const massivePath = `${DATA}/ticks-massive-${small.trades}.csv`;
+  const massiveFile = await buildMassiveTapeFile(massivePath, smallFile);
+  const massiveRuns: number[] = [];
+  const ownRuns: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const own = await nodeJson<{ ms: number }>(['bench/tape-child.mjs', smallFile]);
+    const m = await nodeJson<{ ms: number; trades: number; malformed: number }>(['bench/tape-child.mjs', massivePath]);
+    if (m.trades !== small.trades || m.malformed) throw new Error(`Massive's layout read ${m.trades} trades (${m.malformed} malformed)`);
+    ownRuns.push(own.ms);
+    massiveRuns.push(m.ms);
+  }
+  const massiveMs = median(massiveRuns);
+  const ownMs = median(ownRuns);
+  table.push([
+    massivePath.split('/').pop()!,
+    fmt(small.trades),
+    '',
+    `${fmt(massiveFile.bytes / 2 ** 20)} MB`,
+    '',
+    `${fmt(massiveMs)} ms`,
+    fmt((small.trades / massiveMs) * 1000),
+    '',
+    '',
+    '',
+  ]);
+
   // End to end, as a user runs it: process start to the report written, against the floor's process
   // start to its last line split (the same node, the same file).
-  const bigFile = table.at(-1)![0]!;
-  const endToEnd = median(await timesOf(['dist/cli.js', 'ticks', `${DATA}/${bigFile}`], 3, { DB_PATH: '/nonexistent' }));
-  const floorEndToEnd = median(await timesOf(['bench/floor.mjs', `${DATA}/${bigFile}`], 3));
+  const endToEnd = median(await timesOf(['dist/cli.js', 'ticks', big.path], 3, { DB_PATH: '/nonexistent' }));
+  const floorEndToEnd = median(await timesOf(['bench/floor.mjs', big.path], 3));
   // Start-up: a command that does not serve, against node starting and exiting.
   const oneLine = join(tmpdir(), `darkpool-one-trade-${process.pid}.csv`);
   writeFileSync(oneLine, `${readFileSync('fixtures/ticks/ibm_2013-10-11_trades.csv', 'utf8').split('\n')[0]}\n`);
@@ -127,11 +154,13 @@ async function ticksPart(): Promise<PartResult> {
       // The garbage collector sizes its heap to the allocation rate: the floor, which keeps nothing, grows too.
       `end to end (process start to report written) within 1.3x of the floor's process on ${fmt(big.trades)} trades: ${tick(endToEnd <= 1.3 * floorEndToEnd)} (${fmt(endToEnd)} ms against ${fmt(floorEndToEnd)} ms, ${fmt(endToEnd / floorEndToEnd, 2)}x)`,
       `start-up of a command that does not serve under 100 ms more than node's own (${fmt(bareNode)} ms here): ${tick(versionStart < 100 && ticksStart < 100)} (--version ${fmt(versionStart)} ms, ticks on a one-trade file ${fmt(ticksStart)} ms)`,
+      `Massive's flat-file layout within 1.3x of our own on the same trades: ${tick(massiveMs <= 1.3 * ownMs)} (${fmt(massiveMs)} ms against ${fmt(ownMs)} ms, ${fmt(massiveMs / ownMs, 2)}x)`,
       `memory flat in file size: ${tick(big.rss <= small.rss * 1.35)} (${mb(small.rss)} for ${fmt(small.trades)} trades, ${mb(big.rss)} for ${fmt(big.trades)}, ${fmt(big.rss / small.rss, 2)}x for 4x the trades; the floor, which keeps nothing, ${fmt(big.floorRss / small.floorRss, 2)}x)`,
     ],
     notes: [
       'Input: the real IBM day (fixtures/ticks) repeated over 52 consecutive weekdays; the larger file repeats each day four times (4x the trades, the same candles). Median of 3 runs, each in a fresh process, timed after start-up.',
       'Analysis = stream, parse, classify by the SIP rules, fold into 1-minute candles and statistics, build the report. Floor = read the same file and split every line into fields.',
+      "ticks-massive: the small file's trades in Massive's flat-file layout (numeric exchange and condition ids by the vendor's tables, nanosecond times), read by its own reader; the same trades, so the same candles.",
       'End to end and start-up: wall time of `node dist/cli.js ...` from spawn to exit (median of 3 and of 9 runs); the CLI loads only the modules of the command it runs, and the tape analysis not even the configuration.',
     ],
   };

@@ -4,6 +4,7 @@
 import { createWriteStream, existsSync, readFileSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { MASSIVE_CONDITIONS, MASSIVE_EXCHANGES } from '../src/ticks/massive.js';
 
 const SOURCE = fileURLToPath(new URL('../fixtures/ticks/ibm_2013-10-11_trades.csv', import.meta.url));
 const DAY_MS = 86_400_000;
@@ -29,4 +30,47 @@ export async function buildTapeFile(path: string, minTrades: number, perDay = 1)
   out.end();
   await once(out, 'finish');
   return { trades, bytes: statSync(path).size };
+}
+
+/**
+ * The same trades in Massive's flat-file layout (numeric ids by the vendor's tables, nanosecond
+ * times, tape A), for the reader of that layout: it must keep pace with our own.
+ */
+export async function buildMassiveTapeFile(path: string, from: string): Promise<{ trades: number; bytes: number }> {
+  const conditionId = new Map<string, number>();
+  for (const plan of ['cta', 'utp'] as const)
+    for (const [id, c] of Object.entries(MASSIVE_CONDITIONS))
+      if (c[plan] && !conditionId.has(c[plan])) conditionId.set(c[plan], Number(id));
+  const exchangeId = new Map<string, number>([['Q', 12]]);
+  for (const [id, e] of Object.entries(MASSIVE_EXCHANGES)) exchangeId.set(e.participant, Number(id));
+  const [, ...rows] = readFileSync(from, 'utf8').trimEnd().split('\n');
+  if (existsSync(path) && path.includes(String(rows.length))) return { trades: rows.length, bytes: statSync(path).size };
+  const out = createWriteStream(path);
+  out.write(
+    'ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp\n',
+  );
+  for (let i = 0; i < rows.length; i++) {
+    const [symbol, time, price, size, exchange, conditions] = rows[i]!.split(',');
+    const ids = [...conditions!].filter((c) => c !== '@').map((c) => conditionId.get(c));
+    const ns = `${BigInt(Date.parse(time!)) * 1_000_000n}`;
+    const line = [
+      symbol,
+      ids.length > 1 ? `"${ids.join(',')}"` : ids.join(''),
+      0,
+      exchangeId.get(exchange!),
+      i,
+      '',
+      price,
+      i,
+      ns,
+      size,
+      1,
+      '',
+      '',
+    ];
+    if (!out.write(`${line.join(',')}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return { trades: rows.length, bytes: statSync(path).size };
 }

@@ -147,6 +147,14 @@ export class SymbolTape {
 
 const TOP_N = 10;
 
+// A print's verdict, as bits: counts in volume, odd lot, off-exchange, moves high/low, moves open/close, late.
+const COUNTS = 1;
+const ODD = 2;
+const OFF = 4;
+const MOVES = 8;
+const LAST = 16;
+const LATE = 32;
+
 function sizeBucket(size: number): number {
   let b = SIZE_BUCKETS.length - 1;
   while (size < SIZE_BUCKETS[b]!) b--;
@@ -207,6 +215,14 @@ export class TapeAnalyzer {
     if (t.timeMs > s.lastMs) s.lastMs = t.timeMs;
 
     const late = !Number.isNaN(t.participantMs) && (t.timeMs - t.participantMs) / 1000 > this.options.delaySeconds;
+    // The rules' verdict as bits: no object per trade on the hot path.
+    const verdict =
+      (countsVolume ? COUNTS : 0) |
+      (oddLot ? ODD : 0) |
+      (offExchange ? OFF : 0) |
+      (movesPrice ? MOVES : 0) |
+      (movesLast ? LAST : 0) |
+      (late ? LATE : 0);
     const start = Math.floor(t.timeMs / this.intervalMs) * this.intervalMs;
     const classes = this.options.prints;
     for (let k = 0; k < classes.length; k++) {
@@ -220,7 +236,7 @@ export class TapeAnalyzer {
         }
         s.lastCandle[k] = c;
       }
-      this.fold(c, t, { countsVolume, oddLot, offExchange, movesPrice, movesLast, late });
+      this.fold(c, t, verdict);
     }
 
     if (!countsVolume) {
@@ -266,45 +282,41 @@ export class TapeAnalyzer {
   }
 
   /** One print into one bar, by the rules' verdict on it. */
-  private fold(
-    c: Candle,
-    t: Trade,
-    print: { countsVolume: boolean; oddLot: boolean; offExchange: boolean; movesPrice: boolean; movesLast: boolean; late: boolean },
-  ) {
+  private fold(c: Candle, t: Trade, verdict: number) {
     // The naive candle takes every print.
     if (t.price > c.rawHigh) c.rawHigh = t.price;
     if (t.price < c.rawLow) c.rawLow = t.price;
-    if (!print.countsVolume) return;
+    if ((verdict & COUNTS) === 0) return;
     const size = t.size;
-    if (print.late) {
+    if (verdict & LATE) {
       c.tradesLate++;
       c.volumeLate += size;
       if (this.options.excludeLate) return;
     }
     c.volume += size;
     c.trades++;
-    if (print.oddLot) {
+    if (verdict & ODD) {
       c.volumeOddLot += size;
       c.tradesOddLot++;
     } else {
       c.volumeRoundLot += size;
       c.tradesRoundLot++;
     }
-    if (print.offExchange) {
+    if (verdict & OFF) {
       c.volumeOffExchange += size;
       c.tradesOffExchange++;
     } else {
       c.volumeLit += size;
       c.tradesLit++;
     }
-    if (print.movesPrice) {
+    if (verdict & MOVES) {
       if (t.price > c.high) c.high = t.price;
       if (t.price < c.low) c.low = t.price;
-      if (print.movesLast && t.timeMs < c.openMs) {
+      if (verdict & LAST && t.timeMs < c.openMs) {
         c.openMs = t.timeMs;
         c.open = t.price;
       }
-      if (print.movesLast && t.timeMs >= c.closeMs) {
+      if (verdict & LAST && t.timeMs >= c.closeMs) {
         c.closeMs = t.timeMs;
         c.close = t.price;
       }

@@ -89,25 +89,30 @@ export async function readTrades(
   // A JSON document spread over lines (an API page saved pretty-printed) is gathered, then read.
   let document: string[] | null = null as string[] | null;
 
+  const accept = (trade: Trade) => {
+    if (only.size && !only.has(trade.symbol)) {
+      summary.otherSymbols++;
+      return;
+    }
+    summary.trades++;
+    sink(trade);
+  };
+  const reject = (err: unknown, line: number, where = '') => {
+    if (err instanceof SupersededRow) {
+      summary.superseded++;
+      return;
+    }
+    if (!(err instanceof BadRow)) throw err;
+    const row = { line, reason: `${where}${err.message}` };
+    if (options.strict) throw new MalformedRowError(row);
+    summary.malformed++;
+    if (summary.malformedRows.length < MAX_REPORTED) summary.malformedRows.push(row);
+  };
   const take = (read: () => Trade, line: number, where = '') => {
     try {
-      const trade = read();
-      if (only.size && !only.has(trade.symbol)) {
-        summary.otherSymbols++;
-        return;
-      }
-      summary.trades++;
-      sink(trade);
+      accept(read());
     } catch (err) {
-      if (err instanceof SupersededRow) {
-        summary.superseded++;
-        return;
-      }
-      if (!(err instanceof BadRow)) throw err;
-      const row = { line, reason: `${where}${err.message}` };
-      if (options.strict) throw new MalformedRowError(row);
-      summary.malformed++;
-      if (summary.malformedRows.length < MAX_REPORTED) summary.malformedRows.push(row);
+      reject(err, line, where);
     }
   };
   const jsonLayout = (o: Record<string, unknown>): InputLayout => (forced !== 'auto' ? forced : 'sip_timestamp' in o ? 'massive' : 'radar');
@@ -168,7 +173,14 @@ export async function readTrades(
       } else {
         summary.format = 'csv';
         const parseRow = csvParser(first, forced, symbol, (layout) => (summary.layout = layout));
-        handleLine = (t, s, e, q) => take(() => parseRow(t, s, e, q), summary.lines);
+        // No closure per line: this is the path of every row of a large file.
+        handleLine = (t, s, e, q) => {
+          try {
+            accept(parseRow(t, s, e, q));
+          } catch (err) {
+            reject(err, summary.lines);
+          }
+        };
         return; // the header
       }
     }
