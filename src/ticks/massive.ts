@@ -34,6 +34,12 @@ export const MASSIVE_EXCHANGES: Record<number, { name: string; participant: stri
   20: { name: 'MIAX Pearl', participant: 'H' },
   21: { name: 'Members Exchange', participant: 'U' },
   22: { name: '24X National Exchange', participant: 'G' },
+  // FINRA's facilities by their own ids (some exports put the facility in `exchange`), and the ORF,
+  // where OTC equities print: all of them off the exchanges.
+  62: { name: 'FINRA ORF (OTC equities)', participant: 'D' },
+  201: { name: 'FINRA NYSE TRF', participant: 'D' },
+  202: { name: 'FINRA Nasdaq TRF Carteret', participant: 'D' },
+  203: { name: 'FINRA Nasdaq TRF Chicago', participant: 'D' },
 };
 
 /**
@@ -197,6 +203,8 @@ export function massiveTrade(get: MassiveFields, symbol: string | undefined): Tr
     const facility = id === null ? undefined : MASSIVE_TRF[id];
     if (!facility) throw new BadRow(`trf_id "${String(get('trf_id')).slice(0, 10)}" is not a FINRA facility (201, 202, 203)`);
     trfId = utp ? facility.utp : facility.cts;
+  } else if (MASSIVE_TRF[exchangeId!]) {
+    trfId = utp ? MASSIVE_TRF[exchangeId!]!.utp : MASSIVE_TRF[exchangeId!]!.cts;
   }
 
   const time = (name: string) => {
@@ -328,6 +336,7 @@ export function massiveCsvParser(
       if (facility) trfId = utp ? facility.utp : facility.cts;
       else if (id !== 0) return plain(text.slice(start, end));
     }
+    if (trfId === '' && MASSIVE_TRF[exchangeId]) return plain(text.slice(start, end)); // the facility as the exchange: rare
 
     const rawConditions = iConditions < 0 ? '' : text.slice(starts[iConditions]!, ends[iConditions]!);
     let conditions = letters[utp]!.get(rawConditions);

@@ -113,26 +113,27 @@ describe("Massive's layout, case by case", () => {
     { ...base, exchange: 12, conditions: '"12,37"', size: 7, price: '199.00', sip_timestamp: ns(8) }, // form T odd lot
     { ...base, exchange: 4, tape: 1, trf_id: 203, size: 200, sip_timestamp: ns(9) }, // Chicago, on a CTS tape
     { ...base, exchange: 4, size: 100, sip_timestamp: ns(10) }, // FINRA without a facility
+    { ...base, exchange: 203, size: 100, sip_timestamp: ns(11) }, // the facility as the exchange
   );
 
   it('maps exchanges, facilities, conditions and corrections by the tables, and reports what it leaves out', async () => {
     const report = await analyzeTape([file]);
-    expect(report.input).toMatchObject({ layout: 'massive', trades: 7, malformed: 2, superseded: 2 });
+    expect(report.input).toMatchObject({ layout: 'massive', trades: 8, malformed: 2, superseded: 2 });
     expect(report.input.malformed_rows.map((r) => r.reason)).toEqual([
       'exchange "99" is not in Massive\'s exchange table',
       "condition 77 is not in Massive's condition table",
     ]);
     expect(report.totals).toMatchObject({
-      trades: 7,
-      volume: 100 + 300 + 500 + 5 + 7 + 200 + 100,
-      off_exchange_trades: 4,
-      off_exchange_volume: 300 + 500 + 200 + 100,
+      trades: 8,
+      volume: 100 + 300 + 500 + 5 + 7 + 200 + 100 + 100,
+      off_exchange_trades: 5,
+      off_exchange_volume: 300 + 500 + 200 + 100 + 100,
       odd_lot_trades: 2,
       odd_lot_volume: 12,
       off_exchange_volume_by_facility: {
         'FINRA/NYSE TRF': 500,
         'FINRA/Nasdaq TRF Carteret': 300,
-        'FINRA/Nasdaq TRF Chicago': 200,
+        'FINRA/Nasdaq TRF Chicago': 300,
         'facility not given': 100,
       },
     });
