@@ -382,11 +382,13 @@ async function apiPart(): Promise<PartResult> {
     ['movers', () => '/darkpool/movers/top20'],
     ['sectors', () => '/darkpool/sectors'],
   ];
-  const cold = await nodeJson<{ weekly_us: number; history52_us: number }>([
-    'bench/cold-child.mjs',
-    join(dir, 'api.db'),
-    Array.from({ length: 2000 }, randomSymbol).join(','),
-  ]);
+  const cold = await nodeJson<{
+    weekly_us: number;
+    history52_us: number;
+    history52_rows_us: number;
+    history52_records_us: number;
+    history52_json_us: number;
+  }>(['bench/cold-child.mjs', join(dir, 'api.db'), Array.from({ length: 2000 }, randomSymbol).join(',')]);
   const { table, rows } = await againstBare(
     base,
     endpoints.map(([name, path]) => [
@@ -425,8 +427,17 @@ async function apiPart(): Promise<PartResult> {
     `each endpoint at least 0.9x a bare route answering the same body with only the transport's headers: ${tick(rows.every((r) => r.api.rps >= 0.9 * r.bare.rps))} (${rows.map((r) => `${short(r.name)} ${fmt(r.api.rps / r.bare.rps, 2)}x`).join(', ')}); the headers alone cost the bare route ${rows.map((r) => `${fmt(1 - r.same.rps / r.bare.rps, 2)}`).join(', ')} of its rate`,
   );
   verdicts.push(
-    `p99 under 5 ms at 50 connections: ${tick(rows.every((r) => r.api.p99 < 5))} (${rows.map((r) => `${short(r.name)} ${r.api.p99} ms`).join(', ')})`,
+    `p99 under 5 ms at 50 connections: ${tick(rows.every((r) => r.api.p99 < 5))} (${rows.map((r) => `${short(r.name)} ${r.api.p99} ms`).join(', ')}; the bare route answering the same bytes: ${rows.map((r) => `${r.same.p99} ms`).join(', ')})`,
   );
+  // The limit of an uncached answer: its own work, with no framework at all, against the bare route.
+  const historyRow = rows.find((r) => r.name.includes('history'));
+  if (historyRow) {
+    const bareUs = historyRow.sameCpuUs;
+    const floorUs = cold.history52_rows_us + cold.history52_json_us;
+    verdicts.push(
+      `history with random tickers, mostly uncached, at least 0.5x the bare route: ${tick(historyRow.cpuRatio >= 0.5)} (${fmt(historyRow.cpuRatio, 2)}x by CPU). Its floor: reading the 52 rows costs ${fmt(cold.history52_rows_us)} us, building the records ${fmt(Math.max(0, cold.history52_records_us - cold.history52_rows_us))} us more, encoding the ${fmt(historyRow.bodyKb, 1)} KB of JSON ${fmt(cold.history52_json_us)} us; rows and JSON alone are ${fmt(floorUs)} us against the bare route's ${fmt(bareUs)} us per answer, so at most ${fmt(bareUs / (bareUs + floorUs), 2)}x with no framework and no records at all`,
+    );
+  }
   verdicts.push(
     `compression (req/s against the same answer uncompressed, bytes sent): ${encodingRows.map((r) => `${r.name} ${r.encoding} ${fmt(r.ratio, 2)}x ${fmt(r.bytes)} B`).join(', ')}`,
   );
@@ -490,7 +501,8 @@ async function againstBare(base: string, endpoints: [string, () => string][], on
       'vs same bytes, by CPU',
     ],
   ];
-  const rows: { name: string; api: LoadResult; bare: LoadResult; same: LoadResult; cpuRatio: number }[] = [];
+  const rows: { name: string; api: LoadResult; bare: LoadResult; same: LoadResult; cpuRatio: number; sameCpuUs: number; bodyKb: number }[] =
+    [];
   /** One round: the load result and the server CPU per answer (us). */
   const measured = async (url: string, path: () => string, pid: number) => {
     const before = cpuMsOf(pid);
@@ -520,7 +532,7 @@ async function againstBare(base: string, endpoints: [string, () => string][], on
       const same = medianRun(rounds.same);
       const [apiCpu, sameCpu] = [median(cpu.api), median(cpu.same)];
       if (rounds.api.some((r) => r.errors || r.non2xx)) throw new Error(`${name}: errors or non-2xx answers under load`);
-      rows.push({ name, api, bare: b, same, cpuRatio: sameCpu / apiCpu });
+      rows.push({ name, api, bare: b, same, cpuRatio: sameCpu / apiCpu, sameCpuUs: sameCpu, bodyKb: answers[`e${i}`]!.body.length / 1024 });
       table.push([
         name,
         `${fmt(answers[`e${i}`]!.body.length / 1024, 1)} KB`,

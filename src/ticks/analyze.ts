@@ -198,7 +198,7 @@ export class TapeAnalyzer {
       this.last = s;
     }
     const { offExchangeParticipant, rules } = this.compiled;
-    const table = t.timeMs < rules.oddLotConditionsSinceMs ? this.compiled.earlierConditionFlags : this.compiled.conditionFlags;
+    const table = this.compiled.conditionFlags[(t.timeMs < rules.oddLotConditionsSinceMs ? 2 : 0) + (t.tape === 'C' ? 1 : 0)]!;
     let flags = 0;
     for (let i = 0; i < t.conditions.length; i++) {
       const code = t.conditions.charCodeAt(i);

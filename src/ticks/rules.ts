@@ -19,6 +19,11 @@ export interface RuleSet {
   noPriceConditions: string;
   /** Sale conditions that may move high and low but not open or last (a price out of its time order). */
   noLastConditions: string;
+  /**
+   * Letters whose no-price meaning belongs to the CTS plan (tapes A and B) alone: on a UTP trade
+   * (tape C) they name another condition, which moves prices.
+   */
+  ctsOnlyNoPriceConditions: string;
   /** Sale conditions that update no consolidated statistic at all, not even volume. */
   noStatisticConditions: string;
   /** A size below the price-tiered round lot is an odd lot even without the condition. */
@@ -38,7 +43,8 @@ export const SIP_RULES: RuleSet = {
   name: 'sip',
   description:
     'SIP specifications: participant D = off-exchange (TRF/ADF); I = odd lot (since 9 Dec 2013; also any size below the ' +
-    'price-tiered round lot); odd lots and C, H, N, R, T, U, V, W, B, 7 may not move open/high/low/last; 4, G, P, Z may move ' +
+    'price-tiered round lot); odd lots and C, H, N, R, T, U, V, W, B (not on tape C: a bunched trade there), 7 may not move ' +
+    'open/high/low/last; 4, G, P, Z may move ' +
     'high/low but not open/last; M, Q and 9 update no statistic.',
   offExchangeParticipants: 'D',
   offExchangeConditions: '',
@@ -50,6 +56,8 @@ export const SIP_RULES: RuleSet = {
   // (derivatively priced), G (bunched sold), P (prior reference price) and Z (sold out of sequence)
   // move high and low, not the last sale; 9 (corrected consolidated close) is no trade of the bar.
   noPriceConditions: 'CHNRTUVWB7',
+  // B is the average-price trade on the CTS, the bunched trade (a regular print) on UTP.
+  ctsOnlyNoPriceConditions: 'B',
   noLastConditions: '4GPZ',
   noStatisticConditions: 'MQ9',
   oddLotBySize: true,
@@ -66,6 +74,7 @@ export const LETTER_U_Y_RULES: RuleSet = {
   oddLotConditions: 'Y',
   oddLotConditionsSinceMs: 0,
   noPriceConditions: '',
+  ctsOnlyNoPriceConditions: '',
   noLastConditions: '',
   noStatisticConditions: '',
   oddLotBySize: true,
@@ -89,19 +98,21 @@ export const NO_LAST = 16;
 /** The rule set as lookup tables indexed by character code (ASCII). */
 export interface CompiledRules {
   rules: RuleSet;
-  conditionFlags: Uint8Array;
-  /** The same, for trades before `oddLotConditionsSinceMs`. */
-  earlierConditionFlags: Uint8Array;
+  /** By [before `oddLotConditionsSinceMs` ? 2 : 0] + [tape C ? 1 : 0]. */
+  conditionFlags: [Uint8Array, Uint8Array, Uint8Array, Uint8Array];
   offExchangeParticipant: Uint8Array;
 }
 
-function conditionTable(rules: RuleSet, withOddLots: boolean): Uint8Array {
+function conditionTable(rules: RuleSet, withOddLots: boolean, utp: boolean): Uint8Array {
   const table = new Uint8Array(128);
   const mark = (letters: string, flag: number) => {
     for (const c of letters) table[c.charCodeAt(0)]! |= flag;
   };
   if (withOddLots) mark(rules.oddLotConditions, ODD_LOT | NO_PRICE);
-  mark(rules.noPriceConditions, NO_PRICE);
+  mark(
+    utp ? [...rules.noPriceConditions].filter((c) => !rules.ctsOnlyNoPriceConditions.includes(c)).join('') : rules.noPriceConditions,
+    NO_PRICE,
+  );
   mark(rules.noLastConditions, NO_LAST);
   mark(rules.noStatisticConditions, NO_STATISTIC | NO_PRICE);
   mark(rules.offExchangeConditions, OFF_EXCHANGE);
@@ -113,8 +124,12 @@ export function compileRules(rules: RuleSet): CompiledRules {
   for (const c of rules.offExchangeParticipants) offExchangeParticipant[c.charCodeAt(0)] = 1;
   return {
     rules,
-    conditionFlags: conditionTable(rules, true),
-    earlierConditionFlags: conditionTable(rules, false),
+    conditionFlags: [
+      conditionTable(rules, true, false),
+      conditionTable(rules, true, true),
+      conditionTable(rules, false, false),
+      conditionTable(rules, false, true),
+    ],
     offExchangeParticipant,
   };
 }

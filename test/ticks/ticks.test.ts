@@ -229,6 +229,15 @@ describe('classification by the SIP rules (hand-written rows)', () => {
     expect(report.totals.prints_without_statistics).toBe(3);
   });
 
+  it('reads B by its tape: the average-price trade on the CTS (no price), the bunched trade on UTP (a regular print)', async () => {
+    const rows = (tape: string) =>
+      ['XYZ,2026-03-02T15:00:01Z,100.00,100,N,@,,,T', 'XYZ,2026-03-02T15:00:02Z,104.00,100,N,B,,,T'].map((r) => r.replace(/T$/, tape));
+    const cts = await analyze(csv(...rows('A')));
+    expect(cts.symbols[0]!.candles[0]).toMatchObject({ high: 100, close: 100, raw_high: 104 });
+    const utp = await analyze(csv(...rows('C')));
+    expect(utp.symbols[0]!.candles[0]).toMatchObject({ high: 104, close: 104, raw_high: 104 });
+  });
+
   it('lets 4, G, P and Z (prices out of their time order) move high and low, never open or close', async () => {
     const rows = ['XYZ,2026-03-02T15:00:10Z,100.00,100,N,@,,,A', 'XYZ,2026-03-02T15:00:20Z,101.00,100,N,@,,,A'];
     ['4', 'G', 'P', 'Z'].forEach((c, i) =>
