@@ -207,9 +207,10 @@ export function massiveTrade(get: MassiveFields, symbol: string | undefined): Tr
     trfId = utp ? MASSIVE_TRF[exchangeId!]!.utp : MASSIVE_TRF[exchangeId!]!.cts;
   }
 
+  // A time of 0 is how some exports write "none" (the SIP gave no participant time): absent, not 1970.
   const time = (name: string) => {
     const v = get(name);
-    if (!present(v)) return NaN;
+    if (!present(v) || String(v).trim() === '0') return NaN;
     const ms = parseTimestamp(String(v).trim());
     if (Number.isNaN(ms)) throw new BadRow(`${name} "${String(v).slice(0, 30)}" is not a timestamp`);
     return ms;
@@ -325,8 +326,9 @@ export function massiveCsvParser(
     const sip = scanTimestamp(text, starts[iSip]!, ends[iSip]!);
     const price = scanDecimal(text, starts[iPrice]!, ends[iPrice]!);
     const size = scanDecimal(text, starts[iSize]!, ends[iSize]!);
-    const pts = empty(iPts) ? NaN : scanTimestamp(text, starts[iPts]!, ends[iPts]!);
-    if (!exchange || Number.isNaN(sip) || !(price > 0) || !(size > 0) || (!empty(iPts) && Number.isNaN(pts)))
+    const noPts = empty(iPts) || (ends[iPts]! - starts[iPts]! === 1 && text.charCodeAt(starts[iPts]!) === 48);
+    const pts = noPts ? NaN : scanTimestamp(text, starts[iPts]!, ends[iPts]!);
+    if (!exchange || Number.isNaN(sip) || !(price > 0) || !(size > 0) || (!noPts && Number.isNaN(pts)))
       return plain(text.slice(start, end));
 
     let trfId = '';

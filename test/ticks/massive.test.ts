@@ -195,6 +195,11 @@ describe("Massive's layout, case by case", () => {
     const split = await analyzeTape([rows(1, '"12,""14"""')]);
     expect(split.input).toMatchObject({ trades: 2, malformed: 0 });
     expect(split.symbols).toEqual(inPlace.symbols);
+    // A participant time of 0 means none: not a print 56 years late, in either path.
+    const zero = massiveFile({ ...base, exchange: 12, size: 100, sip_timestamp: ns(0), participant_timestamp: 0 });
+    for (const text of [zero, zero.replace(',0,12,', ',1,12,')]) {
+      expect((await analyzeTape([text])).symbols[0]!.delayed_prints).toMatchObject({ with_participant_time: 0, count: 0 });
+    }
     expect(inPlace.symbols[0]!.statistics).toMatchObject({ trades: 2, off_exchange_volume: 250, odd_lot_volume: 30 });
     expect(inPlace.symbols[0]!.statistics.off_exchange_volume_by_facility).toEqual({ 'FINRA/Nasdaq TRF Chicago': 250 });
   });
