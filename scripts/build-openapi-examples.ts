@@ -14,6 +14,8 @@ import { createLogger } from '../src/logger.js';
 import { SectorTable } from '../src/sectors/table.js';
 
 const OUT = 'src/api/openapi-examples.ts';
+/** The day after the bundled weeks' last FINRA update. */
+const EXAMPLES_CLOCK = '2025-12-23T06:00:00.000Z';
 const TRADES = readFileSync('fixtures/ticks/ibm_2013-10-11_trades.csv');
 
 /** The request whose answer illustrates each operation. */
@@ -55,12 +57,13 @@ const dir = mkdtempSync(join(tmpdir(), 'darkpool-examples-'));
 try {
   const logger = createLogger('warn');
   const store = openStore(join(dir, 'demo.db'), SectorTable.load());
-  const now = () => new Date();
+  // A fixed clock: the examples' load and answer times do not change each time they are regenerated.
+  const now = () => new Date(EXAMPLES_CLOCK);
   const base = { lock: store.lock, runs: store.runs, logger, now };
   const io = { stdout: () => {}, stderr: (t: string) => process.stderr.write(t) };
   const code = await loadDemoData({ ...base, publisher: store.publisher, weeks: store.weeks }, { ...base, daily: store.daily }, io);
   if (code !== 0) throw new Error(`loading the demo's data failed (${code})`);
-  const app = await buildApp(OPEN_APP_CONFIG, { store, logger });
+  const app = await buildApp(OPEN_APP_CONFIG, { store, logger, now });
   await app.ready();
   const mpid = ((await app.inject({ url: '/darkpool/venues' })).json() as { data: { mpid: string }[] }).data[0]!.mpid;
   const examples: Record<string, unknown> = {};

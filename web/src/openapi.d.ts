@@ -164,8 +164,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -173,15 +173,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -434,8 +434,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -444,8 +444,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T08:22:34.013Z",
-                         *             "updated_at": "2026-12-02T08:22:34.013Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -453,15 +453,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -702,8 +702,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -711,15 +711,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -920,8 +920,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -929,15 +929,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -1131,8 +1131,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1140,15 +1140,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -1374,8 +1374,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1383,15 +1383,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -1648,8 +1648,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T08:22:34.013Z",
-                         *             "updated_at": "2026-12-02T08:22:34.013Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -1658,8 +1658,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-03",
                          *             "finra_last_update": "2022-01-03",
-                         *             "loaded_at": "2026-12-02T08:22:33.923Z",
-                         *             "updated_at": "2026-12-02T08:22:33.923Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -1668,8 +1668,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2021-12-27",
                          *             "finra_last_update": "2021-12-27",
-                         *             "loaded_at": "2026-12-02T08:22:33.921Z",
-                         *             "updated_at": "2026-12-02T08:22:33.921Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1677,15 +1677,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -1903,8 +1903,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -1913,8 +1913,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -1922,15 +1922,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -2167,8 +2167,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2177,8 +2177,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2186,15 +2186,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -2399,8 +2399,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2409,8 +2409,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-15",
-                         *             "loaded_at": "2026-12-02T08:22:33.790Z",
-                         *             "updated_at": "2026-12-02T08:22:33.790Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2418,15 +2418,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -2646,8 +2646,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
@@ -2656,8 +2656,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2665,15 +2665,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -2861,8 +2861,8 @@ export interface paths {
                          *             "coverage": "full",
                          *             "finra_published": null,
                          *             "finra_last_update": "2025-12-22",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -2870,15 +2870,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       },
@@ -3211,15 +3211,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -3371,8 +3371,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2022-01-10",
                          *               "finra_last_update": "2022-01-10",
-                         *               "loaded_at": "2026-12-02T08:22:34.013Z",
-                         *               "updated_at": "2026-12-02T08:22:34.013Z",
+                         *               "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *               "updated_at": "2025-12-23T06:00:00.000Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3387,8 +3387,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2022-01-03",
                          *               "finra_last_update": "2022-01-03",
-                         *               "loaded_at": "2026-12-02T08:22:33.923Z",
-                         *               "updated_at": "2026-12-02T08:22:33.923Z",
+                         *               "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *               "updated_at": "2025-12-23T06:00:00.000Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3403,8 +3403,8 @@ export interface paths {
                          *               "coverage": "symbol_totals",
                          *               "finra_published": "2021-12-27",
                          *               "finra_last_update": "2021-12-27",
-                         *               "loaded_at": "2026-12-02T08:22:33.921Z",
-                         *               "updated_at": "2026-12-02T08:22:33.921Z",
+                         *               "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *               "updated_at": "2025-12-23T06:00:00.000Z",
                          *               "revisions": 0,
                          *               "ats_rows": 0,
                          *               "symbols": 2,
@@ -3426,8 +3426,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-22",
-                         *               "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *               "updated_at": "2026-12-02T08:22:33.903Z",
+                         *               "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *               "updated_at": "2025-12-23T06:00:00.000Z",
                          *               "revisions": 0,
                          *               "ats_rows": 26,
                          *               "symbols": 1,
@@ -3449,8 +3449,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-22",
-                         *               "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *               "updated_at": "2026-12-02T08:22:33.851Z",
+                         *               "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *               "updated_at": "2025-12-23T06:00:00.000Z",
                          *               "revisions": 0,
                          *               "ats_rows": 5192,
                          *               "symbols": 2985,
@@ -3465,8 +3465,8 @@ export interface paths {
                          *               "coverage": "full",
                          *               "finra_published": null,
                          *               "finra_last_update": "2025-12-15",
-                         *               "loaded_at": "2026-12-02T08:22:33.790Z",
-                         *               "updated_at": "2026-12-02T08:22:33.790Z",
+                         *               "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *               "updated_at": "2025-12-23T06:00:00.000Z",
                          *               "revisions": 0,
                          *               "ats_rows": 5328,
                          *               "symbols": 3111,
@@ -3489,15 +3489,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       }
@@ -3675,18 +3675,18 @@ export interface paths {
                          *           {
                          *             "trade_date": "2021-12-31",
                          *             "file": "CNMSshvol20211231.txt",
-                         *             "loaded_at": "2026-12-02T08:22:33.305Z",
-                         *             "updated_at": "2026-12-02T08:22:33.305Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-30",
                          *             "file": "CNMSshvol20211230.txt",
-                         *             "loaded_at": "2026-12-02T08:22:33.075Z",
-                         *             "updated_at": "2026-12-02T08:22:33.075Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "newest_trade_date": "2021-12-31",
-                         *         "newest_loaded_at": "2026-12-02T08:22:33.305Z"
+                         *         "newest_loaded_at": "2025-12-23T06:00:00.000Z"
                          *       }
                          *     }
                          */
@@ -4088,8 +4088,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-10",
                          *             "finra_last_update": "2022-01-10",
-                         *             "loaded_at": "2026-12-02T08:22:34.013Z",
-                         *             "updated_at": "2026-12-02T08:22:34.013Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -4098,8 +4098,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2022-01-03",
                          *             "finra_last_update": "2022-01-03",
-                         *             "loaded_at": "2026-12-02T08:22:33.923Z",
-                         *             "updated_at": "2026-12-02T08:22:33.923Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "T1",
@@ -4108,8 +4108,8 @@ export interface paths {
                          *             "coverage": "symbol_totals",
                          *             "finra_published": "2021-12-27",
                          *             "finra_last_update": "2021-12-27",
-                         *             "loaded_at": "2026-12-02T08:22:33.921Z",
-                         *             "updated_at": "2026-12-02T08:22:33.921Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "freshness": [
@@ -4117,15 +4117,15 @@ export interface paths {
                          *             "tier": "T2",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *             "updated_at": "2026-12-02T08:22:33.903Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "tier": "OTCE",
                          *             "newest_week_start": "2025-11-17",
                          *             "newest_week_ending": "2025-11-23",
-                         *             "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *             "updated_at": "2026-12-02T08:22:33.851Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ]
                          *       },
@@ -4138,24 +4138,24 @@ export interface paths {
                          *           {
                          *             "trade_date": "2021-12-31",
                          *             "file": "CNMSshvol20211231.txt",
-                         *             "loaded_at": "2026-12-02T08:22:33.305Z",
-                         *             "updated_at": "2026-12-02T08:22:33.305Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-30",
                          *             "file": "CNMSshvol20211230.txt",
-                         *             "loaded_at": "2026-12-02T08:22:33.075Z",
-                         *             "updated_at": "2026-12-02T08:22:33.075Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           },
                          *           {
                          *             "trade_date": "2021-12-29",
                          *             "file": "CNMSshvol20211229.txt",
-                         *             "loaded_at": "2026-12-02T08:22:32.856Z",
-                         *             "updated_at": "2026-12-02T08:22:32.856Z"
+                         *             "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *             "updated_at": "2025-12-23T06:00:00.000Z"
                          *           }
                          *         ],
                          *         "newest_trade_date": "2021-12-31",
-                         *         "newest_loaded_at": "2026-12-02T08:22:33.305Z"
+                         *         "newest_loaded_at": "2025-12-23T06:00:00.000Z"
                          *       }
                          *     }
                          */
@@ -4342,7 +4342,7 @@ export interface paths {
                          * @example {
                          *       "rules": {
                          *         "name": "sip",
-                         *         "description": "SIP specifications: participant D = off-exchange (TRF/ADF); I = odd lot (since 9 Dec 2013; also any size below the price-tiered round lot); odd lots and C, H, N, R, T, U, V, W, B, 7 may not move open/high/low/last; 4, G, P, Z may move high/low but not open/last; M, Q and 9 update no statistic."
+                         *         "description": "SIP specifications: participant D = off-exchange (TRF/ADF); I = odd lot (since 9 Dec 2013; also any size below the price-tiered round lot); odd lots and C, H, N, R, T, U, V, W, B (not on tape C: a bunched trade there), 7 may not move open/high/low/last; 4, G, P, Z may move high/low but not open/last; M, Q and 9 update no statistic."
                          *       },
                          *       "interval_seconds": 60,
                          *       "prints": [
@@ -4865,40 +4865,40 @@ export interface paths {
                         /**
                          * @example {
                          *       "status": "degraded",
-                         *       "now": "2026-12-02T08:22:34.563Z",
+                         *       "now": "2025-12-23T06:00:00.000Z",
                          *       "tiers": [
                          *         {
                          *           "tier": "T1",
                          *           "newest_week_start": null,
                          *           "newest_week_ending": null,
                          *           "loaded_at": null,
-                         *           "calendar_newest_week_start": "2026-11-09",
+                         *           "calendar_newest_week_start": "2025-12-01",
                          *           "weeks_behind": null,
-                         *           "next_week_start": "2026-11-09",
-                         *           "next_expected_publication": "2026-11-30",
+                         *           "next_week_start": "2025-12-01",
+                         *           "next_expected_publication": "2025-12-22",
                          *           "stale": true
                          *         },
                          *         {
                          *           "tier": "T2",
                          *           "newest_week_start": "2025-11-17",
                          *           "newest_week_ending": "2025-11-23",
-                         *           "loaded_at": "2026-12-02T08:22:33.903Z",
-                         *           "calendar_newest_week_start": "2026-10-26",
-                         *           "weeks_behind": 49,
+                         *           "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *           "calendar_newest_week_start": "2025-11-17",
+                         *           "weeks_behind": 0,
                          *           "next_week_start": "2025-11-24",
                          *           "next_expected_publication": "2025-12-29",
-                         *           "stale": true
+                         *           "stale": false
                          *         },
                          *         {
                          *           "tier": "OTCE",
                          *           "newest_week_start": "2025-11-17",
                          *           "newest_week_ending": "2025-11-23",
-                         *           "loaded_at": "2026-12-02T08:22:33.851Z",
-                         *           "calendar_newest_week_start": "2026-10-26",
-                         *           "weeks_behind": 49,
+                         *           "loaded_at": "2025-12-23T06:00:00.000Z",
+                         *           "calendar_newest_week_start": "2025-11-17",
+                         *           "weeks_behind": 0,
                          *           "next_week_start": "2025-11-24",
                          *           "next_expected_publication": "2025-12-29",
-                         *           "stale": true
+                         *           "stale": false
                          *         }
                          *       ],
                          *       "last_run": {
@@ -4906,8 +4906,8 @@ export interface paths {
                          *         "kind": "weekly",
                          *         "trigger": "import",
                          *         "status": "ok",
-                         *         "started_at": "2026-12-02T08:22:33.905Z",
-                         *         "finished_at": "2026-12-02T08:22:34.137Z",
+                         *         "started_at": "2025-12-23T06:00:00.000Z",
+                         *         "finished_at": "2025-12-23T06:00:00.000Z",
                          *         "weeks": {
                          *           "published": 3,
                          *           "revised": 0,
@@ -4920,9 +4920,9 @@ export interface paths {
                          *       "running": null,
                          *       "daily": {
                          *         "newest_trade_date": "2021-12-31",
-                         *         "loaded_at": "2026-12-02T08:22:33.305Z",
+                         *         "loaded_at": "2025-12-23T06:00:00.000Z",
                          *         "days_loaded": 22,
-                         *         "expected_trade_date": "2026-12-01",
+                         *         "expected_trade_date": "2025-12-22",
                          *         "stale": true,
                          *         "missing_days": [],
                          *         "blocked": false,
@@ -4931,8 +4931,8 @@ export interface paths {
                          *           "kind": "daily",
                          *           "trigger": "import",
                          *           "status": "ok",
-                         *           "started_at": "2026-12-02T08:22:29.948Z",
-                         *           "finished_at": "2026-12-02T08:22:33.526Z",
+                         *           "started_at": "2025-12-23T06:00:00.000Z",
+                         *           "finished_at": "2025-12-23T06:00:00.000Z",
                          *           "days": {
                          *             "published": 22,
                          *             "revised": 0,
