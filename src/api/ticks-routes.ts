@@ -10,6 +10,7 @@ import { analyzeTape } from '../ticks/index.js';
 import { PRINT_CLASSES } from '../ticks/analyze.js';
 import { INPUT_FORMATS, INPUT_LAYOUTS, MalformedRowError, TradeFormatError } from '../ticks/parse.js';
 import { CANDLE_CSV_COLUMNS, candleRows, type TapeReport } from '../ticks/report.js';
+import { SYMBOL } from '../ticks/trade.js';
 import { negotiate, toCsv, type Format } from './csv.js';
 import { csvOf } from './darkpool-routes.js';
 import { problemResponses, ProblemError } from './problems.js';
@@ -162,12 +163,7 @@ export const ticksQuery = z.object({
   symbols: z
     .string()
     .transform((v) => [...new Set(v.split(',').map((t) => t.trim().toUpperCase()))])
-    .pipe(
-      z
-        .array(z.string().regex(/^[A-Za-z0-9.\-/^ ]{1,20}$/, 'symbols must be tickers, comma-separated'))
-        .min(1)
-        .max(MAX_TICKERS),
-    )
+    .pipe(z.array(z.string().regex(SYMBOL, 'symbols must be tickers, comma-separated')).min(1).max(MAX_TICKERS))
     .optional()
     .describe(
       `Only these symbols (comma-separated, up to ${MAX_TICKERS}); one symbol is also the ticker of rows that carry none (Massive's trades API pages)`,

@@ -179,7 +179,7 @@ export function massiveTrade(get: MassiveFields, symbol: string | undefined): Tr
   if (!KEPT_CORRECTIONS.has(correction)) throw new SupersededRow(correction);
 
   const ticker = present(get('ticker')) ? String(get('ticker')).trim().toUpperCase() : symbol;
-  if (ticker === undefined) throw new BadRow('the row has no ticker and no symbol was given');
+  if (ticker === undefined) throw new BadRow('the row has no ticker: name it with one symbol (--symbols, symbols=)');
   if (!SYMBOL.test(ticker)) throw new BadRow(`ticker "${ticker.slice(0, 30)}" is not a ticker`);
 
   const tapeText = present(get('tape')) ? String(get('tape')).trim() : '';

@@ -172,7 +172,10 @@ describe("Massive's layout, case by case", () => {
     }
     const withoutSymbol = await analyzeTape([JSON.stringify(page)]);
     expect(withoutSymbol.input).toMatchObject({ trades: 0, malformed: 3 });
-    expect(withoutSymbol.input.malformed_rows[0]).toEqual({ line: 1, reason: 'results[0]: the row has no ticker and no symbol was given' });
+    expect(withoutSymbol.input.malformed_rows[0]).toEqual({
+      line: 1,
+      reason: 'results[0]: the row has no ticker: name it with one symbol (--symbols, symbols=)',
+    });
 
     const ndjson = page.results.map((r) => JSON.stringify({ ticker: 'aapl', ...r })).join('\n');
     const lines = await analyzeTape([ndjson]);
