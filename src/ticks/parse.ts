@@ -37,6 +37,11 @@ export class MalformedRowError extends Error {
 }
 
 export const MAX_REPORTED = 100;
+/**
+ * The longest line, or JSON document, held in memory at once: far above a row, and above a page of
+ * Massive's trades API (50,000 trades), while a body without line breaks cannot grow without bound.
+ */
+export const MAX_TEXT_CHARS = 64 * 2 ** 20;
 const REQUIRED = ['symbol', 'timestamp', 'price', 'size', 'exchange'] as const;
 const OPTIONAL = ['conditions', 'trf_id', 'participant_timestamp', 'tape'] as const;
 type Column = (typeof REQUIRED)[number] | (typeof OPTIONAL)[number];
@@ -88,6 +93,7 @@ export async function readTrades(
   let handleLine: ((text: string, start: number, end: number, quoted: boolean) => void) | null = null;
   // A JSON document spread over lines (an API page saved pretty-printed) is gathered, then read.
   let document: string[] | null = null as string[] | null;
+  let documentChars = 0;
 
   const accept = (trade: Trade) => {
     if (only.size && !only.has(trade.symbol)) {
@@ -152,6 +158,9 @@ export async function readTrades(
     if (summary.lines % every === 0) options.onProgress?.(summary.lines);
     const end = lineEnd > start && text.charCodeAt(lineEnd - 1) === 13 ? lineEnd - 1 : lineEnd;
     if (document) {
+      documentChars += end - start;
+      if (documentChars > MAX_TEXT_CHARS)
+        throw new TradeFormatError(`a JSON document over ${MAX_TEXT_CHARS} characters: send one trade per line`);
       document.push(text.slice(start, end));
       return;
     }
@@ -196,6 +205,7 @@ export async function readTrades(
     let nl = text.indexOf('\n');
     if (nl === -1) {
       rest += text;
+      if (rest.length > MAX_TEXT_CHARS) throw new TradeFormatError(`a line over ${MAX_TEXT_CHARS} characters: one trade per line`);
       continue;
     }
     if (rest !== '') {

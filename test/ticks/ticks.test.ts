@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeTape, type TapeOptions } from '../../src/ticks/index.js';
-import { MalformedRowError, parseTimestamp } from '../../src/ticks/parse.js';
+import { MalformedRowError, MAX_TEXT_CHARS, parseTimestamp } from '../../src/ticks/parse.js';
 import { darkToLit } from '../../src/ticks/report.js';
 import { roundLot } from '../../src/ticks/rules.js';
 import { FIXTURES } from '../support/fixtures.js';
@@ -72,6 +72,21 @@ describe('the real IBM tape (2013-10-11)', () => {
     // Extended-hours (T) prints may not set the regular candle: before 09:30 the candles have no OHLC.
     const early = ibm!.candles.find((c) => c.start === '2013-10-11T12:11:00.000Z')!;
     expect(early).toMatchObject({ open: null, high: null, raw_high: 184.99, phantom_high: true });
+  });
+});
+
+describe('bounds', () => {
+  it('refuses a line, or a JSON document, longer than it holds in memory, instead of growing without bound', async () => {
+    const chunk = 'x'.repeat(2 ** 20);
+    function* noLineBreak() {
+      for (let i = 0; i <= MAX_TEXT_CHARS / chunk.length; i++) yield chunk;
+    }
+    await expect(analyzeTape(noLineBreak())).rejects.toThrow(/a line over 67108864 characters/);
+    function* hugeDocument() {
+      yield '{\n';
+      for (let i = 0; i <= MAX_TEXT_CHARS / chunk.length; i++) yield `${chunk}\n`;
+    }
+    await expect(analyzeTape(hugeDocument())).rejects.toThrow(/a JSON document over 67108864 characters/);
   });
 });
 
