@@ -44,8 +44,7 @@ export const SIP_RULES: RuleSet = {
   description:
     'SIP specifications: participant D = off-exchange (TRF/ADF); I = odd lot (since 9 Dec 2013; also any size below the ' +
     'price-tiered round lot); odd lots and C, H, N, R, T, U, V, W, B (not on tape C: a bunched trade there), 7 may not move ' +
-    'open/high/low/last; 4, G, P, Z may move ' +
-    'high/low but not open/last; M, Q and 9 update no statistic.',
+    'open/high/low/last; 4, G, P, Z may move high/low but not open/last; M, Q and 9 update no statistic.',
   offExchangeParticipants: 'D',
   offExchangeConditions: '',
   oddLotConditions: 'I',
