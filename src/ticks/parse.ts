@@ -121,7 +121,9 @@ export async function readTrades(
       reject(err, line, where);
     }
   };
-  const jsonLayout = (o: Record<string, unknown>): InputLayout => (forced !== 'auto' ? forced : 'sip_timestamp' in o ? 'massive' : 'radar');
+  // Massive's objects carry sip_timestamp, and numbers where ours carry letters (the exchange).
+  const jsonLayout = (o: Record<string, unknown>): InputLayout =>
+    forced !== 'auto' ? forced : 'sip_timestamp' in o || typeof o.exchange === 'number' ? 'massive' : 'radar';
   const jsonTrade = (o: unknown): Trade => {
     if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new BadRow('not a JSON object');
     const record = o as Record<string, unknown>;

@@ -181,6 +181,12 @@ describe("Massive's layout, case by case", () => {
     const lines = await analyzeTape([ndjson]);
     expect(lines.input).toMatchObject({ format: 'ndjson', layout: 'massive', trades: 3 });
     expect(lines.totals).toEqual((await analyzeTape([JSON.stringify(page)], { symbols: ['AAPL'] })).totals);
+    // A numeric exchange is Massive's, never our letter '4': without its time the row is refused, not read as lit.
+    const numeric = await analyzeTape([
+      JSON.stringify({ ticker: 'AAPL', exchange: 4, price: 1, size: 100, timestamp: '2026-03-02T15:00:00Z' }),
+    ]);
+    expect(numeric.input).toMatchObject({ layout: 'massive', trades: 0, malformed: 1 });
+    expect(numeric.input.malformed_rows[0]!.reason).toBe('sip_timestamp is missing');
     // Symbols not asked for are counted, not analysed; two symbols name no ticker for a page's rows.
     const other = await analyzeTape([ndjson], { symbols: ['MSFT', 'IBM'] });
     expect(other.input).toMatchObject({ trades: 0, other_symbols: 3, malformed: 0 });
