@@ -36,6 +36,19 @@ export type HistoryRow = Pick<
   'week_start' | 'issue_name' | 'shares' | 'trades' | 'notional' | 'venues' | 'prev_shares' | 'change_pct' | 'trend'
 >;
 
+/** A HistoryRow's columns in the statement's order. */
+type HistoryColumns = [
+  HistoryRow['week_start'],
+  HistoryRow['issue_name'],
+  HistoryRow['shares'],
+  HistoryRow['trades'],
+  HistoryRow['notional'],
+  HistoryRow['venues'],
+  HistoryRow['prev_shares'],
+  HistoryRow['change_pct'],
+  HistoryRow['trend'],
+];
+
 export interface MoverRow extends SymbolWeekRow {
   sector: string;
   sector_source: string;
@@ -139,10 +152,13 @@ export class Queries {
         'SELECT * FROM symbol_weeks WHERE week_start = ? AND tier = ? AND symbol = ?',
       ),
       // Only what a history record shows: every column read costs on the hottest path.
-      symbolHistory: db.prepare<[string, string, string], HistoryRow>(
-        `SELECT week_start, issue_name, shares, trades, notional, venues, prev_shares, change_pct, trend
-         FROM symbol_weeks WHERE symbol = ? AND tier = ? AND week_start >= ? ORDER BY week_start DESC`,
-      ),
+      // Rows as arrays: better-sqlite3 builds an object property by property, slower than a literal in JS.
+      symbolHistory: db
+        .prepare<[string, string, string], HistoryColumns>(
+          `SELECT week_start, issue_name, shares, trades, notional, venues, prev_shares, change_pct, trend
+           FROM symbol_weeks WHERE symbol = ? AND tier = ? AND week_start >= ? ORDER BY week_start DESC`,
+        )
+        .raw(),
       venues: db.prepare<[string, string, string], VenueRow>(
         `SELECT mpid, participant_name, shares, trades, notional FROM ats_rows
          WHERE week_start = ? AND tier = ? AND symbol = ? ORDER BY shares DESC, mpid`,
@@ -269,7 +285,19 @@ export class Queries {
   }
 
   symbolHistory(symbol: string, tier: Tier, fromWeek: string): HistoryRow[] {
-    return this.s.symbolHistory.all(symbol, tier, fromWeek);
+    return this.s.symbolHistory
+      .all(symbol, tier, fromWeek)
+      .map(([week_start, issue_name, shares, trades, notional, venues, prev_shares, change_pct, trend]) => ({
+        week_start,
+        issue_name,
+        shares,
+        trades,
+        notional,
+        venues,
+        prev_shares,
+        change_pct,
+        trend,
+      }));
   }
 
   venues(weekStart: string, tier: Tier, symbol: string): VenueRow[] {
