@@ -22,31 +22,32 @@ function fromUtc(d: Date): string {
 /**
  * Date strings come back again and again (the same weeks in every answer), and Date parsing is
  * slow next to a Map lookup: pure functions of a date string remember their answers, up to a bound.
+ * Keyed by the date string itself: building a key per call would cost as much as the lookup saves.
  */
-function memo<A extends string | number, R>(fn: (key: string) => R, key: (...args: A[]) => string): (...args: A[]) => R {
+function memo<R>(fn: (date: string) => R, bound = 20_000): (date: string) => R {
   const cache = new Map<string, R>();
-  return (...args) => {
-    const k = key(...args);
-    let v = cache.get(k);
+  return (date) => {
+    let v = cache.get(date);
     if (v === undefined) {
-      if (cache.size >= 20_000) cache.clear();
-      v = fn(k);
-      cache.set(k, v);
+      if (cache.size >= bound) cache.clear();
+      v = fn(date);
+      cache.set(date, v);
     }
     return v;
   };
 }
 
-const addDaysMemo = memo<string | number, string>(
-  (k) => {
-    const [date, days] = k.split('|') as [string, string];
-    return fromUtc(new Date(toUtc(date).getTime() + Number(days) * DAY_MS));
-  },
-  (date, days) => `${date}|${days}`,
-);
+/** One memo per distance in days (the callers use a handful: -7, 6, 1, ...), all of them bounded. */
+const addDaysBy = new Map<number, (date: string) => string>();
 
 export function addDays(date: string, days: number): string {
-  return addDaysMemo(date, days);
+  let add = addDaysBy.get(days);
+  if (add === undefined) {
+    if (addDaysBy.size >= 64) addDaysBy.clear();
+    add = memo((d) => fromUtc(new Date(toUtc(d).getTime() + days * DAY_MS)), 5_000);
+    addDaysBy.set(days, add);
+  }
+  return add(date);
 }
 
 export function daysBetween(from: string, to: string): number {
@@ -172,14 +173,11 @@ export function nextBusinessDayOnOrAfter(date: string): string {
 }
 
 /** Trading sessions in the Monday-to-Friday week starting `weekStart` (5, or fewer in holiday weeks). */
-export const tradingDaysInWeek = memo<string, number>(
-  (weekStart) => {
-    let n = 0;
-    for (let i = 0; i < 5; i++) if (isBusinessDay(addDays(weekStart, i))) n++;
-    return n;
-  },
-  (weekStart) => weekStart,
-);
+export const tradingDaysInWeek = memo((weekStart) => {
+  let n = 0;
+  for (let i = 0; i < 5; i++) if (isBusinessDay(addDays(weekStart, i))) n++;
+  return n;
+});
 
 /** Trading days between two dates, inclusive, oldest first. */
 export function tradingDaysBetween(from: string, to: string): string[] {
