@@ -118,9 +118,9 @@ export const MASSIVE_CONDITIONS: Record<number, { name: string; cta?: string; ut
  * cancel and error records, 12 a correction record (it carries the original, incorrect data). Only
  * 0 and 1 are trades as they stand; the others are counted and left out.
  */
-export const KEPT_CORRECTIONS = new Set([0, 1]);
+const KEPT_CORRECTIONS = new Set([0, 1]);
 
-export const MASSIVE_CSV_COLUMNS = ['ticker', 'conditions', 'exchange', 'price', 'sip_timestamp', 'size'] as const;
+const MASSIVE_CSV_COLUMNS = ['ticker', 'conditions', 'exchange', 'price', 'sip_timestamp', 'size'] as const;
 
 /** True when a CSV header names Massive's columns (its flat files and its API's field names). */
 export function isMassiveHeader(names: readonly string[]): boolean {
@@ -128,7 +128,7 @@ export function isMassiveHeader(names: readonly string[]): boolean {
 }
 
 /** A Massive row: each field as text (CSV) or value (JSON). */
-export type MassiveFields = (name: string) => unknown;
+type MassiveFields = (name: string) => unknown;
 
 /** Thrown for a row whose correction indicator says it is not a trade as it stands. */
 export class SupersededRow extends Error {

@@ -124,21 +124,26 @@ export async function readTrades(
   // Massive's objects carry sip_timestamp, and numbers where ours carry letters (the exchange).
   const jsonLayout = (o: Record<string, unknown>): InputLayout =>
     forced !== 'auto' ? forced : 'sip_timestamp' in o || typeof o.exchange === 'number' ? 'massive' : 'radar';
-  const jsonTrade = (o: unknown): Trade => {
+  const asObject = (o: unknown) => {
     if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new BadRow('not a JSON object');
-    const record = o as Record<string, unknown>;
-    summary.layout ??= jsonLayout(record);
-    return jsonLayout(record) === 'massive' ? massiveTrade((name) => record[name], symbol) : radarJsonTrade(record);
+    return o as Record<string, unknown>;
+  };
+  const jsonTrade = (record: Record<string, unknown>, layout: InputLayout): Trade => {
+    summary.layout ??= layout;
+    return layout === 'massive' ? massiveTrade((name) => record[name], symbol) : radarJsonTrade(record);
   };
   /** One JSON value: a trade, or a page of Massive's trades API (`results`), whose rows are numbered within it. */
   const takeJson = (value: unknown, line: number) => {
     const results = value !== null && typeof value === 'object' ? (value as { results?: unknown }).results : undefined;
     if (Array.isArray(results)) {
-      summary.layout ??= forced === 'radar' ? 'radar' : 'massive';
-      results.forEach((o, i) =>
-        take(() => (forced === 'radar' ? radarJsonTrade(o as Record<string, unknown>) : jsonTrade(o)), line, `results[${i}]: `),
-      );
-    } else take(() => jsonTrade(value), line);
+      // A page's rows are Massive's, unless a layout is forced.
+      const layout = forced === 'auto' ? 'massive' : forced;
+      results.forEach((o, i) => take(() => jsonTrade(asObject(o), layout), line, `results[${i}]: `));
+    } else
+      take(() => {
+        const record = asObject(value);
+        return jsonTrade(record, jsonLayout(record));
+      }, line);
   };
 
   const takeJsonLine = (line: string) => {
@@ -351,7 +356,6 @@ function csvParser(headerLine: string, forced: InputFormat, symbol: string | und
 
 /** A trade object in our layout (the CSV's column names as fields). */
 function radarJsonTrade(o: Record<string, unknown>): Trade {
-  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new BadRow('not a JSON object');
   const text = (v: unknown) => (v === undefined || v === null ? '' : typeof v === 'string' || typeof v === 'number' ? String(v) : '\u0000');
   const conditions = Array.isArray(o.conditions) ? o.conditions.map(String).join('') : text(o.conditions);
   return makeTrade(
