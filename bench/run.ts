@@ -3,7 +3,7 @@
 // and bench/RESULTS.md is regenerated from them. The measured code is the build in dist/.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addDays } from '../src/domain/calendar.js';
 import type { Tier } from '../src/domain/tiers.js';
@@ -33,6 +33,9 @@ interface PartResult {
 }
 
 const tick = (ok: boolean) => (ok ? 'met' : 'MISSED');
+/** The issue's measurement of the seed article's processor: 4.71 s on 881,720 real trades. */
+const SEED_TRADES = 881_720;
+const SEED_MS = 4_710;
 
 /** Wall times (ms) of `node args...` from spawn to exit, `runs` times, output discarded. */
 async function timesOf(args: string[], runs: number, env: Record<string, string> = {}): Promise<number[]> {
@@ -63,7 +66,7 @@ async function ticksPart(): Promise<PartResult> {
       'peak RSS (floor)',
     ],
   ];
-  const measured: { path: string; trades: number; rate: number; ratio: number; rss: number; floorRss: number }[] = [];
+  const measured: { path: string; trades: number; ms: number; rate: number; ratio: number; rss: number; floorRss: number }[] = [];
   // The same 52 days, once and four times over: 4x the trades, the same candles.
   for (const [target, perDay] of [
     [1_000_000, 1],
@@ -88,7 +91,7 @@ async function ticksPart(): Promise<PartResult> {
     }
     const floor = median(floors);
     const ms = median(runs);
-    measured.push({ path, trades, rate: (trades / ms) * 1000, ratio: ms / floor, rss, floorRss });
+    measured.push({ path, trades, ms, rate: (trades / ms) * 1000, ratio: ms / floor, rss, floorRss });
     table.push([
       path.split('/').pop()!,
       fmt(trades),
@@ -103,6 +106,30 @@ async function ticksPart(): Promise<PartResult> {
     ]);
   }
   const [small, big] = measured as [(typeof measured)[0], (typeof measured)[0]];
+
+  // The large file in parts, one per core, as the CLI reads a plain CSV file that large.
+  const threads = availableParallelism();
+  const parallelRuns: number[] = [];
+  let parallelRss = 0;
+  for (let i = 0; i < 3; i++) {
+    const a = await nodeJson<{ ms: number; trades: number; maxRssKb: number }>(['bench/tape-child.mjs', big.path, String(threads)]);
+    if (a.trades !== big.trades) throw new Error(`the analysis in parts read ${a.trades} trades of ${big.trades}`);
+    parallelRuns.push(a.ms);
+    parallelRss = Math.max(parallelRss, a.maxRssKb);
+  }
+  const parallelMs = median(parallelRuns);
+  table.push([
+    `${big.path.split('/').pop()!}, ${threads} threads`,
+    fmt(big.trades),
+    '',
+    '',
+    '',
+    `${fmt(parallelMs)} ms`,
+    fmt((big.trades / parallelMs) * 1000),
+    `${fmt(parallelMs / (big.ms / big.ratio), 2)}x`,
+    mb(parallelRss),
+    '',
+  ]);
 
   // The same trades as the small file, in Massive's flat-file layout: its reader against ours.
   const smallFile = small.path;
@@ -135,6 +162,7 @@ async function ticksPart(): Promise<PartResult> {
   // End to end, as a user runs it: process start to the report written, against the floor's process
   // start to its last line split (the same node, the same file).
   const endToEnd = median(await timesOf(['dist/cli.js', 'ticks', big.path], 3, { DB_PATH: '/nonexistent' }));
+  const endToEndOneThread = median(await timesOf(['dist/cli.js', 'ticks', big.path, '--threads', '1'], 3, { DB_PATH: '/nonexistent' }));
   const floorEndToEnd = median(await timesOf(['bench/floor.mjs', big.path], 3));
   // Start-up: a command that does not serve, against node starting and exiting.
   const oneLine = join(tmpdir(), `darkpool-one-trade-${process.pid}.csv`);
@@ -143,6 +171,18 @@ async function ticksPart(): Promise<PartResult> {
   const versionStart = median(await timesOf(['dist/cli.js', '--version'], 9)) - bareNode;
   const ticksStart = median(await timesOf(['dist/cli.js', 'ticks', oneLine], 9, { DB_PATH: '/nonexistent' })) - bareNode;
   rmSync(oneLine);
+  // The issue's seed processor took 4.71 s on 881,720 real trades (on its machine; the script is
+  // not here to run): the same count of real trades, end to end, through the CLI as a user runs it.
+  const seedPath = `${DATA}/ticks-${SEED_TRADES}.csv`;
+  await buildTapeFile(seedPath, SEED_TRADES, 1, true);
+  const seedRun = median(await timesOf(['dist/cli.js', 'ticks', seedPath], 5, { DB_PATH: '/nonexistent' }));
+  const seedRunOneThread = median(await timesOf(['dist/cli.js', 'ticks', seedPath, '--threads', '1'], 5, { DB_PATH: '/nonexistent' }));
+  const seedAnalysisRuns: number[] = [];
+  for (let i = 0; i < 3; i++)
+    seedAnalysisRuns.push((await nodeJson<{ ms: number }>(['bench/tape-child.mjs', seedPath, String(threads)])).ms);
+  const seedAnalysis = median(seedAnalysisRuns);
+  const seedStart = bareNode + ticksStart;
+  const seedTarget = SEED_MS / 10;
   return {
     part: 'ticks',
     date: new Date().toISOString(),
@@ -152,7 +192,9 @@ async function ticksPart(): Promise<PartResult> {
       `at least 1,000,000 trades/s: ${tick(small.rate >= 1e6 && big.rate >= 1e6)} (${fmt(small.rate)} and ${fmt(big.rate)})`,
       `within 2x of the read-and-split floor: ${tick(small.ratio <= 2 && big.ratio <= 2)} (${fmt(small.ratio, 2)}x and ${fmt(big.ratio, 2)}x)`,
       // The garbage collector sizes its heap to the allocation rate: the floor, which keeps nothing, grows too.
-      `end to end (process start to report written) within 1.3x of the floor's process on ${fmt(big.trades)} trades: ${tick(endToEnd <= 1.3 * floorEndToEnd)} (${fmt(endToEnd)} ms against ${fmt(floorEndToEnd)} ms, ${fmt(endToEnd / floorEndToEnd, 2)}x)`,
+      `end to end (process start to report written) within 1.3x of the floor's process on ${fmt(big.trades)} trades: ${tick(endToEnd <= 1.3 * floorEndToEnd)} (${fmt(endToEnd)} ms against ${fmt(floorEndToEnd)} ms, ${fmt(endToEnd / floorEndToEnd, 2)}x; with --threads 1 ${fmt(endToEndOneThread)} ms, ${fmt(endToEndOneThread / floorEndToEnd, 2)}x)`,
+      `in parts on ${threads} threads (by default for a plain CSV file of 32 MB or more): ${fmt(big.ms / parallelMs, 2)}x one thread's speed on ${fmt(big.trades)} trades (${fmt(parallelMs)} ms against ${fmt(big.ms)} ms); the report is the same, bar for bar (test/ticks/threads.test.ts)`,
+      `end to end at least 10x the seed processor on ${fmt(SEED_TRADES)} trades (${fmt(SEED_MS)} ms in the issue, so ${fmt(seedTarget)} ms): ${tick(seedRun <= seedTarget)} (${fmt(seedRun)} ms, ${fmt(SEED_MS / seedRun, 1)}x; on one thread ${fmt(seedRunOneThread)} ms, ${fmt(SEED_MS / seedRunOneThread, 1)}x). Where the time goes: node and the command's modules ${fmt(seedStart)} ms, the analysis on ${threads} threads ${fmt(seedAnalysis)} ms, the report, its JSON and writing it ${fmt(seedRun - seedStart - seedAnalysis)} ms. To meet it, the analysis would need ${fmt(seedTarget - (seedRun - seedAnalysis))} ms, ${fmt((SEED_TRADES / Math.max(1, seedTarget - (seedRun - seedAnalysis))) * 1000)} trades/s on ${threads} cores: one thread runs ${fmt(big.rate)} warm, ${threads} threads ${fmt(big.ms / parallelMs, 2)}x that`,
       `start-up of a command that does not serve under 100 ms more than node's own (${fmt(bareNode)} ms here): ${tick(versionStart < 100 && ticksStart < 100)} (--version ${fmt(versionStart)} ms, ticks on a one-trade file ${fmt(ticksStart)} ms)`,
       `Massive's flat-file layout within 1.3x of our own on the same trades: ${tick(massiveMs <= 1.3 * ownMs)} (${fmt(massiveMs)} ms against ${fmt(ownMs)} ms, ${fmt(massiveMs / ownMs, 2)}x)`,
       `memory flat in file size: ${tick(big.rss <= small.rss * 1.35)} (${mb(small.rss)} for ${fmt(small.trades)} trades, ${mb(big.rss)} for ${fmt(big.trades)}, ${fmt(big.rss / small.rss, 2)}x for 4x the trades; the floor, which keeps nothing, ${fmt(big.floorRss / small.floorRss, 2)}x)`,
@@ -161,7 +203,8 @@ async function ticksPart(): Promise<PartResult> {
       'Input: the real IBM day (fixtures/ticks) repeated over 52 consecutive weekdays; the larger file repeats each day four times (4x the trades, the same candles). Median of 3 runs, each in a fresh process, timed after start-up.',
       'Analysis = stream, parse, classify by the SIP rules, fold into 1-minute candles and statistics, build the report. Floor = read the same file and split every line into fields.',
       "ticks-massive: the small file's trades in Massive's flat-file layout (numeric exchange and condition ids by the vendor's tables, nanosecond times), read by its own reader; the same trades, so the same candles.",
-      'End to end and start-up: wall time of `node dist/cli.js ...` from spawn to exit (median of 3 and of 9 runs); the CLI loads only the modules of the command it runs, and the tape analysis not even the configuration.',
+      'End to end and start-up: wall time of `node dist/cli.js ...` from spawn to exit (median of 3, of 5 for the seed count, and of 9 runs); the CLI loads only the modules of the command it runs, and the tape analysis not even the configuration.',
+      `In parts: the file cut at line ends into one part per thread (${threads} here), each read with the file's header, the first on the main thread and the others on worker threads; the parts' tapes are merged in file order. The seed count: the first ${fmt(SEED_TRADES)} trades of the repeated IBM days.`,
     ],
   };
 }

@@ -1,10 +1,15 @@
 // Runs the built tape analysis on a file in a process of its own: its time (after start-up) and
-// its peak memory are the analysis's alone.
+// its peak memory are the analysis's alone. With a thread count, the file is read in parts on
+// that many threads, as the CLI reads it.
 import { createReadStream } from 'node:fs';
+import { analyzeTapeFile } from '../dist/ticks/file.js';
 import { analyzeTape } from '../dist/ticks/index.js';
 
+const [path, threads] = process.argv.slice(2);
 const started = performance.now();
-const report = await analyzeTape(createReadStream(process.argv[2], { highWaterMark: 1 << 20 }));
+const report = threads
+  ? await analyzeTapeFile(path, { threads: Number(threads) })
+  : await analyzeTape(createReadStream(path, { highWaterMark: 1 << 20 }));
 const ms = performance.now() - started;
 const candles = report.symbols.reduce((n, s) => n + s.candles.length, 0);
 process.stdout.write(

@@ -9,10 +9,16 @@ import { MASSIVE_CONDITIONS, MASSIVE_EXCHANGES } from '../src/ticks/massive.js';
 const SOURCE = fileURLToPath(new URL('../fixtures/ticks/ibm_2013-10-11_trades.csv', import.meta.url));
 const DAY_MS = 86_400_000;
 
-export async function buildTapeFile(path: string, minTrades: number, perDay = 1): Promise<{ trades: number; bytes: number }> {
+export async function buildTapeFile(
+  path: string,
+  minTrades: number,
+  perDay = 1,
+  exactly = false,
+): Promise<{ trades: number; bytes: number }> {
   const [header, ...rows] = readFileSync(SOURCE, 'utf8').trim().split('\n');
   const copies = Math.ceil(minTrades / rows.length / perDay) * perDay;
-  const trades = copies * rows.length;
+  // With `exactly`, the last day is cut short at the count asked.
+  const trades = exactly ? minTrades : copies * rows.length;
   if (existsSync(path)) {
     const firstLine = readFileSync(path, { encoding: 'utf8', flag: 'r' }).slice(0, 200).split('\n')[0];
     if (firstLine === header && statSync(path).size > 0 && path.includes(String(trades))) return { trades, bytes: statSync(path).size };
@@ -23,7 +29,11 @@ export async function buildTapeFile(path: string, minTrades: number, perDay = 1)
   for (let copy = 0; copy < copies; copy += perDay) {
     while ([0, 6].includes(new Date(day).getUTCDay())) day += DAY_MS;
     const date = new Date(day).toISOString().slice(0, 10);
-    const chunk = rows.map((r) => r.replace('2013-10-11', date)).join('\n');
+    const before = copy * rows.length; // exactly is for one copy a day
+    const chunk = rows
+      .slice(0, trades - before)
+      .map((r) => r.replace('2013-10-11', date))
+      .join('\n');
     for (let k = 0; k < perDay; k++) if (!out.write(`${chunk}\n`)) await once(out, 'drain');
     day += DAY_MS;
   }
@@ -41,8 +51,11 @@ export async function buildMassiveTapeFile(path: string, from: string): Promise<
   for (const plan of ['cta', 'utp'] as const)
     for (const [id, c] of Object.entries(MASSIVE_CONDITIONS))
       if (c[plan] && !conditionId.has(c[plan])) conditionId.set(c[plan], Number(id));
-  const exchangeId = new Map<string, number>([['Q', 12]]);
-  for (const [id, e] of Object.entries(MASSIVE_EXCHANGES)) exchangeId.set(e.participant, Number(id));
+  const exchangeId = new Map<string, number>();
+  for (const [id, e] of Object.entries(MASSIVE_EXCHANGES)) if (!exchangeId.has(e.participant)) exchangeId.set(e.participant, Number(id));
+  // As Massive's files carry them: Nasdaq is 12 on every tape, an off-exchange print FINRA's 4 (its
+  // facility, when known, in trf_id), never a facility's own id as the exchange.
+  exchangeId.set('Q', 12).set('D', 4);
   const [, ...rows] = readFileSync(from, 'utf8').trimEnd().split('\n');
   if (existsSync(path) && path.includes(String(rows.length))) return { trades: rows.length, bytes: statSync(path).size };
   const out = createWriteStream(path);

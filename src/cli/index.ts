@@ -29,9 +29,10 @@ Commands:
   ticks FILE [--interval 60] [--rules sip|letter-u-y] [--format json|csv] [--strict]
         [--large-size 5000] [--large-notional 200000] [--delay-seconds 10]
         [--prints all|lit|off-exchange|round-lot|lit-round-lot,...] [--exclude-late]
-        [--input-format auto|radar|massive] [--symbols A,B]
+        [--input-format auto|radar|massive] [--symbols A,B] [--threads auto|N]
                                      analyse consolidated-tape trades: our CSV or NDJSON, or Massive's
-                                     flat files and API pages; gzip'd or not; - for stdin
+                                     flat files and API pages; gzip'd or not; - for stdin; a large
+                                     plain CSV file is read on every core
   export --week YYYY-MM-DD [--tier T1|T2|OTCE] [--format csv|ndjson|parquet] FILE
                                      the whole week in one file: every symbol with the fields of
                                      /darkpool/weekly (the format defaults to FILE's extension)

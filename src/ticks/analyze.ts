@@ -97,6 +97,42 @@ export class Candle {
   constructor(readonly startMs: number) {}
 }
 
+/** A candle's fields that add up when two parts of a file meet in one bar. */
+const CANDLE_SUMS = [
+  'notional',
+  'eligibleVolume',
+  'volume',
+  'volumeRoundLot',
+  'volumeOddLot',
+  'volumeOffExchange',
+  'volumeLit',
+  'trades',
+  'tradesRoundLot',
+  'tradesOddLot',
+  'tradesOffExchange',
+  'tradesLit',
+  'tradesLate',
+  'volumeLate',
+] as const satisfies readonly (keyof Candle)[];
+
+/** The later part's prints of a bar into the earlier part's: the same bar one pass over both would build. */
+function mergeCandle(c: Candle, later: Candle) {
+  if (later.rawHigh > c.rawHigh) c.rawHigh = later.rawHigh;
+  if (later.rawLow < c.rawLow) c.rawLow = later.rawLow;
+  if (later.high > c.high) c.high = later.high;
+  if (later.low < c.low) c.low = later.low;
+  // As in one pass: the first print of an instant opens the bar, the last one closes it.
+  if (later.openMs < c.openMs) {
+    c.openMs = later.openMs;
+    c.open = later.open;
+  }
+  if (later.closeMs >= c.closeMs && later.closeMs !== -Infinity) {
+    c.closeMs = later.closeMs;
+    c.close = later.close;
+  }
+  for (const field of CANDLE_SUMS) c[field] += later[field];
+}
+
 export interface Print {
   timeMs: number;
   price: number;
@@ -145,6 +181,48 @@ export class SymbolTape {
   }
 }
 
+/** A symbol tape's counts that add up across parts of a file. */
+const TAPE_SUMS = [
+  'trades',
+  'volume',
+  'offTrades',
+  'offVolume',
+  'oddTrades',
+  'oddVolume',
+  'excludedPrints',
+  'largeBySize',
+  'largeByNotional',
+  'delayedCount',
+  'withParticipantTime',
+] as const satisfies readonly (keyof SymbolTape)[];
+
+/**
+ * A later part of the file's tape of a symbol into the earlier part's. Ties go to the earlier part,
+ * as in one pass; only the order of floating-point additions can differ, far below the report's
+ * six decimals.
+ */
+function mergeTape(s: SymbolTape, later: SymbolTape) {
+  if (later.firstMs < s.firstMs) s.firstMs = later.firstMs;
+  if (later.lastMs > s.lastMs) s.lastMs = later.lastMs;
+  for (const field of TAPE_SUMS) s[field] += later[field];
+  for (const p of later.largest) keepTop(s.largest, p, (q) => q.size);
+  for (const p of later.delayed) keepTop(s.delayed, p, (q) => q.delaySeconds);
+  for (let half = 0; half < 2; half++) {
+    for (let b = 0; b < SIZE_BUCKETS.length; b++) {
+      s.halfTrades[half]![b]! += later.halfTrades[half]![b]!;
+      s.halfVolume[half]![b]! += later.halfVolume[half]![b]!;
+    }
+  }
+  for (const [facility, volume] of later.facilityVolume) s.facilityVolume.set(facility, (s.facilityVolume.get(facility) ?? 0) + volume);
+  later.candles.forEach((bars, k) => {
+    for (const [start, bar] of bars) {
+      const mine = s.candles[k]!.get(start);
+      if (mine) mergeCandle(mine, bar);
+      else s.candles[k]!.set(start, bar);
+    }
+  });
+}
+
 const TOP_N = 10;
 
 // A print's verdict, as bits: counts in volume, odd lot, off-exchange, moves high/low, moves open/close, late.
@@ -185,6 +263,18 @@ export class TapeAnalyzer {
   constructor(readonly options: AnalyzeOptions) {
     this.compiled = compileRules(options.rules);
     this.intervalMs = options.intervalSeconds * 1000;
+  }
+
+  /**
+   * Takes in the tapes of a later part of the same file, analysed apart (on another thread, so
+   * possibly copied as plain data): afterwards the analyzer holds what one pass over both parts gives.
+   */
+  absorb(later: Iterable<SymbolTape>): void {
+    for (const tape of later) {
+      const mine = this.symbols.get(tape.symbol);
+      if (mine) mergeTape(mine, tape);
+      else this.symbols.set(tape.symbol, tape);
+    }
   }
 
   add(t: Trade): void {

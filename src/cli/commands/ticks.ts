@@ -1,9 +1,8 @@
 // `darkpool-radar ticks FILE`: consolidated-tape analysis, cross-checked with the store when there is one.
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { existsSync } from 'node:fs';
 import { toCsv } from '../../api/csv.js';
 import { DEFAULT_DB_PATH } from '../../package-info.js';
+import { analyzeTapeFile, ungzipped, type FileTapeOptions } from '../../ticks/file.js';
 import { analyzeTape } from '../../ticks/index.js';
 import { isPrintClass, PRINT_CLASSES, type PrintClass } from '../../ticks/analyze.js';
 import { INPUT_FORMATS, type InputFormat } from '../../ticks/parse.js';
@@ -27,6 +26,7 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
     'exclude-late': { type: 'boolean' },
     'input-format': { type: 'string' },
     symbols: { type: 'string' },
+    threads: { type: 'string' },
   });
   const [file] = positionals;
   if (!file || positionals.length > 1) throw new UsageError('ticks needs exactly one FILE (or - for standard input)');
@@ -43,22 +43,18 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
   }
   const symbols = values.symbols?.split(',').map((t) => t.trim());
   if (symbols && !symbols.every((t) => SYMBOL.test(t))) throw new UsageError('--symbols must be tickers, comma-separated');
+  const threads = values.threads === undefined || values.threads === 'auto' ? 'auto' : positiveNumber('threads', values.threads, 1, true);
   const started = performance.now();
-  const source = file === '-' ? process.stdin : createReadStream(file, { highWaterMark: 1 << 20 });
-  // Gzip'd files (Massive's flat files are .csv.gz) are told by their first bytes, not their name.
-  const input = await ungzipped(source);
   // A file's size is known: the share read so far, and the time left at the pace so far.
-  const size = file === '-' ? 0 : statSync(file).size;
   const progress = io.terminal
-    ? (lines: number) => {
+    ? (lines: number, done: number) => {
         const elapsed = performance.now() - started;
-        const done = size && 'bytesRead' in source ? source.bytesRead / size : 0;
         const eta = done > 0 && done < 1 ? `, ${Math.floor(done * 100)}%, ETA ${formatDuration((elapsed / done) * (1 - done))}` : '';
         io.stderr(`\r${lines.toLocaleString('en-US')} lines, ${Math.round(lines / (elapsed / 1000)).toLocaleString('en-US')}/s${eta}   `);
       }
     : undefined;
   const analyze = async (crossCheck: CrossCheck | null) => {
-    const report = await analyzeTape(input, {
+    const options: FileTapeOptions = {
       intervalSeconds: positiveNumber('interval', values.interval, 60, true),
       rules,
       largeSize: positiveNumber('large-size', values['large-size'], 5_000),
@@ -71,7 +67,13 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
       symbols,
       onProgress: progress,
       crossCheck,
-    });
+      threads,
+    };
+    // Gzip'd input (Massive's flat files are .csv.gz) is told by its first bytes, not its name.
+    const report =
+      file === '-'
+        ? await analyzeTape(await ungzipped(process.stdin), { ...options, onProgress: progress && ((lines) => progress(lines, 0)) })
+        : await analyzeTapeFile(file, options);
     if (progress) io.stderr('\n');
     if (report.input.malformed)
       io.stderr(
@@ -95,18 +97,4 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
     import('../../ticks/finra-check.js'),
   ]);
   return withReadOnlyDb(dbPath, (db) => analyze(finraCrossCheck(new Queries(db))));
-}
-
-/** The stream as is, or decompressed when it starts with gzip's magic bytes (1f 8b). */
-async function ungzipped(source: Readable): Promise<AsyncIterable<Buffer>> {
-  const chunks = source[Symbol.asyncIterator]();
-  const first = await chunks.next();
-  if (first.done) return Readable.from([]);
-  const head = first.value as Buffer;
-  async function* whole() {
-    yield head;
-    for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value as Buffer;
-  }
-  if (!(head[0] === 0x1f && head[1] === 0x8b)) return whole();
-  return Readable.from(whole()).pipe(createGunzip());
 }
