@@ -6,7 +6,7 @@
 // PROF=DIR to write the server's CPU profile there).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -232,6 +232,18 @@ async function main() {
     problems.push(`the ingest did not publish within the load (exit ${ingestCode}, ended at ${ingestEnd.toFixed(1)} s)`);
   if (newest.week_ending !== addDays(NEWEST, 6)) problems.push(`served week ${newest.week_ending}, expected ${addDays(NEWEST, 6)}`);
   if (!scored?.estimates) problems.push('publishing the new T1 week scored no estimates');
+  // For `npm run bench -- load`: the same figures as data.
+  if (process.env.LOAD_RESULT)
+    writeFileSync(
+      process.env.LOAD_RESULT,
+      JSON.stringify({
+        seconds: DURATION_S,
+        rps: valid.requests.average + misses.requests.average,
+        ingest: { from: ingestStart, to: ingestEnd, code: ingestCode },
+        windows: windows.map(([name, from, to]) => ({ name, ...window(timed, from, to) })),
+        problems,
+      }),
+    );
   if (problems.length) {
     console.error(`\nFAILED:\n- ${problems.join('\n- ')}`);
     process.exitCode = 1;

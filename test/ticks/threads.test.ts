@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { analyzeTapeFile, planParts } from '../../src/ticks/file.js';
 import { analyzeTape, type TapeOptions } from '../../src/ticks/index.js';
 import { FIXTURES } from '../support/fixtures.js';
-import { removeTempDirs, tempDir } from '../support/harness.js';
+import { cli, removeTempDirs, tempDir } from '../support/harness.js';
 
 const IBM = `${FIXTURES}ticks/ibm_2013-10-11_trades.csv`;
 const dir = tempDir();
@@ -122,6 +122,16 @@ describe('a tape file in parts', () => {
     const single = analyzeTape(createReadStream(path), { strict: true });
     await expect(single).rejects.toThrow(/^line 502: timestamp "not-a-time"/);
     for (const threads of [2, 9]) await expect(analyzeTapeFile(path, { strict: true, threads })).rejects.toThrow(/^line 502: timestamp/);
+  });
+
+  it('takes --threads auto or a count from 1 to 64, and says so otherwise', async () => {
+    for (const bad of ['0', '65', '1.5', 'all']) {
+      const run = await cli(['ticks', IBM, '--threads', bad], { DB_PATH: join(dir, 'none.db') });
+      expect(run.code).toBe(64);
+      expect(run.stderr).toMatch(/--threads must be/);
+    }
+    for (const good of ['auto', '1', '4'])
+      expect((await cli(['ticks', IBM, '--threads', good], { DB_PATH: join(dir, 'none.db') })).code).toBe(0);
   });
 
   it('runs the parts on worker threads in the built CLI, with the same report', async () => {

@@ -12,6 +12,9 @@ import { isRuleSetName } from '../../ticks/rules.js';
 import { inputFile, parse, positiveNumber, UsageError } from '../args.js';
 import { formatDuration, type Io } from '../output.js';
 
+/** Each thread holds its part's candles: far more threads than cores gain nothing and cost memory. */
+const MAX_THREADS = 64;
+
 /** Reads DB_PATH alone from the environment: the analysis needs no other setting, and starts at once. */
 export async function ticksCommand(args: string[], env: Record<string, string | undefined>, io: Io): Promise<number> {
   const { values, positionals } = parse(args, {
@@ -44,6 +47,7 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
   const symbols = values.symbols?.split(',').map((t) => t.trim());
   if (symbols && !symbols.every((t) => SYMBOL.test(t))) throw new UsageError('--symbols must be tickers, comma-separated');
   const threads = values.threads === undefined || values.threads === 'auto' ? 'auto' : positiveNumber('threads', values.threads, 1, true);
+  if (threads !== 'auto' && threads > MAX_THREADS) throw new UsageError(`--threads must be auto or 1 to ${MAX_THREADS}`);
   const started = performance.now();
   // A file's size is known: the share read so far, and the time left at the pace so far.
   const progress = io.terminal
@@ -54,7 +58,7 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
       }
     : undefined;
   const analyze = async (crossCheck: CrossCheck | null) => {
-    const options: FileTapeOptions = {
+    const options: Omit<FileTapeOptions, 'threads'> = {
       intervalSeconds: positiveNumber('interval', values.interval, 60, true),
       rules,
       largeSize: positiveNumber('large-size', values['large-size'], 5_000),
@@ -67,13 +71,12 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
       symbols,
       onProgress: progress,
       crossCheck,
-      threads,
     };
     // Gzip'd input (Massive's flat files are .csv.gz) is told by its first bytes, not its name.
     const report =
       file === '-'
         ? await analyzeTape(await ungzipped(process.stdin), { ...options, onProgress: progress && ((lines) => progress(lines, 0)) })
-        : await analyzeTapeFile(file, options);
+        : await analyzeTapeFile(file, { ...options, threads });
     if (progress) io.stderr('\n');
     if (report.input.malformed)
       io.stderr(
