@@ -300,7 +300,7 @@ describe('answers kept in memory per dataset revision', () => {
     s.close();
   });
 
-  it('evicts the least recently used answers beyond its byte budget', () => {
+  it('evicts beyond its byte budget, oldest first, but an answer asked for since the last sweep gets a second chance', () => {
     const cache = new AnswerCache(4_000);
     const answer = (n: number) => ({ body: Buffer.from('x'.repeat(n)), type: 'application/json', disposition: undefined });
     cache.set('r1', 'a', answer(900));
@@ -313,5 +313,19 @@ describe('answers kept in memory per dataset revision', () => {
     expect(cache.get('r1', 'a')).toBeDefined();
     expect(cache.get('r2', 'a')).toBeUndefined(); // a new revision starts empty
     expect(cache.size).toBe(0);
+
+    // A hot answer, asked for over and over, outlives the answers stored after it but never asked for.
+    const hot = new AnswerCache(4_000);
+    hot.set('r1', 'm', answer(899));
+    for (let i = 0; i < 10_000; i++) hot.get('r1', 'm');
+    for (const key of ['a', 'b', 'c', 'd', 'e']) hot.set('r1', key, answer(899));
+    expect(hot.get('r1', 'm')).toBeDefined();
+    expect([hot.get('r1', 'a'), hot.get('r1', 'b')]).toEqual([undefined, undefined]);
+    expect(hot.size).toBe(4);
+
+    // Two requests that both missed store the same answer: its bytes count once.
+    const twice = new AnswerCache(4_000);
+    for (const key of ['a', 'a', 'b', 'c', 'd']) twice.set('r1', key, answer(989));
+    expect(['a', 'b', 'c', 'd'].map((key) => twice.get('r1', key)).every(Boolean)).toBe(true);
   });
 });
