@@ -9,7 +9,15 @@ import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import type { SymbolTape } from './analyze.js';
 import { analyzeTape, finishReport, newAnalyzer, type TapeOptions } from './index.js';
-import { MalformedRowError, MAX_REPORTED, readTrades, TradeFormatError, type MalformedRow, type ParseSummary } from './parse.js';
+import {
+  emptySummary,
+  MalformedRowError,
+  MAX_REPORTED,
+  readTrades,
+  TradeFormatError,
+  type MalformedRow,
+  type ParseSummary,
+} from './parse.js';
 import type { TapeReport } from './report.js';
 
 /** With `threads: 'auto'`, a file below this is read on one thread: starting a worker costs more than it saves. */
@@ -149,16 +157,7 @@ export async function analyzePart(job: PartJob, onProgress?: (lines: number, byt
 /** The parts in file order: their counts added, their rows renumbered in the file, their tapes merged. */
 function mergeParts(parts: PartResult[], options: PartJob['options']) {
   const analyzer = newAnalyzer(options);
-  const summary: ParseSummary = {
-    format: 'csv',
-    layout: null,
-    lines: 0,
-    trades: 0,
-    malformed: 0,
-    malformedRows: [],
-    superseded: 0,
-    otherSymbols: 0,
-  };
+  const summary = emptySummary();
   for (const [i, part] of parts.entries()) {
     // A later part's line 1 is its copy of the header; its line 2 follows the lines before it.
     const offset = i === 0 ? 0 : summary.lines - 1;

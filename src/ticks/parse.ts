@@ -65,6 +65,11 @@ export interface ParseOptions {
   symbols?: readonly string[];
 }
 
+/** The summary of an input before any line: every count at zero. */
+export function emptySummary(): ParseSummary {
+  return { format: 'empty', layout: null, lines: 0, trades: 0, malformed: 0, malformedRows: [], superseded: 0, otherSymbols: 0 };
+}
+
 /** Parses the line text[start, end); `quoted` says the chunk holds a double quote somewhere. */
 type RowParser = (text: string, start: number, end: number, quoted: boolean) => Trade;
 
@@ -74,16 +79,7 @@ export async function readTrades(
   sink: (trade: Trade) => void,
   options: ParseOptions = {},
 ): Promise<ParseSummary> {
-  const summary: ParseSummary = {
-    format: 'empty',
-    layout: null,
-    lines: 0,
-    trades: 0,
-    malformed: 0,
-    malformedRows: [],
-    superseded: 0,
-    otherSymbols: 0,
-  };
+  const summary = emptySummary();
   const decoder = new TextDecoder('utf-8');
   const every = options.progressEvery ?? 1_000_000;
   const forced = options.inputFormat ?? 'auto';
