@@ -12,8 +12,16 @@ const byWeek = new Map();
 for (const raw of JSON.parse(readFileSync(rowsPath, 'utf8'))) {
   const r = parseFinraRow(raw, 0);
   const key = `${r.weekStartDate}|${r.tierIdentifier}`;
-  const w = byWeek.get(key) ?? { weekStart: r.weekStartDate, tier: r.tierIdentifier, firm: [], symbolTotals: [], nonAts: [] };
-  (r.summaryTypeCode === 'ATS_W_SMBL_FIRM' ? w.firm : r.summaryTypeCode === 'ATS_W_SMBL' ? w.symbolTotals : w.nonAts).push(r);
+  const w = byWeek.get(key) ?? {
+    weekStart: r.weekStartDate,
+    tier: r.tierIdentifier,
+    firm: [],
+    symbolTotals: [],
+    nonAts: [],
+    nonAtsFirm: [],
+  };
+  const into = { ATS_W_SMBL_FIRM: w.firm, ATS_W_SMBL: w.symbolTotals, OTC_W_SMBL: w.nonAts, OTC_W_SMBL_FIRM: w.nonAtsFirm };
+  into[r.summaryTypeCode].push(r);
   byWeek.set(key, w);
 }
 const publishes = [];
