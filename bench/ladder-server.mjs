@@ -4,17 +4,16 @@
 // security and CORS headers hook, its 405 hook, its compression scope, its answer cache (the answer
 // then comes from memory, as the app's hot answers do). Between the bare route and the real app,
 // each step shows what one piece costs per answer.
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import Fastify from 'fastify';
-import { classShareSlash } from '../dist/api/class-share.js';
 import { compression } from '../dist/api/compression.js';
 import { httpCache } from '../dist/api/http-cache.js';
 import { methodNotAllowed, routeMethods } from '../dist/api/methods.js';
 import { security } from '../dist/api/security.js';
+import { SERVER_OPTIONS } from '../dist/app.js';
 import { createLogger } from '../dist/logger.js';
 
-export const LADDER = ['bare', 'options', 'logger', 'security', 'methods', 'compression', 'cache'];
+const LADDER = ['bare', 'options', 'logger', 'security', 'methods', 'compression', 'cache'];
 const [file, step] = process.argv.slice(2);
 const level = LADDER.indexOf(step);
 if (level < 0) throw new Error(`step must be one of ${LADDER.join(', ')}`);
@@ -22,22 +21,7 @@ const { body, headers } = JSON.parse(readFileSync(file, 'utf8'));
 const from = (name) => level >= LADDER.indexOf(name);
 
 const app = Fastify({
-  ...(from('options')
-    ? {
-        // As src/app.ts sets them.
-        routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-        rewriteUrl: (req) => classShareSlash(req.url ?? '/'),
-        bodyLimit: 64 * 1024,
-        connectionTimeout: 10_000,
-        requestTimeout: 30_000,
-        keepAliveTimeout: 65_000,
-        requestIdHeader: false,
-        genReqId: (req) => {
-          const given = req.headers['x-request-id'];
-          return typeof given === 'string' && /^[\w.:-]{1,64}$/.test(given) ? given : randomUUID();
-        },
-      }
-    : {}),
+  ...(from('options') ? SERVER_OPTIONS : {}),
   ...(from('logger') ? { loggerInstance: createLogger('error') } : { logger: false }),
 });
 if (from('security')) {

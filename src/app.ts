@@ -1,7 +1,7 @@
 // buildApp: the Fastify instance with every route, schema and error path. It never listens and never
 // reads process.env; server.ts runs it, tests inject requests into it.
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawRequestDefaultExpression } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { ApiKeys } from './api/api-keys.js';
@@ -73,27 +73,32 @@ function trustProxy(setting: AppConfig['TRUST_PROXY']) {
   return typeof setting === 'number' ? (_address: string, hop: number) => hop < setting : setting;
 }
 
+/** How the server reads requests: routing, limits, timeouts and request ids (the benchmarks reuse them). */
+export const SERVER_OPTIONS = {
+  routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  rewriteUrl: (req: RawRequestDefaultExpression) => classShareSlash(req.url ?? '/'),
+  // Deliberate limits: data requests carry no body (tape uploads set their own, larger limit);
+  // a client gets 10 s to send its headers and 30 s for a whole request; idle keep-alive
+  // connections live 65 s, past the 60 s idle timeout of common load balancers.
+  bodyLimit: 64 * 1024,
+  connectionTimeout: 10_000,
+  requestTimeout: 30_000,
+  keepAliveTimeout: 65_000,
+  // A caller's X-Request-Id is kept when it is a sane token; otherwise we make one.
+  requestIdHeader: false,
+  genReqId: (req: RawRequestDefaultExpression) => {
+    const given = req.headers['x-request-id'];
+    return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  },
+} as const;
+
 export async function buildApp(config: AppConfig, deps: AppDeps): Promise<FastifyInstance> {
   const fastify = Fastify({
+    ...SERVER_OPTIONS,
     loggerInstance: deps.logger as FastifyBaseLogger,
     trustProxy: trustProxy(config.TRUST_PROXY),
-    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
-    rewriteUrl: (req) => classShareSlash(req.url ?? '/'),
-    // Deliberate limits: data requests carry no body (tape uploads set their own, larger limit);
-    // a client gets 10 s to send its headers and 30 s for a whole request; idle keep-alive
-    // connections live 65 s, past the 60 s idle timeout of common load balancers.
-    bodyLimit: 64 * 1024,
-    connectionTimeout: 10_000,
-    requestTimeout: 30_000,
-    keepAliveTimeout: 65_000,
-    // A caller's X-Request-Id is kept when it is a sane token; otherwise we make one.
-    requestIdHeader: false,
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
-    genReqId: (req) => {
-      const given = req.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-    },
   });
   fastify.setValidatorCompiler(validatorCompiler);
   // Answers are written as the handlers built them. Their shapes are the schemas' types, checked when
