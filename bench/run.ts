@@ -521,6 +521,13 @@ async function apiPart(): Promise<PartResult> {
 
 type Launcher = (args: string[]) => [string, string[]];
 
+/** One 3 s round at 50 connections: the load result and the server's CPU per answer (us). */
+async function measured(url: string, path: () => string, pid: number) {
+  const before = cpuMsOf(pid);
+  const result = await load(url, path, 50, 3);
+  return { result, cpuUs: ((cpuMsOf(pid) - before) * 1000) / Math.max(1, result.requests) };
+}
+
 /** The ladder's steps (bench/ladder-server.mjs), each adding one piece of the app to a bare route. */
 const LADDER = ['bare', 'options', 'logger', 'security', 'methods', 'compression', 'cache'];
 
@@ -547,10 +554,9 @@ async function ladder(base: string, path: () => string, onCore1: Launcher, dir: 
     const cpu = targets.map(() => [] as number[]);
     for (let round = 0; round < 5; round++) {
       for (const [i, t] of targets.entries()) {
-        const before = cpuMsOf(t.pid);
-        const result = await load(t.url, t.path, 50, 3);
+        const { result, cpuUs } = await measured(t.url, t.path, t.pid);
         if (result.errors || result.non2xx) throw new Error(`ladder step ${t.step}: errors or non-2xx answers`);
-        cpu[i]!.push(((cpuMsOf(t.pid) - before) * 1000) / Math.max(1, result.requests));
+        cpu[i]!.push(cpuUs);
       }
     }
     return targets.map((t, i) => ({ step: t.step, cpuUs: median(cpu[i]!) }));
@@ -604,12 +610,6 @@ async function againstBare(base: string, endpoints: [string, () => string][], on
   ];
   const rows: { name: string; api: LoadResult; bare: LoadResult; same: LoadResult; cpuRatio: number; sameCpuUs: number; bodyKb: number }[] =
     [];
-  /** One round: the load result and the server CPU per answer (us). */
-  const measured = async (url: string, path: () => string, pid: number) => {
-    const before = cpuMsOf(pid);
-    const result = await load(url, path, 50, 3);
-    return { result, cpuUs: ((cpuMsOf(pid) - before) * 1000) / Math.max(1, result.requests) };
-  };
   try {
     for (const [i, [name, path]] of endpoints.entries()) {
       const barePath = () => `/bare/e${i}`;

@@ -66,10 +66,10 @@ export async function analyzeTapeFile(path: string, options: FileTapeOptions = {
   const { threads = 'auto', onProgress, crossCheck = null, ...tapeOptions } = options;
   const auto = threads === 'auto';
   const count = auto ? Math.min(availableParallelism(), MAX_AUTO_THREADS) : threads;
-  const plan = count > 1 && (!auto || statSync(path).size >= AUTO_MIN_BYTES) ? planParts(path, count) : null;
+  const size = statSync(path).size;
+  const plan = count > 1 && (!auto || size >= AUTO_MIN_BYTES) ? planParts(path, count) : null;
   if (!plan) {
     const source = createReadStream(path, { highWaterMark: 1 << 20 });
-    const size = statSync(path).size;
     return analyzeTape(await ungzipped(source), {
       ...tapeOptions,
       crossCheck,
@@ -77,7 +77,6 @@ export async function analyzeTapeFile(path: string, options: FileTapeOptions = {
     });
   }
 
-  const size = plan.parts.at(-1)!.end;
   const progress = plan.parts.map(() => ({ lines: 0, bytes: 0 }));
   const report = (i: number) => (lines: number, bytes: number) => {
     progress[i] = { lines, bytes };

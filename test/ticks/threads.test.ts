@@ -89,19 +89,17 @@ describe('a tape file in parts', () => {
   });
 
   it('breaks ties across a cut as one pass does: the first print of an instant opens, the last closes, the first large print ranks first', async () => {
-    // 3,000 prints in one second at changing prices, every 100th a large one of the same size.
-    const rows = Array.from(
-      { length: 3_000 },
-      (_, i) => `XYZ,2026-03-02T15:00:00Z,${(100 + (i % 50) / 100).toFixed(2)},${i % 100 ? 100 : 5_000},N,@,,,A`,
-    );
+    // 3,000 prints in one second at changing prices, every 97th a large one of the same size.
+    const price = (i: number) => 100 + (i % 50) / 100;
+    const rows = Array.from({ length: 3_000 }, (_, i) => `XYZ,2026-03-02T15:00:00Z,${price(i).toFixed(2)},${i % 97 ? 100 : 5_000},N,@,,,A`);
     const path = join(dir, 'ties.csv');
     writeFileSync(path, `symbol,timestamp,price,size,exchange,conditions,trf_id,participant_timestamp,tape\n${rows.join('\n')}\n`);
     const expected = await onePass(path);
     const [bar] = expected.symbols[0].candles;
-    expect([bar.open, bar.close]).toEqual([100, 100.49]);
-    expect(expected.symbols[0].large_prints.largest.map((p: { price: number }) => p.price)).toEqual([
-      100, 100, 100, 100, 100, 100, 100, 100, 100, 100,
-    ]);
+    expect([bar.open, bar.close]).toEqual([price(0), price(2_999)]);
+    // Equal in size, the large prints rank in file order: the first ten of them, rows 0, 97, 194...
+    const firstTen = Array.from({ length: 10 }, (_, k) => price(k * 97));
+    expect(expected.symbols[0].large_prints.largest.map((p: { price: number }) => p.price)).toEqual(firstTen);
     for (const threads of [2, 3, 7]) expect(await inParts(path, threads)).toEqual(expected);
   });
 
