@@ -1,6 +1,7 @@
 // buildApp: the Fastify instance with every route, schema and error path. It never listens and never
 // reads process.env; server.ts runs it, tests inject requests into it.
 import { randomUUID } from 'node:crypto';
+import { getHeapStatistics } from 'node:v8';
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type RawRequestDefaultExpression } from 'fastify';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
@@ -26,6 +27,7 @@ import { DailyReports } from './read/daily.js';
 import { EstimateReports } from './read/estimates.js';
 import { PointInTime } from './read/point-in-time.js';
 import { Publications } from './read/feed.js';
+import { HistoryMemory } from './read/history-memory.js';
 import { Queries } from './read/queries.js';
 import { Revisions } from './read/revisions.js';
 import { Unusual } from './read/unusual.js';
@@ -55,7 +57,7 @@ export interface AppDeps {
 }
 
 export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW' | 'CORS_ORIGINS' | 'ANSWER_CACHE_MB'> &
-  Partial<Pick<Config, 'RATE_LIMIT_REDIS_URL'>>;
+  Partial<Pick<Config, 'RATE_LIMIT_REDIS_URL' | 'HISTORY_MEMORY_MB'>>;
 
 /** Defaults for callers (tests, tools) that do not care about the public-facing settings. */
 export const OPEN_APP_CONFIG: AppConfig = {
@@ -65,6 +67,11 @@ export const OPEN_APP_CONFIG: AppConfig = {
   CORS_ORIGINS: ['*'],
   ANSWER_CACHE_MB: 256,
 };
+
+/** The histories live on V8's heap: a quarter of its limit, at most 512 MB (about 300 MB hold 12,300 symbols). */
+function defaultHistoryMemoryMb(): number {
+  return Math.min(512, Math.floor(getHeapStatistics().heap_size_limit / 4 / 1024 / 1024));
+}
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
@@ -125,6 +132,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   const snapshot = new Snapshot(deps.store.db);
   const queries = new Queries(deps.store.db);
   const reports = new Reports(queries, snapshot);
+  const histories = new HistoryMemory(reports, queries, snapshot, {
+    maxBytes: (config.HISTORY_MEMORY_MB ?? defaultHistoryMemoryMb()) * 1024 * 1024,
+    logger: deps.logger,
+  });
+  fastify.addHook('onReady', async () => histories.start());
+  fastify.addHook('onClose', async () => histories.stop());
   const pointInTime = new PointInTime(deps.store.db.name);
   fastify.addHook('onClose', async () => pointInTime.close());
   const daily = new DailyReports(deps.store.db, snapshot);
@@ -191,6 +204,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     api.setErrorHandler((err: FastifyError, req, reply) => handleError(noData(err), req, reply));
     await api.register(darkpoolRoutes, {
       reports,
+      histories,
       reportsAsOf: (asOf) => pointInTime.reports(asOf),
       revisions: new Revisions(deps.store.db, reports, snapshot),
       weekFiles: new WeekFiles(deps.store.db.name),

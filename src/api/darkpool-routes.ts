@@ -8,6 +8,7 @@ import { weekStartOf } from '../domain/calendar.js';
 import { NoDailyDataError } from '../read/daily.js';
 import { EstimateUnavailableError, type EstimateReports } from '../read/estimates.js';
 import type { Publications } from '../read/feed.js';
+import type { HistoryMemory } from '../read/history-memory.js';
 import type { Revisions } from '../read/revisions.js';
 import type { Unusual } from '../read/unusual.js';
 import type { WeekFiles } from '../read/week-file.js';
@@ -55,6 +56,8 @@ import {
 
 export interface DarkpoolRoutesOptions {
   reports: Reports;
+  /** Histories serialized once per revision (read/history-memory.ts). */
+  histories: HistoryMemory;
   /** The read models as of a date (read/point-in-time.ts). */
   reportsAsOf: (asOf: string) => Reports;
   revisions: Revisions;
@@ -93,6 +96,8 @@ export function answer<T>(fn: () => T, asOf?: string): T {
   }
 }
 
+/** What Fastify gives a serialized object: a kept answer, sent as bytes, says the same. */
+const JSON_TYPE = 'application/json; charset=utf-8';
 const SYMBOL_COLUMNS = Object.keys(symbolWeekSchema.shape);
 const SECTOR_COLUMNS = Object.keys(sectorsSchema.shape.data.element.shape);
 const VENUE_COLUMNS = Object.keys(venueTotalSchema.shape);
@@ -126,7 +131,7 @@ export const SECURITY: Record<string, string[]>[] = [{ bearerKey: [] }, { header
 
 export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = async (
   app,
-  { reports, reportsAsOf, revisions, weekFiles, unusual, publications, estimates, now },
+  { reports, histories, reportsAsOf, revisions, weekFiles, unusual, publications, estimates, now },
 ) => {
   const at = (asOf: string | undefined) => (asOf ? reportsAsOf(asOf) : reports);
   const tags = ['darkpool'];
@@ -310,6 +315,15 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         throw new ProblemError('invalid_parameter', `from (${from}) is after to (${to})`, {
           errors: [{ parameter: 'from', message: 'after to' }],
         });
+      }
+      if (req.format === 'json' && !req.query.include && !req.query.as_of && !from && !to) {
+        const kept = histories.json(req.params.ticker, req.query.weeks);
+        // Cheap to answer again: the answer cache is left to answers that are not. Bytes are sent as
+        // they are: the response schema documents the JSON they carry.
+        if (kept) {
+          req.responseKey = null;
+          return reply.type(JSON_TYPE).send(kept as unknown as string);
+        }
       }
       const body = answer(() => at(req.query.as_of).history(req.params.ticker, req.query.weeks, { from, to }), req.query.as_of);
       if (req.query.include) return answer(() => estimates.withEstimates(body));

@@ -140,6 +140,7 @@ export class Queries {
         'SELECT * FROM symbols WHERE symbol = ? COLLATE NOCASE ORDER BY newest_week DESC, symbol LIMIT 1',
       ),
       symbolByKey: db.prepare<[string], SymbolRow>('SELECT * FROM symbols WHERE lookup_key = ? ORDER BY newest_week DESC, symbol LIMIT 1'),
+      symbolsRecentFirst: db.prepare<[], string>('SELECT symbol FROM symbols ORDER BY newest_week DESC, symbol').pluck(),
       anyWeek: db.prepare<[], { one: number }>('SELECT 1 AS one FROM weeks LIMIT 1'),
       meta: db.prepare<[string], { value: string }>('SELECT value FROM meta WHERE key = ?'),
       allWeeks: db.prepare<[], LoadedWeek>('SELECT * FROM weeks ORDER BY tier, week_start DESC'),
@@ -243,6 +244,11 @@ export class Queries {
          GROUP BY s.sector`,
       ),
     };
+  }
+
+  /** Every symbol, those with the newest weeks first. */
+  symbolsRecentFirst(): string[] {
+    return this.s.symbolsRecentFirst.all();
   }
 
   /** A ticker in any spelling (see read/symbols.ts). */

@@ -48,6 +48,9 @@ export interface MoversOptions {
   offset?: number;
 }
 
+/** How many weeks a history answers when neither `weeks` nor a range is asked for. */
+export const DEFAULT_HISTORY_WEEKS = 4;
+
 export const FINRA_CREDIT = {
   provider: 'FINRA',
   name: 'FINRA OTC Transparency data: weekly ATS (alternative trading system) volume',
@@ -254,7 +257,7 @@ export class Reports {
     const symbol = this.resolve(ticker);
     const from = range.from ? weekStartOf(range.from) : null;
     const to = range.to ? weekStartOf(range.to) : null;
-    const limit = weeks ?? (from || to ? Infinity : 4);
+    const limit = weeks ?? (from || to ? Infinity : DEFAULT_HISTORY_WEEKS);
     // One more week than shown, so that the oldest record can compare with its previous week.
     const loaded: LoadedWeek[] = [];
     for (const w of this.weeks.ofTier(symbol.tier)) {
