@@ -68,7 +68,7 @@ export const OPEN_APP_CONFIG: AppConfig = {
   ANSWER_CACHE_MB: 256,
 };
 
-/** The histories live on V8's heap: a quarter of its limit, at most 512 MB (about 300 MB hold 12,300 symbols). */
+/** Node sizes its heap limit to the machine's or container's memory: a quarter of it, at most 512 MB (12,300 symbols take about 300). */
 function defaultHistoryMemoryMb(): number {
   return Math.min(512, Math.floor(getHeapStatistics().heap_size_limit / 4 / 1024 / 1024));
 }

@@ -70,7 +70,7 @@ const schema = z
       .transform((v) => v === 'true'),
     LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
     ANSWER_CACHE_MB: z.coerce.number().int().min(0).max(65_536).default(256),
-    // Unset: a quarter of V8's heap limit, at most 512 (the histories live on its heap).
+    // Unset: a quarter of Node's heap limit (sized to the memory there is), at most 512.
     HISTORY_MEMORY_MB: z.coerce.number().int().min(0).max(65_536).optional(),
   })
   .superRefine((c, ctx) => {

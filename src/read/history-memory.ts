@@ -10,9 +10,8 @@
 //
 // Bytes, not strings: the answer goes out as one Buffer copied from them, where a string answer was
 // flattened, measured and encoded again on every request (0.41x the bare route's server CPU against
-// 0.51x in `npm run bench -- api`). Holding
-// them costs the server's other answers some CPU (bench/RESULTS.md measures how much);
-// HISTORY_MEMORY_MB=0 turns this off.
+// 0.51x in `npm run bench -- api`). Holding them costs the server's other answers some CPU
+// (bench/RESULTS.md measures how much); HISTORY_MEMORY_MB=0 turns this off.
 import type { Logger } from 'pino';
 import type { Queries } from './queries.js';
 import type { Snapshot } from './snapshot.js';
