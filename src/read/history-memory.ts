@@ -53,7 +53,6 @@ export class HistoryMemory {
   private next = 0;
   /** `source` of this revision around its weeks: `{...,"weeks":[` and `],"freshness":...}`. */
   private sourceEnds: [string, string] | null = null;
-  private readonly sourceWeekJson = new Map<string, string>();
   private readonly sourceLists = new Map<string, SourceWeeks>();
   private timer: NodeJS.Immediate | null = null;
   private running = false;
@@ -119,7 +118,6 @@ export class HistoryMemory {
     this.symbols = null;
     this.next = 0;
     this.sourceEnds = null;
-    this.sourceWeekJson.clear();
     this.sourceLists.clear();
     if (!this.running) return;
     if (this.timer) clearImmediate(this.timer);
@@ -149,12 +147,13 @@ export class HistoryMemory {
       return;
     }
     const total = this.symbols?.length ?? 0;
-    const fields = { symbols: this.kept.size, of: total, mb: Math.round(this.bytes / 1e5) / 10 };
+    const { symbols, bytes } = this.status();
+    const fields = { symbols, of: total, mb: Math.round(bytes / 1e5) / 10 };
     const ms = Math.round(performance.now() - this.startedAt);
-    if (this.kept.size < total) {
+    if (symbols < total) {
       this.options.logger.warn(
         { ...fields, ms },
-        `histories kept in memory for ${this.kept.size} of ${total} symbols: HISTORY_MEMORY_MB is full, the others are read per request`,
+        `histories kept in memory for ${symbols} of ${total} symbols: HISTORY_MEMORY_MB is full, the others are read per request`,
       );
     } else this.options.logger.info({ ...fields, ms }, 'histories kept in memory');
     this.release();
@@ -190,12 +189,7 @@ export class HistoryMemory {
     const key = weeks.map((w) => `${w.tier} ${w.week_start}`).join();
     let list = this.sourceLists.get(key);
     if (!list) {
-      const json = weeks.map((w) => {
-        const weekKey = `${w.tier} ${w.week_start}`;
-        let one = this.sourceWeekJson.get(weekKey);
-        if (one === undefined) this.sourceWeekJson.set(weekKey, (one = JSON.stringify(w)));
-        return one;
-      });
+      const json = weeks.map((w) => JSON.stringify(w));
       list = { weeks: json, whole: Buffer.from(this.answerEnd(json)) };
       this.sourceLists.set(key, list);
       this.bytes += list.whole.byteLength;
