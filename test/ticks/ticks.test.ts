@@ -386,6 +386,22 @@ describe('input', () => {
       Buffer.from([0xac, 0x0a]),
     ]);
     expect(euro.input).toMatchObject({ trades: 1, malformed: 1 });
+    // A character begun at a chunk's end and never finished is read where it stands (line 3), not
+    // at the end of the input, even when the chunks after it are plain ASCII.
+    const cut = await analyzeTape([
+      Buffer.from(`${HEADER}\nXYZ,2026-03-02T15:00:01Z,100,100,N,@,,,A\n`),
+      Buffer.from([0xe2, 0x82]),
+      Buffer.from('\nXYZ,2026-03-02T15:00:02Z,100,100,N,@,,,A\n'),
+    ]);
+    expect(cut.input).toMatchObject({ trades: 2, malformed: 1 });
+    expect(cut.input.malformed_rows[0]!.line).toBe(3);
+    // After a whole non-ASCII character, ASCII chunks read as before.
+    const whole = await analyzeTape([
+      Buffer.from(`${HEADER}\nXYZ,2026-03-02T15:00:01Z,100,100,N,@,,,A\nX€Z,2026-03-02T15:00:01Z,100,100,N,@,,,A\n`),
+      Buffer.from('XYZ,2026-03-02T15:00:02Z,100,100,N,@,,,A\n'),
+    ]);
+    expect(whole.input).toMatchObject({ trades: 2, malformed: 1 });
+    expect(whole.input.malformed_rows[0]).toMatchObject({ line: 3, reason: expect.stringContaining('"X€Z"') });
   });
 });
 
