@@ -4,7 +4,7 @@
 
 import { isAscii } from 'node:buffer';
 import { isMassiveHeader, massiveCsvParser, massiveTrade, SupersededRow } from './massive.js';
-import { scanDecimal, scanTimestamp, splitCsv } from './scan.js';
+import { RepeatedText, scanDecimal, scanTimestamp, splitCsv } from './scan.js';
 import { BadRow, parseTimestamp, SYMBOL, TradeFormatError, type Trade } from './trade.js';
 
 export { parseTimestamp, TradeFormatError, type Trade } from './trade.js';
@@ -319,18 +319,13 @@ function csvParser(headerLine: string, forced: InputFormat, symbol: string | und
   const ends = new Int32Array(width + 1);
   const trade: Trade = { symbol: '', timeMs: 0, price: 0, size: 0, exchange: '', conditions: '', trfId: '', participantMs: NaN, tape: '' };
   // The symbol as the file spells it (compared in place) and as reported (upper case: ibm is IBM).
-  let lastSymbol = '';
+  const lastSymbol = new RepeatedText();
   let lastTicker = '';
   const field = (text: string, i: number) => (i >= 0 ? text.slice(starts[i]!, ends[i]!) : '');
-  // Consecutive trades mostly repeat their conditions and TRF id: reuse the string when they do.
-  let lastConditions = '';
-  let lastTrf = '';
-  const repeat = (text: string, i: number, last: string) => {
-    if (i < 0) return '';
-    const start = starts[i]!;
-    const length = ends[i]! - start;
-    return length === last.length && text.startsWith(last, start) ? last : text.slice(start, start + length);
-  };
+  // Consecutive trades mostly repeat their conditions and TRF id: the same string while they do.
+  const conditions = new RepeatedText();
+  const trfId = new RepeatedText();
+  const repeated = (text: string, i: number, last: RepeatedText) => (i < 0 ? '' : last.read(text, starts[i]!, ends[i]!));
   return (text, lineStart, lineEnd, quoted) => {
     if (quoted) {
       const line = text.slice(lineStart, lineEnd);
@@ -350,13 +345,10 @@ function csvParser(headerLine: string, forced: InputFormat, symbol: string | und
     else count++; // a comma beyond the last field: too many
     if (count !== width) throw new BadRow(`${count > width ? 'more' : count} fields, the header has ${width}`);
 
-    const s0 = starts[iSym]!;
-    const len = ends[iSym]! - s0;
-    if (len !== lastSymbol.length || !text.startsWith(lastSymbol, s0)) {
+    if (!lastSymbol.holds(text, starts[iSym]!, ends[iSym]!)) {
       const symbol = field(text, iSym);
       if (symbol !== symbol.trim() || !SYMBOL.test(symbol)) return slow(text.slice(lineStart, lineEnd));
-      lastSymbol = symbol;
-      lastTicker = symbol.toUpperCase();
+      lastTicker = lastSymbol.remember(symbol).toUpperCase();
     }
     const timeMs = scanTimestamp(text, starts[iTs]!, ends[iTs]!);
     const price = scanDecimal(text, starts[iPx]!, ends[iPx]!);
@@ -374,13 +366,22 @@ function csvParser(headerLine: string, forced: InputFormat, symbol: string | und
     trade.price = price;
     trade.size = size;
     trade.exchange = exchange;
-    trade.conditions = lastConditions = repeat(text, iCond, lastConditions);
-    trade.trfId = lastTrf = repeat(text, iTrf, lastTrf);
+    trade.conditions = repeated(text, iCond, conditions);
+    trade.trfId = repeated(text, iTrf, trfId);
     trade.participantMs = participantMs;
     trade.tape =
-      iTape >= 0 && ends[iTape]! - starts[iTape]! === 1 ? text[starts[iTape]!]!.toUpperCase() : field(text, iTape).trim().toUpperCase();
+      iTape >= 0 && ends[iTape]! - starts[iTape]! === 1 ? upperLetter(text, starts[iTape]!) : field(text, iTape).trim().toUpperCase();
     return trade;
   };
+}
+
+/**
+ * The character at i in upper case. One character comes from V8's table of single-character
+ * strings, where toUpperCase() would make a new string for every line.
+ */
+function upperLetter(text: string, i: number): string {
+  const code = text.charCodeAt(i);
+  return code >= 97 && code <= 122 ? String.fromCharCode(code - 32) : text[i]!;
 }
 
 /** A trade object in our layout (the CSV's column names as fields). */

@@ -46,9 +46,10 @@ export function scanDigits(line: string, start: number, end: number): number {
   }
   return n;
 }
-// The date and zone of an ISO time repeat on every line of a file: compare them as text, parse once.
-let scanDate = '';
-let scanZone = '';
+// The date and zone of an ISO time repeat on every line of a file: read as numbers, compared with
+// the previous line's, and only a new day is checked and turned into a time.
+let scanDateKey = -1;
+let scanZoneMinutes = 0;
 let scanDayMs = 0;
 
 /** Epoch digits or the common ISO layout, in place; NaN sends the value to parseTimestamp. */
@@ -84,23 +85,24 @@ export function scanTimestamp(line: string, start: number, end: number): number 
       scale /= 10;
     }
   }
-  if (!(line.startsWith(scanDate, start) && line.startsWith(scanZone, i) && scanZone.length === end - i && scanDate.length === 10)) {
-    let zoneMinutes: number;
-    const z = line.charCodeAt(i);
-    if (z === 90 && i + 1 === end) zoneMinutes = 0;
-    else if ((z === 43 || z === 45) && i + 6 === end && line.charCodeAt(i + 3) === 58 && two(line, i + 1) >= 0 && two(line, i + 4) >= 0) {
-      zoneMinutes = (z === 45 ? -1 : 1) * (two(line, i + 1) * 60 + two(line, i + 4));
-    } else return NaN;
-    const century = two(line, start);
-    const yy = two(line, start + 2);
-    const month = two(line, start + 5);
-    const day = two(line, start + 8);
-    if (century < 0 || yy < 0 || month < 1 || day < 1) return NaN;
+  let zoneMinutes: number;
+  const z = line.charCodeAt(i);
+  if (z === 90 && i + 1 === end) zoneMinutes = 0;
+  else if ((z === 43 || z === 45) && i + 6 === end && line.charCodeAt(i + 3) === 58 && two(line, i + 1) >= 0 && two(line, i + 4) >= 0) {
+    zoneMinutes = (z === 45 ? -1 : 1) * (two(line, i + 1) * 60 + two(line, i + 4));
+  } else return NaN;
+  const century = two(line, start);
+  const yy = two(line, start + 2);
+  const month = two(line, start + 5);
+  const day = two(line, start + 8);
+  if (century < 0 || yy < 0 || month < 1 || day < 1) return NaN;
+  const dateKey = ((century * 100 + yy) * 100 + month) * 100 + day;
+  if (dateKey !== scanDateKey || zoneMinutes !== scanZoneMinutes) {
     const utc = Date.UTC(century * 100 + yy, month - 1, day);
     const check = new Date(utc);
     if (Number.isNaN(utc) || check.getUTCDate() !== day || check.getUTCMonth() !== month - 1) return NaN;
-    scanDate = line.slice(start, start + 10);
-    scanZone = line.slice(i, end);
+    scanDateKey = dateKey;
+    scanZoneMinutes = zoneMinutes;
     scanDayMs = utc - zoneMinutes * 60_000;
   }
   const hh = two(line, start + 11);
@@ -143,5 +145,47 @@ export function splitCsv(line: string): string[] {
       out.push(line.slice(i, comma));
       i = comma + 1;
     }
+  }
+}
+
+/**
+ * A number naming ASCII text [start, end) of up to 7 characters (7 bits each: exact in a double),
+ * or -1 for anything else. Equal keys, equal text (no character is 0, so no two lengths share a key).
+ */
+function asciiKey(text: string, start: number, end: number): number {
+  if (end - start > 7) return -1;
+  let key = 0;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0 || c > 127) return -1;
+    key = key * 128 + c;
+  }
+  return key;
+}
+
+/**
+ * A field's text that mostly repeats from one line to the next (a symbol, a condition list): the
+ * same string while it repeats, found without a substring. Short ASCII text is compared as a number,
+ * cheaper than a builtin call per line; longer text with startsWith.
+ */
+export class RepeatedText {
+  value = '';
+  private key = 0;
+
+  /** Whether text[start, end) is the value held. */
+  holds(text: string, start: number, end: number): boolean {
+    const key = asciiKey(text, start, end);
+    return key >= 0 ? key === this.key : end - start === this.value.length && text.startsWith(this.value, start);
+  }
+
+  remember(value: string): string {
+    this.value = value;
+    this.key = asciiKey(value, 0, value.length);
+    return value;
+  }
+
+  /** text[start, end), as the string held when it repeats. */
+  read(text: string, start: number, end: number): string {
+    return this.holds(text, start, end) ? this.value : this.remember(text.slice(start, end));
   }
 }

@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { analyzeTape, type TapeOptions } from '../../src/ticks/index.js';
-import { MalformedRowError, MAX_TEXT_CHARS, parseTimestamp } from '../../src/ticks/parse.js';
+import { MalformedRowError, MAX_TEXT_CHARS, parseTimestamp, readTrades } from '../../src/ticks/parse.js';
 import { darkToLit } from '../../src/ticks/report.js';
 import { roundLot } from '../../src/ticks/rules.js';
 import { FIXTURES } from '../support/fixtures.js';
@@ -342,6 +342,38 @@ describe('input', () => {
     const fromJson = await analyze(ndjson);
     expect(fromJson.input.format).toBe('ndjson');
     expect(fromJson.symbols).toEqual(fromCsv.symbols);
+  });
+
+  it('reads each CSV line in place as the plain parser reads the same fields, whatever repeats from the line before', async () => {
+    // Lines where one field at a time changes from the line before: the fast path compares the
+    // repeated ones (symbol, conditions, TRF id, the time's date and zone) with the previous line's.
+    const rows = [
+      ['IBM', '2013-10-14T08:11:15.725-04:00', '184.99', '100', 'P', 'FT', '', '', 'A'],
+      ['IBN', '2013-10-14T08:11:15.725-04:00', '184.99', '100', 'P', 'FT', '', '', 'a'],
+      ['ibm', '2013-10-15T08:11:15-04:00', '185', '40', 'D', 'FI', 'N', '2013-10-15T08:11:14.5-04:00', 'A'],
+      ['IBM', '2013-10-15T08:11:15-05:00', '185', '40', 'D', 'FI', 'T', '', 'C'],
+      ['IBM', '2013-10-15T13:11:15Z', '185', '40', 'D', '@FTI4567', 'T', '', 'C'],
+      ['IBM', '2013-10-15T13:11:15-00:00', '185', '40', 'D', '@FTI4568', ' ', '', 'C'],
+      ['IBM', '2013-02-30T13:11:15Z', '185', '40', 'D', '', '', '', 'C'],
+      ['IBM', '2013-02-28T13:11:15Z', '185', '40', 'D', '', '', '', 'C'],
+      ['IBM', '2013-02-30T13:11:15Z', '185', '40', 'D', '', '', '', 'C'],
+      ['BRK.B', '2013-02-28 13:11:15+05:30', '185.5', '1', 'N', '@', '', '', 'B'],
+      ['LONGSYMBOL', '2013-02-28T13:11:15.000001+05:30', '185.5', '1', 'N', '@', '', '', 'B'],
+      ['LONGSYMBOM', '2013-02-28T13:11:15.000001+05:30', '185.5', '1', 'N', '@', '', '', 'B'],
+      ['LONGSYMBOM', '1361999475000', '185.5', '1', 'N', '@', '', '', 'B'],
+    ];
+    const names = HEADER.split(',');
+    const seen = async (input: string) => {
+      const trades: unknown[] = [];
+      const summary = await readTrades([input], (t) => trades.push({ ...t }));
+      return { trades, malformed: summary.malformedRows };
+    };
+    const fromCsv = await seen(csv(...rows.map((r) => r.join(','))));
+    const fromObjects = await seen(rows.map((r) => JSON.stringify(Object.fromEntries(names.map((n, i) => [n, r[i]])))).join('\n'));
+    expect(fromCsv.trades).toHaveLength(rows.length - 2); // 30 February, twice
+    expect(fromCsv.trades).toEqual(fromObjects.trades);
+    expect(fromCsv.malformed.map((m) => m.line)).toEqual([8, 10]);
+    expect(fromObjects.malformed.map((m) => m.line)).toEqual([7, 9]); // no header line
   });
 
   it('tells epoch units apart and keeps sub-millisecond precision of nanoseconds', () => {
