@@ -132,9 +132,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   const snapshot = new Snapshot(deps.store.db);
   const queries = new Queries(deps.store.db);
   const reports = new Reports(queries, snapshot);
+  // Another process's publish is seen within a second (and by the snapshot at the next answer); this process's at once.
+  const revision = cachedRevision(() => queries.datasetRevision(), 1000);
   const histories = new HistoryMemory(reports, queries, snapshot, {
     maxBytes: (config.HISTORY_MEMORY_MB ?? defaultHistoryMemoryMb()) * 1024 * 1024,
     logger: deps.logger,
+    revision: () => revision.get().revision,
   });
   fastify.addHook('onReady', async () => histories.start());
   fastify.addHook('onClose', async () => histories.stop());
@@ -142,8 +145,6 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   fastify.addHook('onClose', async () => pointInTime.close());
   const daily = new DailyReports(deps.store.db, snapshot);
   const estimates = new EstimateReports(deps.store.db, reports, daily, new EstimateScorer(deps.store.db), snapshot);
-  // Another process's publish is seen within a second (and by the snapshot at the next answer); this process's at once.
-  const revision = cachedRevision(() => queries.datasetRevision(), 1000);
   deps.store.onChange(() => {
     revision.invalidate();
     snapshot.changed();

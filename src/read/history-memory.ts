@@ -42,6 +42,12 @@ interface SourceWeeks {
 export interface HistoryMemoryOptions {
   maxBytes: number;
   logger: Logger;
+  /**
+   * The dataset revision a request is answered for, as the answer cache reads it (at most once a
+   * second): what is kept answers only while it is of that revision, and another process's publish
+   * is seen as soon as the answer cache sees it, without a transaction per answer.
+   */
+  revision: () => number;
 }
 
 export class HistoryMemory {
@@ -50,6 +56,8 @@ export class HistoryMemory {
   /** Moves whenever the data changes: a slice of an older generation stops. */
   private generation = 0;
   private symbols: string[] | null = null;
+  /** The dataset revision of what is kept (-1 before the first slice of a fill). */
+  private keptRevision = -1;
   private next = 0;
   /** `source` of this revision around its weeks: `{...,"weeks":[` and `],"freshness":...}`. */
   private sourceEnds: [string, string] | null = null;
@@ -92,18 +100,18 @@ export class HistoryMemory {
    * it: any other spelling goes the usual way, which resolves it.
    */
   json(ticker: string, weeks = DEFAULT_HISTORY_WEEKS): Buffer | null {
-    if (weeks > KEPT_WEEKS || this.kept.size === 0) return null;
-    // In a read: another process's publish is seen first, and then nothing of the old data is served.
-    return this.snapshot.read(() => {
-      const kept = this.kept.get(ticker);
-      if (!kept || !this.sourceEnds) return null;
-      const shown = Math.min(weeks, kept.ends.length);
-      return Buffer.concat([
-        Buffer.from(`{"ticker":${JSON.stringify(ticker)},"weeks":${weeks},"data":[`),
-        kept.records.subarray(0, shown === 0 ? 0 : kept.ends[shown - 1]),
-        shown === kept.ends.length ? kept.source.whole : Buffer.from(this.answerEnd(kept.source.weeks.slice(0, shown))),
-      ]);
-    });
+    if (weeks > KEPT_WEEKS || this.kept.size === 0 || this.keptRevision !== this.options.revision()) return null;
+    // No read transaction: a publish in this process has emptied the memory already (forget), and
+    // another process's moves the revision. The usual way then reads the store, which sees the
+    // change and starts a new fill.
+    const kept = this.kept.get(ticker);
+    if (!kept || !this.sourceEnds) return null;
+    const shown = Math.min(weeks, kept.ends.length);
+    return Buffer.concat([
+      Buffer.from(`{"ticker":${JSON.stringify(ticker)},"weeks":${weeks},"data":[`),
+      kept.records.subarray(0, shown === 0 ? 0 : kept.ends[shown - 1]),
+      shown === kept.ends.length ? kept.source.whole : Buffer.from(this.answerEnd(kept.source.weeks.slice(0, shown))),
+    ]);
   }
 
   /** What is kept now. */
@@ -116,6 +124,7 @@ export class HistoryMemory {
     this.kept = new Map();
     this.bytes = 0;
     this.symbols = null;
+    this.keptRevision = -1;
     this.next = 0;
     this.sourceEnds = null;
     this.sourceLists.clear();
@@ -134,7 +143,11 @@ export class HistoryMemory {
     // One read per slice: the slice sees one snapshot, and a change between slices starts again (forget).
     this.snapshot.read(() => {
       if (generation !== this.generation) return;
-      const symbols = (this.symbols ??= this.queries.symbolsRecentFirst());
+      if (this.symbols === null) {
+        this.symbols = this.queries.symbolsRecentFirst();
+        this.keptRevision = this.queries.datasetRevision().revision;
+      }
+      const symbols = this.symbols;
       while (this.next < symbols.length && performance.now() < deadline) {
         if (this.bytes >= this.options.maxBytes) break;
         this.keep(symbols[this.next++]!);

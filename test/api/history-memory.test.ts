@@ -15,6 +15,7 @@ import type { Store } from '../../src/store/store.js';
 import { ingestContext, nineWeeksStore, NINE_WEEKS } from '../support/app.js';
 import { AAPL_BRKB_WEEKS, otceFirmRows, relabelWeek, TQQQ_JSON } from '../support/fixtures.js';
 import { captureLogs, removeTempDirs, silentLogger, tempDbPath } from '../support/harness.js';
+import { eventually } from '../support/processes.js';
 import { syntheticWeek, writeJson } from '../support/synthetic.js';
 
 afterAll(removeTempDirs);
@@ -26,7 +27,8 @@ function readModels(store: Store, maxBytes = 64 * 1024 * 1024, logger = silentLo
   store.onChange(() => snapshot.changed()); // as the app wires it: this process's publishes
   const queries = new Queries(store.db);
   const reports = new Reports(queries, snapshot);
-  const histories = new HistoryMemory(reports, queries, snapshot, { maxBytes, logger });
+  // The store's revision itself: the app reads it at most once a second (the answer cache's).
+  const histories = new HistoryMemory(reports, queries, snapshot, { maxBytes, logger, revision: () => queries.datasetRevision().revision });
   return { queries, reports, histories };
 }
 
@@ -68,7 +70,7 @@ describe('histories kept in memory', () => {
     store.close();
   });
 
-  it("forgets what it kept when another process publishes (SQLite's data_version)", async () => {
+  it('forgets what it kept when another process publishes (the dataset revision)', async () => {
     const path = tempDbPath();
     const store = await nineWeeksStore(path);
     const models = readModels(store);
@@ -188,5 +190,45 @@ describe('GET /darkpool/history/{ticker} from memory', () => {
     // JSON without a range or as_of is answered from memory (kept answers never enter the answer cache).
     // Twice: 5 asks (the canonical spelling, JSON, no range) and the 4 of them that have a body to revalidate.
     expect(served.filter(Boolean).length).toBe(2 * (5 + 4));
+  });
+});
+
+describe('the app when another process publishes', () => {
+  it('answers the old data whole until it sees the new revision (within a second, as the answer cache), then the new data whole', async () => {
+    const path = tempDbPath();
+    const store = await nineWeeksStore(path);
+    const start = vi.spyOn(HistoryMemory.prototype, 'start');
+    const app = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger });
+    await app.ready();
+    const memory = start.mock.contexts[0] as HistoryMemory;
+    start.mockRestore();
+    await memory.filled();
+    const reports = new Reports(new Queries(store.db), new Snapshot(store.db));
+    const symbol = new Queries(store.db).symbolsRecentFirst()[0]!;
+    const url = `/darkpool/history/${symbol}?weeks=3`;
+    const before = JSON.stringify(reports.history(symbol, 3));
+    expect((await app.inject(url)).payload).toBe(before);
+
+    const other = openStore(path, SectorTable.load());
+    const tenth = '2025-11-24';
+    await importFiles(ingestContext(other), [writeJson(relabelWeek(otceFirmRows('2025-11-17'), tenth, 'OTCE'))], {});
+    other.close();
+    const after = JSON.stringify(reports.history(symbol, 3));
+    expect(after).toContain(tenth);
+    const answers: string[] = [];
+    await eventually(
+      async () => {
+        answers.push((await app.inject(url)).payload);
+        return answers.at(-1) === after ? true : undefined;
+      },
+      5_000,
+      50,
+    );
+    expect(answers.every((a) => a === before || a === after)).toBe(true);
+    // Kept again, of the new revision, and served from memory.
+    await memory.filled();
+    expect(memory.json(symbol, 3)?.toString('utf8')).toBe(after);
+    await app.close();
+    store.close();
   });
 });
