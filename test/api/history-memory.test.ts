@@ -1,6 +1,6 @@
 // Histories kept serialized in memory (read/history-memory.ts): every answer from memory must be byte
 // for byte the one Reports builds, for every symbol, and nothing of older data may be served after a
-// publish, in this process or another.
+// publish in this process, nor once the app has seen another process's (as its answer cache does).
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
