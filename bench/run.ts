@@ -455,15 +455,37 @@ async function apiPart(): Promise<PartResult> {
     LOG_LEVEL: 'error',
     HISTORY_MEMORY_MB: '0',
   });
+  // And the app as it runs by default (LOG_LEVEL=info): one access line per answer, its output read
+  // as a log collector would.
+  const withAccessLog = await startService(...onCore1(['bench/server-child.mjs']), {
+    DB_PATH: join(dir, 'api.db'),
+    INGEST_CRON: 'off',
+    RATE_LIMIT_MAX: '0',
+    LOG_LEVEL: 'info',
+  });
+  // Drained, so that the server never waits on the pipe.
+  void (async () => {
+    while (!(await withAccessLog.lines.next()).done);
+  })();
   await waitReady(`${withoutHistories.firstLine}/readyz`);
+  await waitReady(`${withAccessLog.firstLine}/readyz`);
   let steps: Awaited<ReturnType<typeof ladder>>;
   try {
-    steps = await ladder(base, endpoints[0]![1], onCore1, dir, server.child.pid!, {
-      url: withoutHistories.firstLine,
-      pid: withoutHistories.child.pid!,
-    });
+    steps = await ladder(base, endpoints[0]![1], onCore1, dir, server.child.pid!, [
+      {
+        step: 'the app without histories in memory (HISTORY_MEMORY_MB=0), random tickers',
+        url: withoutHistories.firstLine,
+        pid: withoutHistories.child.pid!,
+      },
+      {
+        step: 'the app with its access log (LOG_LEVEL=info, the default), random tickers',
+        url: withAccessLog.firstLine,
+        pid: withAccessLog.child.pid!,
+      },
+    ]);
   } finally {
     await withoutHistories.stop();
+    await withAccessLog.stop();
   }
   const { table, rows } = await againstBare(base, endpoints, onCore1, dir, server.child.pid!);
   const verdicts: string[] = [];
@@ -516,7 +538,8 @@ async function apiPart(): Promise<PartResult> {
     );
   }
   const appRandom = steps.find((r) => r.step === 'the app, random tickers')!;
-  const withoutHistoriesStep = steps.at(-1)!;
+  const withoutHistoriesStep = steps.find((r) => r.step.includes('HISTORY_MEMORY_MB=0'))!;
+  const withAccessLogStep = steps.find((r) => r.step.includes('access log'))!;
   verdicts.push(
     `where a hot answer's CPU goes (weekly, the same bytes each time, the app's pieces added one at a time; server CPU per answer, medians of five alternating rounds): ${steps
       .map(
@@ -525,7 +548,7 @@ async function apiPart(): Promise<PartResult> {
       )
       .join(
         ', ',
-      )}; the bare route at ${fmt(steps[0]!.cpuUs / appRandom.cpuUs, 2)}x the app; the histories kept in memory cost this answer ${fmt((appRandom.cpuUs / withoutHistoriesStep.cpuUs - 1) * 100)}%`,
+      )}; the bare route at ${fmt(steps[0]!.cpuUs / appRandom.cpuUs, 2)}x the app; the histories kept in memory cost this answer ${fmt((appRandom.cpuUs / withoutHistoriesStep.cpuUs - 1) * 100)}%; the access log ${fmt((withAccessLogStep.cpuUs / appRandom.cpuUs - 1) * 100)}% (the other rows run at LOG_LEVEL=error)`,
   );
   verdicts.push(
     `compression (req/s against the same answer uncompressed, bytes sent): ${encodingRows.map((r) => `${r.name} ${r.encoding} ${fmt(r.ratio, 2)}x ${fmt(r.bytes)} B`).join(', ')}`,
@@ -569,7 +592,8 @@ async function ladder(
   onCore1: Launcher,
   dir: string,
   appPid: number,
-  withoutHistories: { url: string; pid: number },
+  /** The same app set up otherwise, each a step after the app's own. */
+  variants: { step: string; url: string; pid: number }[],
 ) {
   const fixed = path();
   const res = await fetch(`${base}${fixed}`);
@@ -582,12 +606,7 @@ async function ladder(
       ...servers.map((server, i) => ({ step: LADDER[i]!, url: server.firstLine, path: () => '/same', pid: server.child.pid! })),
       { step: 'the app, one ticker', url: base, path: () => fixed, pid: appPid },
       { step: 'the app, random tickers', url: base, path, pid: appPid },
-      {
-        step: 'the app without histories in memory (HISTORY_MEMORY_MB=0), random tickers',
-        url: withoutHistories.url,
-        path,
-        pid: withoutHistories.pid,
-      },
+      ...variants.map((v) => ({ ...v, path })),
     ];
     for (const t of targets) await load(t.url, t.path, 50, 2);
     const cpu = targets.map(() => [] as number[]);

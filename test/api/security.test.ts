@@ -5,6 +5,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeyError, ApiKeys } from '../../src/api/api-keys.js';
 import { buildApp, OPEN_APP_CONFIG, type AppConfig } from '../../src/app.js';
+import { createLogger } from '../../src/logger.js';
 import type { Store } from '../../src/store/store.js';
 import { seededStore } from '../support/app.js';
 import { captureLogs, removeTempDirs, silentLogger, tempDir } from '../support/harness.js';
@@ -83,6 +84,41 @@ describe('API keys', () => {
     await app.inject({ url: '/darkpool/weekly/TQQQ', headers: { authorization: `Bearer ${KEY_A}zz` } });
     expect(logs.lines.length).toBeGreaterThan(2);
     expect(JSON.stringify(logs.lines)).not.toContain(KEY_A.slice(0, 12));
+    await app.close();
+  });
+});
+
+describe('the access log', () => {
+  it('writes one line per request with its id, method, URL, address, status and time, and redacts every other line as before', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
+    const app = await appWith({}, [KEY_A], logger);
+    const asks: InjectOptions[] = [
+      { url: '/darkpool/weekly/TQQQ', headers: { authorization: `Bearer ${KEY_A}` } },
+      { url: '/darkpool/weekly/TQQQ?format=csv', headers: { 'x-api-key': KEY_A, 'x-request-id': 'caller-chosen-id-1' } },
+      { url: '/darkpool/weekly/TQQQ' },
+      { url: '/darkpool/nope', headers: { 'x-api-key': KEY_A } },
+      { url: '/livez', method: 'HEAD' },
+    ];
+    const answers: Awaited<ReturnType<FastifyInstance['inject']>>[] = [];
+    for (const ask of asks) answers.push(await app.inject(ask));
+    const access = lines.filter((l) => l.msg === 'request completed');
+    expect(access).toHaveLength(asks.length);
+    expect(lines.filter((l) => l.msg === 'incoming request')).toEqual([]);
+    access.forEach((line, i) => {
+      expect(line).toMatchObject({
+        level: 30,
+        reqId: answers[i]!.headers['x-request-id'],
+        req: { method: asks[i]!.method ?? 'GET', url: asks[i]!.url, remoteAddress: '127.0.0.1' },
+        res: { statusCode: answers[i]!.statusCode },
+        responseTime: expect.any(Number),
+      });
+    });
+    expect(access.map((l) => (l.res as { statusCode: number }).statusCode)).toEqual([200, 406, 401, 404, 200]);
+    expect(access[1]!.reqId).toBe('caller-chosen-id-1');
+    expect(JSON.stringify(lines)).not.toContain(KEY_A.slice(0, 12));
+    logger.info({ headers: { authorization: `Bearer ${KEY_A}` }, token: { access_token: KEY_A } }, 'any other line');
+    expect(lines.at(-1)).toMatchObject({ headers: { authorization: '[redacted]' }, token: { access_token: '[redacted]' } });
     await app.close();
   });
 });
