@@ -463,12 +463,14 @@ async function apiPart(): Promise<PartResult> {
     RATE_LIMIT_MAX: '0',
     LOG_LEVEL: 'info',
   });
-  // Drained, so that the server never waits on the pipe.
+  // Its URL comes after its first log lines; the rest is drained, so that it never waits on the pipe.
+  let withAccessLogUrl = withAccessLog.firstLine;
+  while (!withAccessLogUrl.startsWith('http')) withAccessLogUrl = String((await withAccessLog.lines.next()).value);
   void (async () => {
     while (!(await withAccessLog.lines.next()).done);
   })();
   await waitReady(`${withoutHistories.firstLine}/readyz`);
-  await waitReady(`${withAccessLog.firstLine}/readyz`);
+  await waitReady(`${withAccessLogUrl}/readyz`);
   let steps: Awaited<ReturnType<typeof ladder>>;
   try {
     steps = await ladder(base, endpoints[0]![1], onCore1, dir, server.child.pid!, [
@@ -479,7 +481,7 @@ async function apiPart(): Promise<PartResult> {
       },
       {
         step: 'the app with its access log (LOG_LEVEL=info, the default), random tickers',
-        url: withAccessLog.firstLine,
+        url: withAccessLogUrl,
         pid: withAccessLog.child.pid!,
       },
     ]);

@@ -12,7 +12,7 @@ import { dailyRoutes } from './api/daily-routes.js';
 import { darkpoolRoutes } from './api/darkpool-routes.js';
 import { clientError, frameworkError, handleError, noDataContext, registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
-import { accessLog } from './api/access-log.js';
+import { AccessLog } from './api/access-log.js';
 import { cachedRevision, httpCache } from './api/http-cache.js';
 import { metaRoutes } from './api/meta-routes.js';
 import { methodNotAllowed, routeMethods } from './api/methods.js';
@@ -104,7 +104,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   const fastify = Fastify({
     ...SERVER_OPTIONS,
     loggerInstance: deps.logger as FastifyBaseLogger,
-    disableRequestLogging: true, // one access line instead (api/access-log.ts)
+    logController: new AccessLog(deps.logger as FastifyBaseLogger),
     trustProxy: trustProxy(config.TRUST_PROXY),
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,
@@ -118,7 +118,6 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   const apiKeys = deps.apiKeys ?? null;
   const dashboard = readDashboard(deps.logger);
   registerErrorHandling(fastify, apiKeys ? keyRequired(apiKeys) : undefined, notFoundPage(dashboard));
-  accessLog(fastify, deps.logger as FastifyBaseLogger);
   const app = fastify.withTypeProvider<ZodTypeProvider>();
 
   if (apiKeys) deps.logger.info({ keys: apiKeys.size }, 'API keys required on /darkpool');

@@ -3,21 +3,33 @@
 // pass: at info, the default level, that cost a hot answer about 45% of its throughput. This line is
 // built from fields chosen here, none of which can hold a credential (no headers, no body), so it
 // skips redaction; every other line, a request's errors included, keeps it.
-import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 
-export function accessLog(app: FastifyInstance, logger: FastifyBaseLogger): void {
-  const lines = logger.child({}, { redact: { paths: [] } });
-  // A callback hook, not an async one: it runs on every request.
-  app.addHook('onResponse', (req, reply, done) => {
-    lines.info(
+export class AccessLog extends LogController {
+  private readonly lines: FastifyBaseLogger;
+
+  constructor(logger: FastifyBaseLogger) {
+    super();
+    this.lines = logger.child({}, { redact: { paths: [] } });
+  }
+
+  override incomingRequest(): void {}
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    metadata?: Record<string, unknown>,
+  ): void {
+    if (error) return super.requestCompleted(error, request, reply, metadata);
+    this.lines.info(
       {
-        reqId: req.id,
-        req: { method: req.method, url: req.url, remoteAddress: req.ip },
+        reqId: request.id,
+        req: { method: request.method, url: request.url, remoteAddress: request.ip },
         res: { statusCode: reply.statusCode },
         responseTime: reply.elapsedTime,
       },
       'request completed',
     );
-    done();
-  });
+  }
 }
