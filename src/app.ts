@@ -58,7 +58,7 @@ export interface AppDeps {
 }
 
 export type AppConfig = Pick<Config, 'TRUST_PROXY' | 'RATE_LIMIT_MAX' | 'RATE_LIMIT_WINDOW' | 'CORS_ORIGINS' | 'ANSWER_CACHE_MB'> &
-  Partial<Pick<Config, 'RATE_LIMIT_REDIS_URL' | 'HISTORY_MEMORY_MB'>>;
+  Partial<Pick<Config, 'RATE_LIMIT_REDIS_URL' | 'HISTORY_MEMORY_MB' | 'ACCESS_LOG'>>;
 
 /** Defaults for callers (tests, tools) that do not care about the public-facing settings. */
 export const OPEN_APP_CONFIG: AppConfig = {
@@ -104,7 +104,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
   const fastify = Fastify({
     ...SERVER_OPTIONS,
     loggerInstance: deps.logger as FastifyBaseLogger,
-    logController: new AccessLog(deps.logger as FastifyBaseLogger),
+    logController: new AccessLog(deps.logger as FastifyBaseLogger, config.ACCESS_LOG ?? false),
     trustProxy: trustProxy(config.TRUST_PROXY),
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,

@@ -79,7 +79,7 @@ describe('API keys', () => {
 
   it('never writes a key into the logs', async () => {
     const logs = captureLogs('trace');
-    const app = await appWith({}, [KEY_A], logs.logger);
+    const app = await appWith({ ACCESS_LOG: true }, [KEY_A], logs.logger);
     await app.inject({ url: '/darkpool/weekly/TQQQ', headers: { authorization: `Bearer ${KEY_A}`, 'x-api-key': KEY_A } });
     await app.inject({ url: '/darkpool/weekly/TQQQ', headers: { authorization: `Bearer ${KEY_A}zz` } });
     expect(logs.lines.length).toBeGreaterThan(2);
@@ -89,10 +89,20 @@ describe('API keys', () => {
 });
 
 describe('the access log', () => {
-  it('writes one line per request with its id, method, URL, address, status and time, and redacts every other line as before', async () => {
+  it('is off by default: no line per request at info', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = await appWith({}, [KEY_A], createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) }));
+    const before = lines.length;
+    await app.inject({ url: '/darkpool/weekly/TQQQ', headers: { 'x-api-key': KEY_A } });
+    await app.inject({ url: '/darkpool/nope', headers: { 'x-api-key': KEY_A } });
+    expect(lines.slice(before)).toEqual([]);
+    await app.close();
+  });
+
+  it('with ACCESS_LOG, writes one line per request with its id, method, URL, address, status and time, and redacts every other line as before', async () => {
     const lines: Record<string, unknown>[] = [];
     const logger = createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) });
-    const app = await appWith({}, [KEY_A], logger);
+    const app = await appWith({ ACCESS_LOG: true }, [KEY_A], logger);
     const asks: InjectOptions[] = [
       { url: '/darkpool/weekly/TQQQ', headers: { authorization: `Bearer ${KEY_A}` } },
       { url: '/darkpool/weekly/TQQQ?format=csv', headers: { 'x-api-key': KEY_A, 'x-request-id': 'caller-chosen-id-1' } },
