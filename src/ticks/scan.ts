@@ -169,7 +169,7 @@ function asciiKey(text: string, start: number, end: number): number {
  * cheaper than a builtin call per line; longer text with startsWith.
  */
 export class RepeatedText {
-  value = '';
+  private value = '';
   private key = 0;
 
   /** Whether text[start, end) is the value held. */
