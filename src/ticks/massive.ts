@@ -2,7 +2,7 @@
 // (`ticker,conditions,correction,exchange,id,participant_timestamp,price,sequence_number,sip_timestamp,size,tape,trf_id,trf_timestamp`)
 // and the trades API's objects. Its numeric ids become the SIP letters the rule sets read, by the
 // vendor's own published tables, so one rule set classifies every layout the same way.
-import { scanDecimal, scanDigits, scanTimestamp, splitCsv } from './scan.js';
+import { RepeatedText, scanDecimal, scanDigits, scanTimestamp, splitCsv } from './scan.js';
 import { BadRow, parseTimestamp, SYMBOL, TradeFormatError, type Trade } from './trade.js';
 
 /**
@@ -281,7 +281,7 @@ export function massiveCsvParser(
   const starts = new Int32Array(width);
   const ends = new Int32Array(width);
   const trade: Trade = { symbol: '', timeMs: 0, price: 0, size: 0, exchange: '', conditions: '', trfId: '', participantMs: NaN, tape: '' };
-  let lastRawTicker = '';
+  const rawTicker = new RepeatedText();
   let lastTicker = symbol ?? '';
   // Condition lists repeat: their letters are worked out once per tape family and list.
   const letters = [new Map<string, string>(), new Map<string, string>()];
@@ -355,13 +355,11 @@ export function massiveCsvParser(
     }
 
     if (iTicker >= 0 && !empty(iTicker)) {
-      const s0 = starts[iTicker]!;
-      const length = ends[iTicker]! - s0;
-      if (length !== lastRawTicker.length || !text.startsWith(lastRawTicker, s0)) {
-        const raw = text.slice(s0, s0 + length);
+      if (!rawTicker.holds(text, starts[iTicker]!, ends[iTicker]!)) {
+        const raw = text.slice(starts[iTicker]!, ends[iTicker]!);
         const ticker = raw.toUpperCase();
         if (!SYMBOL.test(ticker) || ticker !== ticker.trim()) return plain(text.slice(start, end));
-        lastRawTicker = raw;
+        rawTicker.remember(raw);
         lastTicker = ticker;
       }
     } else if (symbol === undefined) return plain(text.slice(start, end));
