@@ -10,12 +10,11 @@ import {
   type TapeAnalyzer,
 } from './analyze.js';
 import type { ParseSummary } from './parse.js';
-import { newYorkDate } from './session.js';
+import { isoTime as iso, newYorkDate } from './session.js';
 
 const r6 = (v: number) => Math.round(v * 1e6) / 1e6;
 const r4 = (v: number) => Math.round(v * 1e4) / 1e4;
 const price = (v: number) => (Number.isFinite(v) ? v : null);
-const iso = (ms: number) => new Date(ms).toISOString();
 
 export type DarkToLitBand = 'lit-dominant' | 'elevated' | 'heavy';
 

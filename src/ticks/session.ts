@@ -36,6 +36,34 @@ export function newYorkDate(timeMs: number): string {
   return new Date(timeMs + newYorkOffsetMinutes(timeMs) * 60_000).toISOString().slice(0, 10);
 }
 
+/** Times from 1970 to 9999, as toISOString writes them with a four-digit year; others go through Date. */
+const ISO_FAST_END_MS = 253_402_300_800_000;
+const TWO_DIGITS = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
+const THREE_DIGITS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
+let isoDay = NaN;
+let isoDayPrefix = '';
+
+/**
+ * `new Date(ms).toISOString()` at under a fifth of its cost: a report writes two for each of its
+ * thousands of candles, all within a few days, so the date part is made once per day.
+ */
+export function isoTime(timeMs: number): string {
+  const ms = Math.trunc(timeMs); // as Date keeps it
+  if (!(ms >= 0 && ms < ISO_FAST_END_MS)) return new Date(timeMs).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== isoDay) {
+    isoDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    isoDay = day;
+  }
+  let rest = ms - day * DAY_MS;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  return `${isoDayPrefix}${TWO_DIGITS[hours]}:${TWO_DIGITS[minutes]}:${TWO_DIGITS[seconds]}.${THREE_DIGITS[rest - seconds * 1000]}Z`;
+}
+
 export const SESSION_OPEN_MIN = 9 * 60 + 30;
 export const SESSION_MIDPOINT_MIN = 12 * 60 + 45;
 export const SESSION_CLOSE_MIN = 16 * 60;

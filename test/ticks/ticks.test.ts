@@ -4,6 +4,7 @@ import { analyzeTape, type TapeOptions } from '../../src/ticks/index.js';
 import { MalformedRowError, MAX_TEXT_CHARS, parseTimestamp, readTrades } from '../../src/ticks/parse.js';
 import { darkToLit } from '../../src/ticks/report.js';
 import { roundLot } from '../../src/ticks/rules.js';
+import { isoTime } from '../../src/ticks/session.js';
 import { FIXTURES } from '../support/fixtures.js';
 
 const IBM = `${FIXTURES}ticks/ibm_2013-10-11_trades.csv`;
@@ -434,6 +435,19 @@ describe('input', () => {
     ]);
     expect(whole.input).toMatchObject({ trades: 2, malformed: 1 });
     expect(whole.input.malformed_rows[0]).toMatchObject({ line: 3, reason: expect.stringContaining('"X€Z"') });
+  });
+});
+
+describe('times in the report', () => {
+  it('writes a time exactly as toISOString does, across days, years and sub-milliseconds, and beyond the four-digit years', () => {
+    const times = [0, -0.5, 0.9, 1_381_498_200_000, 1_381_498_259_999.999, 951_782_400_000 - 1, 951_782_400_000, 4_102_444_799_999];
+    // The same day twice, then another, then back: the date part is kept per day and must follow.
+    times.push(1_381_449_600_000, 1_381_535_999_999, 1_381_536_000_000, 1_381_449_600_001);
+    // Spread over the whole range, reproducibly (a multiplicative hash of i).
+    for (let i = 1; i <= 2_000; i++) times.push(((i * 2_654_435_761) % 253_402_300_799) * 1000 + (i % 1000) + (i % 2 ? 0.5 : 0));
+    for (const t of times) expect(isoTime(t), String(t)).toBe(new Date(t).toISOString());
+    for (const t of [-1, -86_400_000.5, 253_402_300_800_000, 8.64e15]) expect(isoTime(t)).toBe(new Date(t).toISOString());
+    expect(() => isoTime(Number.NaN)).toThrow(RangeError);
   });
 });
 
