@@ -175,6 +175,7 @@ export class HttpGateway {
 
   private async once(spec: RequestSpec): Promise<HttpResponse> {
     await this.waitForSlot();
+    spec.signal?.throwIfAborted(); // cancelled while it waited: never sent, never counted
     this.counted.requests++;
     const res = await request(spec.url, {
       dispatcher: this.deps.dispatcher,

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IncompleteDataError } from '../../src/finra/client.js';
+import { IncompleteDataError, WEEK_SORT } from '../../src/finra/client.js';
 import { header, UpstreamHttpError } from '../../src/finra/http.js';
-import { parseFinraRow, RowValidationError } from '../../src/finra/schema.js';
-import { DATA_PATH, FinraDouble } from '../support/finra-double.js';
-import { defaultFinraRows, FIXTURES, otceFirmRows, tqqqRows } from '../support/fixtures.js';
+import { parseFinraRow, RowValidationError, type FinraRow } from '../../src/finra/schema.js';
+import { DATA_PATH, FinraDouble, sortRows } from '../support/finra-double.js';
+import { defaultFinraRows, FIXTURES, otceFirmRows, relabelWeek, tqqqRows } from '../support/fixtures.js';
 import { captureLogs, testClient, type TestClient } from '../support/harness.js';
 
 const OTCE_FIRM = { weekStart: '2025-11-10', tier: 'OTCE', summaryTypes: ['ATS_W_SMBL_FIRM'] } as const;
@@ -80,6 +80,47 @@ describe('paging', () => {
     expect(rows.map((r) => `${r.issueSymbolIdentifier} ${r.MPID}`)).toEqual(
       otceFirmRows('2025-11-10').map((r) => `${r.issueSymbolIdentifier} ${r.MPID}`),
     );
+  });
+
+  describe('with the next page asked for while one travels (FINRA answers in 300 ms here)', () => {
+    // Two real OTCE weeks' rows under one week: 10,628 rows, three pages of 5,000 at most.
+    const week = [...otceFirmRows('2025-11-10'), ...relabelWeek(otceFirmRows('2025-11-17'), '2025-11-10', 'OTCE')];
+    // The order FINRA serves them in: the week's sort on the double's rows, not the client's.
+    const served = sortRows(week, [...WEEK_SORT]).map(
+      (r) => `${String(r.issueSymbolIdentifier)}|${String(r.MPID)}|${String(r.totalWeeklyShareQuantity)}`,
+    );
+    const read = (rows: FinraRow[]) =>
+      rows.map((r) => `${String(r.issueSymbolIdentifier)}|${String(r.MPID)}|${String(r.totalWeeklyShareQuantity)}`);
+
+    it('has two pages on their way at most, and reads every row once, in order', async () => {
+      await double.close();
+      double = await new FinraDouble({ rows: week, dataLatencyMs: 300 }).start();
+      t = testClient(double.url);
+      const rows = await t.client.weekRows(OTCE_FIRM);
+      expect(week.length).toBeGreaterThan(10_000);
+      expect(read(rows)).toEqual(served);
+      expect(double.dataRequests().map((c) => c.body?.offset)).toEqual([0, 5000, 10000]);
+      expect(double.maxDataInFlight).toBe(2);
+    });
+
+    it('drops the page asked for ahead when the payload cap cuts the one before it short, and asks for the right offset', async () => {
+      await double.close();
+      double = await new FinraDouble({ rows: week, dataLatencyMs: 300, maxPageBytes: 1_000_000 }).start();
+      const logs = captureLogs('debug');
+      t = testClient(double.url, { logger: logs.logger });
+      const rows = await t.client.weekRows(OTCE_FIRM);
+      expect(read(rows)).toEqual(served);
+      const offsets = double.dataRequests().map((c) => c.body?.offset as number);
+      const dropped = logs.lines.filter((l) => l.msg === 'a page came cut short: the page asked for ahead is dropped');
+      expect(dropped.length).toBeGreaterThan(0);
+      // Every dropped guess was a full page on from a page that came short; the right offsets were asked for after it.
+      for (const line of dropped) {
+        expect(offsets).toContain(line.asked);
+        expect(offsets).toContain(line.needed);
+        expect(line.asked).toBeGreaterThan(line.needed as number);
+      }
+      expect(double.maxDataInFlight).toBeLessThanOrEqual(2);
+    });
   });
 
   it('fetches several summary types as one paged sequence, asking only for the fields it uses', async () => {

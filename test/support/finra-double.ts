@@ -57,6 +57,8 @@ export interface DoubleOptions {
   currentFrom?: string;
   /** Weeks before this date are served nowhere (the historic dataset keeps about 4 years). */
   historicFrom?: string;
+  /** Milliseconds each data answer takes to come, as FINRA's do over the internet. */
+  dataLatencyMs?: number;
   /** Fields added to every row, as FINRA may add columns. */
   extraFields?: Row;
   /**
@@ -75,6 +77,9 @@ export class FinraDouble extends LoopbackServer {
   readonly requests: RecordedRequest[] = [];
   readonly faults: Fault[] = [];
   tokensIssued = 0;
+  /** The most data requests that were being answered at one time. */
+  maxDataInFlight = 0;
+  private dataInFlight = 0;
   private rows: Row[];
   private hung: ServerResponse[] = [];
 
@@ -139,8 +144,13 @@ export class FinraDouble extends LoopbackServer {
     if (fault?.kind === 'reset') return req.socket.destroy();
 
     if (path === PARTITIONS_PATH && req.method === 'GET') return this.partitions(req, res);
-    if ((path === DATA_PATH || path === HISTORIC_PATH) && req.method === 'POST')
+    if ((path === DATA_PATH || path === HISTORIC_PATH) && req.method === 'POST') {
+      this.maxDataInFlight = Math.max(this.maxDataInFlight, ++this.dataInFlight);
+      res.once('close', () => this.dataInFlight--);
+      if (this.options.dataLatencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.dataLatencyMs));
+      if (res.destroyed) return; // the client gave up waiting
       return this.data(req, res, body ?? {}, fault, path === HISTORIC_PATH);
+    }
     return this.error(res, 404, 'Not Found', `No resource at ${path}`);
   }
 
@@ -333,7 +343,7 @@ export class FinraDouble extends LoopbackServer {
 }
 
 /** FINRA's sortFields: names, `-` for descending; nulls first. */
-function sortRows(rows: Row[], sortFields: string[] | undefined): Row[] {
+export function sortRows(rows: Row[], sortFields: string[] | undefined): Row[] {
   if (!sortFields?.length) return rows;
   const keys = sortFields.map((f) => (f.startsWith('-') ? { field: f.slice(1), dir: -1 } : { field: f, dir: 1 }));
   return [...rows].sort((a, b) => {
