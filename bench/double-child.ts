@@ -43,6 +43,11 @@ for await (const line of createInterface({ input: process.stdin })) {
     double.faults.length = 0;
     process.stdout.write('ok\n');
   }
+  // "latency:MS": every data answer comes MS later, as FINRA's do over the internet.
+  if (line.trim().startsWith('latency:')) {
+    double.dataLatencyMs = Number(line.trim().slice('latency:'.length));
+    process.stdout.write('ok\n');
+  }
   if (line.trim() === 'release') {
     partitions.unshift(...TIERS.map((t) => [weeks[0]!, t] as [string, string]));
     process.stdout.write('released\n');

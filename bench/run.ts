@@ -221,7 +221,7 @@ interface IngestRun {
   maxRssKb: number;
 }
 
-type DoubleControl = (command: 'release' | 'changes:fail' | 'changes:ok') => Promise<void>;
+type DoubleControl = (command: 'release' | 'changes:fail' | 'changes:ok' | `latency:${number}`) => Promise<void>;
 
 async function withDouble<T>(fn: (url: string, control: DoubleControl) => Promise<T>): Promise<T> {
   let written = 0;
@@ -267,6 +267,9 @@ async function backfill(url: string): Promise<IngestRun> {
   return run;
 }
 
+/** How long each FINRA answer takes in the ingest part's run with latency: a page over the internet. */
+const FINRA_LATENCY_MS = 300;
+
 async function ingestPart(): Promise<PartResult> {
   const dir = join(tmpdir(), `darkpool-bench-${process.pid}`);
   mkdirSync(dir, { recursive: true });
@@ -280,6 +283,13 @@ async function ingestPart(): Promise<PartResult> {
         DB_PATH: join(dir, 'week.db'),
       });
       const fetchOnly = await nodeJson<{ ms: number; rows: number }>(['bench/fetch-child.mjs', newestLoaded, TIERS.join(',')], env);
+      // The same week with each of FINRA's answers taking as long as over the internet: two pages
+      // travel together, where one request at a time would take the requests times that latency.
+      await control(`latency:${FINRA_LATENCY_MS}`);
+      const slowDb = join(dir, 'week-latency.db');
+      const slowWeek = await nodeJson<IngestRun>(['bench/ingest-child.mjs', 'ingest', '--weeks', '1'], { ...env, DB_PATH: slowDb });
+      const slowRequests = lastWeeklyUsage(slowDb).requests;
+      await control('latency:0');
       const full = await backfill(url);
       // FINRA's spacing alone (10 requests/s) for the backfill's requests: a floor no processing moves.
       const backfillFloorS = lastWeeklyUsage(BENCH_DB).requests / 10;
@@ -347,6 +357,15 @@ async function ingestPart(): Promise<PartResult> {
           mb(week.maxRssKb),
         ],
         [
+          `the same week, FINRA answering each request in ${FINRA_LATENCY_MS} ms`,
+          fmt(slowWeek.rows),
+          `${fmt(slowWeek.ms / 1000, 1)} s`,
+          fmt((slowWeek.rows / slowWeek.ms) * 1000),
+          '',
+          '',
+          mb(slowWeek.maxRssKb),
+        ],
+        [
           '52-week backfill (156 tier-weeks)',
           fmt(full.rows),
           `${fmt(full.ms / 1000, 1)} s`,
@@ -381,6 +400,7 @@ async function ingestPart(): Promise<PartResult> {
         table,
         verdicts: [
           `a full-size week in under 5 s: ${tick(week.ms < 5000)} (${fmt(week.ms / 1000, 1)} s, of which ${fmt(fetchOnly.ms / 1000, 1)} s is fetching FINRA's pages at 10 requests/s)`,
+          `with FINRA's latency (${FINRA_LATENCY_MS} ms an answer), the next page asked for while one travels: ${fmt(slowWeek.ms / 1000, 1)} s for ${fmt(slowRequests)} requests, ${fmt((slowRequests * FINRA_LATENCY_MS) / slowWeek.ms, 2)}x faster than one request at a time could be (${fmt((slowRequests * FINRA_LATENCY_MS) / 1000, 1)} s of waiting alone)`,
           `52 weeks in under 3 minutes: ${tick(full.ms < 180_000)} (${fmt(full.ms / 1000)} s; its ${fmt(backfillFloorS * 10)} requests at 10 per second take ${fmt(backfillFloorS)} s on their own, ${fmt(full.ms / 1000 / backfillFloorS, 2)}x that: a full-size week is ${fmt((backfillFloorS * 10) / 52)} pages of ATS and non-ATS rows, and 3 minutes would need ${fmt((backfillFloorS * 10) / 180, 1)} requests per second against FINRA's limit of 20)`,
           `peak RSS under 300 MB: ${tick(Math.max(week.maxRssKb, full.maxRssKb) < 300 * 1024)} (${mb(Math.max(week.maxRssKb, full.maxRssKb))})`,
           `a nightly run with nothing new downloads ${fmt(windowRun.bytes / changesRun.bytes, 1)}x less by asking FINRA what changed (${mb(changesRun.bytes / 1024)} instead of ${mb(windowRun.bytes / 1024)}; ${fmt(changesRun.requests)} requests instead of ${fmt(windowRun.requests)})`,

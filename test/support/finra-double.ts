@@ -79,6 +79,8 @@ export class FinraDouble extends LoopbackServer {
   tokensIssued = 0;
   /** The most data requests that were being answered at one time. */
   maxDataInFlight = 0;
+  /** Milliseconds each data answer takes (see DoubleOptions); a benchmark changes it between runs. */
+  dataLatencyMs: number;
   private dataInFlight = 0;
   private rows: Row[];
   private hung: ServerResponse[] = [];
@@ -86,6 +88,7 @@ export class FinraDouble extends LoopbackServer {
   constructor(private readonly options: DoubleOptions) {
     super();
     this.rows = options.rows;
+    this.dataLatencyMs = options.dataLatencyMs ?? 0;
   }
 
   override async close(): Promise<void> {
@@ -147,7 +150,7 @@ export class FinraDouble extends LoopbackServer {
     if ((path === DATA_PATH || path === HISTORIC_PATH) && req.method === 'POST') {
       this.maxDataInFlight = Math.max(this.maxDataInFlight, ++this.dataInFlight);
       res.once('close', () => this.dataInFlight--);
-      if (this.options.dataLatencyMs) await new Promise((resolve) => setTimeout(resolve, this.options.dataLatencyMs));
+      if (this.dataLatencyMs) await new Promise((resolve) => setTimeout(resolve, this.dataLatencyMs));
       if (res.destroyed) return; // the client gave up waiting
       return this.data(req, res, body ?? {}, fault, path === HISTORIC_PATH);
     }
