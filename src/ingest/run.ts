@@ -222,7 +222,7 @@ async function processWeeks(
   plan: (notes: string[]) => Promise<WorkItem[]>,
   usage?: () => Usage,
 ): Promise<RunSummary> {
-  // The next week is fetched while this one is built and published (one fetch in flight at a time):
+  // The next week is fetched while this one is built and published (one week fetched at a time):
   // FINRA's answers, not our CPU, set the pace.
   let next: Loading | null = null;
   const summary = await runPipeline<WorkItem, WeekResult>(ctx, {
