@@ -12,14 +12,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import pino from 'pino';
-import { Agent } from 'undici';
+import { Agent, Pool } from 'undici';
 import { parseShortVolumeFile } from '../src/finra/short-volume-file.js';
 import { addDays } from '../src/domain/calendar.js';
 import { createFinraClient } from '../src/finra/index.js';
 import type { Tier } from '../src/domain/tiers.js';
 import { ingestFromFinra } from '../src/ingest/run.js';
 import { SectorTable } from '../src/sectors/table.js';
-import { startService } from './lib.js';
+import { startService, waitReady } from './lib.js';
 import { ensureWeekFiles, symbolOf, syntheticDailyFiles, TIER_SHAPES, WEEK_FILES_DIR } from './synthetic.js';
 import { openStore } from '../src/compose.js';
 
@@ -95,6 +95,39 @@ function window(timed: Timed[], from: number, to: number) {
   return { answers: ms.length, p99: quantile(ms, 0.99), p999: quantile(ms, 0.999), max: ms.at(-1) ?? 0 };
 }
 
+/**
+ * One request on each of `paths.length` new connections, all at once, as soon as a fresh server on
+ * `dbPath` is ready: the median and slowest answer (ms). The histories are built in the first
+ * seconds after a start, so this is what that building costs a burst of new clients.
+ */
+async function burstAtStart(dbPath: string, paths: string[], env: Record<string, string>) {
+  const server = await startService(process.execPath, ['bench/server-child.mjs'], {
+    DB_PATH: dbPath,
+    INGEST_CRON: 'off',
+    RATE_LIMIT_MAX: '0',
+    LOG_LEVEL: 'error', // its first line of output is its URL
+    ...env,
+  });
+  try {
+    await waitReady(`${server.firstLine}/readyz`);
+    const pool = new Pool(server.firstLine, { connections: paths.length });
+    const ms = await Promise.all(
+      paths.map(async (path) => {
+        const started = performance.now();
+        const res = await pool.request({ path, method: 'GET' });
+        await res.body.dump();
+        if (res.statusCode !== 200) throw new Error(`burst: ${path} answered ${res.statusCode}`);
+        return performance.now() - started;
+      }),
+    );
+    await pool.close();
+    ms.sort((a, b) => a - b);
+    return { median: quantile(ms, 0.5), max: ms.at(-1) ?? 0 };
+  } finally {
+    await server.stop();
+  }
+}
+
 async function main() {
   const dir = mkdtempSync(join(tmpdir(), 'darkpool-load-'));
   const dbPath = join(dir, 'load.db');
@@ -133,6 +166,16 @@ async function main() {
   await agent.close();
   double.child.stdin!.write('release\n'); // FINRA publishes a new week
   await double.lines.next();
+
+  // A burst of new clients right after a start, with the histories being built and without them.
+  const burstPaths = Array.from({ length: 100 }, validPath);
+  const burst = {
+    building: await burstAtStart(dbPath, burstPaths, {}),
+    without: await burstAtStart(dbPath, burstPaths, { HISTORY_MEMORY_MB: '0' }),
+  };
+  console.log(
+    `a burst of 100 requests on new connections right after a start: median ${burst.building.median.toFixed(1)} ms, max ${burst.building.max.toFixed(1)} ms while the histories are built; median ${burst.without.median.toFixed(1)} ms, max ${burst.without.max.toFixed(1)} ms without them (HISTORY_MEMORY_MB=0)`,
+  );
 
   const port = await freePort();
   const env = {
@@ -241,6 +284,7 @@ async function main() {
         rps: valid.requests.average + misses.requests.average,
         ingest: { from: ingestStart, to: ingestEnd, code: ingestCode },
         windows: windows.map(([name, from, to]) => ({ name, ...window(timed, from, to) })),
+        burst,
         problems,
       }),
     );

@@ -897,6 +897,7 @@ async function loadPart(): Promise<PartResult> {
     rps: number;
     ingest: { from: number; to: number; code: number };
     windows: LoadWindow[];
+    burst: Record<'building' | 'without', { median: number; max: number }>;
     problems: string[];
   };
   rmSync(out);
@@ -913,6 +914,7 @@ async function loadPart(): Promise<PartResult> {
     ],
     verdicts: [
       `no answer over 100 ms while an ingest runs and publishes a full-size week, under load: ${tick(during.max <= 100)} (max ${fmt(during.max, 1)} ms, p99.9 ${fmt(during.p999, 1)} ms over ${fmt(during.answers)} answers; after the first second, the whole run's max ${fmt(warm.max, 1)} ms)`,
+      `what building the histories costs a burst of 100 requests on new connections right after a start: max ${fmt(result.burst.building.max, 1)} ms against ${fmt(result.burst.without.max, 1)} ms with HISTORY_MEMORY_MB=0 (${fmt(result.burst.building.max / result.burst.without.max, 2)}x), median ${fmt(result.burst.building.median, 1)} ms against ${fmt(result.burst.without.median, 1)} ms`,
       `zero errors, no non-2xx but the intended 404s, the new week served after the load: ${tick(result.problems.length === 0)}${result.problems.length ? ` (${result.problems.join('; ')})` : ''}`,
     ],
     notes: [
