@@ -919,7 +919,7 @@ async function loadPart(): Promise<PartResult> {
     ],
     notes: [
       `${result.seconds} s of autocannon at 100 connections (90 on every data endpoint with random tickers, 10 on intended 404s), ${fmt(result.rps)} req/s in all, against the built server on a store of 4 full-size weeks; the ingest (\`darkpool-radar ingest --tiers T1 --weeks 1\`, against the FINRA double) ran from ${fmt(result.ingest.from, 1)} s to ${fmt(result.ingest.to, 1)} s and published a new T1 week. The server, the load generator, the ingest and the double share the machine's cores.`,
-      `The first second is the cold start (nothing cached, nothing compiled): its max was ${fmt(cold.max, 1)} ms, and it is not the publish's.`,
+      `The first second is the cold start: the 100 connections' first requests arrive together, and each is answered by code running for the first time (not compiled yet) with nothing cached, one after the other, so the last waits for all of them (ACCESS_LOG=true shows the server's own time for any one of them in tens of milliseconds at most). Its max was ${fmt(cold.max, 1)} ms, and it is not the publish's.`,
     ],
   };
 }
