@@ -267,6 +267,20 @@ async function backfill(url: string): Promise<IngestRun> {
   return run;
 }
 
+/** A row of the ingest table: rows, wall time, rows/s (`rate`), against the fetch-only floor (`floorMs`), peak RSS. */
+function ingestRow(label: string, run: IngestRun, options: { rate?: boolean; floorMs?: number } = {}): string[] {
+  const { rate = false, floorMs } = options;
+  return [
+    label,
+    fmt(run.rows),
+    `${fmt(run.ms / 1000, 1)} s`,
+    rate ? fmt((run.rows / run.ms) * 1000) : '',
+    floorMs ? `${fmt(floorMs / 1000, 1)} s` : '',
+    floorMs ? `${fmt(run.ms / floorMs, 2)}x` : '',
+    mb(run.maxRssKb),
+  ];
+}
+
 /** How long each FINRA answer takes in the ingest part's run with latency: a page over the internet. */
 const FINRA_LATENCY_MS = 300;
 
@@ -347,51 +361,17 @@ async function ingestPart(): Promise<PartResult> {
 
       const table = [
         ['run', 'ATS rows', 'wall time', 'rows/s', 'fetch-only floor', 'vs floor', 'peak RSS'],
-        [
-          'one full-size week (3 tiers)',
-          fmt(week.rows),
-          `${fmt(week.ms / 1000, 1)} s`,
-          fmt((week.rows / week.ms) * 1000),
-          `${fmt(fetchOnly.ms / 1000, 1)} s`,
-          `${fmt(week.ms / fetchOnly.ms, 2)}x`,
-          mb(week.maxRssKb),
-        ],
-        [
-          `the same week, FINRA answering each request in ${FINRA_LATENCY_MS} ms`,
-          fmt(slowWeek.rows),
-          `${fmt(slowWeek.ms / 1000, 1)} s`,
-          fmt((slowWeek.rows / slowWeek.ms) * 1000),
-          '',
-          '',
-          mb(slowWeek.maxRssKb),
-        ],
-        [
-          '52-week backfill (156 tier-weeks)',
-          fmt(full.rows),
-          `${fmt(full.ms / 1000, 1)} s`,
-          fmt((full.rows / full.ms) * 1000),
-          '',
-          '',
-          mb(full.maxRssKb),
-        ],
-        [
+        ingestRow('one full-size week (3 tiers)', week, { rate: true, floorMs: fetchOnly.ms }),
+        ingestRow(`the same week, FINRA answering each request in ${FINRA_LATENCY_MS} ms`, slowWeek, { rate: true }),
+        ingestRow('52-week backfill (156 tier-weeks)', full, { rate: true }),
+        ingestRow(
           `nightly, trailing 8 weeks re-pulled: ${fmt(windowRun.requests)} requests, ${mb(windowRun.bytes / 1024)} downloaded`,
-          fmt(windowRun.rows),
-          `${fmt(windowRun.ms / 1000, 1)} s`,
-          '',
-          '',
-          '',
-          mb(windowRun.maxRssKb),
-        ],
-        [
+          windowRun,
+        ),
+        ingestRow(
           `nightly, changed weeks + newest 2: ${fmt(changesRun.requests)} requests, ${mb(changesRun.bytes / 1024)} downloaded`,
-          fmt(changesRun.rows),
-          `${fmt(changesRun.ms / 1000, 1)} s`,
-          '',
-          '',
-          '',
-          mb(changesRun.maxRssKb),
-        ],
+          changesRun,
+        ),
       ];
       return {
         part: 'ingest',
