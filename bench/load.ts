@@ -1,7 +1,8 @@
 // Load test (loopback only, bounded): mixed traffic over every endpoint at 100 connections against
 // the built server, while an ingest process publishes a new full-size week into the same database
 // (and scores the estimates served for it). Asserts zero errors and no non-2xx answers other than the
-// intended 404s. Reports the slowest answers by window (cold start, before, during and after the publish).
+// intended 404s. Reports the slowest answers by window (cold start, before, during and after the publish),
+// and first what a burst of new clients right after a start waits while the histories are built.
 // Run: npm run load (LOAD_SECONDS=N for its length, LOAD_PER_SECOND=1 for each second's slowest answer,
 // PROF=DIR to write the server's CPU profile there).
 import { spawn } from 'node:child_process';
