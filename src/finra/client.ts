@@ -187,15 +187,22 @@ export class FinraClient {
     map: (raw: unknown) => T | null,
   ): Promise<T[]> {
     const page = (offset: number): PageRequest => {
+      // Cancelled when the caller's signal aborts or when the page is not needed after all. The
+      // caller's signal lives as long as the run: it is followed by hand, and let go once the page is
+      // done, where AbortSignal.any would leave a signal behind on it for every page (nodejs/node#55351).
       const cancel = new AbortController();
+      const follow = () => cancel.abort(signal?.reason);
+      if (signal?.aborted) follow();
+      else signal?.addEventListener('abort', follow, { once: true });
       const response = this.call({
         method: 'POST',
         url: this.baseUrl + dataPath(dataset),
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ ...body, limit: PAGE_LIMIT, offset }),
-        signal: signal ? AbortSignal.any([signal, cancel.signal]) : cancel.signal,
+        signal: cancel.signal,
       });
-      response.catch(() => {}); // awaited when its turn comes; never, when cancelled
+      // Awaited when its turn comes; never, when cancelled.
+      response.finally(() => signal?.removeEventListener('abort', follow)).catch(() => {});
       return { offset, response, cancel };
     };
     const pending: { ahead: PageRequest | null } = { ahead: null };

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { IncompleteDataError, WEEK_SORT } from '../../src/finra/client.js';
@@ -101,6 +102,27 @@ describe('paging', () => {
       expect(read(rows)).toEqual(served);
       expect(double.dataRequests().map((c) => c.body?.offset)).toEqual([0, 5000, 10000]);
       expect(double.maxDataInFlight).toBe(2);
+    });
+
+    it("stops when the caller's signal aborts, and leaves nothing listening on it, aborted or not", async () => {
+      await double.close();
+      double = await new FinraDouble({ rows: week, dataLatencyMs: 300 }).start();
+      t = testClient(double.url);
+      const whole = new AbortController();
+      await t.client.weekRows(OTCE_FIRM, whole.signal);
+      expect(getEventListeners(whole.signal, 'abort')).toHaveLength(0);
+
+      const stopped = new AbortController();
+      let askedWhenStopped = 0;
+      const rows = t.client.weekRows(OTCE_FIRM, stopped.signal);
+      setTimeout(() => {
+        askedWhenStopped = double.dataRequests().length; // by now two pages travel together
+        stopped.abort(new Error('shutting down'));
+      }, 450);
+      await expect(rows).rejects.toThrow();
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(double.dataRequests().length).toBe(askedWhenStopped); // nothing asked for after the abort
+      expect(getEventListeners(stopped.signal, 'abort')).toHaveLength(0);
     });
 
     it('drops the page asked for ahead when the payload cap cuts the one before it short, and asks for the right offset', async () => {
