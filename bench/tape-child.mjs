@@ -2,15 +2,16 @@
 // its peak memory are the analysis's alone. With a thread count, the file is read in parts on
 // that many threads, as the CLI reads it.
 import { createReadStream } from 'node:fs';
-import { analyzeTapeFile } from '../dist/ticks/file.js';
-import { analyzeTape } from '../dist/ticks/index.js';
+import { readTapeFile } from '../dist/ticks/file.js';
+import { readTape } from '../dist/ticks/index.js';
 
 const [path, threads] = process.argv.slice(2);
 const started = performance.now();
-const report = threads
-  ? await analyzeTapeFile(path, { threads: Number(threads) })
-  : await analyzeTape(createReadStream(path, { highWaterMark: 1 << 20 }));
+const tape = threads
+  ? await readTapeFile(path, { threads: Number(threads) })
+  : await readTape(createReadStream(path, { highWaterMark: 1 << 20 }));
 const ms = performance.now() - started;
+const report = tape.report();
 const candles = report.symbols.reduce((n, s) => n + s.candles.length, 0);
 process.stdout.write(
   JSON.stringify({ ms, trades: report.input.trades, malformed: report.input.malformed, candles, maxRssKb: process.resourceUsage().maxRSS }),

@@ -1,8 +1,21 @@
 // CSV for the list endpoints: the same columns as the JSON records, RFC 4180 quoting, nulls empty.
-export function toCsv(columns: readonly string[], rows: readonly Record<string, unknown>[]): string {
-  const lines = [columns.join(',')];
-  for (const row of rows) lines.push(csvLine(columns, row));
-  return `${lines.join('\r\n')}\r\n`;
+export function toCsv(columns: readonly string[], rows: Iterable<Record<string, unknown>>): string {
+  let text = '';
+  writeCsv(columns, rows, (chunk) => (text += chunk));
+  return text;
+}
+
+/** toCsv's text, handed to `write` about a megabyte at a time: a whole market's candles are more than one string holds. */
+export function writeCsv(columns: readonly string[], rows: Iterable<Record<string, unknown>>, write: (chunk: string) => void): void {
+  let chunk = `${columns.join(',')}\r\n`;
+  for (const row of rows) {
+    chunk += `${csvLine(columns, row)}\r\n`;
+    if (chunk.length >= 1 << 20) {
+      write(chunk);
+      chunk = '';
+    }
+  }
+  if (chunk) write(chunk);
 }
 
 /** One record's line, without its line break. */

@@ -8,7 +8,7 @@ import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
 import type { SymbolTape } from './analyze.js';
-import { analyzeTape, finishReport, newAnalyzer, type TapeOptions } from './index.js';
+import { AnalyzedTape, newAnalyzer, readTape, type TapeOptions } from './index.js';
 import {
   emptySummary,
   MalformedRowError,
@@ -70,6 +70,10 @@ export interface PartResult {
 type PartRunner = (job: PartJob, onProgress: (lines: number, bytesRead: number) => void) => Promise<PartResult>;
 
 export async function analyzeTapeFile(path: string, options: FileTapeOptions = {}): Promise<TapeReport> {
+  return (await readTapeFile(path, options)).report();
+}
+
+export async function readTapeFile(path: string, options: FileTapeOptions = {}): Promise<AnalyzedTape> {
   const { threads = 'auto', onProgress, crossCheck = null, ...tapeOptions } = options;
   const auto = threads === 'auto';
   const count = auto ? Math.min(availableParallelism(), MAX_AUTO_THREADS) : threads;
@@ -77,7 +81,7 @@ export async function analyzeTapeFile(path: string, options: FileTapeOptions = {
   const plan = count > 1 && (!auto || size >= AUTO_MIN_BYTES) ? planParts(path, count) : null;
   if (!plan) {
     const source = createReadStream(path, { highWaterMark: 1 << 20 });
-    return analyzeTape(await ungzipped(source), {
+    return readTape(await ungzipped(source), {
       ...tapeOptions,
       crossCheck,
       onProgress: onProgress && ((lines) => onProgress(lines, size ? source.bytesRead / size : 0)),
@@ -105,7 +109,7 @@ export async function analyzeTapeFile(path: string, options: FileTapeOptions = {
   if (failed) throw failed.reason;
   const results = settled.map((outcome) => (outcome as PromiseFulfilledResult<PartResult>).value);
   const { analyzer, summary } = mergeParts(results, tapeOptions);
-  return finishReport(analyzer, summary, crossCheck);
+  return new AnalyzedTape(analyzer, summary, crossCheck);
 }
 
 /**

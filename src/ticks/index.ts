@@ -1,7 +1,8 @@
 // Tape analysis end to end: stream in, classify, fold into candles and statistics, report.
 import { DEFAULT_ANALYZE_OPTIONS, TapeAnalyzer, type AnalyzeOptions } from './analyze.js';
+import type { WriteText } from './json-text.js';
 import { readTrades, TradeFormatError, type ParseOptions, type ParseSummary } from './parse.js';
-import { buildReport, type CrossCheck, type TapeReport } from './report.js';
+import { buildReport, writeReportJson, type CrossCheck, type TapeReport } from './report.js';
 import { RULE_SETS, type RuleSetName } from './rules.js';
 
 export interface TapeOptions extends Partial<Omit<AnalyzeOptions, 'rules'>>, ParseOptions {
@@ -9,13 +10,44 @@ export interface TapeOptions extends Partial<Omit<AnalyzeOptions, 'rules'>>, Par
   crossCheck?: CrossCheck | null;
 }
 
+/** Every trade of an input folded in: its report, as objects or written as JSON text. */
+export class AnalyzedTape {
+  constructor(
+    private readonly analyzer: TapeAnalyzer,
+    /** What reading the input found: its format, rows, malformed and superseded rows. */
+    readonly input: ParseSummary,
+    private readonly crossCheck: CrossCheck | null,
+  ) {
+    if (input.layout === 'massive' && analyzer.options.rules.name !== 'sip') {
+      // Massive's condition ids are read as the SIP's letters: a convention for other letters does not apply.
+      throw new TradeFormatError(`the ${analyzer.options.rules.name} rules read letter conditions; Massive's trades take the sip rules`);
+    }
+  }
+
+  report(): TapeReport {
+    return buildReport(this.analyzer, this.input, this.crossCheck);
+  }
+
+  /** `JSON.stringify(report(), null, 2)`, in chunks; for a large tape, in a fraction of the time and memory. */
+  writeJson(write: WriteText): void {
+    writeReportJson(this.analyzer, this.input, this.crossCheck, write);
+  }
+}
+
 export async function analyzeTape(
   input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   options: TapeOptions = {},
 ): Promise<TapeReport> {
+  return (await readTape(input, options)).report();
+}
+
+export async function readTape(
+  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
+  options: TapeOptions = {},
+): Promise<AnalyzedTape> {
   const analyzer = newAnalyzer(options);
   const summary = await readTrades(input, (t) => analyzer.add(t), options);
-  return finishReport(analyzer, summary, options.crossCheck ?? null);
+  return new AnalyzedTape(analyzer, summary, options.crossCheck ?? null);
 }
 
 /** An analyzer with the options given and the defaults for the rest. */
@@ -25,13 +57,4 @@ export function newAnalyzer(options: TapeOptions): TapeAnalyzer {
     ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k in DEFAULT_ANALYZE_OPTIONS)),
     rules: RULE_SETS[options.rules ?? 'sip'],
   });
-}
-
-/** The report of a whole input, once every trade is in the analyzer. */
-export function finishReport(analyzer: TapeAnalyzer, summary: ParseSummary, crossCheck: CrossCheck | null): TapeReport {
-  if (summary.layout === 'massive' && analyzer.options.rules.name !== 'sip') {
-    // Massive's condition ids are read as the SIP's letters: a convention for other letters does not apply.
-    throw new TradeFormatError(`the ${analyzer.options.rules.name} rules read letter conditions; Massive's trades take the sip rules`);
-  }
-  return buildReport(analyzer, summary, crossCheck);
 }

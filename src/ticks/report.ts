@@ -9,6 +9,7 @@ import {
   type SymbolTape,
   type TapeAnalyzer,
 } from './analyze.js';
+import { LazyRecords, writeJson, type WriteText } from './json-text.js';
 import type { ParseSummary } from './parse.js';
 import { isoTime as iso, newYorkDate } from './session.js';
 
@@ -94,10 +95,9 @@ export function candleRecord(c: Candle, intervalMs: number, prints: PrintClass) 
 }
 
 /** Every class's candles of a symbol, by start time, the classes in the order asked for within a start. */
-function candles(s: SymbolTape, classes: readonly PrintClass[], intervalMs: number) {
+function sortedCandles(s: SymbolTape, classes: readonly PrintClass[]) {
   const all = classes.flatMap((printClass, k) => [...s.candles[k]!.values()].map((c) => ({ c, k, printClass })));
-  all.sort((a, b) => a.c.startMs - b.c.startMs || a.k - b.k);
-  return all.map(({ c, printClass }) => candleRecord(c, intervalMs, printClass));
+  return all.sort((a, b) => a.c.startMs - b.c.startMs || a.k - b.k);
 }
 
 function printRecord(p: Print) {
@@ -147,8 +147,24 @@ export interface FinraCrossCheck {
 export type CrossCheck = (symbol: string, newYorkDate: string, offExchangeVolume: number) => FinraCrossCheck;
 
 export function buildReport(analyzer: TapeAnalyzer, parse: ParseSummary, crossCheck: CrossCheck | null) {
+  const intervalMs = analyzer.options.intervalSeconds * 1000;
+  return assemble(analyzer, parse, crossCheck, (s) =>
+    sortedCandles(s, analyzer.options.prints).map(({ c, printClass }) => candleRecord(c, intervalMs, printClass)),
+  );
+}
+
+/** The report as JSON text (`JSON.stringify(report, null, 2)`), in chunks, each candle written straight from the tape. */
+export function writeReportJson(analyzer: TapeAnalyzer, parse: ParseSummary, crossCheck: CrossCheck | null, write: WriteText) {
+  const intervalMs = analyzer.options.intervalSeconds * 1000;
+  const report = assemble(analyzer, parse, crossCheck, (s) => {
+    const sorted = sortedCandles(s, analyzer.options.prints);
+    return new LazyRecords(sorted.length, (i) => candleRecord(sorted[i]!.c, intervalMs, sorted[i]!.printClass));
+  });
+  writeJson(report, write);
+}
+
+function assemble<C>(analyzer: TapeAnalyzer, parse: ParseSummary, crossCheck: CrossCheck | null, candlesOf: (s: SymbolTape) => C) {
   const options: AnalyzeOptions = analyzer.options;
-  const intervalMs = options.intervalSeconds * 1000;
   const total: Counts = { trades: 0, volume: 0, offTrades: 0, offVolume: 0, oddTrades: 0, oddVolume: 0, excludedPrints: 0 };
   const facilities = new Map<string, number>();
   const symbols = [...analyzer.symbols.values()]
@@ -181,7 +197,7 @@ export function buildReport(analyzer: TapeAnalyzer, parse: ParseSummary, crossCh
         },
         size_distribution: sizeDistribution(s),
         finra: crossCheck ? crossCheck(s.symbol, day, s.offVolume) : { status: 'no_store' as const },
-        candles: candles(s, options.prints, intervalMs),
+        candles: candlesOf(s),
       };
     });
   return {
@@ -209,6 +225,6 @@ export type TapeReport = ReturnType<typeof buildReport>;
 export const CANDLE_CSV_COLUMNS = ['symbol', ...Object.keys(candleRecord(new Candle(0), 1, 'all'))];
 
 /** The candles of every symbol as CSV rows (the columns above), for the CLI and the API alike. */
-export function candleRows(report: TapeReport) {
-  return report.symbols.flatMap((s) => s.candles.map((c) => ({ symbol: s.symbol, ...c })));
+export function* candleRows(report: TapeReport) {
+  for (const s of report.symbols) for (const c of s.candles) yield { symbol: s.symbol, ...c };
 }

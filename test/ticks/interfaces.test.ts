@@ -35,9 +35,12 @@ describe('darkpool-radar ticks', () => {
   it('prints the JSON analysis, or the candles as CSV', async () => {
     const json = await cli(['ticks', IBM], { DB_PATH: tempDbPath() });
     expect(json.code).toBe(0);
-    const report = JSON.parse(json.stdout);
-    expect(report).toEqual(JSON.parse(JSON.stringify(await analyzeTape([ibmText]))));
-    expect(report.symbols[0].finra).toEqual({ status: 'no_store' });
+    // Written in chunks straight from the tape, it is JSON.stringify's text of the report, byte for byte.
+    expect(json.stdout).toBe(`${JSON.stringify(await analyzeTape([ibmText]), null, 2)}\n`);
+    expect(JSON.parse(json.stdout).symbols[0].finra).toEqual({ status: 'no_store' });
+    const classes = await cli(['ticks', IBM, '--prints', 'off-exchange,all,lit-round-lot'], { DB_PATH: tempDbPath() });
+    const expected = await analyzeTape([ibmText], { prints: ['off-exchange', 'all', 'lit-round-lot'] });
+    expect(classes.stdout).toBe(`${JSON.stringify(expected, null, 2)}\n`);
 
     const csv = await cli(['ticks', IBM, '--format', 'csv', '--interval', '300'], { DB_PATH: tempDbPath() });
     const rows = parse(csv.stdout, { columns: true }) as Record<string, string>[];

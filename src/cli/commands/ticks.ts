@@ -1,9 +1,9 @@
 // `darkpool-radar ticks FILE`: consolidated-tape analysis, cross-checked with the store when there is one.
 import { existsSync } from 'node:fs';
-import { toCsv } from '../../api/csv.js';
+import { writeCsv } from '../../api/csv.js';
 import { DEFAULT_DB_PATH } from '../../package-info.js';
-import { analyzeTapeFile, ungzipped, type FileTapeOptions } from '../../ticks/file.js';
-import { analyzeTape } from '../../ticks/index.js';
+import { readTapeFile, ungzipped, type FileTapeOptions } from '../../ticks/file.js';
+import { readTape } from '../../ticks/index.js';
 import { isPrintClass, PRINT_CLASSES, type PrintClass } from '../../ticks/analyze.js';
 import { INPUT_FORMATS, type InputFormat } from '../../ticks/parse.js';
 import { CANDLE_CSV_COLUMNS, candleRows, type CrossCheck } from '../../ticks/report.js';
@@ -73,21 +73,21 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
       crossCheck,
     };
     // Gzip'd input (Massive's flat files are .csv.gz) is told by its first bytes, not its name.
-    const report =
+    const tape =
       file === '-'
-        ? await analyzeTape(await ungzipped(process.stdin), { ...options, onProgress: progress && ((lines) => progress(lines, 0)) })
-        : await analyzeTapeFile(file, { ...options, threads });
+        ? await readTape(await ungzipped(process.stdin), { ...options, onProgress: progress && ((lines) => progress(lines, 0)) })
+        : await readTapeFile(file, { ...options, threads });
     if (progress) io.stderr('\n');
-    if (report.input.malformed)
-      io.stderr(
-        `${report.input.malformed} malformed rows (first at line ${report.input.malformed_rows[0]?.line}); see input.malformed_rows\n`,
-      );
-    if (report.input.superseded)
-      io.stderr(`${report.input.superseded} rows marked cancelled, erroneous or corrected were left out; see input.superseded\n`);
+    const input = tape.input;
+    if (input.malformed)
+      io.stderr(`${input.malformed} malformed rows (first at line ${input.malformedRows[0]?.line}); see input.malformed_rows\n`);
+    if (input.superseded)
+      io.stderr(`${input.superseded} rows marked cancelled, erroneous or corrected were left out; see input.superseded\n`);
     if (format === 'csv') {
-      io.stdout(toCsv(CANDLE_CSV_COLUMNS, candleRows(report)));
+      writeCsv(CANDLE_CSV_COLUMNS, candleRows(tape.report()), io.stdout);
     } else {
-      io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      tape.writeJson(io.stdout);
+      io.stdout('\n');
     }
     return 0;
   };

@@ -1,0 +1,65 @@
+import { constants } from 'node:buffer';
+import { describe, expect, it } from 'vitest';
+import { LazyRecords, writeJson } from '../../src/ticks/json-text.js';
+
+const collect = (value: unknown) => {
+  const chunks: string[] = [];
+  writeJson(value, (chunk) => chunks.push(chunk));
+  return chunks;
+};
+
+describe('JSON written in chunks', () => {
+  it("gives JSON.stringify(value, null, 2)'s text, byte for byte", () => {
+    const records = (i: number) => ({
+      s: i % 5 === 0 ? 'quote " back\\slash \n\t\u0001 é \ud83d\ude00 \ud800' : `r${i}`,
+      n: [0, -0, 1e21, 1e-7, 0.1 + 0.2, -12.5, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER][i % 10]!,
+      b: i % 2 === 0,
+      z: null,
+    });
+    const value = {
+      a: 1,
+      skipped: undefined,
+      fn: () => 1,
+      nested: {
+        empty: {},
+        list: [],
+        mixed: [1, 'two', null, undefined, () => 3, { deep: [[], [{}]] }],
+        date: new Date(Date.UTC(2026, 0, 2)),
+      },
+      'key "quoted"\n': true,
+      records: new LazyRecords(1_000, records),
+      none: new LazyRecords(0, records),
+      shapeless: new LazyRecords(2, () => ({})),
+      top: [new LazyRecords(3, records)],
+    };
+    const expected = JSON.stringify(value, null, 2);
+    expect(expected).toContain('"s": "r1"'); // JSON.stringify itself writes the records (their toJSON)
+    expect(collect(value).join('')).toBe(expected);
+    for (const scalar of [null, 0, -0, NaN, 'text', true, [], {}, [undefined]])
+      expect(collect(scalar).join('')).toBe(JSON.stringify(scalar, null, 2));
+  });
+
+  it('writes a text longer than one string can hold, a megabyte at a time', () => {
+    const record = (i: number) => ({
+      start: '2026-11-02T14:30:00.000Z',
+      end: '2026-11-02T14:31:00.000Z',
+      open: i / 7,
+      volume: i,
+      trades: i % 17,
+      flag: i % 2 === 0,
+    });
+    const one = JSON.stringify(record(0), null, 2).length;
+    const count = Math.ceil((constants.MAX_STRING_LENGTH * 1.1) / one);
+    let total = 0;
+    let largest = 0;
+    let tail = '';
+    writeJson({ candles: new LazyRecords(count, record) }, (chunk) => {
+      total += chunk.length;
+      largest = Math.max(largest, chunk.length);
+      tail = (tail + chunk).slice(-1_000);
+    });
+    expect(total).toBeGreaterThan(constants.MAX_STRING_LENGTH);
+    expect(largest).toBeLessThan(2 ** 20 + 2 * one);
+    expect(tail.endsWith(`  ${JSON.stringify(record(count - 1), null, 2).replaceAll('\n', '\n    ')}\n  ]\n}`)).toBe(true);
+  });
+});
