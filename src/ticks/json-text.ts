@@ -1,25 +1,25 @@
-// A value as `JSON.stringify(value, null, 2)` writes it, handed out in chunks as it is made. A tape
-// report's text runs to tens of megabytes, nearly all of it candles: written this way, no candle
-// needs an object of its own, and the whole text never sits in memory, as a string or encoded.
-
-/** What the text is handed to, about a megabyte at a time. */
-export type WriteText = (chunk: string) => void;
+// A value as JSON.stringify writes it (pretty, `JSON.stringify(value, null, 2)`, or compact),
+// handed out in chunks as it is made. A tape report's text runs to hundreds of megabytes for a
+// whole market's day, nearly all of it candles: written this way, no candle needs an object kept
+// for it, and the whole text never sits in memory, as a string or encoded (nor could it: V8's
+// strings stop at 2^29 - 24 characters).
 
 const CHUNK_CHARS = 1 << 20;
+const BATCH_CHARS = 1 << 16;
 
-/** The text so far, handed on in chunks. */
-class Chunks {
-  private text = '';
-  constructor(private readonly write: WriteText) {}
-  push(text: string): void {
-    this.text += text;
-    if (this.text.length >= CHUNK_CHARS) this.flush();
-  }
-  flush(): void {
-    if (this.text) this.write(this.text);
-    this.text = '';
-  }
+export type JsonSpace = 0 | 2;
+
+/** What separates the tokens: newlines and two spaces per level, or nothing. */
+interface Layout {
+  step: string;
+  newline: string;
+  colon: string;
 }
+
+const LAYOUTS: Record<JsonSpace, Layout> = {
+  0: { step: '', newline: '', colon: ':' },
+  2: { step: '  ', newline: '\n', colon: ': ' },
+};
 
 /**
  * An array written item by item, each made only as it is written. The items are flat records of one
@@ -37,56 +37,68 @@ export class LazyRecords<T extends Record<string, string | number | boolean | nu
     return Array.from({ length: this.length }, (_, i) => this.record(i));
   }
 
-  write(out: Chunks, indent: string): void {
-    if (this.length === 0) return out.push('[]');
-    const item = `${indent}  `;
+  *text(layout: Layout, indent: string): Generator<string> {
+    if (this.length === 0) return yield '[]';
+    const item = `${layout.newline}${indent}${layout.step}`;
+    const end = `${item}}`;
     // Every key's text with what goes before it, made once: the records share their keys.
     let keys: string[] | null = null;
-    out.push('[');
+    // Records go out in batches: each yield passes up through every level of the value around them.
+    let batch = '[';
     for (let i = 0; i < this.length; i++) {
       const record = this.record(i);
-      keys ??= Object.keys(record).map((key, k) => `${k ? ',' : ''}\n${item}  ${JSON.stringify(key)}: `);
-      let text = `${i ? ',' : ''}\n${item}{`;
+      keys ??= Object.keys(record).map((key, k) => `${k ? ',' : ''}${item}${layout.step}${JSON.stringify(key)}${layout.colon}`);
+      batch += `${i ? ',' : ''}${item}{`;
       let k = 0;
-      for (const key in record) text += keys[k++]! + primitive(record[key]!);
-      out.push(k ? `${text}\n${item}}` : `${text}}`);
+      for (const key in record) batch += keys[k++]! + primitive(record[key]!);
+      batch += k ? end : '}';
+      if (batch.length >= BATCH_CHARS) {
+        yield batch;
+        batch = '';
+      }
     }
-    out.push(`\n${indent}]`);
+    yield `${batch}${layout.newline}${indent}]`;
   }
 }
 
-/** `JSON.stringify(value, null, 2)`, handed to `write` in chunks; LazyRecords are written as they are made. */
-export function writeJson(value: unknown, write: WriteText): void {
-  const out = new Chunks(write);
-  writeValue(value, out, '');
-  out.flush();
+/** The value's JSON text, as JSON.stringify(value, null, space) gives it, in chunks of about a megabyte. */
+export function* jsonChunks(value: unknown, space: JsonSpace = 2): Generator<string> {
+  let chunk = '';
+  for (const text of pieces(value, LAYOUTS[space], '')) {
+    chunk += text;
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
 }
 
-function writeValue(value: unknown, out: Chunks, indent: string): void {
-  if (value instanceof LazyRecords) return value.write(out, indent);
+function* pieces(value: unknown, layout: Layout, indent: string): Generator<string> {
+  if (value instanceof LazyRecords) return yield* value.text(layout, indent);
   if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
     value = (value as { toJSON: () => unknown }).toJSON();
   }
-  if (value === null || typeof value !== 'object') return out.push(JSON.stringify(value) ?? 'null');
-  const inner = `${indent}  `;
+  if (value === null || typeof value !== 'object') return yield JSON.stringify(value) ?? 'null';
+  const inner = `${indent}${layout.step}`;
   if (Array.isArray(value)) {
-    if (value.length === 0) return out.push('[]');
-    out.push('[');
+    if (value.length === 0) return yield '[]';
+    yield '[';
     for (let i = 0; i < value.length; i++) {
-      out.push(`${i ? ',' : ''}\n${inner}`);
-      writeValue(value[i], out, inner);
+      yield `${i ? ',' : ''}${layout.newline}${inner}`;
+      yield* pieces(value[i], layout, inner);
     }
-    return out.push(`\n${indent}]`);
+    return yield `${layout.newline}${indent}]`;
   }
   // As JSON.stringify: what has no JSON text is left out of an object (and null in an array).
   const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function' && typeof v !== 'symbol');
-  if (entries.length === 0) return out.push('{}');
-  out.push('{');
-  entries.forEach(([key, v], i) => {
-    out.push(`${i ? ',' : ''}\n${inner}${JSON.stringify(key)}: `);
-    writeValue(v, out, inner);
-  });
-  out.push(`\n${indent}}`);
+  if (entries.length === 0) return yield '{}';
+  yield '{';
+  for (const [i, [key, v]] of entries.entries()) {
+    yield `${i ? ',' : ''}${layout.newline}${inner}${JSON.stringify(key)}${layout.colon}`;
+    yield* pieces(v, layout, inner);
+  }
+  yield `${layout.newline}${indent}}`;
 }
 
 function primitive(v: string | number | boolean | null): string {

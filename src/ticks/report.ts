@@ -9,7 +9,7 @@ import {
   type SymbolTape,
   type TapeAnalyzer,
 } from './analyze.js';
-import { LazyRecords, writeJson, type WriteText } from './json-text.js';
+import { jsonChunks, LazyRecords, type JsonSpace } from './json-text.js';
 import type { ParseSummary } from './parse.js';
 import { isoTime as iso, newYorkDate } from './session.js';
 
@@ -153,53 +153,59 @@ export function buildReport(analyzer: TapeAnalyzer, parse: ParseSummary, crossCh
   );
 }
 
-/** The report as JSON text (`JSON.stringify(report, null, 2)`), in chunks, each candle written straight from the tape. */
-export function writeReportJson(analyzer: TapeAnalyzer, parse: ParseSummary, crossCheck: CrossCheck | null, write: WriteText) {
+/**
+ * The report's JSON text, as `JSON.stringify(buildReport(...), null, space)` gives it, in chunks of
+ * about a megabyte, each candle made as it is written (see json-text.ts).
+ */
+export function reportJson(
+  analyzer: TapeAnalyzer,
+  parse: ParseSummary,
+  crossCheck: CrossCheck | null,
+  space: JsonSpace,
+): Generator<string> {
   const intervalMs = analyzer.options.intervalSeconds * 1000;
   const report = assemble(analyzer, parse, crossCheck, (s) => {
     const sorted = sortedCandles(s, analyzer.options.prints);
     return new LazyRecords(sorted.length, (i) => candleRecord(sorted[i]!.c, intervalMs, sorted[i]!.printClass));
   });
-  writeJson(report, write);
+  return jsonChunks(report, space);
 }
 
 function assemble<C>(analyzer: TapeAnalyzer, parse: ParseSummary, crossCheck: CrossCheck | null, candlesOf: (s: SymbolTape) => C) {
   const options: AnalyzeOptions = analyzer.options;
   const total: Counts = { trades: 0, volume: 0, offTrades: 0, offVolume: 0, oddTrades: 0, oddVolume: 0, excludedPrints: 0 };
   const facilities = new Map<string, number>();
-  const symbols = [...analyzer.symbols.values()]
-    .sort((a, b) => (a.symbol < b.symbol ? -1 : 1))
-    .map((s) => {
-      for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += s[k];
-      for (const [f, v] of s.facilityVolume) facilities.set(f, (facilities.get(f) ?? 0) + v);
-      const day = newYorkDate(s.firstMs);
-      return {
-        symbol: s.symbol,
-        first_trade: iso(s.firstMs),
-        last_trade: iso(s.lastMs),
-        statistics: statistics(s, s.facilityVolume),
-        large_prints: {
-          size_threshold: options.largeSize,
-          notional_threshold: options.largeNotional,
-          by_size: s.largeBySize,
-          by_notional: s.largeByNotional,
-          largest: s.largest.map(printRecord),
-        },
-        delayed_prints: {
-          threshold_seconds: options.delaySeconds,
-          with_participant_time: s.withParticipantTime,
-          count: s.delayedCount,
-          longest: s.delayed.map((p: DelayedPrint) => ({
-            ...printRecord(p),
-            participant_time: iso(p.participantMs),
-            delay_seconds: r6(p.delaySeconds),
-          })),
-        },
-        size_distribution: sizeDistribution(s),
-        finra: crossCheck ? crossCheck(s.symbol, day, s.offVolume) : { status: 'no_store' as const },
-        candles: candlesOf(s),
-      };
-    });
+  const symbols = bySymbol(analyzer).map((s) => {
+    for (const k of Object.keys(total) as (keyof Counts)[]) total[k] += s[k];
+    for (const [f, v] of s.facilityVolume) facilities.set(f, (facilities.get(f) ?? 0) + v);
+    const day = newYorkDate(s.firstMs);
+    return {
+      symbol: s.symbol,
+      first_trade: iso(s.firstMs),
+      last_trade: iso(s.lastMs),
+      statistics: statistics(s, s.facilityVolume),
+      large_prints: {
+        size_threshold: options.largeSize,
+        notional_threshold: options.largeNotional,
+        by_size: s.largeBySize,
+        by_notional: s.largeByNotional,
+        largest: s.largest.map(printRecord),
+      },
+      delayed_prints: {
+        threshold_seconds: options.delaySeconds,
+        with_participant_time: s.withParticipantTime,
+        count: s.delayedCount,
+        longest: s.delayed.map((p: DelayedPrint) => ({
+          ...printRecord(p),
+          participant_time: iso(p.participantMs),
+          delay_seconds: r6(p.delaySeconds),
+        })),
+      },
+      size_distribution: sizeDistribution(s),
+      finra: crossCheck ? crossCheck(s.symbol, day, s.offVolume) : { status: 'no_store' as const },
+      candles: candlesOf(s),
+    };
+  });
   return {
     rules: { name: options.rules.name, description: options.rules.description },
     interval_seconds: options.intervalSeconds,
@@ -224,7 +230,14 @@ export type TapeReport = ReturnType<typeof buildReport>;
 
 export const CANDLE_CSV_COLUMNS = ['symbol', ...Object.keys(candleRecord(new Candle(0), 1, 'all'))];
 
-/** The candles of every symbol as CSV rows (the columns above), for the CLI and the API alike. */
-export function* candleRows(report: TapeReport) {
-  for (const s of report.symbols) for (const c of s.candles) yield { symbol: s.symbol, ...c };
+/** The candles of every symbol as CSV rows (the columns above), each made as it is read. */
+export function* candleRows(analyzer: TapeAnalyzer) {
+  const intervalMs = analyzer.options.intervalSeconds * 1000;
+  for (const s of bySymbol(analyzer)) {
+    for (const { c, printClass } of sortedCandles(s, analyzer.options.prints)) {
+      yield { symbol: s.symbol, ...candleRecord(c, intervalMs, printClass) };
+    }
+  }
 }
+
+const bySymbol = (analyzer: TapeAnalyzer) => [...analyzer.symbols.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : 1));

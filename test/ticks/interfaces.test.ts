@@ -7,6 +7,7 @@ import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../src/api/api-keys.js';
+import { toCsv } from '../../src/api/csv.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import type { Store } from '../../src/store/store.js';
 import { analyzeTape } from '../../src/ticks/index.js';
@@ -38,9 +39,19 @@ describe('darkpool-radar ticks', () => {
     // Written in chunks straight from the tape, it is JSON.stringify's text of the report, byte for byte.
     expect(json.stdout).toBe(`${JSON.stringify(await analyzeTape([ibmText]), null, 2)}\n`);
     expect(JSON.parse(json.stdout).symbols[0].finra).toEqual({ status: 'no_store' });
-    const classes = await cli(['ticks', IBM, '--prints', 'off-exchange,all,lit-round-lot'], { DB_PATH: tempDbPath() });
-    const expected = await analyzeTape([ibmText], { prints: ['off-exchange', 'all', 'lit-round-lot'] });
-    expect(classes.stdout).toBe(`${JSON.stringify(expected, null, 2)}\n`);
+    // Two symbols (IBM's first 3,000 trades again as AAA, after IBM's) and three classes, as JSON and as CSV.
+    const dir = mkdtempSync(join(tmpdir(), 'ticks-'));
+    const twoText = `${ibmText}${ibmText.split('\n').slice(1, 3_001).join('\n').replaceAll('IBM,', 'AAA,')}\n`;
+    writeFileSync(join(dir, 'two.csv'), twoText);
+    const prints = ['off-exchange', 'all', 'lit-round-lot'] as const;
+    const two = await analyzeTape([twoText], { prints: [...prints] });
+    expect(two.symbols.map((s) => s.symbol)).toEqual(['AAA', 'IBM']);
+    const twoJson = await cli(['ticks', join(dir, 'two.csv'), '--prints', prints.join(',')], { DB_PATH: tempDbPath() });
+    expect(twoJson.stdout).toBe(`${JSON.stringify(two, null, 2)}\n`);
+    const twoCsv = await cli(['ticks', join(dir, 'two.csv'), '--prints', prints.join(','), '--format', 'csv'], { DB_PATH: tempDbPath() });
+    const records = two.symbols.flatMap((s) => s.candles.map((c) => ({ symbol: s.symbol, ...c })));
+    expect(twoCsv.stdout).toBe(toCsv(CANDLE_CSV_COLUMNS, records));
+    rmSync(dir, { recursive: true });
 
     const csv = await cli(['ticks', IBM, '--format', 'csv', '--interval', '300'], { DB_PATH: tempDbPath() });
     const rows = parse(csv.stdout, { columns: true }) as Record<string, string>[];
@@ -88,15 +99,12 @@ describe('POST /ticks/analyze', () => {
   it('answers the same analysis as the CLI, for CSV and for NDJSON', async () => {
     const res = await app.inject({ method: 'POST', url: '/ticks/analyze', headers: { 'content-type': 'text/csv' }, payload: ibmText });
     expect(res.statusCode).toBe(200);
-    expect(res.json()).toEqual(
-      JSON.parse(
-        JSON.stringify(
-          await analyzeTape([ibmText], {
-            crossCheck: () => ({ status: 'week_not_loaded', week_start: '2013-10-07', week_ending: '2013-10-13' }),
-          }),
-        ),
-      ),
-    );
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    // Streamed in chunks, it is JSON.stringify's text of the report, byte for byte.
+    const expected = await analyzeTape([ibmText], {
+      crossCheck: () => ({ status: 'week_not_loaded', week_start: '2013-10-07', week_ending: '2013-10-13' }),
+    });
+    expect(res.body).toBe(JSON.stringify(expected));
 
     const lines = ibmText
       .trim()

@@ -1,15 +1,11 @@
 import { constants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
-import { LazyRecords, writeJson } from '../../src/ticks/json-text.js';
+import { jsonChunks, LazyRecords } from '../../src/ticks/json-text.js';
 
-const collect = (value: unknown) => {
-  const chunks: string[] = [];
-  writeJson(value, (chunk) => chunks.push(chunk));
-  return chunks;
-};
+const text = (value: unknown, space: 0 | 2) => [...jsonChunks(value, space)].join('');
 
 describe('JSON written in chunks', () => {
-  it("gives JSON.stringify(value, null, 2)'s text, byte for byte", () => {
+  it("gives JSON.stringify's text, pretty or compact, byte for byte", () => {
     const records = (i: number) => ({
       s: i % 5 === 0 ? 'quote " back\\slash \n\t\u0001 é \ud83d\ude00 \ud800' : `r${i}`,
       n: [0, -0, 1e21, 1e-7, 0.1 + 0.2, -12.5, NaN, Infinity, -Infinity, Number.MAX_SAFE_INTEGER][i % 10]!,
@@ -32,11 +28,12 @@ describe('JSON written in chunks', () => {
       shapeless: new LazyRecords(2, () => ({})),
       top: [new LazyRecords(3, records)],
     };
-    const expected = JSON.stringify(value, null, 2);
-    expect(expected).toContain('"s": "r1"'); // JSON.stringify itself writes the records (their toJSON)
-    expect(collect(value).join('')).toBe(expected);
-    for (const scalar of [null, 0, -0, NaN, 'text', true, [], {}, [undefined]])
-      expect(collect(scalar).join('')).toBe(JSON.stringify(scalar, null, 2));
+    expect(JSON.stringify(value)).toContain('"s":"r1"'); // JSON.stringify itself writes the records (their toJSON)
+    for (const space of [0, 2] as const) {
+      expect(text(value, space)).toBe(JSON.stringify(value, null, space));
+      for (const scalar of [null, 0, -0, NaN, 'text', true, [], {}, [undefined]])
+        expect(text(scalar, space)).toBe(JSON.stringify(scalar, null, space));
+    }
   });
 
   it('writes a text longer than one string can hold, a megabyte at a time', () => {
@@ -53,13 +50,13 @@ describe('JSON written in chunks', () => {
     let total = 0;
     let largest = 0;
     let tail = '';
-    writeJson({ candles: new LazyRecords(count, record) }, (chunk) => {
+    for (const chunk of jsonChunks({ candles: new LazyRecords(count, record) })) {
       total += chunk.length;
       largest = Math.max(largest, chunk.length);
       tail = (tail + chunk).slice(-1_000);
-    });
+    }
     expect(total).toBeGreaterThan(constants.MAX_STRING_LENGTH);
-    expect(largest).toBeLessThan(2 ** 20 + 2 * one);
+    expect(largest).toBeLessThan(1.1 * 2 ** 20); // a megabyte, and at most a batch of records more
     expect(tail.endsWith(`  ${JSON.stringify(record(count - 1), null, 2).replaceAll('\n', '\n    ')}\n  ]\n}`)).toBe(true);
   });
 });

@@ -1,12 +1,12 @@
 // `darkpool-radar ticks FILE`: consolidated-tape analysis, cross-checked with the store when there is one.
 import { existsSync } from 'node:fs';
-import { writeCsv } from '../../api/csv.js';
+import { csvChunks } from '../../api/csv.js';
 import { DEFAULT_DB_PATH } from '../../package-info.js';
 import { readTapeFile, ungzipped, type FileTapeOptions } from '../../ticks/file.js';
 import { readTape } from '../../ticks/index.js';
 import { isPrintClass, PRINT_CLASSES, type PrintClass } from '../../ticks/analyze.js';
 import { INPUT_FORMATS, type InputFormat } from '../../ticks/parse.js';
-import { CANDLE_CSV_COLUMNS, candleRows, type CrossCheck } from '../../ticks/report.js';
+import { CANDLE_CSV_COLUMNS, type CrossCheck } from '../../ticks/report.js';
 import { SYMBOL } from '../../ticks/trade.js';
 import { isRuleSetName } from '../../ticks/rules.js';
 import { inputFile, parse, positiveNumber, UsageError } from '../args.js';
@@ -83,12 +83,8 @@ export async function ticksCommand(args: string[], env: Record<string, string | 
       io.stderr(`${input.malformed} malformed rows (first at line ${input.malformedRows[0]?.line}); see input.malformed_rows\n`);
     if (input.superseded)
       io.stderr(`${input.superseded} rows marked cancelled, erroneous or corrected were left out; see input.superseded\n`);
-    if (format === 'csv') {
-      writeCsv(CANDLE_CSV_COLUMNS, candleRows(tape.report()), io.stdout);
-    } else {
-      tape.writeJson(io.stdout);
-      io.stdout('\n');
-    }
+    for (const chunk of format === 'csv' ? csvChunks(CANDLE_CSV_COLUMNS, tape.candleRows()) : tape.json(2)) io.stdout(chunk);
+    if (format === 'json') io.stdout('\n');
     return 0;
   };
   // The FINRA cross-check reads the store when there is one; the analysis never needs it (nor its modules).
