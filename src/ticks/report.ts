@@ -1,6 +1,8 @@
 // The tape analysis as JSON (and candles as CSV): per symbol and for the whole run.
 import {
-  Candle,
+  candleAt,
+  EMPTY_CANDLE,
+  type Candle,
   SIZE_BUCKET_LABELS,
   type AnalyzeOptions,
   type DelayedPrint,
@@ -96,9 +98,16 @@ export function candleRecord(c: Candle, intervalMs: number, prints: PrintClass) 
 
 /** Every class's candles of a symbol, by start time, the classes in the order asked for within a start. */
 function sortedCandles(s: SymbolTape, classes: readonly PrintClass[]) {
-  const all = classes.flatMap((printClass, k) => [...s.candles[k]!.values()].map((c) => ({ c, k, printClass })));
-  return all.sort((a, b) => a.c.startMs - b.c.startMs || a.k - b.k);
+  const all = classes.flatMap((printClass, k) => {
+    const { slots, values } = s.candles[k]!;
+    return Array.from(slots, ([interval, at]) => ({ interval, at, values, k, printClass }));
+  });
+  return all.sort((a, b) => a.interval - b.interval || a.k - b.k);
 }
+
+/** The record of one of sortedCandles' bars. */
+const recordOf = (bar: ReturnType<typeof sortedCandles>[number], intervalMs: number) =>
+  candleRecord(candleAt(bar.values, bar.at), intervalMs, bar.printClass);
 
 function printRecord(p: Print) {
   return {
@@ -148,9 +157,7 @@ export type CrossCheck = (symbol: string, newYorkDate: string, offExchangeVolume
 
 export function buildReport(analyzer: TapeAnalyzer, parse: ParseSummary, crossCheck: CrossCheck | null) {
   const intervalMs = analyzer.options.intervalSeconds * 1000;
-  return assemble(analyzer, parse, crossCheck, (s) =>
-    sortedCandles(s, analyzer.options.prints).map(({ c, printClass }) => candleRecord(c, intervalMs, printClass)),
-  );
+  return assemble(analyzer, parse, crossCheck, (s) => sortedCandles(s, analyzer.options.prints).map((bar) => recordOf(bar, intervalMs)));
 }
 
 /**
@@ -166,7 +173,7 @@ export function reportJson(
   const intervalMs = analyzer.options.intervalSeconds * 1000;
   const report = assemble(analyzer, parse, crossCheck, (s) => {
     const sorted = sortedCandles(s, analyzer.options.prints);
-    return new LazyRecords(sorted.length, (i) => candleRecord(sorted[i]!.c, intervalMs, sorted[i]!.printClass));
+    return new LazyRecords(sorted.length, (i) => recordOf(sorted[i]!, intervalMs));
   });
   return jsonChunks(report, space);
 }
@@ -228,15 +235,13 @@ function assemble<C>(analyzer: TapeAnalyzer, parse: ParseSummary, crossCheck: Cr
 
 export type TapeReport = ReturnType<typeof buildReport>;
 
-export const CANDLE_CSV_COLUMNS = ['symbol', ...Object.keys(candleRecord(new Candle(0), 1, 'all'))];
+export const CANDLE_CSV_COLUMNS = ['symbol', ...Object.keys(candleRecord(EMPTY_CANDLE, 1, 'all'))];
 
 /** The candles of every symbol as CSV rows (the columns above), each made as it is read. */
 export function* candleRows(analyzer: TapeAnalyzer) {
   const intervalMs = analyzer.options.intervalSeconds * 1000;
   for (const s of bySymbol(analyzer)) {
-    for (const { c, printClass } of sortedCandles(s, analyzer.options.prints)) {
-      yield { symbol: s.symbol, ...candleRecord(c, intervalMs, printClass) };
-    }
+    for (const bar of sortedCandles(s, analyzer.options.prints)) yield { symbol: s.symbol, ...recordOf(bar, intervalMs) };
   }
 }
 
