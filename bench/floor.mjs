@@ -1,11 +1,12 @@
-// The floor any tape parser must pay: read the file and split it into lines and fields.
+// The floor any tape parser must pay: read the file and split it into lines and fields, in the
+// chunks the analysis reads (64 KB: the fastest here for both).
 import { createReadStream } from 'node:fs';
 
 const started = performance.now();
 let fields = 0;
 let lines = 0;
 let rest = '';
-for await (const chunk of createReadStream(process.argv[2], { highWaterMark: 1 << 20, encoding: 'utf8' })) {
+for await (const chunk of createReadStream(process.argv[2], { highWaterMark: 1 << 16, encoding: 'utf8' })) {
   const text = rest + chunk;
   let start = 0;
   for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', start)) {

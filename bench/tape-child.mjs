@@ -1,18 +1,39 @@
 // Runs the built tape analysis on a file in a process of its own: its time (after start-up) and
 // its peak memory are the analysis's alone. With a thread count, the file is read in parts on
-// that many threads, as the CLI reads it.
-import { createReadStream } from 'node:fs';
-import { readTapeFile } from '../dist/ticks/file.js';
+// that many threads, as the CLI reads it. With `json`, the report's JSON is also written (to
+// /dev/null), as the CLI writes it, and its time and size are reported.
+import { createReadStream, openSync, writeSync } from 'node:fs';
+import { READ_CHUNK_BYTES, readTapeFile } from '../dist/ticks/file.js';
 import { readTape } from '../dist/ticks/index.js';
 
-const [path, threads] = process.argv.slice(2);
+const [path, threads, json] = process.argv.slice(2);
 const started = performance.now();
-const tape = threads
-  ? await readTapeFile(path, { threads: Number(threads) })
-  : await readTape(createReadStream(path, { highWaterMark: 1 << 20 }));
+const tape =
+  threads && threads !== '0'
+    ? await readTapeFile(path, { threads: Number(threads) })
+    : await readTape(createReadStream(path, { highWaterMark: READ_CHUNK_BYTES }));
 const ms = performance.now() - started;
+let jsonMs = null;
+let jsonBytes = null;
+if (json === 'json') {
+  const out = openSync('/dev/null', 'w');
+  jsonBytes = 0;
+  for (const chunk of tape.json(2)) jsonBytes += writeSync(out, chunk);
+  jsonMs = performance.now() - started - ms;
+}
+// Before the report's objects are built (only to count what the analysis found here).
+const maxRssKb = process.resourceUsage().maxRSS;
 const report = tape.report();
 const candles = report.symbols.reduce((n, s) => n + s.candles.length, 0);
 process.stdout.write(
-  JSON.stringify({ ms, trades: report.input.trades, malformed: report.input.malformed, candles, maxRssKb: process.resourceUsage().maxRSS }),
+  JSON.stringify({
+    ms,
+    jsonMs,
+    jsonBytes,
+    trades: report.input.trades,
+    malformed: report.input.malformed,
+    symbols: report.symbols.length,
+    candles,
+    maxRssKb,
+  }),
 );

@@ -87,3 +87,33 @@ export async function buildMassiveTapeFile(path: string, from: string): Promise<
   await once(out, 'finish');
   return { trades: rows.length, bytes: statSync(path).size };
 }
+
+/**
+ * A whole market's shape from the same real trades: each line of `from` given to one of `symbols`
+ * tickers in turn, so each ticker's trades spread over every day and nearly every trade opens a
+ * candle of its own (the report's JSON runs to hundreds of megabytes).
+ */
+export async function buildWideTapeFile(path: string, from: string, symbols: number): Promise<{ trades: number; bytes: number }> {
+  const [header, ...rows] = readFileSync(from, 'utf8').trimEnd().split('\n');
+  if (existsSync(path)) return { trades: rows.length, bytes: statSync(path).size };
+  const tickers = Array.from(
+    { length: symbols },
+    (_, i) =>
+      `W${i
+        .toString(26)
+        .toUpperCase()
+        .replace(/[0-9]/g, (d) => 'QRSTUVWXYZ'[Number(d)]!)}`,
+  );
+  const out = createWriteStream(path);
+  out.write(`${header}\n`);
+  for (let i = 0; i < rows.length; i += 10_000) {
+    const chunk = rows
+      .slice(i, i + 10_000)
+      .map((r, k) => `${tickers[(i + k) % symbols]}${r.slice(r.indexOf(','))}`)
+      .join('\n');
+    if (!out.write(`${chunk}\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+  return { trades: rows.length, bytes: statSync(path).size };
+}
