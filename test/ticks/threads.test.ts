@@ -88,6 +88,17 @@ describe('a tape file in parts', () => {
     }
   });
 
+  it('carries a symbol first seen after the first cut, whose bars arrive from one part and grow with the next', async () => {
+    const [header, ...rows] = readFileSync(IBM, 'utf8').trim().split('\n');
+    const third = Math.floor(rows.length / 3);
+    const path = join(dir, 'late-symbol.csv');
+    writeFileSync(path, `${[header, ...rows.map((r, i) => (i < third ? r : r.replace(/^IBM,/, 'XYZ,')))].join('\n')}\n`);
+    const options: TapeOptions = { prints: ['all', 'lit'] };
+    const expected = await onePass(path, options);
+    expect(expected.symbols.map((s: { symbol: string }) => s.symbol)).toEqual(['IBM', 'XYZ']);
+    for (const threads of [2, 3, 5]) expect(await inParts(path, threads, options)).toEqual(expected);
+  });
+
   it('breaks ties across a cut as one pass does: the first print of an instant opens, the last closes, the first large print ranks first', async () => {
     // 3,000 prints in one second at changing prices, every 97th a large one of the same size.
     const price = (i: number) => 100 + (i % 50) / 100;
