@@ -143,11 +143,7 @@ function barOf(book: CandleBook, n: number, startMs: number): number {
   let at = book.slots.get(n);
   if (at === undefined) {
     at = book.slots.size * CANDLE_NUMBERS;
-    if (at + CANDLE_NUMBERS > book.values.length) {
-      const grown = new Array<number>(Math.max(4 * CANDLE_NUMBERS, book.values.length * 2)).fill(-0);
-      for (let i = 0; i < at; i++) grown[i] = book.values[i]!;
-      book.values = grown;
-    }
+    if (at + CANDLE_NUMBERS > book.values.length) reserve(book, Math.max(4, 2 * book.slots.size));
     const v = book.values;
     v[at] = startMs;
     for (let i = 1; i < CANDLE_NUMBERS; i++) v[at + i] = EMPTY[i]!;
@@ -189,7 +185,17 @@ export type Candle = ReturnType<typeof candleAt>;
 export const EMPTY_CANDLE: Candle = candleAt(EMPTY, 0);
 
 /** A later part's bars into the earlier part's: the same bars one pass over both would build. */
+/** Room for `bars` bars in all. */
+function reserve(book: CandleBook, bars: number) {
+  if (bars * CANDLE_NUMBERS <= book.values.length) return;
+  const grown = new Array<number>(bars * CANDLE_NUMBERS).fill(-0);
+  for (let i = 0; i < book.slots.size * CANDLE_NUMBERS; i++) grown[i] = book.values[i]!;
+  book.values = grown;
+}
+
 function mergeBook(book: CandleBook, later: CandleBook) {
+  // Room for both at once, rather than doubling: the bars of a whole market are gigabytes.
+  reserve(book, book.slots.size + later.slots.size);
   const l = later.values;
   for (const [n, from] of later.slots) {
     const at = barOf(book, n, l[from + START]!);
