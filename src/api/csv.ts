@@ -3,12 +3,12 @@ export function toCsv(columns: readonly string[], rows: Iterable<Record<string, 
   return [...csvChunks(columns, rows)].join('');
 }
 
-/** toCsv's text in chunks of about a megabyte: a whole market's candles are more than one string holds. */
+/** toCsv's text in chunks of 64 KB or so (see ticks/json-text.ts): a whole market's candles are more than one string holds. */
 export function* csvChunks(columns: readonly string[], rows: Iterable<Record<string, unknown>>): Generator<string> {
   let chunk = `${columns.join(',')}\r\n`;
   for (const row of rows) {
     chunk += `${csvLine(columns, row)}\r\n`;
-    if (chunk.length >= 1 << 20) {
+    if (chunk.length >= 1 << 16) {
       yield chunk;
       chunk = '';
     }

@@ -290,7 +290,7 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
       }
       if (tape.input.format === 'empty')
         throw new ProblemError('invalid_body', 'The body holds no trades: send a CSV header and rows, or NDJSON.');
-      // Streamed a megabyte at a time as the client reads it: a 50 MB upload of many symbols makes
+      // Streamed in chunks as the client reads them: a 50 MB upload of many symbols makes
       // hundreds of megabytes of candles, more than one string holds. A stream is sent as it is: the
       // response schema documents the JSON it carries.
       if (format === 'csv') {

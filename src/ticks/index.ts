@@ -28,7 +28,7 @@ export class AnalyzedTape {
     return buildReport(this.analyzer, this.input, this.crossCheck);
   }
 
-  /** `JSON.stringify(report(), null, space)` in chunks of about a megabyte: for a large tape, a fraction of the memory. */
+  /** `JSON.stringify(report(), null, space)` in chunks under 128 KB: for a large tape, a fraction of the memory. */
   json(space: JsonSpace): Generator<string> {
     return reportJson(this.analyzer, this.input, this.crossCheck, space);
   }
