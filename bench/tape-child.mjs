@@ -21,18 +21,22 @@ if (json === 'json') {
   for (const chunk of tape.json(2)) jsonBytes += writeSync(out, chunk);
   jsonMs = performance.now() - started - ms;
 }
-// Before the report's objects are built (only to count what the analysis found here).
 const maxRssKb = process.resourceUsage().maxRSS;
-const report = tape.report();
-const candles = report.symbols.reduce((n, s) => n + s.candles.length, 0);
+// Counted one bar at a time: a whole market's bars as objects are more than the heap holds.
+let candles = 0;
+const symbols = new Set();
+for (const row of tape.candleRows()) {
+  candles++;
+  symbols.add(row.symbol);
+}
 process.stdout.write(
   JSON.stringify({
     ms,
     jsonMs,
     jsonBytes,
-    trades: report.input.trades,
-    malformed: report.input.malformed,
-    symbols: report.symbols.length,
+    trades: tape.input.trades,
+    malformed: tape.input.malformed,
+    symbols: symbols.size,
     candles,
     maxRssKb,
   }),
