@@ -21,7 +21,7 @@ import { strictParameters } from './api/parameters.js';
 import { notFoundPage, pages, readDashboard, routeIndex } from './api/pages.js';
 import { sharedCounters } from './api/rate-limit-store.js';
 import { apiBoundary, keyRequired, security } from './api/security.js';
-import { DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
+import { DEFAULT_TICKS_MAX_BARS, DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
 import type { Config } from './config.js';
 import { EstimateScorer } from './estimate/scoring.js';
 import { DailyReports } from './read/daily.js';
@@ -53,6 +53,8 @@ export interface AppDeps {
   apiKeys?: ApiKeys | null;
   /** Upload limit of POST /ticks/analyze. */
   ticksMaxBytes?: number;
+  /** The most candles one POST /ticks/analyze may make. */
+  ticksMaxBars?: number;
   /** Webhook subscriptions (read from WEBHOOKS_FILE by the server); without them nothing is delivered. */
   webhooks?: { subscriptions: () => readonly Subscription[]; allowPrivate: boolean; intervalMs?: number };
 }
@@ -217,7 +219,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       now,
     });
     await api.register(dailyRoutes, { daily, estimates });
-    await api.register(ticksRoutes, { queries, maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES });
+    await api.register(ticksRoutes, {
+      queries,
+      maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES,
+      maxBars: deps.ticksMaxBars ?? DEFAULT_TICKS_MAX_BARS,
+    });
   });
   // Probes and health: open to everyone, never counted (a load balancer must always get through).
   await app.register(healthRoutes, { queries, runs: deps.store.runs, daily: deps.store.daily, now });

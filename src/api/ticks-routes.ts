@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { Queries } from '../read/queries.js';
 import { finraCrossCheck } from '../ticks/finra-check.js';
 import { readTape, type AnalyzedTape } from '../ticks/index.js';
-import { PRINT_CLASSES } from '../ticks/analyze.js';
+import { PRINT_CLASSES, TooManyBarsError } from '../ticks/analyze.js';
 import { INPUT_FORMATS, INPUT_LAYOUTS, MalformedRowError, TradeFormatError } from '../ticks/parse.js';
 import { CANDLE_CSV_COLUMNS } from '../ticks/report.js';
 import { SYMBOL } from '../ticks/trade.js';
@@ -19,10 +19,17 @@ import { booleanParam, decimalParam, enumListParam, enumParam, intParam, MAX_TIC
 export const TICKS_MEDIA_TYPES = ['text/csv', 'application/x-ndjson'] as const;
 /** The documented upload limit; larger files belong to the CLI (`darkpool-radar ticks FILE`). */
 export const DEFAULT_TICKS_MAX_BYTES = 50 * 1024 * 1024;
+/**
+ * The most candles an upload may make. Each costs about 200 bytes while the analysis runs, and a
+ * gzip'd upload of trades spread over many symbols makes one per trade: 10 million would be gigabytes
+ * in the server. 500,000 is a minute's bars of 1,282 symbol-days.
+ */
+export const DEFAULT_TICKS_MAX_BARS = 500_000;
 
 export interface TicksRoutesOptions {
   queries: Queries;
   maxBytes: number;
+  maxBars: number;
 }
 
 const stats = z.object({
@@ -218,7 +225,7 @@ async function* gunzipped(body: AsyncIterable<Buffer>, maxBytes: number): AsyncG
   }
 }
 
-export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app, { queries, maxBytes }) => {
+export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app, { queries, maxBytes, maxBars }) => {
   // Bodies of these types are handed to the route as streams: a file is never held whole.
   app.addContentTypeParser([...TICKS_MEDIA_TYPES], { bodyLimit: maxBytes }, (_req, payload, done) => done(null, payload));
 
@@ -229,7 +236,7 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
       schema: {
         tags: ['ticks'],
         summary: 'Analyse consolidated-tape trades: off-exchange prints, odd lots, candles that odd lots cannot distort',
-        description: `CSV with a header or NDJSON, one trade per row: symbol, timestamp (epoch ns/us/ms/s or ISO-8601 with a zone), price, size, exchange, conditions, and optionally trf_id, participant_timestamp, tape. Up to ${maxBytes} bytes.`,
+        description: `CSV with a header or NDJSON, one trade per row: symbol, timestamp (epoch ns/us/ms/s or ISO-8601 with a zone), price, size, exchange, conditions, and optionally trf_id, participant_timestamp, tape. Up to ${maxBytes} bytes, making at most ${maxBars} candles (413 beyond).`,
         security: [{ bearerKey: [] }, { headerKey: [] }, {}],
         querystring: ticksQuery,
         consumes: [...TICKS_MEDIA_TYPES],
@@ -282,8 +289,15 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
           inputFormat: q.input_format,
           symbols: q.symbols,
           crossCheck: finraCrossCheck(queries),
+          maxBars,
         });
       } catch (err) {
+        if (err instanceof TooManyBarsError) {
+          throw new ProblemError(
+            'payload_too_large',
+            `The trades make more than ${maxBars} candles (symbols x intervals x print classes): send fewer symbols, ask for a longer interval, or use \`darkpool-radar ticks FILE\`, which has no limit.`,
+          );
+        }
         if (err instanceof MalformedRowError) throw new ProblemError('invalid_parameter', `malformed trade at ${err.message}`);
         if (err instanceof TradeFormatError) throw new ProblemError('invalid_parameter', err.message);
         throw err;

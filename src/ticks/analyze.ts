@@ -55,6 +55,16 @@ export interface AnalyzeOptions {
   prints: readonly PrintClass[];
   /** Keep late prints out of a bar's open, high, low, close and volume (they are still counted as late). */
   excludeLate: boolean;
+  /** The most bars (symbols x intervals x print classes) to hold: the API bounds an upload's memory with it. */
+  maxBars: number;
+}
+
+/** The input makes more bars than `maxBars`. */
+export class TooManyBarsError extends Error {
+  constructor(readonly maxBars: number) {
+    super(`the trades make more than ${maxBars} candles (symbols x intervals x print classes)`);
+    this.name = 'TooManyBarsError';
+  }
 }
 
 export const DEFAULT_ANALYZE_OPTIONS = {
@@ -64,6 +74,7 @@ export const DEFAULT_ANALYZE_OPTIONS = {
   delaySeconds: 10,
   prints: ['all'] as readonly PrintClass[],
   excludeLate: false,
+  maxBars: Infinity,
 } as const;
 
 /** Print-size buckets (shares): their lower bounds. */
@@ -333,6 +344,7 @@ export class TapeAnalyzer {
   private readonly compiled: CompiledRules;
   private readonly intervalMs: number;
   private last: SymbolTape | null = null;
+  private bars = 0;
   // The regular session of the New York day of the previous print, in UTC ms.
   private dayStart = Infinity;
   private dayEnd = -Infinity;
@@ -400,8 +412,10 @@ export class TapeAnalyzer {
       if (!inClass(classes[k]!, offExchange, oddLot)) continue;
       const book = s.candles[k]!;
       if (s.lastInterval[k] !== interval) {
+        const before = book.slots.size;
         s.lastBar[k] = barOf(book, interval, interval * this.intervalMs);
         s.lastInterval[k] = interval;
+        if (book.slots.size > before && ++this.bars > this.options.maxBars) throw new TooManyBarsError(this.options.maxBars);
       }
       this.fold(book.values, s.lastBar[k]!, t, verdict);
     }

@@ -224,6 +224,25 @@ describe('POST /ticks/analyze', () => {
     expect((await post('/ticks/analyze?prints=lit,off-exchange&interval=300', {}, lower)).json().symbols).toEqual(json.symbols);
   });
 
+  it('refuses an upload that makes more candles than the limit, with 413, and answers it at a longer interval', async () => {
+    const capped = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger, ticksMaxBars: 100 });
+    try {
+      const post = (url: string) => capped.inject({ method: 'POST', url, headers: { 'content-type': 'text/csv' }, payload: ibmText });
+      // The IBM day makes one bar a minute it traded (hundreds of them), one a day at 86,400 s.
+      expect((await analyzeTape([ibmText])).symbols[0]!.candles.length).toBeGreaterThan(100);
+      const refused = await post('/ticks/analyze');
+      expect(refused.statusCode).toBe(413);
+      expect(refused.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expect(refused.json()).toMatchObject({ code: 'payload_too_large', status: 413 });
+      expect(refused.json().detail).toMatch(/more than 100 candles .*longer interval.*darkpool-radar ticks FILE/);
+      const daily = await post('/ticks/analyze?interval=86400');
+      expect(daily.statusCode).toBe(200);
+      expect(daily.json().symbols[0].candles).toHaveLength(1);
+    } finally {
+      await capped.close();
+    }
+  });
+
   it('reads a Massive API page with symbol=, and refuses an empty body, broken gzip, a gzip bomb and other encodings', async () => {
     const page = JSON.stringify({
       results: [{ conditions: [37], exchange: 4, trf_id: 201, price: 100.5, sip_timestamp: 1_772_463_600_000_000_000, size: 7, tape: 3 }],

@@ -4291,7 +4291,7 @@ export interface paths {
         put?: never;
         /**
          * Analyse consolidated-tape trades: off-exchange prints, odd lots, candles that odd lots cannot distort
-         * @description CSV with a header or NDJSON, one trade per row: symbol, timestamp (epoch ns/us/ms/s or ISO-8601 with a zone), price, size, exchange, conditions, and optionally trf_id, participant_timestamp, tape. Up to 52428800 bytes.
+         * @description CSV with a header or NDJSON, one trade per row: symbol, timestamp (epoch ns/us/ms/s or ISO-8601 with a zone), price, size, exchange, conditions, and optionally trf_id, participant_timestamp, tape. Up to 52428800 bytes, making at most 500000 candles (413 beyond).
          */
         post: {
             parameters: {
