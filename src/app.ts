@@ -21,7 +21,7 @@ import { strictParameters } from './api/parameters.js';
 import { notFoundPage, pages, readDashboard, routeIndex } from './api/pages.js';
 import { sharedCounters } from './api/rate-limit-store.js';
 import { apiBoundary, keyRequired, security } from './api/security.js';
-import { DEFAULT_TICKS_MAX_BARS, DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
+import { DEFAULT_TICKS_CONCURRENCY, DEFAULT_TICKS_MAX_BARS, DEFAULT_TICKS_MAX_BYTES, ticksRoutes } from './api/ticks-routes.js';
 import type { Config } from './config.js';
 import { EstimateScorer } from './estimate/scoring.js';
 import { DailyReports } from './read/daily.js';
@@ -55,6 +55,8 @@ export interface AppDeps {
   ticksMaxBytes?: number;
   /** The most candles one POST /ticks/analyze may make. */
   ticksMaxBars?: number;
+  /** POST /ticks/analyze requests analysed at once. */
+  ticksConcurrency?: number;
   /** Webhook subscriptions (read from WEBHOOKS_FILE by the server); without them nothing is delivered. */
   webhooks?: { subscriptions: () => readonly Subscription[]; allowPrivate: boolean; intervalMs?: number };
 }
@@ -223,6 +225,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
       queries,
       maxBytes: deps.ticksMaxBytes ?? DEFAULT_TICKS_MAX_BYTES,
       maxBars: deps.ticksMaxBars ?? DEFAULT_TICKS_MAX_BARS,
+      maxConcurrent: deps.ticksConcurrency ?? DEFAULT_TICKS_CONCURRENCY,
     });
   });
   // Probes and health: open to everyone, never counted (a load balancer must always get through).

@@ -88,6 +88,11 @@ export const PROBLEM_CODES = {
     description:
       "The store holds no FINRA daily short-sale volume file yet. Run `darkpool-radar ingest` (daily files come from FINRA's CDN) or `darkpool-radar import CNMSshvol{YYYYMMDD}.txt`.",
   },
+  busy: {
+    status: 503,
+    title: 'Busy',
+    description: 'The server is analysing as many tape uploads as it runs at once; retry after the seconds in `Retry-After`.',
+  },
   no_data: {
     status: 503,
     title: 'No data loaded yet',
@@ -138,12 +143,14 @@ export function ok<T>(schema: T, description: string) {
 }
 
 /** The problem responses a route documents, keyed by status, as content `application/problem+json`. */
-export function problemResponses(...statuses: number[]) {
+/** The problem answers of an operation, by status (described by the first code with it) or by code. */
+export function problemResponses(...answers: (number | ProblemCode)[]) {
   return Object.fromEntries(
-    statuses.map((s) => [
-      s,
+    answers.map((a) => [
+      typeof a === 'string' ? PROBLEM_CODES[a].status : a,
       {
-        description: Object.values(PROBLEM_CODES).find((p) => p.status === s)?.title ?? 'Error',
+        description:
+          typeof a === 'string' ? PROBLEM_CODES[a].title : (Object.values(PROBLEM_CODES).find((p) => p.status === a)?.title ?? 'Error'),
         content: { 'application/problem+json': { schema: problemSchema } },
       },
     ]),

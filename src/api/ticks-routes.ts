@@ -25,11 +25,14 @@ export const DEFAULT_TICKS_MAX_BYTES = 50 * 1024 * 1024;
  * in the server. 500,000 is a minute's bars of 1,282 symbol-days.
  */
 export const DEFAULT_TICKS_MAX_BARS = 500_000;
+/** Uploads analysed at once by one server; more wait their turn outside (503 busy, Retry-After). */
+export const DEFAULT_TICKS_CONCURRENCY = 2;
 
 export interface TicksRoutesOptions {
   queries: Queries;
   maxBytes: number;
   maxBars: number;
+  maxConcurrent: number;
 }
 
 const stats = z.object({
@@ -225,7 +228,9 @@ async function* gunzipped(body: AsyncIterable<Buffer>, maxBytes: number): AsyncG
   }
 }
 
-export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app, { queries, maxBytes, maxBars }) => {
+export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app, { queries, maxBytes, maxBars, maxConcurrent }) => {
+  // Uploads being read or answered: each holds up to maxBars candles until its answer is sent.
+  let running = 0;
   // Bodies of these types are handed to the route as streams: a file is never held whole.
   app.addContentTypeParser([...TICKS_MEDIA_TYPES], { bodyLimit: maxBytes }, (_req, payload, done) => done(null, payload));
 
@@ -250,7 +255,7 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
               'text/csv': { schema: csvOf(CANDLE_CSV_COLUMNS, 'The candles of every symbol') },
             },
           },
-          ...problemResponses(400, 401, 406, 413, 415, 429),
+          ...problemResponses(400, 401, 406, 413, 415, 429, 'busy'),
         },
       },
     },
@@ -274,6 +279,13 @@ export const ticksRoutes: FastifyPluginAsyncZod<TicksRoutesOptions> = async (app
       if (!format) throw new ProblemError('not_acceptable', 'This endpoint answers application/json or text/csv.');
       const length = Number(req.headers['content-length']);
       if (length > maxBytes) throw tooLarge(maxBytes);
+      if (running >= maxConcurrent) {
+        throw new ProblemError('busy', `${maxConcurrent} uploads are being analysed; send this one again in a second.`, {
+          headers: { 'retry-after': '1' },
+        });
+      }
+      running++;
+      reply.raw.once('close', () => running--);
       const body = limited(req.body as Readable, maxBytes);
       let tape: AnalyzedTape;
       try {

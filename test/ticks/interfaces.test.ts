@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
@@ -240,6 +240,32 @@ describe('POST /ticks/analyze', () => {
       expect(daily.json().symbols[0].candles).toHaveLength(1);
     } finally {
       await capped.close();
+    }
+  });
+
+  it('analyses as many uploads at once as it is set to, and tells the next to come back (503 busy, Retry-After)', async () => {
+    const one = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger, ticksConcurrency: 1 });
+    try {
+      const [header, ...rows] = ibmText.split('\n');
+      // An upload still arriving: its first rows now, the rest when the test says.
+      const slow = new PassThrough();
+      slow.write(`${header}\n${rows.slice(0, 100).join('\n')}\n`);
+      const post = (payload: string | PassThrough) =>
+        one.inject({ method: 'POST', url: '/ticks/analyze', headers: { 'content-type': 'text/csv' }, payload });
+      const first = post(slow);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const refused = await post(ibmText);
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.json()).toMatchObject({ code: 'busy', status: 503 });
+      slow.end(`${rows.slice(100).join('\n')}`);
+      const answered = await first;
+      expect(answered.statusCode).toBe(200);
+      expect(answered.json().input.trades).toBe(19_264);
+      // Its turn given back once answered: the next upload is read.
+      expect((await post(ibmText)).statusCode).toBe(200);
+    } finally {
+      await one.close();
     }
   });
 

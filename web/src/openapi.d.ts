@@ -4688,6 +4688,16 @@ export interface paths {
                         "application/problem+json": components["schemas"]["Problem"];
                     };
                 };
+                /** @description Busy */
+                503: {
+                    headers: {
+                        "X-Request-Id": components["headers"]["X-Request-Id"];
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/problem+json": components["schemas"]["Problem"];
+                    };
+                };
             };
         };
         delete?: never;
@@ -5878,7 +5888,7 @@ export interface components {
              * @description Stable, machine-readable error code
              * @enum {string}
              */
-            code: "invalid_ticker" | "bad_request" | "invalid_parameter" | "invalid_body" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "venue_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "headers_too_large" | "rate_limited" | "internal_error" | "no_daily_data" | "no_data";
+            code: "invalid_ticker" | "bad_request" | "invalid_parameter" | "invalid_body" | "unauthorized" | "ticker_not_found" | "estimate_unavailable" | "week_not_found" | "venue_not_found" | "not_found" | "method_not_allowed" | "not_acceptable" | "uri_too_long" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "headers_too_large" | "rate_limited" | "internal_error" | "no_daily_data" | "busy" | "no_data";
             /** @description The request path */
             instance?: string;
             request_id?: string;
