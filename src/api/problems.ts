@@ -142,8 +142,10 @@ export function ok<T>(schema: T, description: string) {
   return { 200: { description, content: { 'application/json': { schema } } } };
 }
 
-/** The problem responses a route documents, keyed by status, as content `application/problem+json`. */
-/** The problem answers of an operation, by status (described by the first code with it) or by code. */
+/**
+ * The problem responses a route documents, keyed by status, as content `application/problem+json`:
+ * by status (described by the first code with it) or by code, where a status has several.
+ */
 export function problemResponses(...answers: (number | ProblemCode)[]) {
   return Object.fromEntries(
     answers.map((a) => [
