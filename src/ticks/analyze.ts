@@ -61,7 +61,7 @@ export interface AnalyzeOptions {
 
 /** The input makes more bars than `maxBars`. */
 export class TooManyBarsError extends Error {
-  constructor(readonly maxBars: number) {
+  constructor(maxBars: number) {
     super(`the trades make more than ${maxBars} candles (symbols x intervals x print classes)`);
     this.name = 'TooManyBarsError';
   }
