@@ -318,10 +318,10 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
       }
       if (req.format === 'json' && !req.query.include && !req.query.as_of && !from && !to) {
         const kept = histories.json(req.params.ticker, req.query.weeks);
-        // Cheap to answer again: the answer cache is left to answers that are not. Bytes are sent as
-        // they are: the response schema documents the JSON they carry.
+        // Cheap to answer again: the answer cache keeps it apart, and only once it is asked again
+        // (http-cache.ts). Bytes are sent as they are: the response schema documents the JSON they carry.
         if (kept) {
-          req.responseKey = null;
+          req.responseCheap = true;
           return reply.type(JSON_TYPE).send(kept as unknown as string);
         }
       }

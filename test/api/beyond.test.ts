@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AnswerCache } from '../../src/api/http-cache.js';
+import { AnswerCache, RepeatedKeys } from '../../src/api/http-cache.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { importFiles } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
@@ -322,6 +322,15 @@ describe('answers kept in memory per dataset revision', () => {
     expect(hot.get('r1', 'm')).toBeDefined();
     expect([hot.get('r1', 'a'), hot.get('r1', 'b')]).toEqual([undefined, undefined]);
     expect(hot.size).toBe(4);
+
+    // Cheap answers (histories kept in memory) are kept once their key comes again within a window.
+    const recent = new RepeatedKeys(3);
+    expect(['a', 'b', 'a'].map((key) => recent.repeated(key))).toEqual([false, false, true]);
+    // The window holds the last three: a comes again after one other key, not after three.
+    expect(['c', 'a', 'd', 'e', 'f', 'a', 'e'].map((key) => recent.repeated(key))).toEqual([false, true, false, false, false, false, true]);
+    // A key asked over and over stays in the window, however often it rolls over.
+    const busy = new RepeatedKeys(2);
+    expect(Array.from({ length: 7 }, () => busy.repeated('m'))).toEqual([false, true, true, true, true, true, true]);
 
     // Two requests that both missed store the same answer: its bytes count once.
     const twice = new AnswerCache(4_000);
