@@ -90,42 +90,6 @@ interface CachedAnswer {
   disposition: string | undefined;
 }
 
-/** The share of the answer cache's bytes for answers cheap to make again. */
-const CHEAP_SHARE = 16;
-
-/** Which keys came twice within the last `size` recorded. */
-export class RepeatedKeys {
-  private readonly ring: (string | undefined)[];
-  private readonly counts = new Map<string, number>();
-  private next = 0;
-
-  constructor(size: number) {
-    this.ring = new Array<string | undefined>(size);
-  }
-
-  /** Records `key`; true when it was among the last `size` recorded. */
-  repeated(key: string): boolean {
-    const seen = this.counts.has(key);
-    const dropped = this.ring[this.next];
-    if (dropped !== undefined) {
-      const count = this.counts.get(dropped)!;
-      if (count === 1) this.counts.delete(dropped);
-      else this.counts.set(dropped, count - 1);
-    }
-    this.ring[this.next] = key;
-    this.next = (this.next + 1) % this.ring.length;
-    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
-    return seen;
-  }
-}
-
-export interface AdmissionOptions {
-  /** Answers stored lately, among which a key must come again to displace others. */
-  window?: number;
-  /** Even with room to spare, keep only an answer whose key came again (answers cheap to make again). */
-  repeatedOnly?: boolean;
-}
-
 /**
  * Serialized answers of one dataset revision, within a byte budget. Eviction gives a second chance
  * (the clock algorithm): a hit only marks its answer, and the eviction sweep moves a marked answer
@@ -133,28 +97,13 @@ export interface AdmissionOptions {
  * entry in its bucket until it grows again, so deleting and setting one hot key on every hit (the
  * movers, the sectors) left a chain of dead copies that every lookup of that key walked, about
  * 30 us a hit in a cache of 12,000 answers.
- *
- * Once full, a new answer displaces others only if its key came again within the last `window`
- * answers stored, and a string is encoded only then. A scan over every symbol (a 208-week history
- * each, 139 KB) turned the cache over at every answer: each answer, living on there, reached the old
- * generation and waited for a full collection, and the answers the scan pushed out were made again.
- * Let in this way, the scan runs 1.21x faster, and weekly answers between its rounds at a steady
- * 37,800/s, where they ran at 20,900 to 38,600/s (alternating A/B on the four-year store).
  */
 export class AnswerCache {
   private generation = '';
   private readonly entries = new Map<string, { answer: CachedAnswer; used: boolean }>();
   private bytes = 0;
-  private readonly stored: RepeatedKeys;
-  private readonly repeatedOnly: boolean;
 
-  constructor(
-    private readonly maxBytes: number,
-    { window = 1024, repeatedOnly = false }: AdmissionOptions = {},
-  ) {
-    this.stored = new RepeatedKeys(window);
-    this.repeatedOnly = repeatedOnly;
-  }
+  constructor(private readonly maxBytes: number) {}
 
   get(generation: string, key: string): CachedAnswer | undefined {
     if (generation !== this.generation) this.reset(generation);
@@ -164,15 +113,13 @@ export class AnswerCache {
     return entry.answer;
   }
 
-  /** Keeps an answer if it is let in; a string body is encoded only then. */
-  set(generation: string, key: string, { body, ...rest }: Omit<CachedAnswer, 'body'> & { body: Buffer | string }): void {
+  set(generation: string, key: string, answer: CachedAnswer): void {
     if (generation !== this.generation) this.reset(generation);
-    const size = Buffer.byteLength(body) + key.length;
-    const repeated = this.stored.repeated(key);
-    if (size > this.entryLimit || (!repeated && (this.repeatedOnly || this.bytes + size > this.maxBytes))) return;
+    const size = answer.body.byteLength + key.length;
+    if (size > this.entryLimit) return;
     const before = this.entries.get(key); // two requests that both missed store the same answer
     if (before) this.bytes -= before.answer.body.byteLength + key.length;
-    this.entries.set(key, { answer: { body: typeof body === 'string' ? Buffer.from(body) : body, ...rest }, used: false });
+    this.entries.set(key, { answer, used: false });
     this.bytes += size;
     // The oldest first; one asked for since the last sweep goes to the back, unmarked (visited again
     // by this very loop only if everything before it has gone).
@@ -199,6 +146,42 @@ export class AnswerCache {
     this.generation = generation;
     this.entries.clear();
     this.bytes = 0;
+  }
+}
+
+/** The share of the answer cache's bytes for answers cheap to make again. */
+const CHEAP_SHARE = 16;
+/** A cheap answer is kept once its key comes again within this many cheap answers. */
+const HOT_WINDOW = 64;
+
+/**
+ * Which keys came twice within the last `size`: a hot key at once, a scan over 12,300 symbols one
+ * answer in 190. Kept unasked, a scan's answers would turn the cheap cache over at every answer,
+ * and each answer, living on there, would reach the old generation and wait for a full collection:
+ * 0.66x the rate of not keeping them at all, on random histories.
+ */
+export class RepeatedKeys {
+  private readonly ring: (string | undefined)[];
+  private readonly counts = new Map<string, number>();
+  private next = 0;
+
+  constructor(size: number) {
+    this.ring = new Array<string | undefined>(size);
+  }
+
+  /** Records `key`; true when it was among the last `size` recorded. */
+  repeated(key: string): boolean {
+    const seen = this.counts.has(key);
+    const dropped = this.ring[this.next];
+    if (dropped !== undefined) {
+      const count = this.counts.get(dropped)!;
+      if (count === 1) this.counts.delete(dropped);
+      else this.counts.set(dropped, count - 1);
+    }
+    this.ring[this.next] = key;
+    this.next = (this.next + 1) % this.ring.length;
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    return seen;
   }
 }
 
@@ -249,10 +232,11 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   app.decorateRequest('notModified', false);
   const memoryBytes = options.memoryBytes ?? 256 * 1024 * 1024;
   const memory = memoryBytes === 0 ? null : new AnswerCache(memoryBytes);
-  // Answers cheap to make again apart, in a sixteenth (about 450 histories of 52 weeks): all of them
-  // (12,300 symbols, 36 KB each) would be a second copy of what is kept in memory. Kept once asked
-  // again within 64: a hot ticker at once, a scan over every symbol one answer in 190.
-  const cheap = memory && new AnswerCache(memoryBytes / CHEAP_SHARE, { window: 64, repeatedOnly: true });
+  // A sixteenth: about 450 histories of 52 weeks in the default. All of them (12,300 symbols, 36 KB
+  // each) would be a second copy of what is kept in memory, and that many more buffers for the
+  // garbage collector cost a scan over random symbols 13% of its rate (measured at 256 MB).
+  const cheap = memory && new AnswerCache(memoryBytes / CHEAP_SHARE);
+  const hot = new RepeatedKeys(HOT_WINDOW);
   const scope = options.privateCache ? 'private' : 'public';
   // Answers differ by representation; with keys, also by who asks (never shared then: private).
   const vary = options.privateCache ? 'Accept, Authorization, X-API-Key' : 'Accept';
@@ -349,14 +333,17 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     if (req.responseKey && reply.statusCode === 200 && memory && !req.notModified && req.method === 'GET') {
       const [generation, key] = [req.responseGeneration, req.responseKey];
       const disposition = reply.getHeader('content-disposition');
-      const keep = (body: Buffer | string) =>
+      const keep = (body: Buffer) => {
+        if (req.responseCheap && !hot.repeated(key)) return;
         (req.responseCheap ? cheap! : memory).set(generation, key, {
           body,
           type: String(reply.getHeader('content-type')),
           disposition: typeof disposition === 'string' ? disposition : undefined,
         });
+      };
+      if (typeof payload === 'string') keep(Buffer.from(payload));
       // A Buffer answer is made for its request (histories kept in memory: slices joined) and never changed after.
-      if (typeof payload === 'string' || Buffer.isBuffer(payload)) keep(payload);
+      else if (Buffer.isBuffer(payload)) keep(payload);
       // A streamed answer (the week file) is kept too once it has been sent whole, if it fits.
       else if (payload instanceof Readable) return done(null, copyWhileStreaming(payload, memory.entryLimit, keep));
     }
