@@ -13,6 +13,7 @@ import { darkpoolRoutes } from './api/darkpool-routes.js';
 import { clientError, frameworkError, handleError, noDataContext, registerErrorHandling } from './api/errors.js';
 import { healthRoutes } from './api/health-routes.js';
 import { AccessLog } from './api/access-log.js';
+import { requestLogger } from './api/request-logger.js';
 import { cachedRevision, httpCache } from './api/http-cache.js';
 import { metaRoutes } from './api/meta-routes.js';
 import { methodNotAllowed, routeMethods } from './api/methods.js';
@@ -109,6 +110,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps): Promise<Fastif
     ...SERVER_OPTIONS,
     loggerInstance: deps.logger as FastifyBaseLogger,
     logController: new AccessLog(deps.logger as FastifyBaseLogger, config.ACCESS_LOG ?? false),
+    childLoggerFactory: requestLogger,
     trustProxy: trustProxy(config.TRUST_PROXY),
     frameworkErrors: frameworkError,
     clientErrorHandler: clientError,

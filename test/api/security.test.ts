@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, InjectOptions } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ApiKeyError, ApiKeys } from '../../src/api/api-keys.js';
 import { buildApp, OPEN_APP_CONFIG, type AppConfig } from '../../src/app.js';
 import { createLogger } from '../../src/logger.js';
@@ -84,6 +84,26 @@ describe('API keys', () => {
     await app.inject({ url: '/darkpool/weekly/TQQQ', headers: { authorization: `Bearer ${KEY_A}zz` } });
     expect(logs.lines.length).toBeGreaterThan(2);
     expect(JSON.stringify(logs.lines)).not.toContain(KEY_A.slice(0, 12));
+    await app.close();
+  });
+});
+
+describe('request loggers', () => {
+  it("write a request's lines with its id, and are made only for a request that writes one", async () => {
+    const lines: Record<string, unknown>[] = [];
+    const app = await appWith({}, null, createLogger('info', { write: (line: string) => void lines.push(JSON.parse(line)) }));
+    const child = vi.spyOn(app.log, 'child');
+    for (let i = 0; i < 3; i++) expect((await app.inject({ url: '/darkpool/weekly/TQQQ' })).statusCode).toBe(200);
+    expect(child).not.toHaveBeenCalled();
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/ticks/analyze',
+      headers: { 'content-type': 'application/x-unknown', 'x-request-id': 'caller-chosen-id-2' },
+      payload: 'x',
+    });
+    expect(refused.statusCode).toBe(415);
+    expect(lines).toContainEqual(expect.objectContaining({ level: 30, msg: 'client error', status: 415, reqId: 'caller-chosen-id-2' }));
+    expect(child).toHaveBeenCalledTimes(1);
     await app.close();
   });
 });
