@@ -233,8 +233,8 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   const memoryBytes = options.memoryBytes ?? 256 * 1024 * 1024;
   const memory = memoryBytes === 0 ? null : new AnswerCache(memoryBytes);
   // A sixteenth: about 450 histories of 52 weeks in the default. All of them (12,300 symbols, 36 KB
-  // each) would be a second copy of what is kept in memory, and that many more buffers for the
-  // garbage collector cost a scan over random symbols 13% of its rate (measured at 256 MB).
+  // each) would be a second copy of what is kept in memory: let into the whole cache while it had
+  // room, they cost a scan over random symbols' histories 13% of its rate.
   const cheap = memory && new AnswerCache(memoryBytes / CHEAP_SHARE);
   const hot = new RepeatedKeys(HOT_WINDOW);
   const scope = options.privateCache ? 'private' : 'public';
@@ -342,8 +342,8 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
         });
       };
       if (typeof payload === 'string') keep(Buffer.from(payload));
-      // A Buffer answer is made for its request (histories kept in memory: slices joined) and never changed after.
-      else if (Buffer.isBuffer(payload)) keep(payload);
+      // A history kept in memory is answered as a Buffer made for its request (slices joined), never changed after.
+      else if (req.responseCheap && Buffer.isBuffer(payload)) keep(payload);
       // A streamed answer (the week file) is kept too once it has been sent whole, if it fits.
       else if (payload instanceof Readable) return done(null, copyWhileStreaming(payload, memory.entryLimit, keep));
     }
