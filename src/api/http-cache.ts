@@ -90,69 +90,10 @@ interface CachedAnswer {
   disposition: string | undefined;
 }
 
-/**
- * Serialized answers of one dataset revision, within a byte budget. Eviction gives a second chance
- * (the clock algorithm): a hit only marks its answer, and the eviction sweep moves a marked answer
- * to the back instead of dropping it. A hit must not move the answer itself: a Map keeps a deleted
- * entry in its bucket until it grows again, so deleting and setting one hot key on every hit (the
- * movers, the sectors) left a chain of dead copies that every lookup of that key walked, about
- * 30 us a hit in a cache of 12,000 answers.
- */
-export class AnswerCache {
-  private generation = '';
-  private readonly entries = new Map<string, { answer: CachedAnswer; used: boolean }>();
-  private bytes = 0;
-
-  constructor(private readonly maxBytes: number) {}
-
-  get(generation: string, key: string): CachedAnswer | undefined {
-    if (generation !== this.generation) this.reset(generation);
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    entry.used = true;
-    return entry.answer;
-  }
-
-  set(generation: string, key: string, answer: CachedAnswer): void {
-    if (generation !== this.generation) this.reset(generation);
-    const size = answer.body.byteLength + key.length;
-    if (size > this.entryLimit) return;
-    const before = this.entries.get(key); // two requests that both missed store the same answer
-    if (before) this.bytes -= before.answer.body.byteLength + key.length;
-    this.entries.set(key, { answer, used: false });
-    this.bytes += size;
-    // The oldest first; one asked for since the last sweep goes to the back, unmarked (visited again
-    // by this very loop only if everything before it has gone).
-    for (const [k, entry] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(k);
-      if (entry.used) {
-        entry.used = false;
-        this.entries.set(k, entry);
-      } else this.bytes -= entry.answer.body.byteLength + k.length;
-    }
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-
-  /** The largest answer kept: one must not flush everything else. */
-  get entryLimit(): number {
-    return this.maxBytes / 4;
-  }
-
-  private reset(generation: string) {
-    this.generation = generation;
-    this.entries.clear();
-    this.bytes = 0;
-  }
-}
-
 /** The share of the answer cache's bytes for answers cheap to make again. */
 const CHEAP_SHARE = 16;
 /** A cheap answer is kept once its key comes again within this many cheap answers. */
-const HOT_WINDOW = 64;
+const CHEAP_WINDOW = 64;
 
 /**
  * Which keys came twice within the last `size`: a hot key at once, a scan over 12,300 symbols one
@@ -182,6 +123,72 @@ export class RepeatedKeys {
     this.next = (this.next + 1) % this.ring.length;
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
     return seen;
+  }
+}
+
+/**
+ * Serialized answers of one dataset revision, within a byte budget. Eviction gives a second chance
+ * (the clock algorithm): a hit only marks its answer, and the eviction sweep moves a marked answer
+ * to the back instead of dropping it. A hit must not move the answer itself: a Map keeps a deleted
+ * entry in its bucket until it grows again, so deleting and setting one hot key on every hit (the
+ * movers, the sectors) left a chain of dead copies that every lookup of that key walked, about
+ * 30 us a hit in a cache of 12,000 answers.
+ */
+export class AnswerCache {
+  private generation = '';
+  private readonly entries = new Map<string, { answer: CachedAnswer; used: boolean }>();
+  private bytes = 0;
+  /** With a window: only answers whose key came again within it are kept (see RepeatedKeys). */
+  private readonly asked: RepeatedKeys | null;
+
+  constructor(
+    private readonly maxBytes: number,
+    repeatedWithin?: number,
+  ) {
+    this.asked = repeatedWithin ? new RepeatedKeys(repeatedWithin) : null;
+  }
+
+  get(generation: string, key: string): CachedAnswer | undefined {
+    if (generation !== this.generation) this.reset(generation);
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    entry.used = true;
+    return entry.answer;
+  }
+
+  set(generation: string, key: string, answer: CachedAnswer): void {
+    if (generation !== this.generation) this.reset(generation);
+    const size = answer.body.byteLength + key.length;
+    if (size > this.entryLimit || (this.asked && !this.asked.repeated(key))) return;
+    const before = this.entries.get(key); // two requests that both missed store the same answer
+    if (before) this.bytes -= before.answer.body.byteLength + key.length;
+    this.entries.set(key, { answer, used: false });
+    this.bytes += size;
+    // The oldest first; one asked for since the last sweep goes to the back, unmarked (visited again
+    // by this very loop only if everything before it has gone).
+    for (const [k, entry] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(k);
+      if (entry.used) {
+        entry.used = false;
+        this.entries.set(k, entry);
+      } else this.bytes -= entry.answer.body.byteLength + k.length;
+    }
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The largest answer kept: one must not flush everything else. */
+  get entryLimit(): number {
+    return this.maxBytes / 4;
+  }
+
+  private reset(generation: string) {
+    this.generation = generation;
+    this.entries.clear();
+    this.bytes = 0;
   }
 }
 
@@ -235,8 +242,7 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   // A sixteenth: about 450 histories of 52 weeks in the default. All of them (12,300 symbols, 36 KB
   // each) would be a second copy of what is kept in memory: let into the whole cache while it had
   // room, they cost a scan over random symbols' histories 13% of its rate.
-  const cheap = memory && new AnswerCache(memoryBytes / CHEAP_SHARE);
-  const hot = new RepeatedKeys(HOT_WINDOW);
+  const cheap = memory && new AnswerCache(memoryBytes / CHEAP_SHARE, CHEAP_WINDOW);
   const scope = options.privateCache ? 'private' : 'public';
   // Answers differ by representation; with keys, also by who asks (never shared then: private).
   const vary = options.privateCache ? 'Accept, Authorization, X-API-Key' : 'Accept';
@@ -333,14 +339,12 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     if (req.responseKey && reply.statusCode === 200 && memory && !req.notModified && req.method === 'GET') {
       const [generation, key] = [req.responseGeneration, req.responseKey];
       const disposition = reply.getHeader('content-disposition');
-      const keep = (body: Buffer) => {
-        if (req.responseCheap && !hot.repeated(key)) return;
+      const keep = (body: Buffer) =>
         (req.responseCheap ? cheap! : memory).set(generation, key, {
           body,
           type: String(reply.getHeader('content-type')),
           disposition: typeof disposition === 'string' ? disposition : undefined,
         });
-      };
       if (typeof payload === 'string') keep(Buffer.from(payload));
       // A history kept in memory is answered as a Buffer made for its request (slices joined), never changed after.
       else if (req.responseCheap && Buffer.isBuffer(payload)) keep(payload);

@@ -18,7 +18,6 @@ import {
   type MalformedRow,
   type ParseSummary,
 } from './parse.js';
-import type { TapeReport } from './report.js';
 
 /** With `threads: 'auto'`, a file below this is read on one thread: starting a worker costs more than it saves. */
 const AUTO_MIN_BYTES = 32 * 2 ** 20;
@@ -75,10 +74,6 @@ export interface PartResult {
 }
 
 type PartRunner = (job: PartJob, onProgress: (lines: number, bytesRead: number) => void) => Promise<PartResult>;
-
-export async function analyzeTapeFile(path: string, options: FileTapeOptions = {}): Promise<TapeReport> {
-  return (await readTapeFile(path, options)).report();
-}
 
 export async function readTapeFile(path: string, options: FileTapeOptions = {}): Promise<AnalyzedTape> {
   const { threads = 'auto', onProgress, crossCheck = null, ...tapeOptions } = options;

@@ -39,13 +39,6 @@ export class AnalyzedTape {
   }
 }
 
-export async function analyzeTape(
-  input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
-  options: TapeOptions = {},
-): Promise<TapeReport> {
-  return (await readTape(input, options)).report();
-}
-
 export async function readTape(
   input: AsyncIterable<Buffer | string> | Iterable<Buffer | string>,
   options: TapeOptions = {},

@@ -323,7 +323,13 @@ describe('answers kept in memory per dataset revision', () => {
     expect([hot.get('r1', 'a'), hot.get('r1', 'b')]).toEqual([undefined, undefined]);
     expect(hot.size).toBe(4);
 
-    // Cheap answers (histories kept in memory) are kept once their key comes again within a window.
+    // Cheap answers (histories kept in memory) are kept once their key comes again within a window,
+    // even with room to spare.
+    const cheap = new AnswerCache(4_000, 2);
+    for (const key of ['h', 'i', 'j', 'h']) cheap.set('r1', key, answer(100));
+    expect(['h', 'i', 'j'].map((key) => Boolean(cheap.get('r1', key)))).toEqual([false, false, false]);
+    cheap.set('r1', 'j', answer(100));
+    expect(['h', 'i', 'j'].map((key) => Boolean(cheap.get('r1', key)))).toEqual([false, false, true]);
     const recent = new RepeatedKeys(3);
     expect(['a', 'b', 'a'].map((key) => recent.repeated(key))).toEqual([false, false, true]);
     // The window holds the last three: a comes again after one other key, not after three.

@@ -10,7 +10,7 @@ import { ApiKeys } from '../../src/api/api-keys.js';
 import { toCsv } from '../../src/api/csv.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import type { Store } from '../../src/store/store.js';
-import { analyzeTape } from '../../src/ticks/index.js';
+import { analyzeTape } from '../support/tape.js';
 import { CANDLE_CSV_COLUMNS } from '../../src/ticks/report.js';
 import { seededStore } from '../support/app.js';
 import { FIXTURES, tqqqRows } from '../support/fixtures.js';

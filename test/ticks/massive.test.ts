@@ -3,7 +3,7 @@
 // own cases (TRF ids, corrections, API pages, ids not in the tables) are hand-written rows.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeTape } from '../../src/ticks/index.js';
+import { analyzeTape } from '../support/tape.js';
 import { FIXTURES } from '../support/fixtures.js';
 
 const IBM = readFileSync(`${FIXTURES}ticks/ibm_2013-10-11_trades.csv`, 'utf8');

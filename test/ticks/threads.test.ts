@@ -6,8 +6,9 @@ import { createReadStream, existsSync, readFileSync, statSync, writeFileSync } f
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { analyzeTapeFile, planParts } from '../../src/ticks/file.js';
-import { analyzeTape, type TapeOptions } from '../../src/ticks/index.js';
+import { planParts } from '../../src/ticks/file.js';
+import type { TapeOptions } from '../../src/ticks/index.js';
+import { analyzeTape, analyzeTapeFile } from '../support/tape.js';
 import { FIXTURES } from '../support/fixtures.js';
 import { cli, removeTempDirs, tempDir } from '../support/harness.js';
 

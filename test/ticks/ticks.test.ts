@@ -1,6 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { analyzeTape, type TapeOptions } from '../../src/ticks/index.js';
+import type { TapeOptions } from '../../src/ticks/index.js';
+import { analyzeTape } from '../support/tape.js';
 import { MalformedRowError, MAX_TEXT_CHARS, parseTimestamp, readTrades } from '../../src/ticks/parse.js';
 import { darkToLit } from '../../src/ticks/report.js';
 import { roundLot } from '../../src/ticks/rules.js';
