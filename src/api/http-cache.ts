@@ -346,7 +346,7 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
           disposition: typeof disposition === 'string' ? disposition : undefined,
         });
       if (typeof payload === 'string') keep(Buffer.from(payload));
-      // A history kept in memory is answered as a Buffer made for its request (slices joined), never changed after.
+      // A history kept in memory is answered as a Buffer of its own, never changed after.
       else if (req.responseCheap && Buffer.isBuffer(payload)) keep(payload);
       // A streamed answer (the week file) is kept too once it has been sent whole, if it fits.
       else if (payload instanceof Readable) return done(null, copyWhileStreaming(payload, memory.entryLimit, keep));

@@ -1,17 +1,19 @@
 // Every symbol's newest weeks of history, serialized once per data revision and kept in memory.
 // A 52-week history of a random ticker misses the answer cache (12,300 symbols at 36 KB each are more
 // than it holds), and reading, building and encoding it cost about 260 us, seven times what a bare
-// route answering the same bytes costs. Kept here, its answer is a few slices joined.
+// route answering the same bytes costs. Kept here, a 52-week answer is sent as it is kept, and
+// another length is a few slices joined.
 //
 // The records are built by Reports.history itself and serialized with JSON.stringify, so an answer
 // from here is byte for byte the one Reports gives (test/api/history-memory.test.ts checks every
 // symbol). They are built in the background in short slices, recent symbols first, so that answers
 // go on meanwhile; a symbol not built yet, or beyond the memory given, is read per request as before.
 //
-// Bytes, not strings: the answer goes out as one Buffer copied from them, where a string answer was
-// flattened, measured and encoded again on every request (0.41x the bare route's server CPU against
-// 0.51x in `npm run bench -- api`). Holding them costs the server's other answers some CPU
-// (bench/RESULTS.md measures how much); HISTORY_MEMORY_MB=0 turns this off.
+// Bytes, not strings: a string answer was flattened, measured and encoded again on every request
+// (0.41x the bare route's server CPU against 0.51x in `npm run bench -- api`), and joining the
+// slices of a 52-week answer for each request was a tenth of its CPU more. Holding them costs the
+// server's other answers some CPU (bench/RESULTS.md measures how much); HISTORY_MEMORY_MB=0 turns
+// this off.
 import type { Logger } from 'pino';
 import type { Queries } from './queries.js';
 import type { Snapshot } from './snapshot.js';
@@ -29,9 +31,13 @@ export const KEPT_WEEKS = 52;
 const SLICE_MS = 1;
 
 interface KeptHistory {
-  /** The records' JSON, newest first, separated by commas. */
-  records: Buffer;
-  /** The byte offset after each record. */
+  /**
+   * The whole answer for KEPT_WEEKS, the usual ask, sent as it is; its records (newest first,
+   * separated by commas) are the bytes from `recordsStart`.
+   */
+  answer: Buffer;
+  recordsStart: number;
+  /** The byte offset after each record, from `recordsStart`. */
   ends: number[];
   source: SourceWeeks;
 }
@@ -111,10 +117,12 @@ export class HistoryMemory {
     // change and starts a new fill.
     const kept = this.kept.get(ticker);
     if (!kept || !this.sourceEnds) return null;
+    if (weeks === KEPT_WEEKS) return kept.answer;
     const shown = Math.min(weeks, kept.ends.length);
+    const recordsEnd = kept.recordsStart + (shown === 0 ? 0 : kept.ends[shown - 1]!);
     return Buffer.concat([
-      Buffer.from(`{"ticker":${JSON.stringify(ticker)},"weeks":${weeks},"data":[`),
-      kept.records.subarray(0, shown === 0 ? 0 : kept.ends[shown - 1]),
+      Buffer.from(answerStart(ticker, weeks)),
+      kept.answer.subarray(kept.recordsStart, recordsEnd),
       shown === kept.ends.length ? kept.source.whole : Buffer.from(this.answerEnd(kept.source.weeks.slice(0, shown))),
     ]);
   }
@@ -197,9 +205,11 @@ export class HistoryMemory {
     }
     // One tier per symbol: source.weeks is newest first, as the records are.
     if (history.source.weeks.length !== records.length) return;
-    const kept = { records: Buffer.from(records.join(',')), ends, source: this.sourceOf(history.source.weeks) };
-    this.kept.set(symbol, kept);
-    this.bytes += kept.records.byteLength + 16 * ends.length + symbol.length;
+    const source = this.sourceOf(history.source.weeks);
+    const start = answerStart(symbol, KEPT_WEEKS);
+    const answer = Buffer.concat([Buffer.from(start), Buffer.from(records.join(',')), source.whole]);
+    this.kept.set(symbol, { answer, recordsStart: Buffer.byteLength(start), ends, source });
+    this.bytes += answer.byteLength + 16 * ends.length + symbol.length;
   }
 
   /** The shared SourceWeeks of these weeks. */
@@ -227,6 +237,9 @@ export class HistoryMemory {
     for (const resolve of waiting) resolve();
   }
 }
+
+/** The answer up to its first record. */
+const answerStart = (ticker: string, weeks: number) => `{"ticker":${JSON.stringify(ticker)},"weeks":${weeks},"data":[`;
 
 /** `text` cut inside `marker` before its last character: `{..."weeks":[` and `],...}`. */
 function splitAt(text: string, marker: string): [string, string] {
