@@ -27,6 +27,13 @@ describe('JSON written in chunks', () => {
       none: new LazyRecords(0, records),
       shapeless: new LazyRecords(2, () => ({})),
       top: [new LazyRecords(3, records)],
+      // Containers holding records are written piece by piece, the rest by JSON.stringify itself.
+      around: [
+        undefined,
+        () => 3,
+        new LazyRecords(2, records),
+        { deep: [new LazyRecords(1, records)], date: new Date(0), gone: undefined },
+      ],
     };
     expect(JSON.stringify(value)).toContain('"s":"r1"'); // JSON.stringify itself writes the records (their toJSON)
     for (const space of [0, 2] as const) {
