@@ -195,22 +195,30 @@ export type Candle = ReturnType<typeof candleAt>;
 /** A bar with no print yet. */
 export const EMPTY_CANDLE: Candle = candleAt(EMPTY, 0);
 
-/** A later part's bars into the earlier part's: the same bars one pass over both would build. */
 /** Room for `bars` bars in all. */
 function reserve(book: CandleBook, bars: number) {
-  if (bars * CANDLE_NUMBERS <= book.values.length) return;
-  const grown = new Array<number>(bars * CANDLE_NUMBERS).fill(-0);
-  for (let i = 0; i < book.slots.size * CANDLE_NUMBERS; i++) grown[i] = book.values[i]!;
-  book.values = grown;
+  const { values } = book;
+  if (bars * CANDLE_NUMBERS <= values.length) return;
+  const room = new Array<number>(bars * CANDLE_NUMBERS - values.length).fill(-0);
+  // concat copies an array of doubles as one block, where a loop ran cold (it runs a few times per book).
+  book.values = Array.isArray(values) ? values.concat(room) : [...values, ...room];
 }
 
+/** A later part's bars into the earlier part's: the same bars one pass over both would build. */
 function mergeBook(book: CandleBook, later: CandleBook) {
   // Room for both at once, rather than doubling: the bars of a whole market are gigabytes.
   reserve(book, book.slots.size + later.slots.size);
   const l = later.values;
+  const v = book.values;
   for (const [n, from] of later.slots) {
-    const at = barOf(book, n, l[from + START]!);
-    const v = book.values;
+    let at = book.slots.get(n);
+    if (at === undefined) {
+      // A bar of the later part alone: its numbers are what folding them into an empty bar gives.
+      at = book.slots.size * CANDLE_NUMBERS;
+      for (let i = 0; i < CANDLE_NUMBERS; i++) v[at + i] = l[from + i]!;
+      book.slots.set(n, at);
+      continue;
+    }
     if (l[from + RAW_HIGH]! > v[at + RAW_HIGH]!) v[at + RAW_HIGH] = l[from + RAW_HIGH]!;
     if (l[from + RAW_LOW]! < v[at + RAW_LOW]!) v[at + RAW_LOW] = l[from + RAW_LOW]!;
     if (l[from + HIGH]! > v[at + HIGH]!) v[at + HIGH] = l[from + HIGH]!;
