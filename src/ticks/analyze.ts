@@ -12,6 +12,32 @@ import {
   type CompiledRules,
   type RuleSet,
 } from './rules.js';
+import {
+  CANDLE_NUMBERS,
+  CLOSE,
+  CLOSE_MS,
+  ELIGIBLE_VOLUME,
+  EMPTY_BAR,
+  HIGH,
+  LOW,
+  NOTIONAL,
+  OPEN,
+  OPEN_MS,
+  RAW_HIGH,
+  RAW_LOW,
+  TRADES,
+  TRADES_LATE,
+  TRADES_LIT,
+  TRADES_ODD_LOT,
+  TRADES_OFF_EXCHANGE,
+  TRADES_ROUND_LOT,
+  VOLUME,
+  VOLUME_LATE,
+  VOLUME_LIT,
+  VOLUME_ODD_LOT,
+  VOLUME_OFF_EXCHANGE,
+  VOLUME_ROUND_LOT,
+} from './bar.js';
 import type { Trade } from './parse.js';
 import { newYorkOffsetMinutes, SESSION_CLOSE_MIN, SESSION_MIDPOINT_MIN, SESSION_OPEN_MIN } from './session.js';
 
@@ -81,36 +107,6 @@ export const DEFAULT_ANALYZE_OPTIONS = {
 export const SIZE_BUCKETS = [0, 100, 200, 500, 1_000, 5_000, 10_000] as const;
 export const SIZE_BUCKET_LABELS = ['1-99', '100-199', '200-499', '500-999', '1000-4999', '5000-9999', '10000+'] as const;
 
-// A bar's running state is numbers side by side, CANDLE_NUMBERS of them, at these offsets.
-const START = 0; // the bar's start, UTC ms
-const OPEN = 1;
-const OPEN_MS = 2;
-const CLOSE = 3;
-const CLOSE_MS = 4;
-const HIGH = 5;
-const LOW = 6;
-const RAW_HIGH = 7;
-const RAW_LOW = 8;
-const NOTIONAL = 9; // price x size of eligible prints: the VWAP numerator
-const ELIGIBLE_VOLUME = 10;
-const VOLUME = 11;
-const VOLUME_ROUND_LOT = 12;
-const VOLUME_ODD_LOT = 13;
-const VOLUME_OFF_EXCHANGE = 14;
-const VOLUME_LIT = 15;
-const TRADES = 16;
-const TRADES_ROUND_LOT = 17;
-const TRADES_ODD_LOT = 18;
-const TRADES_OFF_EXCHANGE = 19;
-const TRADES_LIT = 20;
-/** Prints published more than the delay threshold after execution (kept out of the bar with excludeLate). */
-const TRADES_LATE = 21;
-const VOLUME_LATE = 22;
-export const CANDLE_NUMBERS = 23;
-
-/** A bar before its first print: no price yet, nothing counted. */
-const EMPTY = [0, NaN, Infinity, NaN, -Infinity, -Infinity, Infinity, -Infinity, Infinity, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-
 /** The fields of a bar's numbers that add up when two parts of a file meet in one bar. */
 const SUMS = [
   NOTIONAL,
@@ -157,43 +153,11 @@ function barOf(book: CandleBook, n: number, startMs: number): number {
     if (at + CANDLE_NUMBERS > book.values.length) reserve(book, Math.max(4, 2 * book.slots.size));
     const v = book.values;
     v[at] = startMs;
-    for (let i = 1; i < CANDLE_NUMBERS; i++) v[at + i] = EMPTY[i]!;
+    for (let i = 1; i < CANDLE_NUMBERS; i++) v[at + i] = EMPTY_BAR[i]!;
     book.slots.set(n, at);
   }
   return at;
 }
-
-/** A bar as an object, for the report. */
-export function candleAt(v: ArrayLike<number>, at: number) {
-  return {
-    startMs: v[at + START]!,
-    open: v[at + OPEN]!,
-    close: v[at + CLOSE]!,
-    high: v[at + HIGH]!,
-    low: v[at + LOW]!,
-    rawHigh: v[at + RAW_HIGH]!,
-    rawLow: v[at + RAW_LOW]!,
-    notional: v[at + NOTIONAL]!,
-    eligibleVolume: v[at + ELIGIBLE_VOLUME]!,
-    volume: v[at + VOLUME]!,
-    volumeRoundLot: v[at + VOLUME_ROUND_LOT]!,
-    volumeOddLot: v[at + VOLUME_ODD_LOT]!,
-    volumeOffExchange: v[at + VOLUME_OFF_EXCHANGE]!,
-    volumeLit: v[at + VOLUME_LIT]!,
-    trades: v[at + TRADES]!,
-    tradesRoundLot: v[at + TRADES_ROUND_LOT]!,
-    tradesOddLot: v[at + TRADES_ODD_LOT]!,
-    tradesOffExchange: v[at + TRADES_OFF_EXCHANGE]!,
-    tradesLit: v[at + TRADES_LIT]!,
-    tradesLate: v[at + TRADES_LATE]!,
-    volumeLate: v[at + VOLUME_LATE]!,
-  };
-}
-
-export type Candle = ReturnType<typeof candleAt>;
-
-/** A bar with no print yet. */
-export const EMPTY_CANDLE: Candle = candleAt(EMPTY, 0);
 
 /** Room for `bars` bars in all. */
 function reserve(book: CandleBook, bars: number) {

@@ -7,7 +7,8 @@ import { availableParallelism } from 'node:os';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { createGunzip } from 'node:zlib';
-import { CANDLE_NUMBERS, type CandleBook, type SymbolTape } from './analyze.js';
+import type { CandleBook, SymbolTape } from './analyze.js';
+import { CANDLE_NUMBERS } from './bar.js';
 import { AnalyzedTape, newAnalyzer, readTape, type TapeOptions } from './index.js';
 import {
   emptySummary,

@@ -30,11 +30,14 @@ const LAYOUTS: Record<JsonSpace, Layout> = {
  * An array written item by item, each made only as it is written. The items are flat records of one
  * shape (the same keys in the same order, values strings, numbers, booleans or null), as one
  * function's object literal makes them; JSON.stringify gives the same text for the array of them.
+ * `members`, if given, writes a record's members itself, each value after its key's text in `keys`
+ * (comma, line break and indent included), with no object made: the text the record would give.
  */
 export class LazyRecords<T extends Record<string, string | number | boolean | null>> {
   constructor(
     readonly length: number,
     private readonly record: (index: number) => T,
+    private readonly members?: (index: number, keys: readonly string[]) => string,
   ) {}
 
   /** The records themselves, for a caller that wants objects. */
@@ -45,18 +48,20 @@ export class LazyRecords<T extends Record<string, string | number | boolean | nu
   *text(layout: Layout, indent: string): Generator<string> {
     if (this.length === 0) return yield '[]';
     const item = `${layout.newline}${indent}${layout.step}`;
-    const end = `${item}}`;
     // Every key's text with what goes before it, made once: the records share their keys.
-    let keys: string[] | null = null;
+    const keys = Object.keys(this.record(0)).map((key, k) => `${k ? ',' : ''}${item}${layout.step}${JSON.stringify(key)}${layout.colon}`);
+    const end = keys.length ? `${item}}` : '}';
     // Records go out in batches: each yield passes up through every level of the value around them.
     let batch = '[';
     for (let i = 0; i < this.length; i++) {
-      const record = this.record(i);
-      keys ??= Object.keys(record).map((key, k) => `${k ? ',' : ''}${item}${layout.step}${JSON.stringify(key)}${layout.colon}`);
       batch += `${i ? ',' : ''}${item}{`;
-      let k = 0;
-      for (const key in record) batch += keys[k++]! + primitive(record[key]!);
-      batch += k ? end : '}';
+      if (this.members) batch += this.members(i, keys);
+      else {
+        const record = this.record(i);
+        let k = 0;
+        for (const key in record) batch += keys[k++]! + primitive(record[key]!);
+      }
+      batch += end;
       if (batch.length >= BATCH_CHARS) {
         yield batch;
         batch = '';

@@ -1,6 +1,8 @@
 import { constants } from 'node:buffer';
 import { describe, expect, it } from 'vitest';
+import { CANDLE_NUMBERS, EMPTY_BAR } from '../../src/ticks/bar.js';
 import { jsonChunks, LazyRecords } from '../../src/ticks/json-text.js';
+import { candleMembers, candleRecord } from '../../src/ticks/report.js';
 
 const text = (value: unknown, space: 0 | 2) => [...jsonChunks(value, space)].join('');
 
@@ -65,5 +67,27 @@ describe('JSON written in chunks', () => {
     expect(total).toBeGreaterThan(constants.MAX_STRING_LENGTH);
     expect(largest).toBeLessThan(2 ** 17); // 128 KB
     expect(tail.endsWith(`  ${JSON.stringify(record(count - 1), null, 2).replaceAll('\n', '\n    ')}\n  ]\n}`)).toBe(true);
+  });
+
+  it("writes a candle's members as the text of its record, for bars of every kind", () => {
+    // Bars whose numbers are drawn from values that JSON writes in every way it can: integers, -0,
+    // fractions, exponents, null for NaN and the infinities; times in and out of isoTime's fast range.
+    const pool = [0, -0, 100, 1 / 3, 184.99, 1e21, 1e-7, 123_456_789.123_456_8, NaN, Infinity, -Infinity];
+    const starts = [Date.UTC(2013, 9, 14, 13, 30), Date.UTC(2026, 2, 9, 4, 0, 0, 7), -86_400_000, 253_402_300_800_000];
+    const bars = [...EMPTY_BAR];
+    let seed = 7;
+    const next = () => (seed = (seed * 48_271) % 2_147_483_647);
+    for (let b = 1; b < 400; b++) {
+      bars.push(starts[next() % starts.length]!);
+      for (let i = 1; i < CANDLE_NUMBERS; i++) bars.push(pool[next() % pool.length]!);
+    }
+    const count = bars.length / CANDLE_NUMBERS;
+    const classes = ['all', 'lit-round-lot'] as const;
+    const record = (i: number) => candleRecord(bars, i * CANDLE_NUMBERS, 60_000, classes[i % 2]!);
+    const members = (i: number, keys: readonly string[]) =>
+      candleMembers(bars, i * CANDLE_NUMBERS, 60_000, JSON.stringify(classes[i % 2]), keys);
+    const value = { candles: new LazyRecords(count, record, members) };
+    expect([...Array(count).keys()].some((i) => record(i).phantom_high)).toBe(true);
+    for (const space of [0, 2] as const) expect(text(value, space)).toBe(JSON.stringify(value, null, space));
   });
 });
