@@ -535,7 +535,10 @@ async function apiPart(): Promise<PartResult> {
   // What compression costs the server: the same hot answers asked plainly, then in gzip and in brotli,
   // alternating rounds; the bytes on the wire from one request of each.
   const encodingRows: { name: string; encoding: string; ratio: number; bytes: number }[] = [];
-  for (const [name, path] of endpoints.filter(([n]) => n.includes('movers') || n.includes('sectors'))) {
+  // Hot answers, and random tickers: a weekly answer kept in the answer cache (its encodings kept
+  // with it once asked twice), a history kept in memory but not in the answer cache (compressed per request).
+  const compressed = (n: string) => n.includes('movers') || n.includes('sectors') || n.includes('weekly/{random}') || n === RANDOM_HISTORY;
+  for (const [name, path] of endpoints.filter(([n]) => compressed(n))) {
     const results: Record<string, LoadResult[]> = { identity: [], gzip: [], br: [] };
     for (let round = 0; round < 3; round++) {
       for (const encoding of Object.keys(results)) results[encoding]!.push(await load(base, path, 50, 3, { 'accept-encoding': encoding }));

@@ -17,12 +17,15 @@ export async function compression(scope: FastifyInstance): Promise<void> {
     globalDecompression: false,
   });
   // The plugin compresses in a hook of each route, after the scope's hooks: this one follows it.
-  const weakWhenEncoded: onSendHookHandler = (_req, reply, payload, done) => {
+  const afterEncoding: onSendHookHandler = (req, reply, payload, done) => {
+    const encoding = reply.getHeader('content-encoding');
+    if (!encoding) return done(null, payload);
     const etag = reply.getHeader('etag');
-    if (reply.getHeader('content-encoding') && typeof etag === 'string' && !etag.startsWith('W/')) reply.header('etag', `W/${etag}`);
-    done(null, payload);
+    if (typeof etag === 'string' && !etag.startsWith('W/')) reply.header('etag', `W/${etag}`);
+    // An answer from memory keeps its encoded bytes for the next caller who asks the same way.
+    done(null, req.keepEncoded ? req.keepEncoded(String(encoding), String(reply.getHeader('vary') ?? ''), payload) : payload);
   };
   scope.addHook('onRoute', (route) => {
-    route.onSend = [...(route.onSend ? [route.onSend].flat() : []), weakWhenEncoded];
+    route.onSend = [...(route.onSend ? [route.onSend].flat() : []), afterEncoding];
   });
 }

@@ -1,7 +1,7 @@
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AnswerCache, RepeatedKeys } from '../../src/api/http-cache.js';
+import { AnswerCache, MAX_ENCODED, RepeatedKeys } from '../../src/api/http-cache.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { importFiles } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';
@@ -342,5 +342,21 @@ describe('answers kept in memory per dataset revision', () => {
     const twice = new AnswerCache(4_000);
     for (const key of ['a', 'a', 'b', 'c', 'd']) twice.set('r1', key, answer(989));
     expect(['a', 'b', 'c', 'd'].map((key) => twice.get('r1', key)).every(Boolean)).toBe(true);
+
+    // An answer's encodings count in its bytes, a few per answer, and go with it.
+    const encoded = new AnswerCache(4_000);
+    const gzip = (n: number) => ({ encoding: 'gzip', vary: 'Accept, accept-encoding', body: Buffer.alloc(n) });
+    for (const key of ['a', 'b']) encoded.set('r1', key, answer(900));
+    const headers = Array.from({ length: MAX_ENCODED + 1 }, (_, i) => `gzip;q=0.${i + 1}`);
+    for (const header of headers) encoded.setEncoded('r1', 'a', header, gzip(50));
+    expect([...encoded.get('r1', 'a')!.encoded!.keys()]).toEqual(headers.slice(0, MAX_ENCODED));
+    encoded.setEncoded('r1', 'c', 'gzip', gzip(100)); // no answer kept under c: nothing to encode
+    encoded.setEncoded('r0', 'b', 'gzip', gzip(100)); // an older revision's encoding comes too late
+    expect([encoded.get('r1', 'c'), encoded.get('r1', 'b')!.encoded]).toEqual([undefined, undefined]);
+    // a (901 bytes and 8 x 58 encoded) and b (901), both asked for since; c and d would fit without a's encodings.
+    encoded.set('r1', 'c', answer(900));
+    encoded.set('r1', 'd', answer(900));
+    expect(encoded.size).toBe(3);
+    expect([encoded.get('r1', 'c'), encoded.get('r1', 'a')?.encoded?.size]).toEqual([undefined, MAX_ENCODED]);
   });
 });

@@ -1,8 +1,10 @@
 // Compression as clients negotiate it: brotli or gzip over 1 KiB, the same bytes once decoded, the
-// remembered answer compressed afresh for each caller (never twice), and validators that still work.
-import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+// remembered answer compressed once per way of asking and then sent as kept, and validators that
+// still work.
+import zlib, { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { MAX_ENCODED } from '../../src/api/http-cache.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import type { Store } from '../../src/store/store.js';
 import { seededStore } from '../support/app.js';
@@ -10,6 +12,10 @@ import { removeTempDirs, silentLogger } from '../support/harness.js';
 
 let store: Store;
 let app: FastifyInstance;
+// Every way the plugin compresses, counted (and still done): spied before the app is built, since
+// the plugin takes its one-go compressors when it registers.
+const compressors = (['brotliCompressSync', 'gzipSync', 'createBrotliCompress', 'createGzip'] as const).map((name) => vi.spyOn(zlib, name));
+const compressions = () => compressors.reduce((n, spy) => n + spy.mock.calls.length, 0);
 
 beforeAll(async () => {
   store = await seededStore();
@@ -42,6 +48,61 @@ describe('compression', () => {
         }
       }
       expect(decode('br', (await app.inject({ url, headers: { 'accept-encoding': 'gzip;q=0.5, br;q=1' } })).rawPayload)).toBe(plain.body);
+    }
+  });
+
+  it('keeps an answer as compressed for each way of asking, and sends it as the plugin made it', async () => {
+    // What clients send: fetch (undici), Python requests, curl --compressed, browsers; q-values, *, x-gzip.
+    const spellings = [
+      'gzip, deflate, br',
+      'gzip, deflate',
+      'deflate, gzip',
+      'br;q=1.0, gzip;q=0.8, *;q=0.1',
+      'x-gzip',
+      '*',
+      'identity',
+      'br;q=0, gzip',
+    ];
+    // More ways than an answer keeps: those beyond are compressed afresh for each request.
+    spellings.push(...Array.from({ length: MAX_ENCODED - spellings.length + 3 }, (_, i) => `gzip;q=0.${i + 1}`));
+    // The week file is larger than any core count's limit for compressing in one go: the plugin streams it.
+    const urls = ['/darkpool/sectors', '/darkpool/movers/top20', '/darkpool/weeks/2025-11-10/symbols?tier=OTCE'];
+    for (const url of urls) {
+      const plain = await app.inject({ url });
+      expect(plain.statusCode, url).toBe(200);
+      let compressed = 0;
+      for (const header of spellings) {
+        // The plain answer is kept: the first compressed answer is made from it by the plugin and kept,
+        // the next ones are sent as kept.
+        const answers = [];
+        const made = [];
+        for (let i = 0; i < 3; i++) {
+          const before = compressions();
+          answers.push(await app.inject({ url, headers: { 'accept-encoding': header } }));
+          made.push(compressions() - before);
+        }
+        const [first, second, third] = answers;
+        const kept = first!.headers['content-encoding'] ? ++compressed <= MAX_ENCODED : null;
+        expect(made, `${url} ${header}`).toEqual(kept === null ? [0, 0, 0] : kept ? [1, 0, 0] : [1, 1, 1]);
+        for (const res of answers) {
+          const encoding = res.headers['content-encoding'] as string | undefined;
+          expect(encoding, `${url} ${header}`).toBe(first!.headers['content-encoding']);
+          expect([res.headers.vary, res.headers.etag, res.headers['content-type']]).toEqual([
+            first!.headers.vary,
+            first!.headers.etag,
+            first!.headers['content-type'],
+          ]);
+          expect(decode(encoding, res.rawPayload), `${url} ${header}`).toBe(plain.body);
+        }
+        expect(second!.rawPayload.equals(first!.rawPayload) && third!.rawPayload.equals(first!.rawPayload), `${url} ${header}`).toBe(true);
+      }
+      expect(compressed, url).toBeGreaterThan(MAX_ENCODED);
+      expect(plain.rawPayload.length > 65_536).toBe(url.includes('/weeks/'));
+      // The plugin's opt-out still holds for an answer kept compressed.
+      const optOut = await app.inject({ url, headers: { 'accept-encoding': 'gzip, deflate, br', 'x-no-compression': '1' } });
+      expect([optOut.headers['content-encoding'], optOut.body]).toEqual([undefined, plain.body]);
+      const head = await app.inject({ method: 'HEAD', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
+      expect([head.statusCode, head.headers['content-encoding'], head.body]).toEqual([200, 'br', '']);
     }
   });
 
