@@ -381,13 +381,12 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     }
     if (encodable && req.method === 'GET') {
       const into = kept!;
-      const keep = (encoding: string, vary: string) => (body: Buffer) =>
-        into.setEncoded(current, key, acceptEncoding, { encoding, vary, body });
       req.keepEncoded = (encoding, vary, payload) => {
-        if (Buffer.isBuffer(payload)) keep(encoding, vary)(payload);
+        const keep = (body: Buffer) => into.setEncoded(current, key, acceptEncoding, { encoding, vary, body });
+        if (Buffer.isBuffer(payload)) keep(payload);
         // The plugin's streams are readable-stream's, not node:stream's: known by their pipe.
         else if (typeof (payload as Readable | null)?.pipe === 'function')
-          return copyWhileStreaming(payload as Readable, into.entryLimit, keep(encoding, vary));
+          return copyWhileStreaming(payload as Readable, into.entryLimit, keep);
         return payload;
       };
     }
