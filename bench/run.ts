@@ -532,22 +532,34 @@ async function apiPart(): Promise<PartResult> {
   const { table, rows } = await againstBare(base, endpoints, onCore1, dir, server.child.pid!);
   const verdicts: string[] = [];
 
-  // What compression costs the server: the same hot answers asked plainly, then in gzip and in brotli,
-  // alternating rounds; the bytes on the wire from one request of each.
-  const encodingRows: { name: string; encoding: string; ratio: number; bytes: number }[] = [];
-  // Hot answers, and random tickers: a weekly answer kept in the answer cache (its encodings kept
-  // with it once asked twice), a history kept in memory but not in the answer cache (compressed per request).
+  // What compression costs the server: the same answers asked plainly, then in gzip and in brotli,
+  // alternating rounds; the bytes on the wire from one request of each. By server CPU per answer too:
+  // autocannon spends more CPU on a small compressed answer than on a large plain one (client at 100%,
+  // server at half, on random histories in brotli), so requests per second can measure the client.
+  const encodingRows: { name: string; encoding: string; ratio: number; cpuRatio: number; bytes: number }[] = [];
+  // Hot answers, and random tickers: a weekly answer kept in the answer cache, a 52-week history kept
+  // in memory (both with their encodings kept beside them once made).
   const compressed = (n: string) => n.includes('movers') || n.includes('sectors') || n.includes('weekly/{random}') || n === RANDOM_HISTORY;
   for (const [name, path] of endpoints.filter(([n]) => compressed(n))) {
-    const results: Record<string, LoadResult[]> = { identity: [], gzip: [], br: [] };
+    const results: Record<string, { result: LoadResult; cpuUs: number }[]> = { identity: [], gzip: [], br: [] };
     for (let round = 0; round < 3; round++) {
-      for (const encoding of Object.keys(results)) results[encoding]!.push(await load(base, path, 50, 3, { 'accept-encoding': encoding }));
+      for (const encoding of Object.keys(results)) {
+        const before = cpuMsOf(server.child.pid!);
+        const result = await load(base, path, 50, 3, { 'accept-encoding': encoding });
+        results[encoding]!.push({ result, cpuUs: ((cpuMsOf(server.child.pid!) - before) * 1000) / Math.max(1, result.requests) });
+      }
     }
-    const identity = medianRun(results.identity!);
+    const identity = results.identity!;
     for (const [encoding, rounds] of Object.entries(results)) {
       const res = await request(`${base}${path()}`, { headers: { 'accept-encoding': encoding } });
       const bytes = (await res.body.arrayBuffer()).byteLength; // as sent: undici does not decode
-      encodingRows.push({ name, encoding, ratio: medianRun(rounds).rps / identity.rps, bytes });
+      encodingRows.push({
+        name,
+        encoding,
+        ratio: medianRun(rounds.map((r) => r.result)).rps / medianRun(identity.map((r) => r.result)).rps,
+        cpuRatio: median(identity.map((r) => r.cpuUs)) / median(rounds.map((r) => r.cpuUs)),
+        bytes,
+      });
     }
   }
   const serverRssMb = rssMbOf(server.child.pid!);
@@ -596,7 +608,13 @@ async function apiPart(): Promise<PartResult> {
       )}; the bare route at ${fmt(steps[0]!.cpuUs / appRandom.cpuUs, 2)}x the app; the histories kept in memory cost this answer ${fmt((appRandom.cpuUs / withoutHistoriesStep.cpuUs - 1) * 100)}%; the access log (off by default) ${fmt((withAccessLogStep.cpuUs / appRandom.cpuUs - 1) * 100)}%`,
   );
   verdicts.push(
-    `compression (req/s against the same answer uncompressed, bytes sent): ${encodingRows.map((r) => `${r.name} ${r.encoding} ${fmt(r.ratio, 2)}x ${fmt(r.bytes)} B`).join(', ')}`,
+    `compression (against the same answer uncompressed, by req/s and by server CPU per answer; bytes sent): ${encodingRows
+      .filter((r) => r.encoding !== 'identity')
+      .map((r) => `${r.name} ${r.encoding} ${fmt(r.ratio, 2)}x, ${fmt(r.cpuRatio, 2)}x, ${fmt(r.bytes)} B`)
+      .join('; ')}; uncompressed: ${encodingRows
+      .filter((r) => r.encoding === 'identity')
+      .map((r) => `${r.name} ${fmt(r.bytes)} B`)
+      .join(', ')}`,
   );
   return {
     part: 'api',

@@ -8,12 +8,19 @@ import { weekStartOf } from '../domain/calendar.js';
 import { NoDailyDataError } from '../read/daily.js';
 import { EstimateUnavailableError, type EstimateReports } from '../read/estimates.js';
 import type { Publications } from '../read/feed.js';
-import type { HistoryMemory } from '../read/history-memory.js';
+import { KEPT_WEEKS, type HistoryMemory } from '../read/history-memory.js';
 import type { Revisions } from '../read/revisions.js';
 import type { Unusual } from '../read/unusual.js';
 import type { WeekFiles } from '../read/week-file.js';
 import { WEEK_FILE_COLUMNS, WEEK_FILE_TYPES, weekFileName, weekFileText } from './week-file-body.js';
-import { NoDataError, TickerNotFoundError, VenueNotFoundError, WeekNotFoundError, type Reports } from '../read/weekly.js';
+import {
+  DEFAULT_HISTORY_WEEKS,
+  NoDataError,
+  TickerNotFoundError,
+  VenueNotFoundError,
+  WeekNotFoundError,
+  type Reports,
+} from '../read/weekly.js';
 import { toCsv } from './csv.js';
 import { atomFeed } from './feed.js';
 import { ok, problemResponses, ProblemError } from './problems.js';
@@ -322,6 +329,8 @@ export const darkpoolRoutes: FastifyPluginAsyncZod<DarkpoolRoutesOptions> = asyn
         // (http-cache.ts). Bytes are sent as they are: the response schema documents the JSON they carry.
         if (kept) {
           req.responseCheap = true;
+          // A 52-week answer is the very Buffer kept: its compressed forms can be kept beside it.
+          req.responseKept = (req.query.weeks ?? DEFAULT_HISTORY_WEEKS) === KEPT_WEEKS;
           return reply.type(JSON_TYPE).send(kept as unknown as string);
         }
       }

@@ -34,6 +34,11 @@ declare module 'fastify' {
      * own, where a hot one costs a lookup and a scan over every symbol displaces no costly answer.
      */
     responseCheap: boolean;
+    /**
+     * The answer is a Buffer the app keeps whole for the dataset revision, the same object at every
+     * request (a 52-week history kept in memory): its encodings are kept beside it.
+     */
+    responseKept: boolean;
     /** The caller's validators match: a 200 becomes a 304 (other statuses stay what they are). */
     notModified: boolean;
     /**
@@ -119,6 +124,70 @@ const answerBytes = (key: string, answer: CachedAnswer) => {
   return bytes;
 };
 
+/** Where one answer's encodings are kept, by the Accept-Encoding header each answered. */
+interface Encodings {
+  get(header: string): EncodedAnswer | undefined;
+  set(header: string, encoded: EncodedAnswer): void;
+  /** The largest encoded answer worth keeping. */
+  limit: number;
+}
+
+/**
+ * Encodings of answers the app keeps itself for a revision (see `responseKept`), found by their
+ * bytes: they go with the answers, and all of them when the revision moves. Within `maxBytes` a
+ * revision; beyond, an answer is compressed per request.
+ */
+class KeptAnswerEncodings {
+  private generation = '';
+  private bytes = 0;
+  private byBody = new WeakMap<Buffer, Map<string, EncodedAnswer>>();
+
+  constructor(private readonly maxBytes: number) {}
+
+  of(generation: string, body: Buffer): Encodings {
+    if (generation !== this.generation) [this.generation, this.bytes, this.byBody] = [generation, 0, new WeakMap()];
+    return {
+      get: (header) => this.byBody.get(body)?.get(header),
+      set: (header, encoded) => {
+        const kept = this.byBody.get(body) ?? new Map<string, EncodedAnswer>();
+        const size = header.length + encoded.body.byteLength;
+        if (generation !== this.generation || kept.size >= MAX_ENCODED || this.bytes + size > this.maxBytes) return;
+        this.byBody.set(body, kept.set(header, encoded));
+        this.bytes += size;
+      },
+      limit: this.maxBytes,
+    };
+  }
+}
+
+/**
+ * What to send for an answer whose encodings are kept in `encodings`: the one kept for the caller's
+ * Accept-Encoding (its headers set), else `body`, the encoding the compression hook makes of it then
+ * offered to `encodings`. The plugin alone decides what each header gets; this only remembers it.
+ */
+function encodedOrKeep(req: FastifyRequest, reply: FastifyReply, body: Buffer, encodings: Encodings): Buffer {
+  const header = req.headers['accept-encoding'];
+  // x-no-compression is the plugin's opt-out: such an answer is neither sent encoded nor kept.
+  if (header === undefined || req.headers['x-no-compression'] !== undefined) return body;
+  const encoded = encodings.get(header);
+  if (encoded) {
+    // Already encoded: the compression hook lets an answer with a Content-Encoding pass.
+    reply.header('content-encoding', encoded.encoding).header('vary', encoded.vary);
+    return encoded.body;
+  }
+  if (req.method === 'GET') {
+    req.keepEncoded = (encoding, vary, payload) => {
+      const keep = (encodedBody: Buffer) => encodings.set(header, { encoding, vary, body: encodedBody });
+      if (Buffer.isBuffer(payload)) keep(payload);
+      // The plugin's streams are readable-stream's, not node:stream's: known by their pipe.
+      else if (typeof (payload as Readable | null)?.pipe === 'function')
+        return copyWhileStreaming(payload as Readable, encodings.limit, keep);
+      return payload;
+    };
+  }
+  return body;
+}
+
 /** The share of the answer cache's bytes for answers cheap to make again. */
 const CHEAP_SHARE = 16;
 /** A cheap answer is kept once its key comes again within this many cheap answers. */
@@ -194,6 +263,15 @@ export class AnswerCache {
     this.entries.set(key, { answer, used: false });
     this.bytes += size;
     this.shrink();
+  }
+
+  /** The encodings of `answer`, kept under `key`. */
+  encodings(generation: string, key: string, answer: CachedAnswer): Encodings {
+    return {
+      get: (header) => answer.encoded?.get(header),
+      set: (header, encoded) => this.setEncoded(generation, key, header, encoded),
+      limit: this.entryLimit,
+    };
   }
 
   /** The answer kept under `key`, as encoded for the Accept-Encoding header `header`. */
@@ -278,6 +356,7 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   app.decorateRequest('responseKey', null);
   app.decorateRequest('responseGeneration', '');
   app.decorateRequest('responseCheap', false);
+  app.decorateRequest('responseKept', false);
   app.decorateRequest('notModified', false);
   app.decorateRequest('keepEncoded', null);
   const memoryBytes = options.memoryBytes ?? 256 * 1024 * 1024;
@@ -286,6 +365,8 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   // each) would be a second copy of what is kept in memory: let into the whole cache while it had
   // room, they cost a scan over random symbols' histories 13% of its rate.
   const cheap = memory && new AnswerCache(memoryBytes / CHEAP_SHARE, CHEAP_WINDOW);
+  // A quarter more: one encoding of every 52-week history kept for 12,300 symbols (4 KB each) in the default.
+  const keptEncodings = memory && new KeptAnswerEncodings(memoryBytes / 4);
   const scope = options.privateCache ? 'private' : 'public';
   // Answers differ by representation; with keys, also by who asks (never shared then: private).
   const vary = options.privateCache ? 'Accept, Authorization, X-API-Key' : 'Accept';
@@ -370,27 +451,9 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     }
     reply.type(hit.type);
     if (hit.disposition) reply.header('content-disposition', hit.disposition);
-    const acceptEncoding = req.headers['accept-encoding'];
-    // x-no-compression is the plugin's opt-out: such an answer is neither sent encoded nor kept.
-    const encodable = acceptEncoding !== undefined && req.headers['x-no-compression'] === undefined;
-    const encoded = encodable ? hit.encoded?.get(acceptEncoding) : undefined;
-    if (encoded) {
-      // Already encoded: the compression hook lets an answer with a Content-Encoding pass.
-      reply.header('content-encoding', encoded.encoding).header('vary', encoded.vary).send(encoded.body);
-      return;
-    }
-    if (encodable && req.method === 'GET') {
-      const into = kept!;
-      req.keepEncoded = (encoding, vary, payload) => {
-        const keep = (body: Buffer) => into.setEncoded(current, key, acceptEncoding, { encoding, vary, body });
-        if (Buffer.isBuffer(payload)) keep(payload);
-        // The plugin's streams are readable-stream's, not node:stream's: known by their pipe.
-        else if (typeof (payload as Readable | null)?.pipe === 'function')
-          return copyWhileStreaming(payload as Readable, into.entryLimit, keep);
-        return payload;
-      };
-    }
-    reply.send(hit.body);
+    reply.send(
+      req.headers['accept-encoding'] === undefined ? hit.body : encodedOrKeep(req, reply, hit.body, kept!.encodings(current, key, hit)),
+    );
   });
 
   app.addHook('onSend', (req, reply, payload, done) => {
@@ -420,6 +483,16 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
     if (req.notModified && reply.statusCode === 200) {
       reply.code(304).removeHeader('content-type').removeHeader('content-disposition').removeHeader('content-length');
       return done(null, '');
+    }
+    // Last: a cheap answer above was kept as it is, before it is swapped for its kept encoding.
+    if (
+      req.responseKept &&
+      keptEncodings &&
+      reply.statusCode === 200 &&
+      Buffer.isBuffer(payload) &&
+      req.headers['accept-encoding'] !== undefined
+    ) {
+      return done(null, encodedOrKeep(req, reply, payload, keptEncodings.of(req.responseGeneration, payload)));
     }
     done(null, payload);
   });

@@ -8,7 +8,7 @@ import { MAX_ENCODED } from '../../src/api/http-cache.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import type { Store } from '../../src/store/store.js';
 import { seededStore } from '../support/app.js';
-import { removeTempDirs, silentLogger } from '../support/harness.js';
+import { captureLogs, removeTempDirs } from '../support/harness.js';
 
 let store: Store;
 let app: FastifyInstance;
@@ -19,8 +19,11 @@ const compressions = () => compressors.reduce((n, spy) => n + spy.mock.calls.len
 
 beforeAll(async () => {
   store = await seededStore();
-  app = await buildApp(OPEN_APP_CONFIG, { store, logger: silentLogger });
+  const logs = captureLogs('info');
+  app = await buildApp(OPEN_APP_CONFIG, { store, logger: logs.logger });
   await app.ready();
+  // Every history kept in memory, as a start fills them in the background.
+  await vi.waitFor(() => expect(logs.lines.some((line) => line.msg === 'histories kept in memory')).toBe(true));
 });
 afterAll(async () => {
   await app.close();
@@ -103,6 +106,37 @@ describe('compression', () => {
       expect([optOut.headers['content-encoding'], optOut.body]).toEqual([undefined, plain.body]);
       const head = await app.inject({ method: 'HEAD', url, headers: { 'accept-encoding': 'gzip, deflate, br' } });
       expect([head.statusCode, head.headers['content-encoding'], head.body]).toEqual([200, 'br', '']);
+    }
+  });
+
+  it("keeps a 52-week history's compressed form beside the history kept in memory", async () => {
+    const tickers = ((await app.inject('/darkpool/movers/top20')).json() as { data: { ticker: string }[] }).data.map((m) => m.ticker);
+    const header = 'gzip, deflate, br';
+    for (const ticker of tickers.slice(0, 5)) {
+      for (const weeks of [52, 4]) {
+        const url = `/darkpool/history/${ticker}?weeks=${weeks}`;
+        const made = [];
+        const answers = [];
+        for (let i = 0; i < 2; i++) {
+          const before = compressions();
+          answers.push(await app.inject({ url, headers: { 'accept-encoding': header } }));
+          made.push(compressions() - before);
+        }
+        // Asked a second time, the answer goes to the answer cache: uncompressed, whoever asked.
+        const plain = await app.inject({ url });
+        expect(plain.rawPayload.length, url).toBeGreaterThan(1024);
+        expect(plain.headers['content-encoding'], url).toBeUndefined();
+        // Only the 52-week answer is kept whole; a shorter one is joined per request, and compressed per request.
+        expect(made, url).toEqual(weeks === 52 ? [1, 0] : [1, 1]);
+        for (const res of answers) {
+          expect([res.headers['content-encoding'], res.headers.vary, res.headers.etag]).toEqual([
+            'br',
+            'Accept, accept-encoding',
+            `W/${plain.headers.etag as string}`,
+          ]);
+          expect(decode('br', res.rawPayload), url).toBe(plain.body);
+        }
+      }
     }
   });
 
