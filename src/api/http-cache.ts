@@ -118,9 +118,26 @@ interface EncodedAnswer {
  */
 export const MAX_ENCODED = 8;
 
+/**
+ * Adds `encoded` to an answer's encodings under `header`: the bytes it adds. Headers that get the same
+ * encoding (`gzip, deflate, br` and `br`) share one copy: the plugin makes the same bytes for both.
+ */
+function addEncoding(encodings: Map<string, EncodedAnswer>, header: string, encoded: EncodedAnswer): number {
+  for (const other of encodings.values()) {
+    if (other.encoding === encoded.encoding && other.vary === encoded.vary) {
+      encodings.set(header, other);
+      return header.length;
+    }
+  }
+  encodings.set(header, encoded);
+  return header.length + encoded.body.byteLength;
+}
+
 const answerBytes = (key: string, answer: CachedAnswer) => {
   let bytes = answer.body.byteLength + key.length;
-  for (const [header, encoded] of answer.encoded ?? []) bytes += header.length + encoded.body.byteLength;
+  if (!answer.encoded) return bytes;
+  for (const header of answer.encoded.keys()) bytes += header.length;
+  for (const encoded of new Set(answer.encoded.values())) bytes += encoded.body.byteLength;
   return bytes;
 };
 
@@ -150,10 +167,10 @@ class KeptAnswerEncodings {
       get: (header) => this.byBody.get(body)?.get(header),
       set: (header, encoded) => {
         const kept = this.byBody.get(body) ?? new Map<string, EncodedAnswer>();
-        const size = header.length + encoded.body.byteLength;
+        const size = header.length + encoded.body.byteLength; // at most
         if (generation !== this.generation || kept.size >= MAX_ENCODED || this.bytes + size > this.maxBytes) return;
-        this.byBody.set(body, kept.set(header, encoded));
-        this.bytes += size;
+        this.bytes += addEncoding(kept, header, encoded);
+        this.byBody.set(body, kept);
       },
       limit: this.maxBytes,
     };
@@ -278,8 +295,7 @@ export class AnswerCache {
   setEncoded(generation: string, key: string, header: string, encoded: EncodedAnswer): void {
     const answer = generation === this.generation ? this.entries.get(key)?.answer : undefined;
     if (!answer || (answer.encoded?.size ?? 0) >= MAX_ENCODED || answer.encoded?.has(header)) return;
-    (answer.encoded ??= new Map()).set(header, encoded);
-    this.bytes += header.length + encoded.body.byteLength;
+    this.bytes += addEncoding((answer.encoded ??= new Map()), header, encoded);
     this.shrink();
   }
 
@@ -365,8 +381,9 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   // each) would be a second copy of what is kept in memory: let into the whole cache while it had
   // room, they cost a scan over random symbols' histories 13% of its rate.
   const cheap = memory && new AnswerCache(memoryBytes / CHEAP_SHARE, CHEAP_WINDOW);
-  // A quarter more: one encoding of every 52-week history kept for 12,300 symbols (4 KB each) in the default.
-  const keptEncodings = memory && new KeptAnswerEncodings(memoryBytes / 4);
+  // Half as much again: two encodings (brotli and gzip) of every 52-week history kept for 12,300
+  // symbols (4 KB each) in the default.
+  const keptEncodings = memory && new KeptAnswerEncodings(memoryBytes / 2);
   const scope = options.privateCache ? 'private' : 'public';
   // Answers differ by representation; with keys, also by who asks (never shared then: private).
   const vary = options.privateCache ? 'Accept, Authorization, X-API-Key' : 'Accept';

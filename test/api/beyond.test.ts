@@ -345,18 +345,30 @@ describe('answers kept in memory per dataset revision', () => {
 
     // An answer's encodings count in its bytes, a few per answer, and go with it.
     const encoded = new AnswerCache(4_000);
-    const gzip = (n: number) => ({ encoding: 'gzip', vary: 'Accept, accept-encoding', body: Buffer.alloc(n) });
+    const encoding = (name: string, n: number) => ({ encoding: name, vary: 'Accept, accept-encoding', body: Buffer.alloc(n) });
     for (const key of ['a', 'b']) encoded.set('r1', key, answer(900));
-    const headers = Array.from({ length: MAX_ENCODED + 1 }, (_, i) => `gzip;q=0.${i + 1}`);
-    for (const header of headers) encoded.setEncoded('r1', 'a', header, gzip(50));
+    const headers = Array.from({ length: MAX_ENCODED + 1 }, (_, i) => `e${i}`);
+    for (const header of headers) encoded.setEncoded('r1', 'a', header, encoding(header, 50));
     expect([...encoded.get('r1', 'a')!.encoded!.keys()]).toEqual(headers.slice(0, MAX_ENCODED));
-    encoded.setEncoded('r1', 'c', 'gzip', gzip(100)); // no answer kept under c: nothing to encode
-    encoded.setEncoded('r0', 'b', 'gzip', gzip(100)); // an older revision's encoding comes too late
+    encoded.setEncoded('r1', 'c', 'gzip', encoding('gzip', 100)); // no answer kept under c: nothing to encode
+    encoded.setEncoded('r0', 'b', 'gzip', encoding('gzip', 100)); // an older revision's encoding comes too late
     expect([encoded.get('r1', 'c'), encoded.get('r1', 'b')!.encoded]).toEqual([undefined, undefined]);
-    // a (901 bytes and 8 x 58 encoded) and b (901), both asked for since; c and d would fit without a's encodings.
+    // a (901 bytes and 8 x 52 encoded) and b (901), both asked for since; c and d would fit without a's encodings.
     encoded.set('r1', 'c', answer(900));
     encoded.set('r1', 'd', answer(900));
     expect(encoded.size).toBe(3);
     expect([encoded.get('r1', 'c'), encoded.get('r1', 'a')?.encoded?.size]).toEqual([undefined, MAX_ENCODED]);
+
+    // Headers that got the same encoding share one copy, counted once: b (901, and 17 + 700 encoded)
+    // and c fit with d; counted twice, c would go.
+    const shared = new AnswerCache(4_000);
+    shared.set('r1', 'b', answer(900));
+    shared.setEncoded('r1', 'b', 'gzip', encoding('gzip', 700));
+    shared.setEncoded('r1', 'b', 'gzip, deflate', encoding('gzip', 700));
+    const forms = shared.get('r1', 'b')!.encoded!;
+    expect(forms.get('gzip')).toBe(forms.get('gzip, deflate'));
+    shared.set('r1', 'c', answer(900));
+    shared.set('r1', 'd', answer(900));
+    expect(shared.size).toBe(3);
   });
 });
