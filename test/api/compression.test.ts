@@ -17,6 +17,18 @@ let app: FastifyInstance;
 const compressors = (['brotliCompressSync', 'gzipSync', 'createBrotliCompress', 'createGzip'] as const).map((name) => vi.spyOn(zlib, name));
 const compressions = () => compressors.reduce((n, spy) => n + spy.mock.calls.length, 0);
 
+/** `times` answers to `url` asked with this Accept-Encoding, and how many compressions each made. */
+async function askCounting(url: string, acceptEncoding: string, times: number) {
+  const answers = [];
+  const made = [];
+  for (let i = 0; i < times; i++) {
+    const before = compressions();
+    answers.push(await app.inject({ url, headers: { 'accept-encoding': acceptEncoding } }));
+    made.push(compressions() - before);
+  }
+  return { answers, made };
+}
+
 beforeAll(async () => {
   store = await seededStore();
   const logs = captureLogs('info');
@@ -77,13 +89,7 @@ describe('compression', () => {
       for (const header of spellings) {
         // The plain answer is kept: the first compressed answer is made from it by the plugin and kept,
         // the next ones are sent as kept.
-        const answers = [];
-        const made = [];
-        for (let i = 0; i < 3; i++) {
-          const before = compressions();
-          answers.push(await app.inject({ url, headers: { 'accept-encoding': header } }));
-          made.push(compressions() - before);
-        }
+        const { answers, made } = await askCounting(url, header, 3);
         const [first, second, third] = answers;
         const kept = first!.headers['content-encoding'] ? ++compressed <= MAX_ENCODED : null;
         expect(made, `${url} ${header}`).toEqual(kept === null ? [0, 0, 0] : kept ? [1, 0, 0] : [1, 1, 1]);
@@ -115,13 +121,7 @@ describe('compression', () => {
     for (const ticker of tickers.slice(0, 5)) {
       for (const weeks of [52, 4]) {
         const url = `/darkpool/history/${ticker}?weeks=${weeks}`;
-        const made = [];
-        const answers = [];
-        for (let i = 0; i < 2; i++) {
-          const before = compressions();
-          answers.push(await app.inject({ url, headers: { 'accept-encoding': header } }));
-          made.push(compressions() - before);
-        }
+        const { answers, made } = await askCounting(url, header, 2);
         // Asked a second time, the answer goes to the answer cache: uncompressed, whoever asked.
         const plain = await app.inject({ url });
         expect(plain.rawPayload.length, url).toBeGreaterThan(1024);
