@@ -8,7 +8,8 @@
 // Both happen in onRequest, before validation and the handler: a cached answer costs a lookup.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
+import { addEncoding, copyWhileStreaming, encodedOrKeep, MAX_ENCODED, type EncodedAnswer, type Encodings } from './compression.js';
 import { FORMATS, negotiate, type Format } from './csv.js';
 import { z } from 'zod';
 import { ProblemError } from './problems.js';
@@ -41,11 +42,6 @@ declare module 'fastify' {
     responseKept: boolean;
     /** The caller's validators match: a 200 becomes a 304 (other statuses stay what they are). */
     notModified: boolean;
-    /**
-     * Set on an answer from memory that the caller may get compressed: the compression hook hands it
-     * the encoded answer (a Buffer or a stream), and sends on what it returns.
-     */
-    keepEncoded: ((encoding: string, vary: string, payload: unknown) => unknown) | null;
   }
 }
 
@@ -106,33 +102,6 @@ interface CachedAnswer {
   encoded?: Map<string, EncodedAnswer>;
 }
 
-interface EncodedAnswer {
-  encoding: string;
-  vary: string;
-  body: Buffer;
-}
-
-/**
- * Encodings kept per answer: the clients of one deployment send a few spellings of Accept-Encoding;
- * one that sends thousands gets each compressed afresh, as before, and costs no memory.
- */
-export const MAX_ENCODED = 8;
-
-/**
- * Adds `encoded` to an answer's encodings under `header`: the bytes it adds. Headers that get the same
- * encoding (`gzip, deflate, br` and `br`) share one copy: the plugin makes the same bytes for both.
- */
-function addEncoding(encodings: Map<string, EncodedAnswer>, header: string, encoded: EncodedAnswer): number {
-  for (const other of encodings.values()) {
-    if (other.encoding === encoded.encoding && other.vary === encoded.vary) {
-      encodings.set(header, other);
-      return header.length;
-    }
-  }
-  encodings.set(header, encoded);
-  return header.length + encoded.body.byteLength;
-}
-
 const answerBytes = (key: string, answer: CachedAnswer) => {
   let bytes = answer.body.byteLength + key.length;
   if (!answer.encoded) return bytes;
@@ -140,14 +109,6 @@ const answerBytes = (key: string, answer: CachedAnswer) => {
   for (const encoded of new Set(answer.encoded.values())) bytes += encoded.body.byteLength;
   return bytes;
 };
-
-/** Where one answer's encodings are kept, by the Accept-Encoding header each answered. */
-interface Encodings {
-  get(header: string): EncodedAnswer | undefined;
-  set(header: string, encoded: EncodedAnswer): void;
-  /** The largest encoded answer worth keeping. */
-  limit: number;
-}
 
 /**
  * Encodings of answers the app keeps itself for a revision (see `responseKept`), found by their
@@ -175,34 +136,6 @@ class KeptAnswerEncodings {
       limit: this.maxBytes,
     };
   }
-}
-
-/**
- * What to send for an answer whose encodings are kept in `encodings`: the one kept for the caller's
- * Accept-Encoding (its headers set), else `body`, the encoding the compression hook makes of it then
- * offered to `encodings`. The plugin alone decides what each header gets; this only remembers it.
- */
-function encodedOrKeep(req: FastifyRequest, reply: FastifyReply, body: Buffer, encodings: Encodings): Buffer {
-  const header = req.headers['accept-encoding'];
-  // x-no-compression is the plugin's opt-out: such an answer is neither sent encoded nor kept.
-  if (header === undefined || req.headers['x-no-compression'] !== undefined) return body;
-  const encoded = encodings.get(header);
-  if (encoded) {
-    // Already encoded: the compression hook lets an answer with a Content-Encoding pass.
-    reply.header('content-encoding', encoded.encoding).header('vary', encoded.vary);
-    return encoded.body;
-  }
-  if (req.method === 'GET') {
-    req.keepEncoded = (encoding, vary, payload) => {
-      const keep = (encodedBody: Buffer) => encodings.set(header, { encoding, vary, body: encodedBody });
-      if (Buffer.isBuffer(payload)) keep(payload);
-      // The plugin's streams are readable-stream's, not node:stream's: known by their pipe.
-      else if (typeof (payload as Readable | null)?.pipe === 'function')
-        return copyWhileStreaming(payload as Readable, encodings.limit, keep);
-      return payload;
-    };
-  }
-  return body;
 }
 
 /** The share of the answer cache's bytes for answers cheap to make again. */
@@ -332,26 +265,6 @@ const JSON_ONLY: ReadonlySet<Format> = new Set(['json']);
 const WITH_CSV: ReadonlySet<Format> = new Set(['json', 'csv']);
 const WITH_NDJSON: ReadonlySet<Format> = new Set(['json', 'csv', 'ndjson']);
 
-/** Passes a stream on as it is, keeping a copy of what went through; `keep` gets it if the stream ended whole under `limit` bytes. */
-function copyWhileStreaming(source: Readable, limit: number, keep: (body: Buffer) => void): Readable {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const copy = new PassThrough();
-  source.on('data', (chunk: Buffer | string) => {
-    if (size > limit) return;
-    const buffer = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-    size += buffer.length;
-    if (size <= limit) chunks.push(buffer);
-    else chunks.length = 0;
-  });
-  source.on('end', () => {
-    if (size <= limit) keep(Buffer.concat(chunks));
-  });
-  source.on('error', (err) => copy.destroy(err));
-  copy.on('close', () => source.destroy());
-  return source.pipe(copy);
-}
-
 function matches(ifNoneMatch: string, etag: string): boolean {
   if (ifNoneMatch.trim() === '*') return true;
   return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
@@ -374,7 +287,6 @@ export const httpCache = fp(async (app: FastifyInstance, options: HttpCacheOptio
   app.decorateRequest('responseCheap', false);
   app.decorateRequest('responseKept', false);
   app.decorateRequest('notModified', false);
-  app.decorateRequest('keepEncoded', null);
   const memoryBytes = options.memoryBytes ?? 256 * 1024 * 1024;
   const memory = memoryBytes === 0 ? null : new AnswerCache(memoryBytes);
   // A sixteenth: about 450 histories of 52 weeks in the default. All of them (12,300 symbols, 36 KB

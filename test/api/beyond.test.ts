@@ -1,7 +1,8 @@
 import { parse } from 'csv-parse/sync';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { AnswerCache, MAX_ENCODED, RepeatedKeys } from '../../src/api/http-cache.js';
+import { MAX_ENCODED } from '../../src/api/compression.js';
+import { AnswerCache, RepeatedKeys } from '../../src/api/http-cache.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import { importFiles } from '../../src/ingest/run.js';
 import { SectorTable } from '../../src/sectors/table.js';

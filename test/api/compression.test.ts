@@ -4,7 +4,7 @@
 import zlib, { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { MAX_ENCODED } from '../../src/api/http-cache.js';
+import { MAX_ENCODED } from '../../src/api/compression.js';
 import { buildApp, OPEN_APP_CONFIG } from '../../src/app.js';
 import type { Store } from '../../src/store/store.js';
 import { seededStore } from '../support/app.js';
@@ -138,6 +138,17 @@ describe('compression', () => {
         }
       }
     }
+  });
+
+  it('answers the OpenAPI document from its JSON made once, and each compressed form made once', async () => {
+    const document = JSON.stringify(app.swagger());
+    for (const url of ['/openapi.json', '/docs/json']) {
+      const plain = await app.inject({ url });
+      expect([plain.statusCode, plain.headers['content-type'], plain.body]).toEqual([200, 'application/json; charset=utf-8', document]);
+    }
+    const { answers, made } = await askCounting('/docs/json', 'gzip, deflate, br', 3);
+    expect(made).toEqual([1, 0, 0]);
+    for (const res of answers) expect([res.headers['content-encoding'], decode('br', res.rawPayload)]).toEqual(['br', document]);
   });
 
   it('leaves small answers alone', async () => {
