@@ -65,10 +65,12 @@ export interface Encodings {
 }
 
 /**
- * Adds `encoded` to an answer's encodings under `header`: the bytes it adds. Headers that get the same
- * encoding (`gzip, deflate, br` and `br`) share one copy: the plugin makes the same bytes for both.
+ * Adds `encoded` to an answer's encodings under `header`, unless it has that header or MAX_ENCODED
+ * already: the bytes it adds. Headers that get the same encoding (`gzip, deflate, br` and `br`)
+ * share one copy: the plugin makes the same bytes for both.
  */
 export function addEncoding(encodings: Map<string, EncodedAnswer>, header: string, encoded: EncodedAnswer): number {
+  if (encodings.size >= MAX_ENCODED || encodings.has(header)) return 0;
   for (const other of encodings.values()) {
     if (other.encoding === encoded.encoding && other.vary === encoded.vary) {
       encodings.set(header, other);
@@ -112,9 +114,7 @@ export function fixedEncodings(): Encodings {
   const kept = new Map<string, EncodedAnswer>();
   return {
     get: (header) => kept.get(header),
-    set: (header, encoded) => {
-      if (kept.size < MAX_ENCODED && !kept.has(header)) addEncoding(kept, header, encoded);
-    },
+    set: (header, encoded) => void addEncoding(kept, header, encoded),
     limit: Infinity,
   };
 }

@@ -9,7 +9,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { Readable } from 'node:stream';
-import { addEncoding, copyWhileStreaming, encodedOrKeep, MAX_ENCODED, type EncodedAnswer, type Encodings } from './compression.js';
+import { addEncoding, copyWhileStreaming, encodedOrKeep, type EncodedAnswer, type Encodings } from './compression.js';
 import { FORMATS, negotiate, type Format } from './csv.js';
 import { z } from 'zod';
 import { ProblemError } from './problems.js';
@@ -129,7 +129,7 @@ class KeptAnswerEncodings {
       set: (header, encoded) => {
         const kept = this.byBody.get(body) ?? new Map<string, EncodedAnswer>();
         const size = header.length + encoded.body.byteLength; // at most
-        if (generation !== this.generation || kept.size >= MAX_ENCODED || this.bytes + size > this.maxBytes) return;
+        if (generation !== this.generation || this.bytes + size > this.maxBytes) return;
         this.bytes += addEncoding(kept, header, encoded);
         this.byBody.set(body, kept);
       },
@@ -227,7 +227,7 @@ export class AnswerCache {
   /** The answer kept under `key`, as encoded for the Accept-Encoding header `header`. */
   setEncoded(generation: string, key: string, header: string, encoded: EncodedAnswer): void {
     const answer = generation === this.generation ? this.entries.get(key)?.answer : undefined;
-    if (!answer || (answer.encoded?.size ?? 0) >= MAX_ENCODED || answer.encoded?.has(header)) return;
+    if (!answer) return;
     this.bytes += addEncoding((answer.encoded ??= new Map()), header, encoded);
     this.shrink();
   }
